@@ -1,0 +1,188 @@
+"""Prices & self-hosting: price sheets (upload a negotiated one), deployment prices for unpriced models,
+the cost of a request, and the cost of serving on your own GPUs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from pricing import service
+from pricing.cost import (
+    ALLOCATION_BASIS,
+    BUSY_BASIS,
+    TokenPrice,
+    UnpricedModelError,
+    Usage,
+    self_hosted_usd_per_1m_output,
+)
+from pricing.selfhost import latest_gpu_prices
+from pricing.sheets import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SheetError
+from ui.common import (
+    after_write,
+    current_settings,
+    fmt_date,
+    fmt_usd,
+    get_store,
+    load_prices,
+    load_sheets,
+    load_table,
+)
+
+settings = current_settings()
+st.title("Prices & self-hosting")
+
+tab_sheets, tab_request, tab_deploy, tab_self = st.tabs(
+    ["Price sheets", "Cost of a request", "Deployment prices", "Self-hosting cost"]
+)
+
+with tab_sheets:
+    sheets = load_sheets()
+    st.dataframe(
+        sheets[["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at"]],
+        hide_index=True, width="stretch", key="costs_sheets_table",
+        column_config={"models": st.column_config.NumberColumn("Models", format="%d"),
+                       "first_effective": "First effective date", "last_effective": "Latest effective date"},
+    )
+    st.markdown("#### Upload a negotiated price sheet")
+    st.caption(
+        f"CSV or XLSX with columns {', '.join(REQUIRED_COLUMNS)} (required) and {', '.join(OPTIONAL_COLUMNS)} "
+        "(optional). Prices are USD per 1M tokens; effective_date is YYYY-MM-DD (default today). Uploading again "
+        "under the same name adds a new effective date and keeps the history."
+    )
+    with st.form("costs_upload_form", clear_on_submit=False):
+        name = st.text_input("Sheet name", key="costs_upload_name", placeholder="Acme negotiated 2026")
+        upload = st.file_uploader("Price sheet file", type=["csv", "xlsx"], key="costs_upload_file")
+        submitted = st.form_submit_button("Save sheet")
+    if submitted:
+        if upload is None:
+            st.error("Choose a CSV or XLSX file first.")
+        else:
+            try:
+                count = service.upload_price_sheet(get_store(), name, upload.name, upload.getvalue())
+            except SheetError as exc:
+                st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was saved. Fix these and upload again:")
+                st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                after_write()
+                st.success(f"Saved {count} prices to '{name.strip()}'. Choose it under Price sheet in the sidebar.")
+
+with tab_request:
+    prices = load_prices(settings.sheet_name)
+    st.caption(f"Priced with '{settings.sheet_name}'. Input tokens include cached tokens.")
+    c1, c2 = st.columns([2, 3])
+    keys = sorted(prices["model_key"])
+    model = c1.selectbox("Model", keys, index=keys.index("gpt-4o-mini") if "gpt-4o-mini" in keys else 0,
+                         key="costs_request_model")
+    typed = c1.text_input("...or type any name or alias", key="costs_request_typed",
+                          placeholder="e.g. Llama 3.3 70B, claude-sonnet-4.5")
+    t1, t2, t3 = c2.columns(3)
+    input_tokens = t1.number_input("Input tokens", 0, 10_000_000, 1500, key="costs_request_in")
+    cached_tokens = t2.number_input("of which cached", 0, 10_000_000, 0, key="costs_request_cached")
+    output_tokens = t3.number_input("Output tokens", 0, 1_000_000, 500, key="costs_request_out")
+    try:
+        usage = Usage(int(input_tokens), int(output_tokens), int(cached_tokens))
+        quote = service.quote_request(get_store(), settings.sheet_name, typed.strip() or model, usage)
+    except UnpricedModelError as exc:
+        st.error(f"{exc}. Set a price for it on the Deployment prices tab, or choose another sheet.")
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        price = quote.price
+        st.metric(f"Cost of this request ({quote.model_key})", fmt_usd(quote.cost_usd, 6))
+        stale = TokenPrice(
+            quote.model_key, str(price["sheet_name"]), price["usd_per_1m_input"], price["usd_per_1m_output"],
+            effective_date=price["effective_date"],
+        ).is_stale(dt.date.today(), settings.stale_after_days)
+        stale_note = f" Possibly stale: older than {settings.stale_after_days} days." if stale else ""
+        st.caption(
+            f"Input {fmt_usd(price['usd_per_1m_input'])}, cached input {fmt_usd(price['usd_per_1m_cached_input'])}, "
+            f"output {fmt_usd(price['usd_per_1m_output'])} per 1M tokens; sheet '{price['sheet_name']}', effective "
+            f"{fmt_date(price['effective_date'])}.{stale_note} Bundled-sheet costs are computed by litellm itself, "
+            "so tiered and cache prices match it exactly."
+        )
+
+with tab_deploy:
+    st.markdown(
+        "Self-hosted NIM or vLLM endpoints and new API models have no list price. Frontier never counts them "
+        "as free: set a price per deployment here and it is used on every page alongside the chosen sheet."
+    )
+    models = load_table("models")
+    with st.form("costs_deploy_form"):
+        d1, d2 = st.columns(2)
+        key = d1.text_input("Deployment name", key="costs_deploy_key",
+                            placeholder="nvidia_nim/meta/llama-3.1-8b-instruct")
+        model_id = d2.selectbox("Which model it serves (for its scores)", [""] + list(models["model_id"]),
+                                key="costs_deploy_model")
+        p1, p2, p3 = st.columns(3)
+        usd_in = p1.number_input("USD per 1M input tokens", 0.0, 10_000.0, 0.0, key="costs_deploy_in")
+        usd_out = p2.number_input("USD per 1M output tokens", 0.0, 10_000.0, 0.0, key="costs_deploy_out")
+        usd_cached = p3.number_input("USD per 1M cached input (optional)", 0.0, 10_000.0, value=None,
+                                     key="costs_deploy_cached")
+        saved = st.form_submit_button("Save deployment price")
+    if saved:
+        try:
+            service.set_deployment_price(get_store(), key, model_id or None, usd_in, usd_out, usd_cached)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            after_write()
+            st.success(f"Saved the price of {key.strip()}.")
+    custom = load_prices(service.CUSTOM_SHEET_NAME) if service.CUSTOM_SHEET_NAME in set(load_sheets()["sheet_name"]) else None
+    if custom is not None and not custom.empty:
+        st.dataframe(custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],
+                     hide_index=True, key="costs_deploy_table")
+
+with tab_self:
+    st.markdown(
+        "**USD per 1M output tokens = GPU price x GPUs / (throughput x 3600 x utilisation) x 1M.** Every input "
+        "starts from a stored measurement and can be overridden."
+    )
+    tp = load_table("throughput")
+    gpu_prices = latest_gpu_prices(load_table("gpu_prices")).set_index("gpu")
+    labels = [
+        f"{r.model_id} · {r.gpu_count}x {r.gpu} · {r.precision or '?'} · {r.engine or '?'} · "
+        f"in/out {r.input_tokens if r.input_tokens is not pd.NA else '?'}/"
+        f"{r.output_tokens if r.output_tokens is not pd.NA else '?'} · {r.output_tokens_per_s:,.0f} tok/s"
+        for r in tp.itertuples()
+    ]
+    choice = st.selectbox("Measurement", range(len(tp)), format_func=labels.__getitem__, key="costs_self_row")
+    row = tp.iloc[choice]
+    default_price = float(gpu_prices.loc[row["gpu"], "usd_per_gpu_hour"]) if row["gpu"] in gpu_prices.index else 2.0
+    s1, s2, s3, s4 = st.columns(4)
+    usd_per_gpu_hour = s1.number_input("USD per GPU-hour", 0.0, 1000.0, round(default_price, 2), key="costs_self_price")
+    gpu_count = s2.number_input("GPUs", 1, 1024, int(row["gpu_count"]), key="costs_self_gpus")
+    tokens_per_s = s3.number_input("Output tokens/s (all GPUs)", 0.1, 1e7, float(row["output_tokens_per_s"]),
+                                   key="costs_self_tps")
+    utilisation = s4.slider("Utilisation (%)", 5, 100, 60, key="costs_self_util")
+    price_note = (
+        f"{gpu_prices.loc[row['gpu'], 'provider']} {gpu_prices.loc[row['gpu'], 'price_type']}, "
+        f"{fmt_date(gpu_prices.loc[row['gpu'], 'as_of'])}" if row["gpu"] in gpu_prices.index else "no stored price"
+    )
+    allocation = self_hosted_usd_per_1m_output(usd_per_gpu_hour, int(gpu_count), tokens_per_s, utilisation / 100, ALLOCATION_BASIS)
+    busy = self_hosted_usd_per_1m_output(usd_per_gpu_hour, int(gpu_count), tokens_per_s, 1.0, BUSY_BASIS)
+    r1, r2, r3 = st.columns(3)
+    r1.metric("Allocation basis (USD per 1M output tokens)", fmt_usd(allocation.usd_per_1m_output),
+              help="The GPUs you reserve, busy or idle: compare this with API prices.")
+    r2.metric("Busy-time basis (USD per 1M output tokens)", fmt_usd(busy.usd_per_1m_output),
+              help="Only the hours the GPUs serve: a lower bound, not what you pay.")
+    r3.metric("GPU bill (USD per hour)", fmt_usd(allocation.usd_per_hour))
+    st.caption(
+        f"Throughput: {row['source']} ({fmt_date(row['as_of'])}; {row['raw_model_name']}, concurrency "
+        f"{row['concurrency']}). Default GPU price: {price_note}."
+    )
+    api = load_prices(settings.sheet_name)
+    same_model = api[api["model_id"] == row["model_id"]]
+    if not same_model.empty:
+        cheapest = same_model.sort_values("usd_per_1m_output").iloc[0]
+        st.info(
+            f"The cheapest API offer of {row['model_id']} in '{settings.sheet_name}' is {cheapest['model_key']} at "
+            f"{fmt_usd(cheapest['usd_per_1m_output'])} per 1M output tokens ({fmt_usd(cheapest['usd_per_1m_input'])} "
+            "input); self-hosting on the allocation basis above "
+            + ("is cheaper per output token." if allocation.usd_per_1m_output < cheapest["usd_per_1m_output"]
+               else "costs more per output token.")
+        )

@@ -1,0 +1,184 @@
+"""Frontier explorer: quality against cost for any benchmark, with filters, the frontier table and CSV."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pricing.candidates import CandidateFilters
+from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
+from pricing.selfhost import SelfHostSettings
+from ui.charts import frontier_figure
+from ui.common import csv_bytes, current_settings, fmt_date, load_frontier, load_metrics
+
+KEY_METRIC = "explorer_metric"
+KEY_COST_KIND = "explorer_cost_kind"
+KEY_SCORES = "explorer_scores"
+KEY_IN_TOKENS = "explorer_input_tokens"
+KEY_OUT_TOKENS = "explorer_output_tokens"
+KEY_PROVIDERS = "explorer_providers"
+KEY_DEPLOYMENTS = "explorer_deployments"
+KEY_OPEN = "explorer_open_weights"
+KEY_SELF_HOSTABLE = "explorer_self_hostable"
+KEY_MIN_CONTEXT = "explorer_min_context_k"
+KEY_MIN_QUALITY = "explorer_min_quality"
+KEY_MAX_COST = "explorer_max_cost"
+KEY_ALL_OFFERS = "explorer_all_offers"
+KEY_UTILISATION = "explorer_utilisation_pct"
+KEY_BASIS = "explorer_basis"
+COST_KINDS = {"blended": "Blended price per 1M tokens", "task": "Cost per task (workload profile)"}
+SCORE_FILTERS = {
+    "any": "Any (independent preferred)",
+    "independent": "Independent only",
+    "self-reported": "Self-reported only",
+}
+
+settings = current_settings()
+metrics = load_metrics()
+metric_ids = sorted(metrics, key=lambda m: (m != "arena_elo", metrics[m].name.lower()))
+
+# Shareable state: the metric, cost basis and score filter travel in the URL.
+params = st.query_params
+if KEY_METRIC not in st.session_state and params.get("metric") in metrics:
+    st.session_state[KEY_METRIC] = params["metric"]
+if KEY_COST_KIND not in st.session_state and params.get("cost") in COST_KINDS:
+    st.session_state[KEY_COST_KIND] = params["cost"]
+if KEY_SCORES not in st.session_state and params.get("scores") in SCORE_FILTERS:
+    st.session_state[KEY_SCORES] = params["scores"]
+
+st.title("Frontier explorer")
+st.caption(
+    "Each point is a way to buy a model's output: an API offer from the price sheet or a self-hosted "
+    "deployment on rented GPUs. Points on the line are not beaten on both cost and quality by any other."
+)
+
+top = st.columns([2, 2, 2])
+metric_id = top[0].selectbox(
+    "Quality metric", metric_ids, format_func=lambda m: f"{metrics[m].name} ({metrics[m].unit})", key=KEY_METRIC,
+)
+cost_kind = top[1].radio("Cost", list(COST_KINDS), format_func=COST_KINDS.get, key=KEY_COST_KIND, horizontal=True)
+score_filter = top[2].radio(
+    "Scores", list(SCORE_FILTERS), format_func=SCORE_FILTERS.get, key=KEY_SCORES, horizontal=True,
+    help="Vendors report many scores themselves; independent ones come from LMArena, Epoch AI, the Open LLM "
+    "Leaderboard and Artificial Analysis.",
+)
+st.query_params.update({"metric": metric_id, "cost": cost_kind, "scores": score_filter})
+
+profile = WorkloadProfile(cache_hit_rate=settings.cache_hit_rate)
+if cost_kind == "task":
+    task_cols = st.columns(2)
+    input_tokens = task_cols[0].number_input("Input tokens per task", 0, 2_000_000, 1500, 100, key=KEY_IN_TOKENS)
+    output_tokens = task_cols[1].number_input("Output tokens per task", 0, 200_000, 500, 50, key=KEY_OUT_TOKENS)
+    profile = WorkloadProfile(float(input_tokens), float(output_tokens), settings.cache_hit_rate)
+
+with st.expander("Filters and self-hosting assumptions", expanded=False):
+    f1, f2, f3 = st.columns(3)
+    deployments = f1.multiselect(
+        "Deployment", ["API", "self-hosted"], default=["API", "self-hosted"], key=KEY_DEPLOYMENTS
+    )
+    open_only = f1.toggle("Open weights only", key=KEY_OPEN)
+    self_hostable_only = f1.toggle("Self-hostable only", key=KEY_SELF_HOSTABLE,
+                                   help="Open weights, or a throughput measurement on a GPU in the store.")
+    min_context_k = f2.number_input("Minimum context (thousand tokens)", 0, 10_000, 0, 8, key=KEY_MIN_CONTEXT)
+    min_quality = f2.number_input(
+        f"Minimum quality ({metrics[metric_id].unit})", value=None, key=KEY_MIN_QUALITY, placeholder="none"
+    )
+    max_cost = f2.number_input("Maximum cost (USD)", min_value=0.0, value=None, key=KEY_MAX_COST, placeholder="none")
+    all_offers = f3.toggle("Every provider offer (not only the cheapest per model)", key=KEY_ALL_OFFERS)
+    utilisation = f3.slider(
+        "Self-hosted utilisation (%)", 5, 100, 60, key=KEY_UTILISATION,
+        help="Share of the reserved GPUs' capacity actually used. Idle reserved GPUs still cost money.",
+    )
+    basis = f3.radio(
+        "Self-hosted cost basis", [ALLOCATION_BASIS, BUSY_BASIS], key=KEY_BASIS, horizontal=True,
+        help="Allocation: the GPUs you reserve, busy or idle (what the invoice says). Busy-time: only serving "
+        "hours, which always flatters self-hosting.",
+    )
+
+options = settings.options(
+    score_filter=score_filter, cost_kind=cost_kind, profile=profile, cheapest_offer_per_model=not all_offers
+)
+base = load_frontier(
+    metric_id, settings.sheet_name, options, CandidateFilters(),
+    SelfHostSettings(utilisation=utilisation / 100.0, basis=basis),
+)
+providers = sorted(base.candidates["provider"].dropna().unique())
+selected_providers = st.multiselect(
+    "Providers", providers, key=KEY_PROVIDERS, placeholder="All providers",
+    help="Leave empty for all. Self-hosted offers are listed as 'self-hosted <GPUs>'.",
+)
+filters = CandidateFilters(
+    providers=tuple(selected_providers),
+    open_weights_only=open_only,
+    self_hostable_only=self_hostable_only,
+    min_context_tokens=int(min_context_k * 1000) or None,
+    min_quality=min_quality,
+    max_cost_usd=max_cost,
+    deployments=tuple(deployments),
+)
+result = load_frontier(
+    metric_id, settings.sheet_name, options, filters, SelfHostSettings(utilisation=utilisation / 100.0, basis=basis)
+)
+candidates = result.candidates
+frontier = candidates[candidates["on_frontier"]]
+
+m = st.columns(4)
+m[0].metric("Candidates", f"{len(candidates):,}")
+m[1].metric("On the frontier", f"{len(frontier):,}")
+m[2].metric("Priced models without this score", f"{result.excluded_unscored:,}",
+            help="Models with a price but no score on this metric: they cannot be placed on the chart.")
+stale = int(candidates["price_stale"].sum()) if len(candidates) else 0
+m[3].metric("Possibly stale prices", f"{stale:,}", help=f"Prices older than {settings.stale_after_days} days or undated.")
+
+if candidates.empty:
+    st.warning(
+        "No model has both a price and a score for these settings. Widen the filters, allow any score source, "
+        "or pick a metric with more scored models."
+    )
+    st.stop()
+
+st.plotly_chart(frontier_figure(candidates, result.metric, result.cost_metric), key="explorer_chart")
+basis_text = "allocation basis (reserved GPUs, busy or idle)" if basis == ALLOCATION_BASIS else "busy-time basis"
+st.caption(
+    f"Cost: {result.cost_metric.label}. API prices from '{settings.sheet_name}' at {settings.input_output_ratio:g}:1 "
+    f"input:output and {settings.cache_hit_rate:.0%} cache hits. Self-hosted: GPU price x GPUs / (measured "
+    f"throughput x 3600 x {utilisation}% utilisation), {basis_text}; throughput is the measurement nearest your "
+    "input:output ratio, at the load it was measured. Quality: "
+    f"{result.metric.label}; hover a point for its source and date."
+)
+
+st.subheader("Models on the frontier")
+table = frontier.assign(
+    price_date=frontier["price_date"].map(fmt_date), quality_date=frontier["quality_date"].map(fmt_date)
+)
+st.dataframe(
+    table[
+        ["display_name", "provider", "deployment", "cost_usd", "quality", "quality_source", "quality_date",
+         "self_reported", "usd_per_1m_input", "usd_per_1m_output", "sheet_name", "price_date", "price_stale",
+         "context_tokens", "open_weights"]
+    ],
+    hide_index=True,
+    width="stretch",
+    key="explorer_frontier_table",
+    column_config={
+        "display_name": "Model",
+        "cost_usd": st.column_config.NumberColumn(f"Cost ({result.cost_metric.unit})", format="$%.4g"),
+        "quality": st.column_config.NumberColumn(f"{result.metric.name} ({result.metric.unit})", format="%.4g"),
+        "usd_per_1m_input": st.column_config.NumberColumn("Input (USD per 1M)", format="$%.4g"),
+        "usd_per_1m_output": st.column_config.NumberColumn("Output (USD per 1M)", format="$%.4g"),
+        "quality_source": "Score source",
+        "quality_date": "Score date",
+        "self_reported": "Self-reported",
+        "sheet_name": "Price sheet",
+        "price_date": "Price date",
+        "price_stale": "Possibly stale",
+        "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
+        "open_weights": "Open weights",
+    },
+)
+st.download_button(
+    "Download all candidates (CSV)",
+    csv_bytes(candidates),
+    file_name=f"frontier_{metric_id}_{cost_kind}.csv",
+    mime="text/csv",
+    key="explorer_download",
+)

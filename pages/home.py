@@ -1,0 +1,101 @@
+"""Home: what Frontier answers, what data it holds, the current frontier at a glance, where to go next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pricing.candidates import CandidateFilters
+from pricing.metrics import COST_METRICS
+from pricing.selfhost import SelfHostSettings
+from ui.charts import frontier_figure
+from ui.common import (
+    current_settings,
+    fmt_date,
+    fmt_usd,
+    load_coverage,
+    load_frontier,
+    load_metrics,
+    load_table,
+)
+
+GLANCE_METRIC = "arena_elo"
+
+settings = current_settings()
+st.title("Frontier")
+st.markdown(
+    "**Which language model gives you the quality you need at the lowest cost, from an API or on your "
+    "own GPUs?** Frontier puts public benchmark scores, real per-token prices and self-hosting costs "
+    "on one chart, so you can see which models nobody beats on both price and quality, and defend the "
+    "choice with sources and dates."
+)
+
+models = load_table("models")
+scores = load_table("scores")
+gpu_prices = load_table("gpu_prices")
+throughput = load_table("throughput")
+priced_models, joined_models, priced_entries = load_coverage(settings.sheet_name)
+
+cols = st.columns(5)
+cols[0].metric("Priced offers", f"{priced_entries:,}", help=f"Chat models with token prices in '{settings.sheet_name}'.")
+cols[1].metric("Models", f"{priced_models:,}", help="Distinct canonical models among the priced offers.")
+cols[2].metric(
+    "Priced models with scores",
+    f"{joined_models:,} ({joined_models / max(priced_models, 1):.0%})",
+    help="Join coverage: priced models that have at least one benchmark score in the store.",
+)
+cols[3].metric("Benchmark scores", f"{len(scores):,}", help=f"Scores of {scores['model_id'].nunique():,} models.")
+cols[4].metric(
+    "GPU prices / throughput rows", f"{len(gpu_prices):,} / {len(throughput):,}",
+    help="Hourly GPU prices and measured serving throughput, for self-hosting costs.",
+)
+
+st.subheader("The frontier at a glance")
+metrics = load_metrics()
+if GLANCE_METRIC in metrics:
+    result = load_frontier(
+        GLANCE_METRIC, settings.sheet_name, settings.options(), CandidateFilters(), SelfHostSettings()
+    )
+    frontier = result.candidates[result.candidates["on_frontier"]]
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(
+            frontier_figure(result.candidates, result.metric, COST_METRICS["blended_usd_per_1m"], height=420),
+            key="home_frontier_chart",
+        )
+        st.caption(
+            f"Quality: {result.metric.label} from LMArena. Cost: blended USD per 1M tokens at "
+            f"{settings.input_output_ratio:g}:1 input:output, prices from '{settings.sheet_name}'; self-hosted "
+            "points use measured max-load throughput at 60% utilisation, allocation basis."
+        )
+    with right:
+        st.markdown(f"**{len(frontier)} models on the frontier** out of {len(result.candidates)} with a price and an Arena score:")
+        for _, row in frontier.sort_values("cost_usd").iterrows():
+            st.markdown(
+                f"- **{row['display_name']}** ({row['provider']}): {fmt_usd(row['cost_usd'])} per 1M tokens, "
+                f"Elo {row['quality']:.0f} ({row['quality_source']}, {fmt_date(row['quality_date'])})"
+            )
+
+st.subheader("Where to go next")
+nav = st.columns(3)
+with nav[0]:
+    st.page_link("pages/explorer.py", label="Frontier explorer", icon=":material/scatter_plot:")
+    st.caption("Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier.")
+with nav[1]:
+    st.page_link("pages/catalogue.py", label="Catalogue", icon=":material/table_view:")
+    st.caption("Search every model, price, score, GPU price and throughput measurement, with sources.")
+with nav[2]:
+    st.page_link("pages/costs.py", label="Prices & self-hosting", icon=":material/payments:")
+    st.caption("Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs.")
+
+st.subheader("What the data is")
+sources = load_table("sources")
+st.dataframe(
+    sources.rename(columns={"kind": "Kind", "source": "Source", "rows": "Rows", "as_of": "Latest date"}),
+    hide_index=True,
+    width="stretch",
+    key="home_sources",
+)
+st.caption(
+    f"{len(models):,} canonical models, each source's spelling mapped to one id. Scores and prices keep their "
+    "source and date; llm-stats data is CC BY 4.0, Epoch AI data MIT, litellm's price map MIT."
+)

@@ -1,0 +1,219 @@
+"""Command line: `python -m pricing {seed,cost,frontier,sheets,upload-sheet}`.
+
+Bad input (a malformed file, an unknown model, metric or sheet) prints a clear message on stderr and
+exits with code 2; everything else exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pricing import service
+from pricing.candidates import CandidateOptions
+from pricing.cost import UnpricedModelError, WorkloadProfile
+from pricing.metrics import UnknownMetricError
+from pricing.seed import seed
+from pricing.sheets import SheetError, read_table
+from pricing.store import Store, StoreError, resolve_db_path
+from pricing.usage import parse_requests, price_requests
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(Exception):
+    """Input the user must fix; printed without a traceback."""
+
+
+def _open_store() -> Store:
+    return Store(resolve_db_path())
+
+
+def _seeded_store() -> Store:
+    store = _open_store()
+    if not store.is_seeded():
+        seed(store)
+    return store
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value)
+
+
+def _clean(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    store = _open_store()
+    report = seed(store, only_if_needed=args.if_empty)
+    if report.seeded:
+        counts = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
+        print(f"Seeded {store.path} in {report.seconds:.1f} s ({counts}).")
+    else:
+        print(f"{store.path} already holds this data (version {report.data_version}); nothing to do.")
+    return 0
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    path = Path(args.requests)
+    if not path.exists():
+        raise BadInput(f"{path}: no such file")
+    rows = parse_requests(read_table(path.read_bytes(), path.name), path.name, not args.cache_reads_separate)
+    store = _seeded_store()
+    sheet = args.sheet or service.default_sheet(store)
+    pricer, prices = service.pricer_for(store, sheet)
+    priced = price_requests(rows, pricer, prices, path.name)
+    total = sum(p.cost_usd for p in priced)
+    if args.json:
+        payload = {
+            "sheet": sheet,
+            "currency": "USD",
+            "rows": [
+                {
+                    "row": p.row, "model": p.model, "model_key": p.model_key,
+                    "input_tokens": p.usage.input_tokens, "output_tokens": p.usage.output_tokens,
+                    "cached_input_tokens": p.usage.cached_input_tokens, "cost_usd": p.cost_usd,
+                }
+                for p in priced
+            ],
+            "total_cost_usd": total,
+        }
+        print(json.dumps(payload, indent=2, default=_json_default))
+        return 0
+    print(f"Price sheet: {sheet}")
+    print(f"{'row':>5}  {'model':<40} {'input':>10} {'cached':>10} {'output':>10} {'cost_usd':>14}")
+    for p in priced:
+        label = p.model if p.model == p.model_key else f"{p.model} -> {p.model_key}"
+        print(
+            f"{p.row:>5}  {label[:40]:<40} {p.usage.input_tokens:>10,} {p.usage.cached_input_tokens:>10,} "
+            f"{p.usage.output_tokens:>10,} {p.cost_usd:>14.6f}"
+        )
+    print(f"total_cost_usd {total:.6f} over {len(priced)} requests")
+    return 0
+
+
+def cmd_frontier(args: argparse.Namespace) -> int:
+    store = _seeded_store()
+    sheet = args.sheet or service.default_sheet(store)
+    options = CandidateOptions(
+        score_filter=args.scores,
+        cost_kind=args.cost,
+        input_output_ratio=args.ratio,
+        cache_hit_rate=args.cache_hit,
+        profile=WorkloadProfile(args.input_tokens, args.output_tokens, args.cache_hit),
+        cheapest_offer_per_model=not args.all_offers,
+    )
+    result = service.frontier(store, args.metric, sheet, options, self_host=None if args.api_only else service.SelfHostSettings())
+    table = result.candidates
+    columns = [
+        "model_id", "provider", "model_key", "deployment", "cost_usd", "quality", "quality_source",
+        "quality_date", "self_reported", "price_date", "on_frontier",
+    ]
+    if args.json:
+        payload = {
+            "metric": result.metric.metric_id,
+            "metric_unit": result.metric.unit,
+            "higher_is_better": result.metric.higher_is_better,
+            "cost": result.cost_metric.metric_id,
+            "cost_unit": result.cost_metric.unit,
+            "sheet": sheet,
+            "candidates": [{c: _clean(row[c]) for c in columns} for _, row in table.iterrows()],
+        }
+        print(json.dumps(payload, indent=2, default=_json_default))
+        return 0
+    print(f"Metric: {result.metric.label}; cost: {result.cost_metric.label}; sheet: {sheet}")
+    print(f"{'':2}{'model':<38} {'provider':<26} {'cost':>12} {'quality':>9}  source")
+    for _, row in table.iterrows():
+        mark = "* " if row["on_frontier"] else "  "
+        print(
+            f"{mark}{str(row['model_id'])[:38]:<38} {str(row['provider'])[:26]:<26} {row['cost_usd']:>12.6g} "
+            f"{row['quality']:>9.4g}  {row['quality_source']} ({_json_default(row['quality_date'])})"
+        )
+    print(f"* = on the frontier ({int(table['on_frontier'].sum())} of {len(table)} candidates)")
+    return 0
+
+
+def cmd_sheets(args: argparse.Namespace) -> int:
+    del args
+    sheets = _seeded_store().price_sheets()
+    print(sheets[["sheet_name", "kind", "models", "last_effective", "source"]].to_string(index=False))
+    return 0
+
+
+def cmd_upload_sheet(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        raise BadInput(f"{path}: no such file")
+    count = service.upload_price_sheet(_seeded_store(), args.name, path.name, path.read_bytes())
+    print(f"Saved {count} prices to sheet '{args.name.strip()}'.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("seed", help="create and seed the database from the shipped data")
+    p.add_argument("--if-empty", action="store_true", help="skip when this data was already seeded")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("cost", help="price a request log (model,input_tokens,output_tokens[,cached_input_tokens])")
+    p.add_argument("--requests", required=True, help="CSV or XLSX file")
+    p.add_argument("--sheet", help="price sheet name (default: the bundled litellm sheet)")
+    p.add_argument(
+        "--cache-reads-separate", action="store_true",
+        help="input_tokens exclude cached tokens (Anthropic's convention)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cost)
+
+    p = sub.add_parser("frontier", help="candidates for a quality metric with the frontier marked")
+    p.add_argument("--metric", required=True, help="benchmark id, e.g. arena_elo, gpqa_diamond, mmlu_pro")
+    p.add_argument("--sheet")
+    p.add_argument("--cost", choices=["blended", "task"], default="blended")
+    p.add_argument("--ratio", type=float, default=3.0, help="input:output tokens for the blended price")
+    p.add_argument("--cache-hit", type=float, default=0.0, help="share of input served from cache, 0-1")
+    p.add_argument("--input-tokens", type=float, default=1500.0, help="per task, with --cost task")
+    p.add_argument("--output-tokens", type=float, default=500.0, help="per task, with --cost task")
+    p.add_argument("--scores", choices=["any", "independent", "self-reported"], default="any")
+    p.add_argument("--all-offers", action="store_true", help="every provider offer, not the cheapest per model")
+    p.add_argument("--api-only", action="store_true", help="leave out self-hosted offers")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_frontier)
+
+    p = sub.add_parser("sheets", help="list price sheets")
+    p.set_defaults(func=cmd_sheets)
+
+    p = sub.add_parser("upload-sheet", help="add a negotiated price sheet from CSV or XLSX")
+    p.add_argument("--file", required=True)
+    p.add_argument("--name", required=True)
+    p.set_defaults(func=cmd_upload_sheet)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (BadInput, SheetError, UnpricedModelError, UnknownMetricError, StoreError, LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Use cases shared by the CLI and the app: read what a question needs from the store, answer it with
+the pure functions, and return plain values. No Streamlit here, no SQL here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pricing.candidates import (
+    CandidateFilters,
+    CandidateOptions,
+    build_candidates,
+    filter_candidates,
+    frontier_of,
+)
+from pricing.cost import Pricer, Usage
+from pricing.litellm_prices import BUNDLED_SHEET_NAME, LitellmPricer
+from pricing.metrics import COST_METRICS, Metric, get_metric, quality_metrics
+from pricing.selfhost import SelfHostSettings, self_hosted_offers
+
+from pricing.store import PriceSheet, Store
+from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
+from pricing.usage import resolve_model_key, sheet_pricer
+
+CUSTOM_SHEET_NAME = "Deployment prices (set in Frontier)"
+
+
+@dataclass(frozen=True)
+class FrontierResult:
+    """Candidates with the frontier marked, and what they were computed from."""
+
+    metric: Metric
+    cost_metric: Metric
+    candidates: pd.DataFrame
+    sheet_name: str
+    excluded_unscored: int
+
+
+def default_sheet(store: Store) -> str:
+    """The bundled litellm sheet if present, else the first sheet."""
+    sheets = store.price_sheets()
+    if sheets.empty:
+        raise LookupError("the store has no price sheets; run `python -m pricing seed` first")
+    names = list(sheets["sheet_name"])
+    return BUNDLED_SHEET_NAME if BUNDLED_SHEET_NAME in names else str(names[0])
+
+
+def check_sheet(store: Store, sheet_name: str) -> str:
+    """The sheet name if it exists, else a LookupError listing the sheets."""
+    names = list(store.price_sheets()["sheet_name"])
+    if sheet_name not in names:
+        raise LookupError(f"no price sheet named {sheet_name!r}; sheets: {', '.join(names)}")
+    return sheet_name
+
+
+def prices_with_deployments(store: Store, sheet_name: str, on: dt.date | None = None) -> pd.DataFrame:
+    """A sheet's current prices, with the user's deployment prices added (they win on the same key)."""
+    prices = store.current_prices(sheet_name, on)
+    if sheet_name == CUSTOM_SHEET_NAME:
+        return prices
+    custom = store.current_prices(CUSTOM_SHEET_NAME, on)
+    if custom.empty:
+        return prices
+    prices = prices[~prices["model_key"].isin(custom["model_key"])]
+    return pd.concat([prices, custom], ignore_index=True)
+
+
+def pricer_for(store: Store, sheet_name: str) -> tuple[Pricer, pd.DataFrame]:
+    """The pricer of a sheet (litellm's own for the bundled sheet) and its current prices."""
+    prices = store.current_prices(check_sheet(store, sheet_name))
+    if sheet_name == BUNDLED_SHEET_NAME:
+        return LitellmPricer(), prices
+    return sheet_pricer(prices, sheet_name), prices
+
+
+def metric_registry(store: Store) -> dict[str, Metric]:
+    """Quality metrics known to the store."""
+    return quality_metrics(store.benchmarks())
+
+
+def frontier(
+    store: Store,
+    metric_id: str,
+    sheet_name: str,
+    options: CandidateOptions,
+    filters: CandidateFilters = CandidateFilters(),
+    self_host: SelfHostSettings | None = SelfHostSettings(),
+) -> FrontierResult:
+    """Candidates for a metric under a sheet (and self-hosted offers), with the frontier marked."""
+    metric = get_metric(metric_registry(store), metric_id)
+    cost_metric = COST_METRICS["task_usd" if options.cost_kind == "task" else "blended_usd_per_1m"]
+    prices = prices_with_deployments(store, check_sheet(store, sheet_name))
+    offers = None
+    if self_host is not None:
+        ratio = (
+            options.profile.input_output_ratio if options.cost_kind == "task" else options.input_output_ratio
+        )
+        offers = self_hosted_offers(store.throughput(), store.gpu_prices(), self_host, ratio)
+    scores = store.scores(metric_id)
+    candidates = build_candidates(prices, scores, store.models(), options, offers)
+    priced_ids = set(prices["model_id"].dropna())
+    unscored = len(priced_ids - set(scores["model_id"]))
+    marked = frontier_of(filter_candidates(candidates, filters), metric.higher_is_better)
+    return FrontierResult(metric, cost_metric, marked, sheet_name, unscored)
+
+
+def set_deployment_price(
+    store: Store,
+    model_key: str,
+    model_id: str | None,
+    usd_per_1m_input: float,
+    usd_per_1m_output: float,
+    usd_per_1m_cached_input: float | None = None,
+    provider: str | None = None,
+    on: dt.date | None = None,
+) -> None:
+    """Record a user-set price for one deployment (e.g. a NIM endpoint) in the custom sheet."""
+    if usd_per_1m_input < 0 or usd_per_1m_output < 0:
+        raise ValueError("prices must be 0 or more USD per 1M tokens")
+    if not model_key.strip():
+        raise ValueError("name the deployment (e.g. nvidia_nim/meta/llama-3.1-8b-instruct)")
+    day = on or dt.date.today()
+    row = pd.DataFrame(
+        [
+            {
+                "sheet_name": CUSTOM_SHEET_NAME,
+                "model_key": model_key.strip(),
+                "provider": provider or "self-hosted",
+                "model_id": model_id,
+                "usd_per_1m_input": float(usd_per_1m_input),
+                "usd_per_1m_output": float(usd_per_1m_output),
+                "usd_per_1m_cached_input": usd_per_1m_cached_input,
+                "usd_per_1m_batch_input": None,
+                "usd_per_1m_batch_output": None,
+                "context_tokens": None,
+                "effective_date": day,
+                "source": "set in Frontier by a user",
+            }
+        ]
+    )
+    sheet = PriceSheet(CUSTOM_SHEET_NAME, "custom", "set in Frontier by users", day)
+    store.add_price_sheet(sheet, row)
+
+
+def upload_price_sheet(store: Store, name: str, file_name: str, content: bytes, today: dt.date | None = None) -> int:
+    """Validate an uploaded CSV/XLSX sheet and save it whole, or raise SheetError/ValueError saving nothing."""
+    bundled = set(store.price_sheets().query("kind == 'bundled'")["sheet_name"])
+    sheet_name = validate_sheet_name(name, bundled)
+    day = today or dt.date.today()
+    prices = parse_price_sheet(read_table(content, file_name), file_name, day)
+    store.add_price_sheet(uploaded_sheet(sheet_name, file_name, day), prices)
+    return len(prices)
+
+
+@dataclass(frozen=True)
+class RequestQuote:
+    """The cost of one request and the price it used."""
+
+    model_key: str
+    cost_usd: float
+    price: pd.Series
+
+
+def quote_request(store: Store, sheet_name: str, model: str, usage: Usage) -> RequestQuote:
+    """Cost of one request under a sheet (deployment prices included); UnpricedModelError if none."""
+    prices = prices_with_deployments(store, check_sheet(store, sheet_name))
+    key = resolve_model_key(model, prices, sheet_name)
+    row = prices[prices["model_key"] == key].iloc[0]
+    if sheet_name == BUNDLED_SHEET_NAME and row["sheet_name"] == BUNDLED_SHEET_NAME:
+        cost = LitellmPricer().cost_usd(key, usage)
+    else:
+        cost = sheet_pricer(prices, str(row["sheet_name"])).cost_usd(key, usage)
+    return RequestQuote(key, cost, row)

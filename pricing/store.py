@@ -1,0 +1,501 @@
+"""The DuckDB store: the one module that owns the database file, its schema and every SQL statement.
+
+Everything else asks this module for DataFrames or hands it DataFrames to write. Writes that belong
+together (a seed, an uploaded price sheet) run in one transaction, so a failure leaves the file as it
+was. DuckDB connections are not thread-safe and Streamlit serves each browser session on its own
+thread, so every call takes its own cursor from the shared connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "frontier.duckdb"
+SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+# --- schema ---------------------------------------------------------------------------------------
+# Migrations run in order and are recorded in schema_migrations; a database file from an older
+# version upgrades itself on open. Never edit a shipped migration: append a new one.
+MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
+    (
+        1,
+        "initial schema",
+        (
+            """CREATE TABLE models (
+                model_id VARCHAR PRIMARY KEY,
+                display_name VARCHAR,
+                family VARCHAR,
+                organisation VARCHAR,
+                param_count_b DOUBLE,
+                open_weights BOOLEAN,
+                licence VARCHAR,
+                release_date DATE,
+                context_tokens BIGINT,
+                source VARCHAR NOT NULL,
+                as_of DATE
+            )""",
+            """CREATE TABLE model_aliases (
+                alias VARCHAR NOT NULL,
+                source VARCHAR NOT NULL,
+                model_id VARCHAR NOT NULL,
+                PRIMARY KEY (source, alias)
+            )""",
+            """CREATE TABLE benchmarks (
+                benchmark_id VARCHAR PRIMARY KEY,
+                name VARCHAR NOT NULL,
+                scale VARCHAR NOT NULL,
+                higher_is_better BOOLEAN NOT NULL,
+                description VARCHAR
+            )""",
+            """CREATE TABLE scores (
+                model_id VARCHAR NOT NULL,
+                benchmark_id VARCHAR NOT NULL,
+                score DOUBLE NOT NULL,
+                self_reported BOOLEAN NOT NULL,
+                source VARCHAR NOT NULL,
+                source_url VARCHAR,
+                raw_model_name VARCHAR,
+                as_of DATE,
+                PRIMARY KEY (model_id, benchmark_id, source)
+            )""",
+            """CREATE TABLE price_sheets (
+                sheet_name VARCHAR PRIMARY KEY,
+                kind VARCHAR NOT NULL,
+                source VARCHAR NOT NULL,
+                as_of DATE,
+                file_name VARCHAR,
+                loaded_at TIMESTAMP NOT NULL,
+                note VARCHAR
+            )""",
+            """CREATE TABLE prices (
+                sheet_name VARCHAR NOT NULL,
+                model_key VARCHAR NOT NULL,
+                provider VARCHAR,
+                model_id VARCHAR,
+                usd_per_1m_input DOUBLE NOT NULL,
+                usd_per_1m_output DOUBLE NOT NULL,
+                usd_per_1m_cached_input DOUBLE,
+                usd_per_1m_batch_input DOUBLE,
+                usd_per_1m_batch_output DOUBLE,
+                context_tokens BIGINT,
+                effective_date DATE NOT NULL,
+                source VARCHAR NOT NULL,
+                PRIMARY KEY (sheet_name, model_key, effective_date)
+            )""",
+            """CREATE TABLE gpu_prices (
+                gpu VARCHAR NOT NULL,
+                provider VARCHAR NOT NULL,
+                price_type VARCHAR NOT NULL,
+                usd_per_gpu_hour DOUBLE NOT NULL,
+                as_of DATE,
+                source VARCHAR NOT NULL,
+                source_url VARCHAR,
+                confidence VARCHAR,
+                note VARCHAR
+            )""",
+            """CREATE TABLE throughput (
+                model_id VARCHAR NOT NULL,
+                raw_model_name VARCHAR,
+                gpu VARCHAR NOT NULL,
+                gpu_count INTEGER NOT NULL,
+                precision VARCHAR,
+                engine VARCHAR,
+                input_tokens BIGINT,
+                output_tokens BIGINT,
+                concurrency VARCHAR,
+                output_tokens_per_s DOUBLE NOT NULL,
+                ttft_ms DOUBLE,
+                source VARCHAR NOT NULL,
+                source_url VARCHAR,
+                as_of DATE,
+                config_verified BOOLEAN
+            )""",
+            """CREATE TABLE api_performance (
+                provider VARCHAR NOT NULL,
+                model_key VARCHAR NOT NULL,
+                model_id VARCHAR NOT NULL,
+                output_tokens_per_s DOUBLE,
+                ttft_ms DOUBLE,
+                source VARCHAR NOT NULL,
+                as_of DATE,
+                PRIMARY KEY (provider, model_key)
+            )""",
+            """CREATE TABLE seed_runs (
+                seeded_at TIMESTAMP NOT NULL,
+                data_version VARCHAR NOT NULL,
+                seconds DOUBLE
+            )""",
+        ),
+    ),
+]
+
+SEEDED_TABLES: tuple[str, ...] = (
+    "models",
+    "model_aliases",
+    "benchmarks",
+    "scores",
+    "gpu_prices",
+    "throughput",
+    "api_performance",
+)
+# Tables a DataFrame may be written to, with the columns it must carry: identifiers in SQL come only
+# from here, never from callers.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "models": (
+        "model_id", "display_name", "family", "organisation", "param_count_b", "open_weights",
+        "licence", "release_date", "context_tokens", "source", "as_of",
+    ),
+    "model_aliases": ("alias", "source", "model_id"),
+    "benchmarks": ("benchmark_id", "name", "scale", "higher_is_better", "description"),
+    "scores": (
+        "model_id", "benchmark_id", "score", "self_reported", "source", "source_url",
+        "raw_model_name", "as_of",
+    ),
+    "prices": (
+        "sheet_name", "model_key", "provider", "model_id", "usd_per_1m_input", "usd_per_1m_output",
+        "usd_per_1m_cached_input", "usd_per_1m_batch_input", "usd_per_1m_batch_output",
+        "context_tokens", "effective_date", "source",
+    ),
+    "gpu_prices": (
+        "gpu", "provider", "price_type", "usd_per_gpu_hour", "as_of", "source", "source_url",
+        "confidence", "note",
+    ),
+    "throughput": (
+        "model_id", "raw_model_name", "gpu", "gpu_count", "precision", "engine", "input_tokens",
+        "output_tokens", "concurrency", "output_tokens_per_s", "ttft_ms", "source", "source_url",
+        "as_of", "config_verified",
+    ),
+    "api_performance": (
+        "provider", "model_key", "model_id", "output_tokens_per_s", "ttft_ms", "source", "as_of",
+    ),
+}
+
+# --- statements -----------------------------------------------------------------------------------
+SQL_CREATE_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
+SQL_APPLIED_VERSIONS = "SELECT version FROM schema_migrations ORDER BY version"
+SQL_RECORD_MIGRATION = "INSERT INTO schema_migrations VALUES (?, ?, ?)"
+SQL_INSERT_FRAME = "INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming"
+SQL_DELETE_ALL = "DELETE FROM {table}"
+SQL_COUNT = "SELECT count(*) FROM {table}"
+SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
+SQL_DELETE_SHEET_PRICES_ON = "DELETE FROM prices WHERE sheet_name = ? AND effective_date = ?"
+SQL_UPSERT_SHEET = """INSERT OR REPLACE INTO price_sheets
+    (sheet_name, kind, source, as_of, file_name, loaded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+SQL_DELETE_SHEET = "DELETE FROM price_sheets WHERE sheet_name = ?"
+SQL_SHEETS = """SELECT s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note,
+    count(DISTINCT p.model_key) AS models, min(p.effective_date) AS first_effective,
+    max(p.effective_date) AS last_effective
+    FROM price_sheets s LEFT JOIN prices p USING (sheet_name)
+    GROUP BY ALL ORDER BY s.kind, s.sheet_name"""
+SQL_SHEET_KIND = "SELECT kind FROM price_sheets WHERE sheet_name = ?"
+# The price in force today for each model of a sheet: the latest effective date not in the future.
+SQL_CURRENT_PRICES = """SELECT p.*, s.kind AS sheet_kind
+    FROM prices p JOIN price_sheets s USING (sheet_name)
+    WHERE p.sheet_name = ? AND p.effective_date <= ?
+    QUALIFY row_number() OVER (PARTITION BY p.model_key ORDER BY p.effective_date DESC) = 1
+    ORDER BY p.model_key"""
+SQL_PRICE_HISTORY = """SELECT * FROM prices WHERE sheet_name = ? AND model_key = ?
+    ORDER BY effective_date"""
+SQL_MODELS = "SELECT * FROM models ORDER BY model_id"
+SQL_ALIASES = "SELECT * FROM model_aliases ORDER BY model_id, source, alias"
+SQL_BENCHMARKS = """SELECT b.*, count(s.model_id) AS scored_models
+    FROM benchmarks b LEFT JOIN scores s USING (benchmark_id)
+    GROUP BY ALL ORDER BY scored_models DESC, b.benchmark_id"""
+SQL_SCORES_FOR = "SELECT * FROM scores WHERE benchmark_id = ? ORDER BY model_id, source"
+SQL_ALL_SCORES = "SELECT * FROM scores ORDER BY model_id, benchmark_id, source"
+SQL_GPU_PRICES = "SELECT * FROM gpu_prices ORDER BY gpu, as_of DESC, provider"
+SQL_THROUGHPUT = "SELECT * FROM throughput ORDER BY model_id, gpu, output_tokens_per_s DESC"
+SQL_API_PERFORMANCE = "SELECT * FROM api_performance ORDER BY model_id, provider"
+SQL_RECORD_SEED = "INSERT INTO seed_runs VALUES (?, ?, ?)"
+SQL_LAST_SEED = "SELECT * FROM seed_runs ORDER BY seeded_at DESC LIMIT 1"
+SQL_SOURCES = """SELECT 'scores' AS kind, source, count(*) AS rows, max(as_of) AS as_of
+        FROM scores GROUP BY source
+    UNION ALL SELECT 'gpu prices', source, count(*), max(as_of) FROM gpu_prices GROUP BY source
+    UNION ALL SELECT 'throughput', source, count(*), max(as_of) FROM throughput GROUP BY source
+    UNION ALL SELECT 'api performance', source, count(*), max(as_of) FROM api_performance GROUP BY source
+    UNION ALL SELECT 'price sheet', sheet_name, count(*), max(effective_date) FROM prices GROUP BY sheet_name
+    UNION ALL SELECT 'models', source, count(*), max(as_of) FROM models GROUP BY source
+    ORDER BY kind, rows DESC"""
+SQL_COVERAGE = """WITH priced AS (
+        SELECT DISTINCT model_id FROM prices WHERE sheet_name = ? AND model_id IS NOT NULL),
+    scored AS (SELECT DISTINCT model_id FROM scores)
+    SELECT (SELECT count(*) FROM prices WHERE sheet_name = ?) AS priced_entries,
+        (SELECT count(*) FROM priced) AS priced_models,
+        (SELECT count(*) FROM priced JOIN scored USING (model_id)) AS priced_models_with_scores,
+        (SELECT count(*) FROM scored) AS scored_models"""
+
+
+class StoreError(RuntimeError):
+    """A problem with the database file that the user can act on."""
+
+
+@dataclass(frozen=True)
+class PriceSheet:
+    """Metadata of one price sheet (a set of per-token prices from one origin)."""
+
+    sheet_name: str
+    kind: str  # "bundled" (shipped with litellm), "uploaded" (negotiated sheet) or "custom" (set in app)
+    source: str
+    as_of: dt.date | None
+    file_name: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many priced models can be joined to at least one benchmark score."""
+
+    priced_entries: int
+    priced_models: int
+    priced_models_with_scores: int
+    scored_models: int
+
+    @property
+    def share(self) -> float:
+        """Share of priced canonical models that have a score."""
+        return self.priced_models_with_scores / self.priced_models if self.priced_models else 0.0
+
+
+def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECRETS_PATH) -> Path:
+    """Where the database lives: FRONTIER_DB, else `frontier_db` in secrets.toml, else the default."""
+    env = dict(os.environ) if env is None else env
+    if env.get("FRONTIER_DB"):
+        return Path(env["FRONTIER_DB"]).expanduser()
+    if secrets_path.exists():
+        import tomllib
+
+        try:
+            secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise StoreError(f"{secrets_path} is not valid TOML: {exc}") from exc
+        value = secrets.get("frontier_db")
+        if isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            return path if path.is_absolute() else PROJECT_ROOT / path
+    return DEFAULT_DB_PATH
+
+
+class Store:
+    """A DuckDB file holding models, prices, scores, GPU prices and throughput."""
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"Cannot open the database {self.path}: {exc}. If another Frontier process (the app or "
+                "a CLI command) holds it, stop that process or point FRONTIER_DB at another file."
+            ) from exc
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self.migrate()
+
+    def close(self) -> None:
+        """Close the underlying connection."""
+        self._con.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+        cur = self._cursor()
+        try:
+            return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._write_lock:
+            cur = self._cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                cur.close()
+                raise
+            cur.execute("COMMIT")
+            cur.close()
+
+    # --- migrations -------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        """Apply every migration not yet recorded; return the versions applied now."""
+        applied_now: list[int] = []
+        with self._transaction() as cur:
+            cur.execute(SQL_CREATE_MIGRATIONS)
+            done = {row[0] for row in cur.execute(SQL_APPLIED_VERSIONS).fetchall()}
+            for version, name, statements in MIGRATIONS:
+                if version in done:
+                    continue
+                for statement in statements:
+                    cur.execute(statement)
+                cur.execute(SQL_RECORD_MIGRATION, [version, name, _now()])
+                applied_now.append(version)
+        return applied_now
+
+    def schema_version(self) -> int:
+        """The highest migration applied to this file."""
+        versions = self._query(SQL_APPLIED_VERSIONS)["version"]
+        return int(versions.max()) if len(versions) else 0
+
+    # --- writing ----------------------------------------------------------------------------------
+    @staticmethod
+    def _insert(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+        columns = TABLE_COLUMNS[table]
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"cannot write to {table}: missing columns {missing}")
+        if frame.empty:
+            return
+        cur.register("incoming", frame[list(columns)])
+        try:
+            cur.execute(SQL_INSERT_FRAME.format(table=table, columns=", ".join(columns)))
+        finally:
+            cur.unregister("incoming")
+
+    def replace_seed(
+        self,
+        frames: dict[str, pd.DataFrame],
+        bundled_sheet: PriceSheet,
+        bundled_prices: pd.DataFrame,
+        data_version: str,
+        seconds: float | None = None,
+    ) -> None:
+        """Replace all seeded tables and the bundled price sheet in one transaction."""
+        unknown = set(frames) - set(SEEDED_TABLES)
+        if unknown:
+            raise ValueError(f"not seeded tables: {sorted(unknown)}")
+        with self._transaction() as cur:
+            for table in SEEDED_TABLES:
+                if table in frames:
+                    cur.execute(SQL_DELETE_ALL.format(table=table))
+                    self._insert(cur, table, frames[table])
+            self._write_sheet(cur, bundled_sheet, bundled_prices, replace_all=True)
+            cur.execute(SQL_RECORD_SEED, [_now(), data_version, seconds])
+
+    def add_price_sheet(self, sheet: PriceSheet, prices: pd.DataFrame) -> None:
+        """Add or extend a price sheet; rows on an existing effective date replace those rows only."""
+        with self._transaction() as cur:
+            kind = cur.execute(SQL_SHEET_KIND, [sheet.sheet_name]).fetchone()
+            if kind is not None and kind[0] == "bundled" and sheet.kind != "bundled":
+                raise StoreError(
+                    f"'{sheet.sheet_name}' is the bundled price sheet; upload under another sheet name."
+                )
+            self._write_sheet(cur, sheet, prices, replace_all=False)
+
+    def delete_price_sheet(self, sheet_name: str) -> None:
+        """Remove a sheet and all its prices."""
+        with self._transaction() as cur:
+            cur.execute(SQL_DELETE_SHEET_PRICES, [sheet_name])
+            cur.execute(SQL_DELETE_SHEET, [sheet_name])
+
+    def _write_sheet(
+        self, cur: duckdb.DuckDBPyConnection, sheet: PriceSheet, prices: pd.DataFrame, replace_all: bool
+    ) -> None:
+        cur.execute(
+            SQL_UPSERT_SHEET,
+            [sheet.sheet_name, sheet.kind, sheet.source, sheet.as_of, sheet.file_name, _now(), sheet.note],
+        )
+        frame = prices.assign(sheet_name=sheet.sheet_name)
+        if replace_all:
+            cur.execute(SQL_DELETE_SHEET_PRICES, [sheet.sheet_name])
+        else:
+            for day in sorted(set(frame["effective_date"])):
+                cur.execute(SQL_DELETE_SHEET_PRICES_ON, [sheet.sheet_name, day])
+        self._insert(cur, "prices", frame)
+
+    # --- reading ----------------------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        """Rows in one of the known tables."""
+        if table not in TABLE_COLUMNS and table not in ("price_sheets", "seed_runs"):
+            raise ValueError(f"unknown table {table!r}")
+        cur = self._cursor()
+        try:
+            row = cur.execute(SQL_COUNT.format(table=table)).fetchone()
+        finally:
+            cur.close()
+        return int(row[0]) if row else 0
+
+    def is_seeded(self) -> bool:
+        """Whether a seed has completed on this file."""
+        return self.count("seed_runs") > 0
+
+    def last_seed(self) -> dict[str, object] | None:
+        """The most recent seed run, if any."""
+        frame = self._query(SQL_LAST_SEED)
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def price_sheets(self) -> pd.DataFrame:
+        """Every sheet with its model count and effective-date range."""
+        return self._query(SQL_SHEETS)
+
+    def current_prices(self, sheet_name: str, on: dt.date | None = None) -> pd.DataFrame:
+        """The price of each model in a sheet in force on a date (default today)."""
+        return self._query(SQL_CURRENT_PRICES, [sheet_name, on or dt.date.today()])
+
+    def price_history(self, sheet_name: str, model_key: str) -> pd.DataFrame:
+        """Every effective-dated price of one model in one sheet."""
+        return self._query(SQL_PRICE_HISTORY, [sheet_name, model_key])
+
+    def models(self) -> pd.DataFrame:
+        """Model metadata, one row per canonical model id."""
+        return self._query(SQL_MODELS)
+
+    def aliases(self) -> pd.DataFrame:
+        """Every source spelling and the canonical id it maps to."""
+        return self._query(SQL_ALIASES)
+
+    def benchmarks(self) -> pd.DataFrame:
+        """The benchmark registry with the number of scored models."""
+        return self._query(SQL_BENCHMARKS)
+
+    def scores(self, benchmark_id: str | None = None) -> pd.DataFrame:
+        """Scores of one benchmark, or all."""
+        if benchmark_id is None:
+            return self._query(SQL_ALL_SCORES)
+        return self._query(SQL_SCORES_FOR, [benchmark_id])
+
+    def gpu_prices(self) -> pd.DataFrame:
+        """GPU hourly prices from every source."""
+        return self._query(SQL_GPU_PRICES)
+
+    def throughput(self) -> pd.DataFrame:
+        """Measured serving throughput rows."""
+        return self._query(SQL_THROUGHPUT)
+
+    def api_performance(self) -> pd.DataFrame:
+        """Measured API speed and latency per provider offer."""
+        return self._query(SQL_API_PERFORMANCE)
+
+    def sources(self) -> pd.DataFrame:
+        """Every source in the store with its row count and latest date."""
+        return self._query(SQL_SOURCES)
+
+    def coverage(self, sheet_name: str) -> Coverage:
+        """How many canonical models priced in a sheet have at least one score."""
+        row = self._query(SQL_COVERAGE, [sheet_name, sheet_name]).iloc[0]
+        return Coverage(
+            priced_entries=int(row["priced_entries"]),
+            priced_models=int(row["priced_models"]),
+            priced_models_with_scores=int(row["priced_models_with_scores"]),
+            scored_models=int(row["scored_models"]),
+        )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

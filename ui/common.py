@@ -1,0 +1,190 @@
+"""What every page shares: the store, cached loaders, the sidebar's pricing settings, formatting.
+
+The only layer between pages and the domain packages. Caching lives here: the store is a resource;
+loaders and heavy computations are cached by their inputs, and every write clears those caches, so
+every browser session sees an upload at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from pricing import service
+from pricing.candidates import CandidateFilters, CandidateOptions
+from pricing.cost import DEFAULT_STALE_AFTER_DAYS
+from pricing.litellm_prices import BUNDLED_SHEET_NAME
+from pricing.metrics import Metric
+from pricing.seed import seed
+from pricing.selfhost import SelfHostSettings
+from pricing.store import Store, resolve_db_path
+
+# Session-state keys shared by all pages, named once.
+KEY_SHEET = "shared_sheet"
+KEY_RATIO = "shared_io_ratio"
+KEY_CACHE_HIT = "shared_cache_hit_pct"
+KEY_STALE_DAYS = "shared_stale_days"
+
+SOURCES_CREDIT = (
+    "Prices: litellm's bundled price map (MIT). Scores: llm-stats.com (CC BY 4.0), LMArena, "
+    "Open LLM Leaderboard v2, Epoch AI (MIT), Artificial Analysis via Epoch AI. GPU prices: GIX index, "
+    "Prime Intellect marketplace via gpu-price-tracker (MIT), public list prices. Throughput: NVIDIA "
+    "TensorRT-LLM (Apache-2.0) and NIM docs. Details on the Catalogue page and in the README."
+)
+
+
+@st.cache_resource(show_spinner="Opening the Frontier database (first start seeds it: about a minute)...")
+def get_store() -> Store:
+    """The shared store, seeded on first start (and reseeded only when the shipped data changed)."""
+    store = Store(resolve_db_path())
+    seed(store, only_if_needed=True)
+    return store
+
+
+def after_write() -> None:
+    """Drop every cached loader after a write, so every page and browser session sees it."""
+    st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False)
+def load_sheets() -> pd.DataFrame:
+    """Price sheets with model counts and dates."""
+    return get_store().price_sheets()
+
+
+@st.cache_data(show_spinner=False)
+def load_prices(sheet_name: str) -> pd.DataFrame:
+    """Current prices of a sheet with deployment prices added."""
+    return service.prices_with_deployments(get_store(), sheet_name)
+
+
+@st.cache_data(show_spinner=False)
+def load_table(name: str) -> pd.DataFrame:
+    """One of the store's read-only tables by name."""
+    store = get_store()
+    loaders = {
+        "models": store.models,
+        "aliases": store.aliases,
+        "benchmarks": store.benchmarks,
+        "scores": store.scores,
+        "gpu_prices": store.gpu_prices,
+        "throughput": store.throughput,
+        "api_performance": store.api_performance,
+        "sources": store.sources,
+    }
+    return loaders[name]()
+
+
+@st.cache_data(show_spinner=False)
+def load_metrics() -> dict[str, Metric]:
+    """Quality metrics the store has scores for."""
+    return service.metric_registry(get_store())
+
+
+@st.cache_data(show_spinner="Computing the frontier...")
+def load_frontier(
+    metric_id: str,
+    sheet_name: str,
+    options: CandidateOptions,
+    filters: CandidateFilters,
+    self_host: SelfHostSettings | None,
+) -> service.FrontierResult:
+    """The frontier for a metric and settings (cached by every input)."""
+    return service.frontier(get_store(), metric_id, sheet_name, options, filters, self_host)
+
+
+@st.cache_data(show_spinner=False)
+def load_coverage(sheet_name: str) -> tuple[int, int, int]:
+    """(priced models, priced models with scores, priced entries) of a sheet."""
+    cov = get_store().coverage(sheet_name)
+    return cov.priced_models, cov.priced_models_with_scores, cov.priced_entries
+
+
+@dataclass(frozen=True)
+class PricingSettings:
+    """The sidebar's settings, which every page applies."""
+
+    sheet_name: str
+    input_output_ratio: float
+    cache_hit_rate: float
+    stale_after_days: int
+
+    def options(self, **overrides: object) -> CandidateOptions:
+        """Candidate options with these settings."""
+        base: dict[str, object] = {
+            "input_output_ratio": self.input_output_ratio,
+            "cache_hit_rate": self.cache_hit_rate,
+            "stale_after_days": self.stale_after_days,
+        }
+        base.update(overrides)
+        return CandidateOptions(**base)  # type: ignore[arg-type]
+
+
+def sidebar() -> PricingSettings:
+    """Render the shared settings in the sidebar and return them."""
+    sheets = load_sheets()
+    names = list(sheets["sheet_name"])
+    default = names.index(BUNDLED_SHEET_NAME) if BUNDLED_SHEET_NAME in names else 0
+    with st.sidebar:
+        st.markdown("### Pricing assumptions")
+        sheet = st.selectbox(
+            "Price sheet", names, index=default, key=KEY_SHEET,
+            help="Which prices to use. Upload a negotiated sheet on the Prices & self-hosting page.",
+        )
+        ratio = st.number_input(
+            "Input:output tokens (x:1)", min_value=0.0, max_value=100.0, value=3.0, step=0.5, key=KEY_RATIO,
+            help="Blended price weights input and output prices by this ratio; 3:1 is the common default "
+            "(Artificial Analysis blends at 3:1).",
+        )
+        cache_pct = st.slider(
+            "Cache-hit rate (% of input)", 0, 100, 0, key=KEY_CACHE_HIT,
+            help="Share of input tokens served from the provider's prompt cache, billed at the cached price.",
+        )
+        stale = st.number_input(
+            "Flag prices older than (days)", min_value=1, max_value=3650, value=DEFAULT_STALE_AFTER_DAYS,
+            step=30, key=KEY_STALE_DAYS,
+        )
+        st.caption(SOURCES_CREDIT)
+    return PricingSettings(str(sheet), float(ratio), cache_pct / 100.0, int(stale))
+
+
+def fmt_usd(value: object, digits: int = 4) -> str:
+    """A USD amount for display, or 'n/a'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    if number == 0:
+        return "$0"
+    if abs(number) >= 100:
+        return f"${number:,.0f}"
+    return f"${number:.{digits}g}"
+
+
+def fmt_date(value: object) -> str:
+    """A date for display, or 'undated'."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return "undated"
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)[:10]
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A DataFrame as UTF-8 CSV for download."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+KEY_SETTINGS = "shared_settings"
+
+
+def current_settings() -> PricingSettings:
+    """The settings the sidebar rendered on this run (app.py renders the sidebar before each page)."""
+    settings = st.session_state.get(KEY_SETTINGS)
+    if not isinstance(settings, PricingSettings):
+        settings = sidebar()
+        st.session_state[KEY_SETTINGS] = settings
+    return settings
