@@ -21,7 +21,7 @@ def matching(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Rows where every search word appears in one of the columns."""
     if not query.strip():
         return frame
-    text = frame[columns].astype(str).agg(" ".join, axis=1).str.lower()
+    text = frame[columns].astype(object).fillna("").astype(str).agg(" ".join, axis=1).str.lower()
     keep = pd.Series(True, index=frame.index)
     for word in query.lower().split():
         keep &= text.str.contains(word, regex=False)

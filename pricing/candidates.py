@@ -146,7 +146,7 @@ def build_candidates(
         joined["context_tokens"] = joined["context_tokens"].fillna(
             joined["model_id"].map(offers.groupby("model_id")["context_tokens"].max())
         )
-    joined["self_hostable"] = joined["model_id"].isin(self_hostable) | joined["open_weights"].eq(True)
+    joined["self_hostable"] = joined["model_id"].isin(self_hostable).to_numpy() | _is_true(joined["open_weights"])
     if options.cheapest_offer_per_model:
         joined = (
             joined.sort_values(["cost_usd", "provider"])
@@ -159,6 +159,11 @@ def build_candidates(
     return joined[list(CANDIDATE_COLUMNS)].reset_index(drop=True)
 
 
+def _is_true(column: pd.Series) -> np.ndarray:
+    """Element-wise `is True`, with unknown (None/NA) counted as not true."""
+    return np.array([value is True or value is np.True_ for value in column], dtype=bool)
+
+
 def filter_candidates(candidates: pd.DataFrame, filters: CandidateFilters) -> pd.DataFrame:
     """Apply the user's filters."""
     keep = np.ones(len(candidates), dtype=bool)
@@ -167,9 +172,9 @@ def filter_candidates(candidates: pd.DataFrame, filters: CandidateFilters) -> pd
     if filters.deployments:
         keep &= candidates["deployment"].isin(filters.deployments).to_numpy()
     if filters.open_weights_only:
-        keep &= candidates["open_weights"].eq(True).to_numpy()
+        keep &= _is_true(candidates["open_weights"])
     if filters.self_hostable_only:
-        keep &= candidates["self_hostable"].eq(True).to_numpy()
+        keep &= _is_true(candidates["self_hostable"])
     if filters.min_context_tokens:
         keep &= (pd.to_numeric(candidates["context_tokens"], errors="coerce") >= filters.min_context_tokens).to_numpy()
     if filters.min_quality is not None:

@@ -107,11 +107,14 @@ class LitellmPricer:
             raise UnpricedModelError(
                 model_key, self.sheet_name, "Use a model key from the catalogue or set a deployment price."
             )
+        # litellm bills cache reads at zero when an entry has no cache-read price; a provider without a
+        # cache price bills those tokens as ordinary input, so they are passed as uncached prompt tokens.
+        cached = usage.cached_input_tokens if entry.get("cache_read_input_token_cost") is not None else 0
         prompt_usd, completion_usd = litellm.cost_per_token(
             model=model_key,
             custom_llm_provider=entry.get("litellm_provider"),
             prompt_tokens=usage.input_tokens,
             completion_tokens=usage.output_tokens,
-            cache_read_input_tokens=usage.cached_input_tokens,
+            cache_read_input_tokens=cached,
         )
         return float(prompt_usd) + float(completion_usd)

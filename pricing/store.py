@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,7 +189,9 @@ SQL_INSERT_FRAME = "INSERT INTO {table} ({columns}) SELECT {columns} FROM incomi
 SQL_DELETE_ALL = "DELETE FROM {table}"
 SQL_COUNT = "SELECT count(*) FROM {table}"
 SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
-SQL_DELETE_SHEET_PRICES_ON = "DELETE FROM prices WHERE sheet_name = ? AND effective_date = ?"
+# Re-sending a model's price for a date it already has replaces that one row, nothing else.
+SQL_DELETE_SHEET_PRICES_LIKE_INCOMING = """DELETE FROM prices p USING incoming i
+    WHERE p.sheet_name = ? AND p.model_key = i.model_key AND p.effective_date = i.effective_date"""
 SQL_UPSERT_SHEET = """INSERT OR REPLACE INTO price_sheets
     (sheet_name, kind, source, as_of, file_name, loaded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)"""
 SQL_DELETE_SHEET = "DELETE FROM price_sheets WHERE sheet_name = ?"
@@ -366,7 +368,8 @@ class Store:
         try:
             cur.execute(SQL_INSERT_FRAME.format(table=table, columns=", ".join(columns)))
         finally:
-            cur.unregister("incoming")
+            with suppress(duckdb.Error):  # an aborted transaction refuses even this; the error above matters
+                cur.unregister("incoming")
 
     def replace_seed(
         self,
@@ -415,8 +418,12 @@ class Store:
         if replace_all:
             cur.execute(SQL_DELETE_SHEET_PRICES, [sheet.sheet_name])
         else:
-            for day in sorted(set(frame["effective_date"])):
-                cur.execute(SQL_DELETE_SHEET_PRICES_ON, [sheet.sheet_name, day])
+            cur.register("incoming", frame[["model_key", "effective_date"]])
+            try:
+                cur.execute(SQL_DELETE_SHEET_PRICES_LIKE_INCOMING, [sheet.sheet_name])
+            finally:
+                with suppress(duckdb.Error):
+                    cur.unregister("incoming")
         self._insert(cur, "prices", frame)
 
     # --- reading ----------------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""`python -m benchmarks [--quick]`: run every benchmark and print one table line per benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+
+# Importing the package first sets the offline environment that pricing needs.
+from benchmarks import explorer_bench, frontier_bench, seed_bench
+from benchmarks.timing import Row, format_table
+
+SUITES: list[tuple[str, Callable[[int, bool], list[Row]]]] = [
+    ("frontier", frontier_bench.run),
+    ("seed", seed_bench.run),
+    ("explorer", explorer_bench.run),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, noisier figures)")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats per benchmark (default 7, quick 3)")
+    parser.add_argument("--only", choices=[name for name, _ in SUITES], action="append", help="run only these")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 7)
+    started = time.perf_counter()
+    print(
+        f"Frontier benchmarks: {repeats} repeats{' (quick)' if args.quick else ''}, "
+        f"Python {platform.python_version()}, {len(os.sched_getaffinity(0))} CPUs (nproc), {platform.platform()}",
+        flush=True,
+    )
+    rows: list[Row] = []
+    for name, suite in SUITES:
+        if args.only and name not in args.only:
+            continue
+        suite_started = time.perf_counter()
+        print(f"running {name}...", file=sys.stderr, flush=True)
+        rows.extend(suite(repeats, args.quick))
+        print(f"  {name} done in {time.perf_counter() - suite_started:.1f} s", file=sys.stderr, flush=True)
+    print()
+    print(format_table(rows))
+    print()
+    print(
+        "Times are wall-clock medians of interleaved repeats (min in brackets); ratio = median of per-repeat ratios. "
+        f"Total {time.perf_counter() - started:.0f} s."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

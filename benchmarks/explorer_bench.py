@@ -1,0 +1,162 @@
+"""Benchmark 3: opening the Frontier explorer page, against a one-line Streamlit page, with AppTest.
+
+Ours runs app.py (the navigation, the store and the sidebar on the default page), then switches to
+pages/explorer.py and runs it: what a user does to reach the explorer. The baseline runs a page whose
+only line writes a string, so the ratio is the app's cost over Streamlit's own per-run overhead.
+
+Cold: the first load in a fresh process (one process per sample, each on its own copy of a seeded
+database), timed from just after the test harness is imported; it includes importing the app's modules
+(pricing, litellm, plotly) and filling every cache. Warm: in this process after one warm-up run, so
+imports are done and Streamlit's caches are full, as on a running server. A third line clears
+st.cache_data before each warm run, so the explorer recomputes its data (the store stays open).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.timing import Row, Timing, fmt_seconds, measure_pair
+from pricing.seed import seed
+from pricing.store import PROJECT_ROOT, Store
+
+APP_PATH = PROJECT_ROOT / "app.py"
+EXPLORER_PAGE = "pages/explorer.py"
+EXPLORER_TITLE = "Frontier explorer"
+TRIVIAL_PAGE = 'import streamlit as st; st.write("Hello")\n'
+RUN_TIMEOUT_S = 180
+WORKER = "benchmarks.explorer_bench"
+
+
+def open_explorer(app_path: Path = APP_PATH) -> None:
+    """Run the app, switch to the explorer and run it; fail on any exception in the page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app_path), default_timeout=RUN_TIMEOUT_S)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"app.py raised: {at.exception[0].value}")
+    at.switch_page(EXPLORER_PAGE)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{EXPLORER_PAGE} raised: {at.exception[0].value}")
+    if EXPLORER_TITLE not in [title.value for title in at.title]:
+        raise RuntimeError(f"{EXPLORER_PAGE} did not render its title")
+
+
+def open_trivial(page: Path) -> None:
+    """Run the one-line page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(page), default_timeout=RUN_TIMEOUT_S)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"trivial page raised: {at.exception[0].value}")
+
+
+def quiet_streamlit() -> None:
+    """Silence Streamlit's 'missing ScriptRunContext' warnings, which bare-mode runs print."""
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+
+
+def _cold_sample(kind: str, db: Path, trivial: Path) -> tuple[float, float]:
+    """(seconds of the first page load, seconds of the whole process) in a fresh interpreter."""
+    env = dict(os.environ, FRONTIER_DB=str(db))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", WORKER, kind, str(trivial)],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S * 2, check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"cold {kind} run failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"]), wall
+
+
+def _worker(kind: str, trivial: Path) -> None:
+    """In a fresh process: time the first load of the app's explorer or of the trivial page."""
+    from streamlit.testing.v1 import AppTest  # noqa: F401  (the harness itself is not what we time)
+
+    quiet_streamlit()
+    started = time.perf_counter()
+    if kind == "app":
+        open_explorer()
+    else:
+        open_trivial(trivial)
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+def run(repeats: int, quick: bool) -> list[Row]:
+    """Cold and warm loads of the explorer page."""
+    cold_repeats = 1 if quick else 3
+    with tempfile.TemporaryDirectory(prefix="frontier-bench-app-") as tmp:
+        folder = Path(tmp)
+        template = folder / "seeded.duckdb"
+        store = Store(template)
+        seed(store)
+        store.close()
+        trivial = folder / "trivial_page.py"
+        trivial.write_text(TRIVIAL_PAGE, encoding="utf-8")
+
+        cold_app: list[float] = []
+        cold_trivial: list[float] = []
+        walls: dict[str, list[float]] = {"app": [], "trivial": []}
+        for index in range(cold_repeats):
+            db = folder / f"cold-{index}.duckdb"
+            shutil.copy(template, db)
+            page_s, wall = _cold_sample("app", db, trivial)
+            cold_app.append(page_s)
+            walls["app"].append(wall)
+            page_s, wall = _cold_sample("trivial", db, trivial)
+            cold_trivial.append(page_s)
+            walls["trivial"].append(wall)
+
+        warm_db = folder / "warm.duckdb"
+        shutil.copy(template, warm_db)
+        previous = os.environ.get("FRONTIER_DB")
+        os.environ["FRONTIER_DB"] = str(warm_db)  # AppTest runs in this process and reads it here
+        try:
+            import streamlit as st
+
+            quiet_streamlit()
+            open_explorer()  # warm-up: imports, the store and every cache
+            open_trivial(trivial)
+            warm, warm_base = measure_pair(open_explorer, lambda: open_trivial(trivial), repeats)
+
+            def recompute() -> None:
+                st.cache_data.clear()
+                open_explorer()
+
+            fresh, fresh_base = measure_pair(recompute, lambda: open_trivial(trivial), repeats)
+        finally:
+            if previous is None:
+                os.environ.pop("FRONTIER_DB", None)
+            else:
+                os.environ["FRONTIER_DB"] = previous
+
+    cold_notes = (
+        f"first load in a fresh process ({cold_repeats} processes each), includes importing pricing/litellm/plotly "
+        f"and filling caches; whole-process wall incl. interpreter+streamlit import: app "
+        f"{fmt_seconds(statistics.median(walls['app']))}, trivial {fmt_seconds(statistics.median(walls['trivial']))}"
+    )
+    return [
+        Row("explorer page, cold", Timing(tuple(cold_app)), "1-line page", Timing(tuple(cold_trivial)), False,
+            cold_notes),
+        Row("explorer page, warm", warm, "1-line page", warm_base, False,
+            "app.py run + switch_page(explorer) run, after one warm-up; Streamlit caches full (a running server)"),
+        Row("explorer page, warm, data caches cleared", fresh, "1-line page", fresh_base, False,
+            "as warm, but st.cache_data.clear() first: the explorer recomputes prices, scores and the frontier"),
+    ]
+
+
+if __name__ == "__main__":
+    _worker(sys.argv[1], Path(sys.argv[2]))

@@ -1,0 +1,107 @@
+"""Timing helpers and the result table shared by every benchmark."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds of repeated runs of one thing."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+    def describe(self) -> str:
+        """Median and minimum, e.g. '1.23 ms (min 1.10 ms)'; a single sample is shown alone."""
+        if len(self.samples) == 1:
+            return f"{fmt_seconds(self.median)} (n=1)"
+        return f"{fmt_seconds(self.median)} (min {fmt_seconds(self.min)})"
+
+
+def fmt_seconds(seconds: float) -> str:
+    """Seconds in a readable unit."""
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.0f} us"
+
+
+def time_once(fn: Callable[[], object]) -> float:
+    """Seconds one call of fn takes, with the garbage collector paused during the call."""
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        fn()
+        return time.perf_counter() - started
+    finally:
+        gc.enable()
+
+
+def measure_pair(ours: Callable[[], object], baseline: Callable[[], object], repeats: int) -> tuple[Timing, Timing]:
+    """Time both, interleaved (ours, baseline, ours, ...) so that a burst of noise hits both alike."""
+    ours_samples: list[float] = []
+    base_samples: list[float] = []
+    for _ in range(repeats):
+        ours_samples.append(time_once(ours))
+        base_samples.append(time_once(baseline))
+    return Timing(tuple(ours_samples)), Timing(tuple(base_samples))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One benchmark's line in the result table.
+
+    With speedup, the ratio is baseline/ours (how many times faster ours is); otherwise it is
+    ours/baseline (how many times the bare baseline's time ours takes). Either way it is the median of
+    the per-repeat ratios of interleaved runs, which cancels most of the machine's noise.
+    """
+
+    name: str
+    ours: Timing
+    baseline_name: str
+    baseline: Timing
+    speedup: bool
+    notes: str
+
+    @property
+    def ratios(self) -> list[float]:
+        pairs = zip(self.ours.samples, self.baseline.samples, strict=True)
+        return [b / o if self.speedup else o / b for o, b in pairs]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    def ratio_text(self) -> str:
+        label = f"{self.baseline_name}/ours" if self.speedup else f"ours/{self.baseline_name}"
+        return f"{self.ratio:.3g}x {label}"
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """A plain-text table, one line per benchmark."""
+    header = ("benchmark", "ours: median (min)", "baseline: median (min)", "ratio", "notes")
+    lines = [
+        (row.name, row.ours.describe(), f"{row.baseline_name}: {row.baseline.describe()}", row.ratio_text(), row.notes)
+        for row in rows
+    ]
+    widths = [max(len(str(cells[i])) for cells in [header, *lines]) for i in range(4)]
+    out = []
+    for cells in [header, *lines]:
+        fixed = "  ".join(str(cell).ljust(width) for cell, width in zip(cells[:4], widths, strict=True))
+        out.append(f"{fixed}  {cells[4]}")
+    out.insert(1, "-" * (sum(widths) + 2 * 4 + len(header[4])))
+    return "\n".join(out)

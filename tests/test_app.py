@@ -1,0 +1,103 @@
+"""Every page through Streamlit's AppTest, started from app.py, against a private seeded database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_page(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_home_shows_counts_coverage_and_frontier() -> None:
+    at = open_page()
+    assert at.title[0].value == "Frontier"
+    assert int(metric(at, "Priced offers").replace(",", "")) > 3000
+    assert "%" in metric(at, "Priced models with scores")
+    assert any("on the frontier" in m.value for m in at.markdown)
+    assert not at.error
+
+
+@pytest.mark.usefixtures("app_db")
+def test_explorer_switches_metric_cost_basis_and_filters() -> None:
+    at = open_page("pages/explorer.py")
+    assert int(metric(at, "On the frontier")) >= 1
+    assert len(at.dataframe) == 1
+    at.selectbox(key="explorer_metric").set_value("gpqa_diamond").run()
+    assert not at.exception
+    assert at.query_params["metric"] == ["gpqa_diamond"] or at.query_params["metric"] == "gpqa_diamond"
+    at.radio(key="explorer_cost_kind").set_value("task").run()
+    assert not at.exception
+    at.number_input(key="explorer_output_tokens").set_value(2000).run()
+    at.toggle(key="explorer_open_weights").set_value(True).run()
+    assert not at.exception
+    frontier = at.dataframe[0].value
+    assert frontier["open_weights"].fillna(False).all()
+
+
+@pytest.mark.usefixtures("app_db")
+def test_explorer_with_impossible_filter_explains_instead_of_failing() -> None:
+    at = open_page("pages/explorer.py")
+    at.number_input(key="explorer_max_cost").set_value(0.0000001).run()
+    assert not at.exception
+    assert any("No model has both a price and a score" in w.value for w in at.warning)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_catalogue_search_finds_aliases() -> None:
+    at = open_page("pages/catalogue.py")
+    at.text_input(key="catalogue_search").set_value("llama 3.3 70b").run()
+    assert not at.exception
+    models = at.dataframe[0].value
+    assert (models["model_id"] == "llama-3.3-70b-instruct").any()
+    assert any("Join coverage" in c.value for c in at.caption)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_costs_page_quotes_request_and_flags_unpriced_model() -> None:
+    at = open_page("pages/costs.py")
+    assert metric(at, "Cost of this request (gpt-4o-mini)") == "$0.000525"  # 1500 x 0.15 + 500 x 0.6 per 1M
+    at.text_input(key="costs_request_typed").set_value("nim/my-private-llama").run()
+    assert not at.exception
+    assert any("no price for nim/my-private-llama in sheet" in e.value for e in at.error)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_costs_page_sets_a_deployment_price_used_for_quotes() -> None:
+    at = open_page("pages/costs.py")
+    at.text_input(key="costs_deploy_key").set_value("nim/my-private-llama")
+    at.number_input(key="costs_deploy_in").set_value(0.2)
+    at.number_input(key="costs_deploy_out").set_value(0.4)
+    submit = [b for b in at.button if b.label == "Save deployment price"][0]
+    submit.click().run()
+    assert not at.exception
+    assert any("Saved the price of nim/my-private-llama" in s.value for s in at.success)
+    at.text_input(key="costs_request_typed").set_value("nim/my-private-llama").run()
+    assert metric(at, "Cost of this request (nim/my-private-llama)") == "$0.0005"  # 1500 x 0.2 + 500 x 0.4 per 1M
+
+
+@pytest.mark.usefixtures("app_db")
+def test_self_hosting_calculator_shows_both_bases() -> None:
+    at = open_page("pages/costs.py")
+    allocation = metric(at, "Allocation basis (USD per 1M output tokens)")
+    busy = metric(at, "Busy-time basis (USD per 1M output tokens)")
+    assert float(allocation.strip("$").replace(",", "")) > float(busy.strip("$").replace(",", ""))
+    at.slider(key="costs_self_util").set_value(100).run()
+    assert metric(at, "Allocation basis (USD per 1M output tokens)") == metric(at, "Busy-time basis (USD per 1M output tokens)")

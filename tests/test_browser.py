@@ -1,0 +1,218 @@
+"""Drive the real app in headless Chromium: every page renders without an error, the navigation is right,
+the explorer's chart, table and metric picker work, and the price-sheet upload reports problems precisely.
+
+Run with `.venv/bin/python -m pytest tests/test_browser.py -q` (or `-m browser`). Needs Debian's Chromium
+at /usr/bin/chromium (or FRONTIER_CHROMIUM) and the playwright package; skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests import browser_support as bs
+
+sync_api = pytest.importorskip("playwright.sync_api")
+if not bs.chromium_available():  # pragma: no cover - depends on the machine
+    pytest.skip(f"no Chromium at {bs.CHROMIUM}", allow_module_level=True)
+
+PAGES = {
+    "home": "Frontier",
+    "explorer": "Frontier explorer",
+    "catalogue": "Catalogue",
+    "costs": "Prices & self-hosting",
+}
+NAV_TITLES = ["Home", "Frontier explorer", "Catalogue", "Prices & self-hosting"]
+NAV_LABELS = f"{bs.SIDEBAR_NAV_LINK} [data-testid='stMarkdownContainer']"
+PLOTLY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+DATAFRAME = '[data-testid="stDataFrame"]'
+SUCCESS = '[data-testid="stAlertContentSuccess"]'
+ERROR_ALERT = '[data-testid="stAlertContentError"]'
+CODE = '[data-testid="stCode"]'
+UPLOADED_FILE = '[data-testid="stFileUploaderFile"]'
+
+BAD_SHEET = b"model,usd_per_1m_input,usd_per_1m_output\nacme-good,0.5,1.5\nacme-bad,-1,2\n"
+GOOD_SHEET = b"model,usd_per_1m_input,usd_per_1m_output\nacme-llm,0.5,1.5\n"
+
+
+# --- fixtures -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded store; each server gets its own copy (DuckDB allows one writing process per file)."""
+    path = tmp_path_factory.mktemp("frontier-db") / "seeded.duckdb"
+    bs.seed_database(path)
+    return path
+
+
+def _copy_db(seeded: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    target = tmp_path_factory.mktemp(name) / "frontier.duckdb"
+    shutil.copyfile(seeded, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = bs.launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
+    """The app on a free port. Opened once at `/` first, the way a user arrives (see test_deep_link_first)."""
+    with bs.streamlit_server(_copy_db(seeded_db, tmp_path_factory, "frontier-main")) as base_url:
+        page = browser.new_page()
+        try:
+            bs.open_page(page, base_url, "")
+        finally:
+            page.close()
+        yield base_url
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh tab (so a fresh Streamlit session) at the screenshot viewport."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def assert_no_errors(page: Any, where: str) -> None:
+    errors = bs.error_texts(page)
+    assert not errors, f"{where}: the app shows errors:\n" + "\n---\n".join(errors)
+
+
+def nav_titles(page: Any) -> list[str]:
+    return [text.strip() for text in page.locator(NAV_LABELS).all_inner_texts()]
+
+
+def rerun_after(page: Any, action: Any, timeout_ms: float = 30_000) -> None:
+    """Do `action` and wait until the script run it triggers has started and finished."""
+    page.evaluate(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            window.__frontierRan = false;
+            window.__frontierObserver?.disconnect();
+            window.__frontierObserver = new MutationObserver(() => {
+                if (app.getAttribute('data-test-script-state') === 'running') window.__frontierRan = true;
+            });
+            window.__frontierObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        }"""
+    )
+    action()
+    page.wait_for_function(
+        """() => window.__frontierRan && document.querySelector('[data-testid="stApp"]')
+                  .getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=timeout_ms,
+    )
+    bs.wait_for_app(page, timeout_ms)
+
+
+def upload(page: Any, file_name: str, content: bytes) -> None:
+    """Put a file into the price-sheet uploader and wait until the uploader lists it."""
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Price sheet file")
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        {"name": file_name, "mimeType": "text/csv", "buffer": content}
+    )
+    uploader.locator(UPLOADED_FILE).filter(has_text=file_name).wait_for(state="visible")
+
+
+# --- tests --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.xfail(
+    strict=True,
+    reason="app.py sits next to a folder named pages/, so Streamlit 1.67 starts in legacy multipage mode: until "
+    "someone opens `/`, a deep link runs pages/<name>.py directly (no app.py: no page config, no shared "
+    "sidebar) and the sidebar lists app/catalogue/costs/explorer/home. Rename pages/ (e.g. to views/).",
+)
+def test_deep_link_first(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory, page: Any) -> None:
+    """A shared explorer link is the first request a freshly started server gets."""
+    with bs.streamlit_server(_copy_db(seeded_db, tmp_path_factory, "frontier-deeplink")) as base_url:
+        bs.open_page(page, base_url, "explorer?metric=arena_elo")
+        assert_no_errors(page, "/explorer as first request")
+        assert nav_titles(page) == NAV_TITLES
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_renders(server: str, page: Any, path: str) -> None:
+    bs.open_page(page, server, path)
+    assert page.locator(bs.TITLE).first.inner_text().strip() == PAGES[path]
+    assert_no_errors(page, f"/{path}")
+    titles = nav_titles(page)
+    for title in NAV_TITLES:
+        assert titles.count(title) == 1, f"/{path}: sidebar navigation should list {title!r} once: {titles}"
+    assert len(titles) == len(NAV_TITLES), f"/{path}: unexpected sidebar entries {titles}"
+
+
+@pytest.mark.browser
+def test_explorer_chart_table_and_metric_change(server: str, page: Any) -> None:
+    bs.open_page(page, server, "explorer")
+    chart = page.locator(PLOTLY_CHART)
+    chart.first.wait_for(state="visible")
+    assert page.locator(f"{PLOTLY_CHART} .scatterlayer .point").count() > 0, "the frontier chart has no points"
+    table = page.locator(DATAFRAME).first
+    table.wait_for(state="visible")
+    rows = int(table.locator('[role="grid"]').first.get_attribute("aria-rowcount") or 0)
+    assert rows > 1, "the frontier table has no rows"
+    assert_no_errors(page, "/explorer")
+
+    metric = page.get_by_test_id("stSelectbox").filter(has_text="Quality metric").locator('[role="combobox"]')
+    before = metric.input_value()
+    metric.click()
+    metric.fill("GPQA Diamond")
+    option = page.locator('[role="option"]').filter(has_text="GPQA Diamond").first
+    rerun_after(page, option.click)
+
+    assert metric.input_value() != before
+    assert metric.input_value().startswith("GPQA Diamond")
+    assert parse_qs(urlparse(page.url).query).get("metric") == ["gpqa_diamond"]
+    assert_no_errors(page, "/explorer after choosing GPQA Diamond")
+    page.locator(PLOTLY_CHART).first.wait_for(state="visible")
+    page.locator(DATAFRAME).first.wait_for(state="visible")
+
+
+@pytest.mark.browser
+def test_price_sheet_upload_reports_problems_then_saves(server: str, page: Any) -> None:
+    bs.open_page(page, server, "costs")
+    page.get_by_role("tab", name="Price sheets").click()
+    name = page.get_by_label("Sheet name")
+    save = page.get_by_test_id("stFormSubmitButton").filter(has_text="Save sheet")
+
+    name.fill("Browser bad sheet")
+    upload(page, "bad-prices.csv", BAD_SHEET)
+    rerun_after(page, save.click)
+    error = page.locator(ERROR_ALERT)
+    error.first.wait_for(state="visible")
+    message = "\n".join(error.all_inner_texts() + page.locator(CODE).all_inner_texts())
+    assert "bad-prices.csv" in message, message
+    assert "row 3" in message, message
+    assert "usd_per_1m_input" in message, message
+    assert page.locator(SUCCESS).count() == 0
+
+    name.fill("Browser test sheet")
+    upload(page, "good-prices.csv", GOOD_SHEET)
+    rerun_after(page, save.click)
+    success = page.locator(SUCCESS)
+    success.first.wait_for(state="visible")
+    assert "Browser test sheet" in success.first.inner_text()
+    assert_no_errors(page, "/costs after a good upload")
