@@ -23,49 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.cold_page import RUN_TIMEOUT_S, open_explorer, open_trivial, quiet_streamlit
 from benchmarks.timing import Row, Timing, fmt_seconds, measure_pair
 from pricing.seed import seed
 from pricing.store import PROJECT_ROOT, Store
 
-APP_PATH = PROJECT_ROOT / "app.py"
-EXPLORER_PAGE = "pages/explorer.py"
-EXPLORER_TITLE = "Frontier explorer"
 TRIVIAL_PAGE = 'import streamlit as st; st.write("Hello")\n'
-RUN_TIMEOUT_S = 180
-WORKER = "benchmarks.explorer_bench"
-
-
-def open_explorer(app_path: Path = APP_PATH) -> None:
-    """Run the app, switch to the explorer and run it; fail on any exception in the page."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(app_path), default_timeout=RUN_TIMEOUT_S)
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"app.py raised: {at.exception[0].value}")
-    at.switch_page(EXPLORER_PAGE)
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"{EXPLORER_PAGE} raised: {at.exception[0].value}")
-    if EXPLORER_TITLE not in [title.value for title in at.title]:
-        raise RuntimeError(f"{EXPLORER_PAGE} did not render its title")
-
-
-def open_trivial(page: Path) -> None:
-    """Run the one-line page."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(page), default_timeout=RUN_TIMEOUT_S)
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"trivial page raised: {at.exception[0].value}")
-
-
-def quiet_streamlit() -> None:
-    """Silence Streamlit's 'missing ScriptRunContext' warnings, which bare-mode runs print."""
-    import streamlit.logger
-
-    streamlit.logger.set_log_level("error")
+WORKER = "benchmarks.cold_page"
 
 
 def _cold_sample(kind: str, db: Path, trivial: Path) -> tuple[float, float]:
@@ -80,19 +44,6 @@ def _cold_sample(kind: str, db: Path, trivial: Path) -> tuple[float, float]:
     if done.returncode != 0:
         raise RuntimeError(f"cold {kind} run failed ({done.returncode}):\n{done.stderr[-4000:]}")
     return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"]), wall
-
-
-def _worker(kind: str, trivial: Path) -> None:
-    """In a fresh process: time the first load of the app's explorer or of the trivial page."""
-    from streamlit.testing.v1 import AppTest  # noqa: F401  (the harness itself is not what we time)
-
-    quiet_streamlit()
-    started = time.perf_counter()
-    if kind == "app":
-        open_explorer()
-    else:
-        open_trivial(trivial)
-    print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
 def run(repeats: int, quick: bool) -> list[Row]:
@@ -157,6 +108,3 @@ def run(repeats: int, quick: bool) -> list[Row]:
             "as warm, but st.cache_data.clear() first: the explorer recomputes prices, scores and the frontier"),
     ]
 
-
-if __name__ == "__main__":
-    _worker(sys.argv[1], Path(sys.argv[2]))

@@ -32,6 +32,8 @@ class Timing:
 
 def fmt_seconds(seconds: float) -> str:
     """Seconds in a readable unit."""
+    if seconds >= 100.0:
+        return f"{seconds:.0f} s"
     if seconds >= 1.0:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:

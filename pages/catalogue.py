@@ -12,7 +12,9 @@ KEY_SEARCH = "catalogue_search"
 settings = current_settings()
 st.title("Catalogue")
 query = st.text_input(
-    "Search", key=KEY_SEARCH, placeholder="e.g. llama 3.3, claude, qwen3, H100",
+    "Search",
+    key=KEY_SEARCH,
+    placeholder="e.g. llama 3.3, claude, qwen3, H100",
     help="Matches any spelling: canonical ids, provider keys and each source's names.",
 )
 
@@ -45,7 +47,10 @@ with tab_models:
     shown = matching(models, ["model_id", "display_name", "family", "organisation", "aliases"])
     st.caption(f"{len(shown):,} of {len(models):,} models. Facts with their source and as-of date.")
     st.dataframe(
-        shown.drop(columns=["aliases"]), hide_index=True, width="stretch", key="catalogue_models",
+        shown.drop(columns=["aliases"]),
+        hide_index=True,
+        width="stretch",
+        key="catalogue_models",
         column_config={
             "param_count_b": st.column_config.NumberColumn("Parameters (billions)", format="%.1f"),
             "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
@@ -63,15 +68,34 @@ with tab_prices:
     )
     st.dataframe(
         shown[
-            ["model_key", "provider", "model_id", "usd_per_1m_input", "usd_per_1m_output", "usd_per_1m_cached_input",
-             "usd_per_1m_batch_input", "usd_per_1m_batch_output", "context_tokens", "sheet_name", "effective_date",
-             "possibly_stale", "source"]
+            [
+                "model_key",
+                "provider",
+                "model_id",
+                "usd_per_1m_input",
+                "usd_per_1m_output",
+                "usd_per_1m_cached_input",
+                "usd_per_1m_batch_input",
+                "usd_per_1m_batch_output",
+                "context_tokens",
+                "sheet_name",
+                "effective_date",
+                "possibly_stale",
+                "source",
+            ]
         ],
-        hide_index=True, width="stretch", key="catalogue_prices",
+        hide_index=True,
+        width="stretch",
+        key="catalogue_prices",
         column_config={
             c: st.column_config.NumberColumn(c.replace("usd_per_1m_", "USD/1M ").replace("_", " "), format="$%.4g")
-            for c in ["usd_per_1m_input", "usd_per_1m_output", "usd_per_1m_cached_input", "usd_per_1m_batch_input",
-                      "usd_per_1m_batch_output"]
+            for c in [
+                "usd_per_1m_input",
+                "usd_per_1m_output",
+                "usd_per_1m_cached_input",
+                "usd_per_1m_batch_input",
+                "usd_per_1m_batch_output",
+            ]
         },
     )
     st.download_button("Download prices (CSV)", csv_bytes(shown), "prices.csv", "text/csv", key="catalogue_prices_csv")
@@ -86,9 +110,22 @@ with tab_scores:
     shown = matching(scores, ["model_id", "benchmark_id", "benchmark", "source", "raw_model_name"])
     st.caption(f"{len(shown):,} of {len(scores):,} scores; percent scale 0-100 unless the scale says Elo.")
     st.dataframe(
-        shown[["model_id", "benchmark", "score", "scale", "self_reported", "source", "as_of", "raw_model_name",
-               "source_url"]],
-        hide_index=True, width="stretch", key="catalogue_scores",
+        shown[
+            [
+                "model_id",
+                "benchmark",
+                "score",
+                "scale",
+                "self_reported",
+                "source",
+                "as_of",
+                "raw_model_name",
+                "source_url",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        key="catalogue_scores",
         column_config={"source_url": st.column_config.LinkColumn("Source link")},
     )
     st.download_button("Download scores (CSV)", csv_bytes(shown), "scores.csv", "text/csv", key="catalogue_scores_csv")
@@ -98,9 +135,14 @@ with tab_gpu:
     shown = matching(gpu, ["gpu", "provider", "price_type", "source"])
     st.caption(f"{len(shown):,} of {len(gpu):,} GPU hourly prices (USD per GPU-hour).")
     st.dataframe(
-        shown, hide_index=True, width="stretch", key="catalogue_gpu",
-        column_config={"usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f"),
-                       "source_url": st.column_config.LinkColumn("Source link")},
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="catalogue_gpu",
+        column_config={
+            "usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f"),
+            "source_url": st.column_config.LinkColumn("Source link"),
+        },
     )
 
 with tab_tp:
@@ -111,9 +153,14 @@ with tab_tp:
         "row, at the stated input/output lengths and concurrency."
     )
     st.dataframe(
-        shown, hide_index=True, width="stretch", key="catalogue_throughput",
-        column_config={"output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%.0f"),
-                       "source_url": st.column_config.LinkColumn("Source link")},
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="catalogue_throughput",
+        column_config={
+            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%.0f"),
+            "source_url": st.column_config.LinkColumn("Source link"),
+        },
     )
 
 with tab_api:
@@ -121,7 +168,12 @@ with tab_api:
     shown = matching(api, ["model_id", "model_key", "provider"])
     st.caption(f"{len(shown):,} of {len(api):,} provider offers with measured output speed and time to first token.")
     st.dataframe(
-        shown, hide_index=True, width="stretch", key="catalogue_api",
-        column_config={"output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%.0f"),
-                       "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%.0f")},
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="catalogue_api",
+        column_config={
+            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%.0f"),
+            "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%.0f"),
+        },
     )

@@ -42,9 +42,14 @@ with tab_sheets:
     sheets = load_sheets()
     st.dataframe(
         sheets[["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at"]],
-        hide_index=True, width="stretch", key="costs_sheets_table",
-        column_config={"models": st.column_config.NumberColumn("Models", format="%d"),
-                       "first_effective": "First effective date", "last_effective": "Latest effective date"},
+        hide_index=True,
+        width="stretch",
+        key="costs_sheets_table",
+        column_config={
+            "models": st.column_config.NumberColumn("Models", format="%d"),
+            "first_effective": "First effective date",
+            "last_effective": "Latest effective date",
+        },
     )
     st.markdown("#### Upload a negotiated price sheet")
     st.caption(
@@ -63,7 +68,9 @@ with tab_sheets:
             try:
                 count = service.upload_price_sheet(get_store(), name, upload.name, upload.getvalue())
             except SheetError as exc:
-                st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was saved. Fix these and upload again:")
+                st.error(
+                    f"{len(exc.problems)} problem(s) in {upload.name}; nothing was saved. Fix these and upload again:"
+                )
                 st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
             except ValueError as exc:
                 st.error(str(exc))
@@ -76,10 +83,12 @@ with tab_request:
     st.caption(f"Priced with '{settings.sheet_name}'. Input tokens include cached tokens.")
     c1, c2 = st.columns([2, 3])
     keys = sorted(prices["model_key"])
-    model = c1.selectbox("Model", keys, index=keys.index("gpt-4o-mini") if "gpt-4o-mini" in keys else 0,
-                         key="costs_request_model")
-    typed = c1.text_input("...or type any name or alias", key="costs_request_typed",
-                          placeholder="e.g. Llama 3.3 70B, claude-sonnet-4.5")
+    model = c1.selectbox(
+        "Model", keys, index=keys.index("gpt-4o-mini") if "gpt-4o-mini" in keys else 0, key="costs_request_model"
+    )
+    typed = c1.text_input(
+        "...or type any name or alias", key="costs_request_typed", placeholder="e.g. Llama 3.3 70B, claude-sonnet-4.5"
+    )
     t1, t2, t3 = c2.columns(3)
     input_tokens = t1.number_input("Input tokens", 0, 10_000_000, 1500, key="costs_request_in")
     cached_tokens = t2.number_input("of which cached", 0, 10_000_000, 0, key="costs_request_cached")
@@ -95,7 +104,10 @@ with tab_request:
         price = quote.price
         st.metric(f"Cost of this request ({quote.model_key})", fmt_usd(quote.cost_usd, 6))
         stale = TokenPrice(
-            quote.model_key, str(price["sheet_name"]), price["usd_per_1m_input"], price["usd_per_1m_output"],
+            quote.model_key,
+            str(price["sheet_name"]),
+            price["usd_per_1m_input"],
+            price["usd_per_1m_output"],
             effective_date=price["effective_date"],
         ).is_stale(dt.date.today(), settings.stale_after_days)
         stale_note = f" Possibly stale: older than {settings.stale_after_days} days." if stale else ""
@@ -114,15 +126,18 @@ with tab_deploy:
     models = load_table("models")
     with st.form("costs_deploy_form"):
         d1, d2 = st.columns(2)
-        key = d1.text_input("Deployment name", key="costs_deploy_key",
-                            placeholder="nvidia_nim/meta/llama-3.1-8b-instruct")
-        model_id = d2.selectbox("Which model it serves (for its scores)", [""] + list(models["model_id"]),
-                                key="costs_deploy_model")
+        key = d1.text_input(
+            "Deployment name", key="costs_deploy_key", placeholder="nvidia_nim/meta/llama-3.1-8b-instruct"
+        )
+        model_id = d2.selectbox(
+            "Which model it serves (for its scores)", [""] + list(models["model_id"]), key="costs_deploy_model"
+        )
         p1, p2, p3 = st.columns(3)
         usd_in = p1.number_input("USD per 1M input tokens", 0.0, 10_000.0, 0.0, key="costs_deploy_in")
         usd_out = p2.number_input("USD per 1M output tokens", 0.0, 10_000.0, 0.0, key="costs_deploy_out")
-        usd_cached = p3.number_input("USD per 1M cached input (optional)", 0.0, 10_000.0, value=None,
-                                     key="costs_deploy_cached")
+        usd_cached = p3.number_input(
+            "USD per 1M cached input (optional)", 0.0, 10_000.0, value=None, key="costs_deploy_cached"
+        )
         saved = st.form_submit_button("Save deployment price")
     if saved:
         try:
@@ -132,10 +147,17 @@ with tab_deploy:
         else:
             after_write()
             st.success(f"Saved the price of {key.strip()}.")
-    custom = load_prices(service.CUSTOM_SHEET_NAME) if service.CUSTOM_SHEET_NAME in set(load_sheets()["sheet_name"]) else None
+    custom = (
+        load_prices(service.CUSTOM_SHEET_NAME)
+        if service.CUSTOM_SHEET_NAME in set(load_sheets()["sheet_name"])
+        else None
+    )
     if custom is not None and not custom.empty:
-        st.dataframe(custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],
-                     hide_index=True, key="costs_deploy_table")
+        st.dataframe(
+            custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],
+            hide_index=True,
+            key="costs_deploy_table",
+        )
 
 with tab_self:
     st.markdown(
@@ -156,20 +178,31 @@ with tab_self:
     s1, s2, s3, s4 = st.columns(4)
     usd_per_gpu_hour = s1.number_input("USD per GPU-hour", 0.0, 1000.0, round(default_price, 2), key="costs_self_price")
     gpu_count = s2.number_input("GPUs", 1, 1024, int(row["gpu_count"]), key="costs_self_gpus")
-    tokens_per_s = s3.number_input("Output tokens/s (all GPUs)", 0.1, 1e7, float(row["output_tokens_per_s"]),
-                                   key="costs_self_tps")
+    tokens_per_s = s3.number_input(
+        "Output tokens/s (all GPUs)", 0.1, 1e7, float(row["output_tokens_per_s"]), key="costs_self_tps"
+    )
     utilisation = s4.slider("Utilisation (%)", 5, 100, 60, key="costs_self_util")
     price_note = (
         f"{gpu_prices.loc[row['gpu'], 'provider']} {gpu_prices.loc[row['gpu'], 'price_type']}, "
-        f"{fmt_date(gpu_prices.loc[row['gpu'], 'as_of'])}" if row["gpu"] in gpu_prices.index else "no stored price"
+        f"{fmt_date(gpu_prices.loc[row['gpu'], 'as_of'])}"
+        if row["gpu"] in gpu_prices.index
+        else "no stored price"
     )
-    allocation = self_hosted_usd_per_1m_output(usd_per_gpu_hour, int(gpu_count), tokens_per_s, utilisation / 100, ALLOCATION_BASIS)
+    allocation = self_hosted_usd_per_1m_output(
+        usd_per_gpu_hour, int(gpu_count), tokens_per_s, utilisation / 100, ALLOCATION_BASIS
+    )
     busy = self_hosted_usd_per_1m_output(usd_per_gpu_hour, int(gpu_count), tokens_per_s, 1.0, BUSY_BASIS)
     r1, r2, r3 = st.columns(3)
-    r1.metric("Allocation basis (USD per 1M output tokens)", fmt_usd(allocation.usd_per_1m_output),
-              help="The GPUs you reserve, busy or idle: compare this with API prices.")
-    r2.metric("Busy-time basis (USD per 1M output tokens)", fmt_usd(busy.usd_per_1m_output),
-              help="Only the hours the GPUs serve: a lower bound, not what you pay.")
+    r1.metric(
+        "Allocation basis (USD per 1M output tokens)",
+        fmt_usd(allocation.usd_per_1m_output),
+        help="The GPUs you reserve, busy or idle: compare this with API prices.",
+    )
+    r2.metric(
+        "Busy-time basis (USD per 1M output tokens)",
+        fmt_usd(busy.usd_per_1m_output),
+        help="Only the hours the GPUs serve: a lower bound, not what you pay.",
+    )
     r3.metric("GPU bill (USD per hour)", fmt_usd(allocation.usd_per_hour))
     st.caption(
         f"Throughput: {row['source']} ({fmt_date(row['as_of'])}; {row['raw_model_name']}, concurrency "
@@ -183,6 +216,9 @@ with tab_self:
             f"The cheapest API offer of {row['model_id']} in '{settings.sheet_name}' is {cheapest['model_key']} at "
             f"{fmt_usd(cheapest['usd_per_1m_output'])} per 1M output tokens ({fmt_usd(cheapest['usd_per_1m_input'])} "
             "input); self-hosting on the allocation basis above "
-            + ("is cheaper per output token." if allocation.usd_per_1m_output < cheapest["usd_per_1m_output"]
-               else "costs more per output token.")
+            + (
+                "is cheaper per output token."
+                if allocation.usd_per_1m_output < cheapest["usd_per_1m_output"]
+                else "costs more per output token."
+            )
         )

@@ -53,11 +53,18 @@ st.caption(
 
 top = st.columns([2, 2, 2])
 metric_id = top[0].selectbox(
-    "Quality metric", metric_ids, format_func=lambda m: f"{metrics[m].name} ({metrics[m].unit})", key=KEY_METRIC,
+    "Quality metric",
+    metric_ids,
+    format_func=lambda m: f"{metrics[m].name} ({metrics[m].unit})",
+    key=KEY_METRIC,
 )
 cost_kind = top[1].radio("Cost", list(COST_KINDS), format_func=COST_KINDS.get, key=KEY_COST_KIND, horizontal=True)
 score_filter = top[2].radio(
-    "Scores", list(SCORE_FILTERS), format_func=SCORE_FILTERS.get, key=KEY_SCORES, horizontal=True,
+    "Scores",
+    list(SCORE_FILTERS),
+    format_func=SCORE_FILTERS.get,
+    key=KEY_SCORES,
+    horizontal=True,
     help="Vendors report many scores themselves; independent ones come from LMArena, Epoch AI, the Open LLM "
     "Leaderboard and Artificial Analysis.",
 )
@@ -76,8 +83,11 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
         "Deployment", ["API", "self-hosted"], default=["API", "self-hosted"], key=KEY_DEPLOYMENTS
     )
     open_only = f1.toggle("Open weights only", key=KEY_OPEN)
-    self_hostable_only = f1.toggle("Self-hostable only", key=KEY_SELF_HOSTABLE,
-                                   help="Open weights, or a throughput measurement on a GPU in the store.")
+    self_hostable_only = f1.toggle(
+        "Self-hostable only",
+        key=KEY_SELF_HOSTABLE,
+        help="Open weights, or a throughput measurement on a GPU in the store.",
+    )
     min_context_k = f2.number_input("Minimum context (thousand tokens)", 0, 10_000, 0, 8, key=KEY_MIN_CONTEXT)
     min_quality = f2.number_input(
         f"Minimum quality ({metrics[metric_id].unit})", value=None, key=KEY_MIN_QUALITY, placeholder="none"
@@ -85,11 +95,18 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
     max_cost = f2.number_input("Maximum cost (USD)", min_value=0.0, value=None, key=KEY_MAX_COST, placeholder="none")
     all_offers = f3.toggle("Every provider offer (not only the cheapest per model)", key=KEY_ALL_OFFERS)
     utilisation = f3.slider(
-        "Self-hosted utilisation (%)", 5, 100, 60, key=KEY_UTILISATION,
+        "Self-hosted utilisation (%)",
+        5,
+        100,
+        60,
+        key=KEY_UTILISATION,
         help="Share of the reserved GPUs' capacity actually used. Idle reserved GPUs still cost money.",
     )
     basis = f3.radio(
-        "Self-hosted cost basis", [ALLOCATION_BASIS, BUSY_BASIS], key=KEY_BASIS, horizontal=True,
+        "Self-hosted cost basis",
+        [ALLOCATION_BASIS, BUSY_BASIS],
+        key=KEY_BASIS,
+        horizontal=True,
         help="Allocation: the GPUs you reserve, busy or idle (what the invoice says). Busy-time: only serving "
         "hours, which always flatters self-hosting.",
     )
@@ -98,12 +115,18 @@ options = settings.options(
     score_filter=score_filter, cost_kind=cost_kind, profile=profile, cheapest_offer_per_model=not all_offers
 )
 base = load_frontier(
-    metric_id, settings.sheet_name, options, CandidateFilters(),
+    metric_id,
+    settings.sheet_name,
+    options,
+    CandidateFilters(),
     SelfHostSettings(utilisation=utilisation / 100.0, basis=basis),
 )
 providers = sorted(base.candidates["provider"].dropna().unique())
 selected_providers = st.multiselect(
-    "Providers", providers, key=KEY_PROVIDERS, placeholder="All providers",
+    "Providers",
+    providers,
+    key=KEY_PROVIDERS,
+    placeholder="All providers",
     help="Leave empty for all. Self-hosted offers are listed as 'self-hosted <GPUs>'.",
 )
 filters = CandidateFilters(
@@ -124,10 +147,15 @@ frontier = candidates[candidates["on_frontier"]]
 m = st.columns(4)
 m[0].metric("Candidates", f"{len(candidates):,}")
 m[1].metric("On the frontier", f"{len(frontier):,}")
-m[2].metric("Priced models without this score", f"{result.excluded_unscored:,}",
-            help="Models with a price but no score on this metric: they cannot be placed on the chart.")
+m[2].metric(
+    "Priced models without this score",
+    f"{result.excluded_unscored:,}",
+    help="Models with a price but no score on this metric: they cannot be placed on the chart.",
+)
 stale = int(candidates["price_stale"].sum()) if len(candidates) else 0
-m[3].metric("Possibly stale prices", f"{stale:,}", help=f"Prices older than {settings.stale_after_days} days or undated.")
+m[3].metric(
+    "Possibly stale prices", f"{stale:,}", help=f"Prices older than {settings.stale_after_days} days or undated."
+)
 
 if candidates.empty:
     st.warning(
@@ -152,9 +180,23 @@ table = frontier.assign(
 )
 st.dataframe(
     table[
-        ["display_name", "provider", "deployment", "cost_usd", "quality", "quality_source", "quality_date",
-         "self_reported", "usd_per_1m_input", "usd_per_1m_output", "sheet_name", "price_date", "price_stale",
-         "context_tokens", "open_weights"]
+        [
+            "display_name",
+            "provider",
+            "deployment",
+            "cost_usd",
+            "quality",
+            "quality_source",
+            "quality_date",
+            "self_reported",
+            "usd_per_1m_input",
+            "usd_per_1m_output",
+            "sheet_name",
+            "price_date",
+            "price_stale",
+            "context_tokens",
+            "open_weights",
+        ]
     ],
     hide_index=True,
     width="stretch",

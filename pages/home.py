@@ -36,7 +36,9 @@ throughput = load_table("throughput")
 priced_models, joined_models, priced_entries = load_coverage(settings.sheet_name)
 
 cols = st.columns(5)
-cols[0].metric("Priced offers", f"{priced_entries:,}", help=f"Chat models with token prices in '{settings.sheet_name}'.")
+cols[0].metric(
+    "Priced offers", f"{priced_entries:,}", help=f"Chat models with token prices in '{settings.sheet_name}'."
+)
 cols[1].metric("Models", f"{priced_models:,}", help="Distinct canonical models among the priced offers.")
 cols[2].metric(
     "Priced models with scores",
@@ -45,7 +47,8 @@ cols[2].metric(
 )
 cols[3].metric("Benchmark scores", f"{len(scores):,}", help=f"Scores of {scores['model_id'].nunique():,} models.")
 cols[4].metric(
-    "GPU prices / throughput rows", f"{len(gpu_prices):,} / {len(throughput):,}",
+    "GPU prices / throughput rows",
+    f"{len(gpu_prices):,} / {len(throughput):,}",
     help="Hourly GPU prices and measured serving throughput, for self-hosting costs.",
 )
 
@@ -68,7 +71,10 @@ if GLANCE_METRIC in metrics:
             "points use measured max-load throughput at 60% utilisation, allocation basis."
         )
     with right:
-        st.markdown(f"**{len(frontier)} models on the frontier** out of {len(result.candidates)} with a price and an Arena score:")
+        st.markdown(
+            f"**{len(frontier)} models on the frontier** out of {len(result.candidates)} "
+            "with a price and an Arena score:"
+        )
         for _, row in frontier.sort_values("cost_usd").iterrows():
             st.markdown(
                 f"- **{row['display_name']}** ({row['provider']}): {fmt_usd(row['cost_usd'])} per 1M tokens, "

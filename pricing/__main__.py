@@ -86,9 +86,13 @@ def cmd_cost(args: argparse.Namespace) -> int:
             "currency": "USD",
             "rows": [
                 {
-                    "row": p.row, "model": p.model, "model_key": p.model_key,
-                    "input_tokens": p.usage.input_tokens, "output_tokens": p.usage.output_tokens,
-                    "cached_input_tokens": p.usage.cached_input_tokens, "cost_usd": p.cost_usd,
+                    "row": p.row,
+                    "model": p.model,
+                    "model_key": p.model_key,
+                    "input_tokens": p.usage.input_tokens,
+                    "output_tokens": p.usage.output_tokens,
+                    "cached_input_tokens": p.usage.cached_input_tokens,
+                    "cost_usd": p.cost_usd,
                 }
                 for p in priced
             ],
@@ -119,11 +123,22 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         profile=WorkloadProfile(args.input_tokens, args.output_tokens, args.cache_hit),
         cheapest_offer_per_model=not args.all_offers,
     )
-    result = service.frontier(store, args.metric, sheet, options, self_host=None if args.api_only else service.SelfHostSettings())
+    result = service.frontier(
+        store, args.metric, sheet, options, self_host=None if args.api_only else service.SelfHostSettings()
+    )
     table = result.candidates
     columns = [
-        "model_id", "provider", "model_key", "deployment", "cost_usd", "quality", "quality_source",
-        "quality_date", "self_reported", "price_date", "on_frontier",
+        "model_id",
+        "provider",
+        "model_key",
+        "deployment",
+        "cost_usd",
+        "quality",
+        "quality_source",
+        "quality_date",
+        "self_reported",
+        "price_date",
+        "on_frontier",
     ]
     if args.json:
         payload = {
@@ -176,7 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--requests", required=True, help="CSV or XLSX file")
     p.add_argument("--sheet", help="price sheet name (default: the bundled litellm sheet)")
     p.add_argument(
-        "--cache-reads-separate", action="store_true",
+        "--cache-reads-separate",
+        action="store_true",
         help="input_tokens exclude cached tokens (Anthropic's convention)",
     )
     p.add_argument("--json", action="store_true")

@@ -28,10 +28,30 @@ SCORE_FILTERS = ("any", "independent", "self-reported")
 COST_KINDS = ("blended", "task")
 
 CANDIDATE_COLUMNS = (
-    "model_id", "display_name", "organisation", "provider", "model_key", "deployment", "sheet_name",
-    "price_date", "price_stale", "usd_per_1m_input", "usd_per_1m_output", "usd_per_1m_cached_input",
-    "cost_usd", "quality", "quality_source", "quality_date", "self_reported", "raw_model_name",
-    "open_weights", "self_hostable", "context_tokens", "param_count_b", "licence", "price_source",
+    "model_id",
+    "display_name",
+    "organisation",
+    "provider",
+    "model_key",
+    "deployment",
+    "sheet_name",
+    "price_date",
+    "price_stale",
+    "usd_per_1m_input",
+    "usd_per_1m_output",
+    "usd_per_1m_cached_input",
+    "cost_usd",
+    "quality",
+    "quality_source",
+    "quality_date",
+    "self_reported",
+    "raw_model_name",
+    "open_weights",
+    "self_hostable",
+    "context_tokens",
+    "param_count_b",
+    "licence",
+    "price_source",
 )
 
 
@@ -149,9 +169,7 @@ def build_candidates(
     joined["self_hostable"] = joined["model_id"].isin(self_hostable).to_numpy() | _is_true(joined["open_weights"])
     if options.cheapest_offer_per_model:
         joined = (
-            joined.sort_values(["cost_usd", "provider"])
-            .groupby(["model_id", "deployment"], as_index=False)
-            .head(1)
+            joined.sort_values(["cost_usd", "provider"]).groupby(["model_id", "deployment"], as_index=False).head(1)
         )
     for column in CANDIDATE_COLUMNS:
         if column not in joined:

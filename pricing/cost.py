@@ -92,7 +92,10 @@ class TokenPrice:
 class Pricer(Protocol):
     """Anything that can price a usage for a model key."""
 
-    sheet_name: str
+    @property
+    def sheet_name(self) -> str:
+        """The sheet the prices come from."""
+        ...
 
     def cost_usd(self, model_key: str, usage: Usage) -> float:
         """Cost in USD of the usage, or UnpricedModelError."""
@@ -120,9 +123,7 @@ class SheetPricer:
         """Cost in USD of the usage under this sheet."""
         price = self.prices.get(model_key)
         if price is None:
-            raise UnpricedModelError(
-                model_key, self.sheet_name, "Add it to a price sheet or set a deployment price."
-            )
+            raise UnpricedModelError(model_key, self.sheet_name, "Add it to a price sheet or set a deployment price.")
         return linear_cost_usd(price, usage)
 
 
@@ -136,9 +137,7 @@ def blended_usd_per_1m(
         raise ValueError("input:output ratio must not be negative")
     if not 0.0 <= cache_hit_rate <= 1.0:
         raise ValueError("cache-hit rate must be between 0 and 1")
-    usd_per_1m_in = (
-        1 - cache_hit_rate
-    ) * price.usd_per_1m_input + cache_hit_rate * price.usd_per_1m_cached_effective
+    usd_per_1m_in = (1 - cache_hit_rate) * price.usd_per_1m_input + cache_hit_rate * price.usd_per_1m_cached_effective
     return (input_output_ratio * usd_per_1m_in + price.usd_per_1m_output) / (input_output_ratio + 1)
 
 

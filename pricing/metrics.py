@@ -52,11 +52,19 @@ COST_METRICS: dict[str, Metric] = {
 
 PERFORMANCE_METRICS: dict[str, Metric] = {
     "output_tokens_per_s": Metric(
-        "output_tokens_per_s", "Output speed", "tokens/s", True, "speed",
+        "output_tokens_per_s",
+        "Output speed",
+        "tokens/s",
+        True,
+        "speed",
         "Output tokens per second of one request, as measured by the source.",
     ),
     "ttft_ms": Metric(
-        "ttft_ms", "Time to first token", "ms", False, "latency",
+        "ttft_ms",
+        "Time to first token",
+        "ms",
+        False,
+        "latency",
         "Time from sending a request to the first token, as measured by the source.",
     ),
 }

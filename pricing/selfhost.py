@@ -20,10 +20,28 @@ SELF_HOSTED_SHEET = "Self-hosted (GPU price / measured throughput)"
 GPU_PRICE_TYPES = ("on-demand", "marketplace", "reserved", "spot")
 
 OFFER_COLUMNS = (
-    "model_key", "provider", "model_id", "usd_per_1m_input", "usd_per_1m_output", "usd_per_1m_cached_input",
-    "effective_date", "source", "sheet_name", "deployment", "gpu", "gpu_count", "precision", "engine",
-    "output_tokens_per_s", "usd_per_gpu_hour", "gpu_price_source", "gpu_price_date", "utilisation", "basis",
-    "measured_input_tokens", "measured_output_tokens",
+    "model_key",
+    "provider",
+    "model_id",
+    "usd_per_1m_input",
+    "usd_per_1m_output",
+    "usd_per_1m_cached_input",
+    "effective_date",
+    "source",
+    "sheet_name",
+    "deployment",
+    "gpu",
+    "gpu_count",
+    "precision",
+    "engine",
+    "output_tokens_per_s",
+    "usd_per_gpu_hour",
+    "gpu_price_source",
+    "gpu_price_date",
+    "utilisation",
+    "basis",
+    "measured_input_tokens",
+    "measured_output_tokens",
 )
 
 
@@ -89,7 +107,10 @@ def self_hosted_offers(
         else:
             continue  # no price for this GPU: it cannot be costed, so it is not offered
         cost = self_hosted_usd_per_1m_output(
-            usd_per_gpu_hour, int(row.gpu_count), float(row.output_tokens_per_s), settings.utilisation,
+            usd_per_gpu_hour,
+            int(row.gpu_count),
+            float(row.output_tokens_per_s),
+            settings.utilisation,
             settings.basis,
         )
         precision = str(row.precision) if isinstance(row.precision, str) else "?"

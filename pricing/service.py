@@ -20,9 +20,8 @@ from pricing.cost import Pricer, Usage
 from pricing.litellm_prices import BUNDLED_SHEET_NAME, LitellmPricer
 from pricing.metrics import COST_METRICS, Metric, get_metric, quality_metrics
 from pricing.selfhost import SelfHostSettings, self_hosted_offers
-
-from pricing.store import PriceSheet, Store
 from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
+from pricing.store import PriceSheet, Store
 from pricing.usage import resolve_model_key, sheet_pricer
 
 CUSTOM_SHEET_NAME = "Deployment prices (set in Frontier)"
@@ -86,18 +85,17 @@ def frontier(
     metric_id: str,
     sheet_name: str,
     options: CandidateOptions,
-    filters: CandidateFilters = CandidateFilters(),
-    self_host: SelfHostSettings | None = SelfHostSettings(),
+    filters: CandidateFilters | None = None,
+    self_host: SelfHostSettings | None = None,
 ) -> FrontierResult:
     """Candidates for a metric under a sheet (and self-hosted offers), with the frontier marked."""
+    filters = filters or CandidateFilters()
     metric = get_metric(metric_registry(store), metric_id)
     cost_metric = COST_METRICS["task_usd" if options.cost_kind == "task" else "blended_usd_per_1m"]
     prices = prices_with_deployments(store, check_sheet(store, sheet_name))
     offers = None
     if self_host is not None:
-        ratio = (
-            options.profile.input_output_ratio if options.cost_kind == "task" else options.input_output_ratio
-        )
+        ratio = options.profile.input_output_ratio if options.cost_kind == "task" else options.input_output_ratio
         offers = self_hosted_offers(store.throughput(), store.gpu_prices(), self_host, ratio)
     scores = store.scores(metric_id)
     candidates = build_candidates(prices, scores, store.models(), options, offers)

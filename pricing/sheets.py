@@ -81,7 +81,9 @@ def read_table(content: bytes, file_name: str) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise SheetError([SheetProblem(file_name, None, None, "is not UTF-8 text; save it as CSV UTF-8.")]) from None
     except Exception as exc:  # parsers raise many types; the user needs the message, not the type
-        raise SheetError([SheetProblem(file_name, None, None, f"could not be read as {suffix[1:].upper()}: {exc}")]) from None
+        raise SheetError(
+            [SheetProblem(file_name, None, None, f"could not be read as {suffix[1:].upper()}: {exc}")]
+        ) from None
     raise SheetError(
         [SheetProblem(file_name, None, None, f"has extension '{suffix or 'none'}'; upload a .csv or .xlsx file.")]
     )
@@ -96,9 +98,7 @@ def _number(value: object) -> float | None:
     return float(text)
 
 
-def parse_price_sheet(
-    table: pd.DataFrame, file_name: str, default_effective_date: dt.date
-) -> pd.DataFrame:
+def parse_price_sheet(table: pd.DataFrame, file_name: str, default_effective_date: dt.date) -> pd.DataFrame:
     """Validate an uploaded table and return rows in the store's `prices` columns (sheet name unset)."""
     problems: list[SheetProblem] = []
     table = table.rename(columns=lambda c: str(c).strip().lower())
@@ -111,7 +111,9 @@ def parse_price_sheet(
         if column not in known:
             problems.append(
                 SheetProblem(
-                    file_name, 1, column,
+                    file_name,
+                    1,
+                    column,
                     f"unknown column; the columns are {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}.",
                 )
             )
@@ -139,7 +141,9 @@ def parse_price_sheet(
                 value = _number(raw.get(column))
             except ValueError:
                 problems.append(
-                    SheetProblem(file_name, row_number, column, f"'{raw.get(column)}' is not a number (USD per 1M tokens).")
+                    SheetProblem(
+                        file_name, row_number, column, f"'{raw.get(column)}' is not a number (USD per 1M tokens)."
+                    )
                 )
                 continue
             if value is None:
@@ -148,11 +152,15 @@ def parse_price_sheet(
                 record[column] = None
                 continue
             if value < 0 or math.isinf(value) or math.isnan(value):
-                problems.append(SheetProblem(file_name, row_number, column, f"{value} is not a valid price (must be 0 or more)."))
+                problems.append(
+                    SheetProblem(file_name, row_number, column, f"{value} is not a valid price (must be 0 or more).")
+                )
             elif value > MAX_PLAUSIBLE_USD_PER_1M:
                 problems.append(
                     SheetProblem(
-                        file_name, row_number, column,
+                        file_name,
+                        row_number,
+                        column,
                         f"{value} USD per 1M tokens is implausibly high; prices are per 1M tokens, not per 1B.",
                     )
                 )
@@ -164,28 +172,37 @@ def parse_price_sheet(
             record["context_tokens"] = int(context) if context is not None else None
         except ValueError:
             problems.append(
-                SheetProblem(file_name, row_number, "context_tokens", f"'{raw.get('context_tokens')}' is not a whole number of tokens.")
+                SheetProblem(
+                    file_name,
+                    row_number,
+                    "context_tokens",
+                    f"'{raw.get('context_tokens')}' is not a whole number of tokens.",
+                )
             )
         effective = raw.get("effective_date")
-        if effective is None or (isinstance(effective, float) and math.isnan(effective)) or not str(effective).strip():
-            record["effective_date"] = default_effective_date
-        else:
+        effective_date = default_effective_date
+        if isinstance(effective, str) and effective.strip():
             try:
-                record["effective_date"] = pd.Timestamp(str(effective).strip()).date()
+                effective_date = pd.Timestamp(effective.strip()).date()
             except (ValueError, TypeError):
                 problems.append(
-                    SheetProblem(file_name, row_number, "effective_date", f"'{effective}' is not a date; use YYYY-MM-DD.")
+                    SheetProblem(
+                        file_name, row_number, "effective_date", f"'{effective}' is not a date; use YYYY-MM-DD."
+                    )
                 )
                 continue
-        key = (model, record["effective_date"])
-        if key in seen:  # type: ignore[comparison-overlap]
+        record["effective_date"] = effective_date
+        key = (model, effective_date)
+        if key in seen:
             problems.append(
                 SheetProblem(
-                    file_name, row_number, "model",
-                    f"'{model}' already has a price effective {record['effective_date']} on row {seen[key]}.",  # type: ignore[index]
+                    file_name,
+                    row_number,
+                    "model",
+                    f"'{model}' already has a price effective {effective_date} on row {seen[key]}.",
                 )
             )
-        seen[key] = row_number  # type: ignore[index]
+        seen[key] = row_number
         records.append(record)
     if problems:
         raise SheetError(problems)
@@ -211,6 +228,10 @@ def validate_sheet_name(name: str, existing_bundled: set[str]) -> str:
 def uploaded_sheet(name: str, file_name: str, as_of: dt.date, note: str | None = None) -> PriceSheet:
     """Metadata for an uploaded sheet."""
     return PriceSheet(
-        sheet_name=name, kind="uploaded", source=f"uploaded by a user ({file_name})", as_of=as_of,
-        file_name=file_name, note=note,
+        sheet_name=name,
+        kind="uploaded",
+        source=f"uploaded by a user ({file_name})",
+        as_of=as_of,
+        file_name=file_name,
+        note=note,
     )

@@ -152,31 +152,80 @@ SEEDED_TABLES: tuple[str, ...] = (
 # from here, never from callers.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "models": (
-        "model_id", "display_name", "family", "organisation", "param_count_b", "open_weights",
-        "licence", "release_date", "context_tokens", "source", "as_of",
+        "model_id",
+        "display_name",
+        "family",
+        "organisation",
+        "param_count_b",
+        "open_weights",
+        "licence",
+        "release_date",
+        "context_tokens",
+        "source",
+        "as_of",
     ),
     "model_aliases": ("alias", "source", "model_id"),
     "benchmarks": ("benchmark_id", "name", "scale", "higher_is_better", "description"),
     "scores": (
-        "model_id", "benchmark_id", "score", "self_reported", "source", "source_url",
-        "raw_model_name", "as_of",
+        "model_id",
+        "benchmark_id",
+        "score",
+        "self_reported",
+        "source",
+        "source_url",
+        "raw_model_name",
+        "as_of",
     ),
     "prices": (
-        "sheet_name", "model_key", "provider", "model_id", "usd_per_1m_input", "usd_per_1m_output",
-        "usd_per_1m_cached_input", "usd_per_1m_batch_input", "usd_per_1m_batch_output",
-        "context_tokens", "effective_date", "source",
+        "sheet_name",
+        "model_key",
+        "provider",
+        "model_id",
+        "usd_per_1m_input",
+        "usd_per_1m_output",
+        "usd_per_1m_cached_input",
+        "usd_per_1m_batch_input",
+        "usd_per_1m_batch_output",
+        "context_tokens",
+        "effective_date",
+        "source",
     ),
     "gpu_prices": (
-        "gpu", "provider", "price_type", "usd_per_gpu_hour", "as_of", "source", "source_url",
-        "confidence", "note",
+        "gpu",
+        "provider",
+        "price_type",
+        "usd_per_gpu_hour",
+        "as_of",
+        "source",
+        "source_url",
+        "confidence",
+        "note",
     ),
     "throughput": (
-        "model_id", "raw_model_name", "gpu", "gpu_count", "precision", "engine", "input_tokens",
-        "output_tokens", "concurrency", "output_tokens_per_s", "ttft_ms", "source", "source_url",
-        "as_of", "config_verified",
+        "model_id",
+        "raw_model_name",
+        "gpu",
+        "gpu_count",
+        "precision",
+        "engine",
+        "input_tokens",
+        "output_tokens",
+        "concurrency",
+        "output_tokens_per_s",
+        "ttft_ms",
+        "source",
+        "source_url",
+        "as_of",
+        "config_verified",
     ),
     "api_performance": (
-        "provider", "model_key", "model_id", "output_tokens_per_s", "ttft_ms", "source", "as_of",
+        "provider",
+        "model_key",
+        "model_id",
+        "output_tokens_per_s",
+        "ttft_ms",
+        "source",
+        "as_of",
     ),
 }
 
@@ -396,9 +445,7 @@ class Store:
         with self._transaction() as cur:
             kind = cur.execute(SQL_SHEET_KIND, [sheet.sheet_name]).fetchone()
             if kind is not None and kind[0] == "bundled" and sheet.kind != "bundled":
-                raise StoreError(
-                    f"'{sheet.sheet_name}' is the bundled price sheet; upload under another sheet name."
-                )
+                raise StoreError(f"'{sheet.sheet_name}' is the bundled price sheet; upload under another sheet name.")
             self._write_sheet(cur, sheet, prices, replace_all=False)
 
     def delete_price_sheet(self, sheet_name: str) -> None:

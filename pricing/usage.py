@@ -75,7 +75,9 @@ def parse_requests(table: pd.DataFrame, file_name: str, input_includes_cached: b
                 continue
             if number < 0 or number != int(number):
                 problems.append(
-                    SheetProblem(file_name, row_number, column, f"{value} is not a whole, non-negative number of tokens.")
+                    SheetProblem(
+                        file_name, row_number, column, f"{value} is not a whole, non-negative number of tokens."
+                    )
                 )
                 continue
             counts[column] = int(number)
@@ -85,13 +87,17 @@ def parse_requests(table: pd.DataFrame, file_name: str, input_includes_cached: b
         if counts["cached_input_tokens"] > input_tokens:
             problems.append(
                 SheetProblem(
-                    file_name, row_number, "cached_input_tokens",
+                    file_name,
+                    row_number,
+                    "cached_input_tokens",
                     "exceeds input_tokens; input_tokens must include cached tokens (or pass the "
                     "Anthropic-style option if your log counts them apart).",
                 )
             )
             continue
-        rows.append(RequestRow(row_number, model, Usage(input_tokens, counts["output_tokens"], counts["cached_input_tokens"])))
+        rows.append(
+            RequestRow(row_number, model, Usage(input_tokens, counts["output_tokens"], counts["cached_input_tokens"]))
+        )
     if problems:
         raise SheetError(problems)
     return rows
@@ -107,9 +113,11 @@ def resolve_model_key(name: str, prices: pd.DataFrame, sheet_name: str) -> str:
         return str(keys[lowered == name.lower()].iloc[0])
     matches = prices[prices["model_id"] == canonical_model_id(name)]
     if not matches.empty:
-        rank = matches["provider"].map(
-            {p: i for i, p in enumerate(FIRST_PARTY_PROVIDERS)}
-        ).fillna(len(FIRST_PARTY_PROVIDERS))
+        rank = (
+            matches["provider"]
+            .map({p: i for i, p in enumerate(FIRST_PARTY_PROVIDERS)})
+            .fillna(len(FIRST_PARTY_PROVIDERS))
+        )
         best = matches.assign(_rank=rank, _len=matches["model_key"].str.len()).sort_values(["_rank", "_len"])
         return str(best["model_key"].iloc[0])
     close = difflib.get_close_matches(name, list(keys), n=3, cutoff=0.6)
@@ -134,9 +142,7 @@ def sheet_pricer(prices: pd.DataFrame, sheet_name: str) -> SheetPricer:
     return SheetPricer(sheet_name, table)
 
 
-def price_requests(
-    rows: list[RequestRow], pricer: Pricer, prices: pd.DataFrame, file_name: str
-) -> list[PricedRow]:
+def price_requests(rows: list[RequestRow], pricer: Pricer, prices: pd.DataFrame, file_name: str) -> list[PricedRow]:
     """Cost every row; unknown or unpriced models are reported together, with their rows."""
     priced: list[PricedRow] = []
     problems: list[SheetProblem] = []
@@ -146,7 +152,9 @@ def price_requests(
             if request.model not in resolved:
                 resolved[request.model] = resolve_model_key(request.model, prices, pricer.sheet_name)
             key = resolved[request.model]
-            priced.append(PricedRow(request.row, request.model, key, request.usage, pricer.cost_usd(key, request.usage)))
+            priced.append(
+                PricedRow(request.row, request.model, key, request.usage, pricer.cost_usd(key, request.usage))
+            )
         except UnpricedModelError as exc:
             problems.append(SheetProblem(file_name, request.row, "model", str(exc)))
     if problems:

@@ -100,4 +100,6 @@ def test_self_hosting_calculator_shows_both_bases() -> None:
     busy = metric(at, "Busy-time basis (USD per 1M output tokens)")
     assert float(allocation.strip("$").replace(",", "")) > float(busy.strip("$").replace(",", ""))
     at.slider(key="costs_self_util").set_value(100).run()
-    assert metric(at, "Allocation basis (USD per 1M output tokens)") == metric(at, "Busy-time basis (USD per 1M output tokens)")
+    assert metric(at, "Allocation basis (USD per 1M output tokens)") == metric(
+        at, "Busy-time basis (USD per 1M output tokens)"
+    )

@@ -34,7 +34,7 @@ DATAFRAME = '[data-testid="stDataFrame"]'
 SUCCESS = '[data-testid="stAlertContentSuccess"]'
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
 CODE = '[data-testid="stCode"]'
-UPLOADED_FILE = '[data-testid="stFileUploaderFile"]'
+UPLOADED_FILE = '[data-testid="stFileChipName"]'
 
 BAD_SHEET = b"model,usd_per_1m_input,usd_per_1m_output\nacme-good,0.5,1.5\nacme-bad,-1,2\n"
 GOOD_SHEET = b"model,usd_per_1m_input,usd_per_1m_output\nacme-llm,0.5,1.5\n"

@@ -33,8 +33,11 @@ def test_pricer_matches_litellm_cost_per_token(usage: Usage) -> None:
         if usage.cached_input_tokens and entry.get("cache_read_input_token_cost") is None:
             continue  # see test_cache_reads_without_a_cache_price_are_billed_as_input
         prompt, completion = litellm.cost_per_token(
-            model=key, custom_llm_provider=entry["litellm_provider"], prompt_tokens=usage.input_tokens,
-            completion_tokens=usage.output_tokens, cache_read_input_tokens=usage.cached_input_tokens,
+            model=key,
+            custom_llm_provider=entry["litellm_provider"],
+            prompt_tokens=usage.input_tokens,
+            completion_tokens=usage.output_tokens,
+            cache_read_input_tokens=usage.cached_input_tokens,
         )
         assert pricer.cost_usd(key, usage) == pytest.approx(prompt + completion, rel=1e-12), key
 
@@ -52,9 +55,15 @@ def test_stored_per_1m_prices_reproduce_litellm_below_tiers() -> None:
         if any("above" in name or "tier" in name or "off_peak" in name for name in entry):
             continue  # tiered or time-of-day prices: litellm applies them, a flat sheet price cannot
         row = frame.loc[key]
-        price = TokenPrice(key, "bundled", row["usd_per_1m_input"], row["usd_per_1m_output"],
-                           None if row["usd_per_1m_cached_input"] != row["usd_per_1m_cached_input"]
-                           else row["usd_per_1m_cached_input"])
+        price = TokenPrice(
+            key,
+            "bundled",
+            row["usd_per_1m_input"],
+            row["usd_per_1m_output"],
+            None
+            if row["usd_per_1m_cached_input"] != row["usd_per_1m_cached_input"]
+            else row["usd_per_1m_cached_input"],
+        )
         ours, theirs = linear_cost_usd(price, usage), pricer.cost_usd(key, usage)
         if ours != pytest.approx(theirs, rel=1e-9):
             mismatches.append((key, ours, theirs))
@@ -63,8 +72,12 @@ def test_stored_per_1m_prices_reproduce_litellm_below_tiers() -> None:
 
 def test_cache_reads_without_a_cache_price_are_billed_as_input() -> None:
     """litellm alone would bill them at zero; a silent zero is what Frontier refuses."""
-    key = next(k for k in _sample_keys() if litellm.model_cost[k].get("cache_read_input_token_cost") is None
-               and litellm.model_cost[k]["input_cost_per_token"] > 0)
+    key = next(
+        k
+        for k in _sample_keys()
+        if litellm.model_cost[k].get("cache_read_input_token_cost") is None
+        and litellm.model_cost[k]["input_cost_per_token"] > 0
+    )
     entry = litellm.model_cost[key]
     cost = LitellmPricer().cost_usd(key, Usage(1000, 0, 400))
     assert cost == pytest.approx(1000 * entry["input_cost_per_token"])
@@ -74,7 +87,8 @@ def test_tiered_prices_follow_litellm_above_the_threshold() -> None:
     key = "gemini/gemini-2.5-pro"
     entry = litellm.model_cost[key]
     cost = LitellmPricer().cost_usd(key, Usage(300_000, 1000))
-    expected = 300_000 * entry["input_cost_per_token_above_200k_tokens"] + 1000 * entry[
-        "output_cost_per_token_above_200k_tokens"
-    ]
+    expected = (
+        300_000 * entry["input_cost_per_token_above_200k_tokens"]
+        + 1000 * entry["output_cost_per_token_above_200k_tokens"]
+    )
     assert cost == pytest.approx(expected)

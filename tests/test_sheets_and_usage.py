@@ -30,7 +30,9 @@ def test_good_sheet_parses_with_defaults() -> None:
 
 def test_bad_sheet_reports_every_problem_with_row_and_column() -> None:
     with pytest.raises(SheetError) as info:
-        parse_price_sheet(read_table((FIXTURES / "sheet_bad.csv").read_bytes(), "sheet_bad.csv"), "sheet_bad.csv", TODAY)
+        parse_price_sheet(
+            read_table((FIXTURES / "sheet_bad.csv").read_bytes(), "sheet_bad.csv"), "sheet_bad.csv", TODAY
+        )
     text = str(info.value)
     assert "sheet_bad.csv, row 3, column 'usd_per_1m_input'" in text
     assert "sheet_bad.csv, row 4, column 'model'" in text
@@ -62,7 +64,9 @@ def test_wrong_file_type_is_rejected() -> None:
 
 def test_xlsx_sheet_parses() -> None:
     buffer = io.BytesIO()
-    pd.DataFrame({"model": ["acme"], "usd_per_1m_input": [0.5], "usd_per_1m_output": [1.5]}).to_excel(buffer, index=False)
+    pd.DataFrame({"model": ["acme"], "usd_per_1m_input": [0.5], "usd_per_1m_output": [1.5]}).to_excel(
+        buffer, index=False
+    )
     frame = parse_price_sheet(read_table(buffer.getvalue(), "s.xlsx"), "s.xlsx", TODAY)
     assert frame.iloc[0]["usd_per_1m_output"] == 1.5
 

@@ -97,9 +97,22 @@ def test_bad_upload_leaves_database_unchanged(seeded_store: Store) -> None:
 def test_failed_write_rolls_back_whole_transaction(seeded_store: Store) -> None:
     before = _counts(seeded_store)
     duplicated = pd.DataFrame(
-        [{"model_key": "x", "provider": None, "model_id": "x", "usd_per_1m_input": 1.0, "usd_per_1m_output": 1.0,
-          "usd_per_1m_cached_input": None, "usd_per_1m_batch_input": None, "usd_per_1m_batch_output": None,
-          "context_tokens": None, "effective_date": dt.date(2026, 1, 1), "source": "test"}] * 2
+        [
+            {
+                "model_key": "x",
+                "provider": None,
+                "model_id": "x",
+                "usd_per_1m_input": 1.0,
+                "usd_per_1m_output": 1.0,
+                "usd_per_1m_cached_input": None,
+                "usd_per_1m_batch_input": None,
+                "usd_per_1m_batch_output": None,
+                "context_tokens": None,
+                "effective_date": dt.date(2026, 1, 1),
+                "source": "test",
+            }
+        ]
+        * 2
     )
     with pytest.raises(duckdb.ConstraintException):
         seeded_store.add_price_sheet(PriceSheet("Dup", "uploaded", "test", dt.date(2026, 1, 1)), duplicated)
@@ -112,7 +125,9 @@ def test_bundled_sheet_cannot_be_overwritten_by_upload(seeded_store: Store) -> N
 
 
 def test_deployment_price_is_used_alongside_the_sheet(seeded_store: Store) -> None:
-    service.set_deployment_price(seeded_store, "nvidia_nim/meta/llama-3.1-8b-instruct", "llama-3.1-8b-instruct", 0.1, 0.2)
+    service.set_deployment_price(
+        seeded_store, "nvidia_nim/meta/llama-3.1-8b-instruct", "llama-3.1-8b-instruct", 0.1, 0.2
+    )
     prices = service.prices_with_deployments(seeded_store, BUNDLED_SHEET_NAME)
     row = prices[prices["model_key"] == "nvidia_nim/meta/llama-3.1-8b-instruct"].iloc[0]
     assert (row["usd_per_1m_input"], row["usd_per_1m_output"]) == (0.1, 0.2)
@@ -164,7 +179,9 @@ def test_second_process_gets_a_clear_lock_message(seeded_db_file: Path, tmp_path
     path.write_bytes(seeded_db_file.read_bytes())
     holder = Store(path)
     code = f"from pricing.store import Store\nStore({str(path)!r})"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent
+    )
     holder.close()
     assert result.returncode != 0
     assert "Cannot open the database" in result.stderr

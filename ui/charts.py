@@ -66,16 +66,23 @@ def frontier_figure(
         custom, template = _hover_data(dominated, cost_metric)
         fig.add_trace(
             go.Scatter(
-                x=dominated["cost_usd"], y=dominated["quality"], mode="markers", name="Dominated",
+                x=dominated["cost_usd"],
+                y=dominated["quality"],
+                mode="markers",
+                name="Dominated",
                 marker={"color": DOMINATED_COLOUR, "size": 7, "opacity": 0.35},
-                customdata=custom, hovertemplate=template,
+                customdata=custom,
+                hovertemplate=template,
             )
         )
     on = candidates[candidates["on_frontier"].astype(bool)].sort_values("cost_usd")
     if not on.empty:
         fig.add_trace(
             go.Scatter(
-                x=on["cost_usd"], y=on["quality"], mode="lines", name="Frontier",
+                x=on["cost_usd"],
+                y=on["quality"],
+                mode="lines",
+                name="Frontier",
                 line={"color": "#111827", "width": 1.5, "shape": "hv" if quality.higher_is_better else "linear"},
                 hoverinfo="skip",
             )
@@ -84,17 +91,21 @@ def frontier_figure(
             custom, template = _hover_data(group, cost_metric)
             fig.add_trace(
                 go.Scatter(
-                    x=group["cost_usd"], y=group["quality"],
+                    x=group["cost_usd"],
+                    y=group["quality"],
                     mode="markers+text" if label_frontier else "markers",
                     name=f"On frontier ({deployment})",
                     text=group["display_name"] if label_frontier else None,
-                    textposition="top left", textfont={"size": 11},
+                    textposition="top left",
+                    textfont={"size": 11},
                     marker={
-                        "color": FRONTIER_COLOURS.get(str(deployment), "#d97706"), "size": 11,
+                        "color": FRONTIER_COLOURS.get(str(deployment), "#d97706"),
+                        "size": 11,
                         "line": {"color": "white", "width": 1},
                         "symbol": "diamond" if deployment == "self-hosted" else "circle",
                     },
-                    customdata=custom, hovertemplate=template,
+                    customdata=custom,
+                    hovertemplate=template,
                 )
             )
     direction = "higher is better" if quality.higher_is_better else "lower is better"

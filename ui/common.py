@@ -132,21 +132,37 @@ def sidebar() -> PricingSettings:
     with st.sidebar:
         st.markdown("### Pricing assumptions")
         sheet = st.selectbox(
-            "Price sheet", names, index=default, key=KEY_SHEET,
+            "Price sheet",
+            names,
+            index=default,
+            key=KEY_SHEET,
             help="Which prices to use. Upload a negotiated sheet on the Prices & self-hosting page.",
         )
         ratio = st.number_input(
-            "Input:output tokens (x:1)", min_value=0.0, max_value=100.0, value=3.0, step=0.5, key=KEY_RATIO,
+            "Input:output tokens (x:1)",
+            min_value=0.0,
+            max_value=100.0,
+            value=3.0,
+            step=0.5,
+            key=KEY_RATIO,
             help="Blended price weights input and output prices by this ratio; 3:1 is the common default "
             "(Artificial Analysis blends at 3:1).",
         )
         cache_pct = st.slider(
-            "Cache-hit rate (% of input)", 0, 100, 0, key=KEY_CACHE_HIT,
+            "Cache-hit rate (% of input)",
+            0,
+            100,
+            0,
+            key=KEY_CACHE_HIT,
             help="Share of input tokens served from the provider's prompt cache, billed at the cached price.",
         )
         stale = st.number_input(
-            "Flag prices older than (days)", min_value=1, max_value=3650, value=DEFAULT_STALE_AFTER_DAYS,
-            step=30, key=KEY_STALE_DAYS,
+            "Flag prices older than (days)",
+            min_value=1,
+            max_value=3650,
+            value=DEFAULT_STALE_AFTER_DAYS,
+            step=30,
+            key=KEY_STALE_DAYS,
         )
         st.caption(SOURCES_CREDIT)
     return PricingSettings(str(sheet), float(ratio), cache_pct / 100.0, int(stale))

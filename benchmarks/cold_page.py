@@ -1,0 +1,71 @@
+"""Loading pages with Streamlit's AppTest, and the fresh-process worker for cold loads.
+
+This module imports nothing of the app (no pricing, litellm or plotly), so that a cold load timed in a
+fresh process pays for those imports inside the timed page run, as the first visitor of a new server does.
+Run as `python -m benchmarks.cold_page app|trivial TRIVIAL_PAGE` with FRONTIER_DB set; it prints
+{"seconds": ...} as its last line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+EXPLORER_PAGE = "pages/explorer.py"
+EXPLORER_TITLE = "Frontier explorer"
+RUN_TIMEOUT_S = 180
+
+
+def quiet_streamlit() -> None:
+    """Silence the 'missing ScriptRunContext' warnings that bare-mode runs print."""
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+
+
+def open_explorer(app_path: Path = APP_PATH) -> None:
+    """Run the app, switch to the explorer and run it; fail on any exception in the page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app_path), default_timeout=RUN_TIMEOUT_S)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"app.py raised: {at.exception[0].value}")
+    at.switch_page(EXPLORER_PAGE)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{EXPLORER_PAGE} raised: {at.exception[0].value}")
+    if EXPLORER_TITLE not in [title.value for title in at.title]:
+        raise RuntimeError(f"{EXPLORER_PAGE} did not render its title")
+
+
+def open_trivial(page: Path) -> None:
+    """Run a page of our own (the one-line baseline)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(page), default_timeout=RUN_TIMEOUT_S)
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{page.name} raised: {at.exception[0].value}")
+
+
+def main(argv: list[str]) -> int:
+    """Time the first load of the explorer ('app') or of the given page ('trivial') in this process."""
+    kind, trivial = argv[0], Path(argv[1])
+    from streamlit.testing.v1 import AppTest  # noqa: F401  (the harness is not what we time)
+
+    quiet_streamlit()
+    started = time.perf_counter()
+    if kind == "app":
+        open_explorer()
+    else:
+        open_trivial(trivial)
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
