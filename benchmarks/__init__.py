@@ -11,4 +11,3 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch litellm's map
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest runs in bare mode, which warns on every run

@@ -9,6 +9,7 @@ Run as `python -m benchmarks.cold_page app|trivial TRIVIAL_PAGE` with FRONTIER_D
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -19,11 +20,24 @@ EXPLORER_TITLE = "Frontier explorer"
 RUN_TIMEOUT_S = 180
 
 
-def quiet_streamlit() -> None:
-    """Silence the 'missing ScriptRunContext' warnings that bare-mode runs print."""
-    import streamlit.logger
+BARE_MODE_NOISE = ("missing ScriptRunContext", "No runtime found")
 
-    streamlit.logger.set_log_level("error")
+
+class _DropBareModeNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in BARE_MODE_NOISE)
+
+
+def quiet_streamlit() -> None:
+    """Drop the warnings that every AppTest run prints in bare mode (no server runtime).
+
+    A filter on the two loggers, because Streamlit resets its loggers' levels when it reads its config.
+    """
+    for name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropBareModeNoise) for f in logger.filters):
+            logger.addFilter(_DropBareModeNoise())
 
 
 def open_explorer(app_path: Path = APP_PATH) -> None:
