@@ -8,9 +8,17 @@ from pricing.candidates import CandidateFilters
 from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
 from pricing.selfhost import SelfHostSettings
 from ui.charts import frontier_figure
-from ui.common import csv_bytes, current_settings, fmt_date, load_frontier, load_metrics
+from ui.common import (
+    csv_bytes,
+    current_settings,
+    fmt_date,
+    load_frontier,
+    load_metrics,
+    load_performance_frontier,
+)
 
 KEY_METRIC = "explorer_metric"
+KEY_AXIS = "explorer_axis"
 KEY_COST_KIND = "explorer_cost_kind"
 KEY_SCORES = "explorer_scores"
 KEY_IN_TOKENS = "explorer_input_tokens"
@@ -25,6 +33,7 @@ KEY_MAX_COST = "explorer_max_cost"
 KEY_ALL_OFFERS = "explorer_all_offers"
 KEY_UTILISATION = "explorer_utilisation_pct"
 KEY_BASIS = "explorer_basis"
+AXES = {"cost": "Cost", "output_tokens_per_s": "Output speed", "ttft_ms": "Time to first token"}
 COST_KINDS = {"blended": "Blended price per 1M tokens", "task": "Cost per task (workload profile)"}
 SCORE_FILTERS = {
     "any": "Any (independent preferred)",
@@ -40,6 +49,8 @@ metric_ids = sorted(metrics, key=lambda m: (m != "arena_elo", metrics[m].name.lo
 params = st.query_params
 if KEY_METRIC not in st.session_state and params.get("metric") in metrics:
     st.session_state[KEY_METRIC] = params["metric"]
+if KEY_AXIS not in st.session_state and params.get("axis") in AXES:
+    st.session_state[KEY_AXIS] = params["axis"]
 if KEY_COST_KIND not in st.session_state and params.get("cost") in COST_KINDS:
     st.session_state[KEY_COST_KIND] = params["cost"]
 if KEY_SCORES not in st.session_state and params.get("scores") in SCORE_FILTERS:
@@ -51,15 +62,24 @@ st.caption(
     "deployment on rented GPUs. Points on the line are not beaten on both cost and quality by any other."
 )
 
-top = st.columns([2, 2, 2])
+top = st.columns([2, 2, 2, 2])
 metric_id = top[0].selectbox(
     "Quality metric",
     metric_ids,
     format_func=lambda m: f"{metrics[m].name} ({metrics[m].unit})",
     key=KEY_METRIC,
 )
-cost_kind = top[1].radio("Cost", list(COST_KINDS), format_func=COST_KINDS.get, key=KEY_COST_KIND, horizontal=True)
-score_filter = top[2].radio(
+axis = top[1].radio(
+    "Against",
+    list(AXES),
+    format_func=AXES.get,
+    key=KEY_AXIS,
+    help="Cost from price sheets and GPU prices, or speed and latency measured per provider (llm-stats).",
+)
+cost_kind = top[2].radio(
+    "Cost", list(COST_KINDS), format_func=COST_KINDS.get, key=KEY_COST_KIND, disabled=axis != "cost"
+)
+score_filter = top[3].radio(
     "Scores",
     list(SCORE_FILTERS),
     format_func=SCORE_FILTERS.get,
@@ -68,7 +88,63 @@ score_filter = top[2].radio(
     help="Vendors report many scores themselves; independent ones come from LMArena, Epoch AI, the Open LLM "
     "Leaderboard and Artificial Analysis.",
 )
-st.query_params.update({"metric": metric_id, "cost": cost_kind, "scores": score_filter})
+st.query_params.update({"metric": metric_id, "axis": axis, "cost": cost_kind, "scores": score_filter})
+
+if axis != "cost":
+    perf = load_performance_frontier(metric_id, axis, score_filter)
+    points = perf.candidates
+    st.metric("Provider offers with a measurement and a score", f"{len(points):,}")
+    if points.empty:
+        st.warning("No provider offer has both a measurement and a score on this metric; pick another metric.")
+        st.stop()
+    st.plotly_chart(
+        frontier_figure(points, perf.metric, perf.x_metric, log_cost=axis == "ttft_ms", x_column=axis),
+        key="explorer_perf_chart",
+    )
+    st.caption(
+        f"{perf.x_metric.label} as measured per provider offer by llm-stats (dates in the table). Output speed is "
+        f"per request; time to first token from request to first token. Quality: {perf.metric.label}."
+    )
+    table = points[points["on_frontier"]].assign(
+        measured_date=lambda f: f["measured_date"].map(fmt_date), quality_date=lambda f: f["quality_date"].map(fmt_date)
+    )
+    st.dataframe(
+        table[
+            [
+                "display_name",
+                "provider",
+                "output_tokens_per_s",
+                "ttft_ms",
+                "quality",
+                "quality_source",
+                "quality_date",
+                "measured_by",
+                "measured_date",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        key="explorer_perf_table",
+        column_config={
+            "display_name": "Model",
+            "provider": "Provider",
+            "output_tokens_per_s": st.column_config.NumberColumn("Output speed (tokens/s)", format="%.0f"),
+            "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%.0f"),
+            "quality": st.column_config.NumberColumn(f"{perf.metric.name} ({perf.metric.unit})", format="%.4g"),
+            "quality_source": "Score source",
+            "quality_date": "Score date",
+            "measured_by": "Measured by",
+            "measured_date": "Measured on",
+        },
+    )
+    st.download_button(
+        "Download all offers (CSV)",
+        csv_bytes(points),
+        file_name=f"frontier_{metric_id}_{axis}.csv",
+        mime="text/csv",
+        key="explorer_perf_download",
+    )
+    st.stop()
 
 profile = WorkloadProfile(cache_hit_rate=settings.cache_hit_rate)
 if cost_kind == "task":
@@ -203,6 +279,8 @@ st.dataframe(
     key="explorer_frontier_table",
     column_config={
         "display_name": "Model",
+        "provider": "Provider",
+        "deployment": "Deployment",
         "cost_usd": st.column_config.NumberColumn(f"Cost ({result.cost_metric.unit})", format="$%.4g"),
         "quality": st.column_config.NumberColumn(f"{result.metric.name} ({result.metric.unit})", format="%.4g"),
         "usd_per_1m_input": st.column_config.NumberColumn("Input (USD per 1M)", format="$%.4g"),

@@ -96,10 +96,16 @@ with nav[2]:
 st.subheader("What the data is")
 sources = load_table("sources")
 st.dataframe(
-    sources.rename(columns={"kind": "Kind", "source": "Source", "rows": "Rows", "as_of": "Latest date"}),
+    sources,
     hide_index=True,
     width="stretch",
     key="home_sources",
+    column_config={
+        "kind": "Kind",
+        "source": "Source",
+        "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "as_of": st.column_config.DateColumn("Latest date", format="YYYY-MM-DD"),
+    },
 )
 st.caption(
     f"{len(models):,} canonical models, each source's spelling mapped to one id. Scores and prices keep their "

@@ -205,3 +205,35 @@ def filter_candidates(candidates: pd.DataFrame, filters: CandidateFilters) -> pd
 def frontier_of(candidates: pd.DataFrame, quality_higher_is_better: bool = True) -> pd.DataFrame:
     """Candidates with `on_frontier` marked (cost lower is better)."""
     return mark_frontier(candidates, "cost_usd", "quality", True, quality_higher_is_better)
+
+
+PERFORMANCE_COLUMNS = (
+    "model_id", "display_name", "organisation", "provider", "model_key", "deployment", "output_tokens_per_s",
+    "ttft_ms", "measured_by", "measured_date", "quality", "quality_source", "quality_date", "self_reported",
+    "raw_model_name", "open_weights", "self_hostable", "context_tokens",
+)  # fmt: skip
+
+
+def build_performance_candidates(
+    performance: pd.DataFrame, scores: pd.DataFrame, models: pd.DataFrame, score_filter: str = "any"
+) -> pd.DataFrame:
+    """Provider offers with measured speed and latency, joined to one metric's scores and model facts."""
+    picked = pick_scores(scores, score_filter)
+    joined = performance.merge(
+        picked[["model_id", "score", "source", "as_of", "self_reported", "raw_model_name"]].rename(
+            columns={"score": "quality", "source": "quality_source", "as_of": "quality_date"}
+        ),
+        on="model_id",
+        how="inner",
+        suffixes=("_measured", ""),
+    )
+    if joined.empty:
+        return pd.DataFrame(columns=list(PERFORMANCE_COLUMNS))
+    joined = joined.rename(columns={"source": "measured_by", "as_of": "measured_date"})
+    facts = models.set_index("model_id")
+    for column in ("display_name", "organisation", "open_weights", "context_tokens"):
+        joined[column] = joined["model_id"].map(facts[column]) if column in facts else None
+    joined["display_name"] = joined["display_name"].fillna(joined["model_id"])
+    joined["deployment"] = "API"
+    joined["self_hostable"] = _is_true(joined["open_weights"])
+    return joined[list(PERFORMANCE_COLUMNS)].reset_index(drop=True)

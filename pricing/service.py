@@ -13,12 +13,14 @@ from pricing.candidates import (
     CandidateFilters,
     CandidateOptions,
     build_candidates,
+    build_performance_candidates,
     filter_candidates,
     frontier_of,
 )
 from pricing.cost import Pricer, Usage
+from pricing.frontier import mark_frontier
 from pricing.litellm_prices import BUNDLED_SHEET_NAME, LitellmPricer
-from pricing.metrics import COST_METRICS, Metric, get_metric, quality_metrics
+from pricing.metrics import COST_METRICS, PERFORMANCE_METRICS, Metric, get_metric, quality_metrics
 from pricing.selfhost import SelfHostSettings, self_hosted_offers
 from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
 from pricing.store import PriceSheet, Store
@@ -172,3 +174,33 @@ def quote_request(store: Store, sheet_name: str, model: str, usage: Usage) -> Re
     else:
         cost = sheet_pricer(prices, str(row["sheet_name"])).cost_usd(key, usage)
     return RequestQuote(key, cost, row)
+
+
+@dataclass(frozen=True)
+class PerformanceFrontierResult:
+    """Quality against measured speed or latency, with the frontier marked."""
+
+    metric: Metric
+    x_metric: Metric
+    candidates: pd.DataFrame
+
+
+def performance_frontier(
+    store: Store, metric_id: str, x_metric_id: str, score_filter: str = "any", filters: CandidateFilters | None = None
+) -> PerformanceFrontierResult:
+    """Quality against output speed or time to first token, where the store has measurements."""
+    metric = get_metric(metric_registry(store), metric_id)
+    x_metric = get_metric(PERFORMANCE_METRICS, x_metric_id)
+    candidates = build_performance_candidates(
+        store.api_performance(), store.scores(metric_id), store.models(), score_filter
+    )
+    filters = filters or CandidateFilters()
+    candidates = candidates.dropna(subset=[x_metric_id])
+    if filters.providers:
+        candidates = candidates[candidates["provider"].isin(filters.providers)]
+    if filters.open_weights_only:
+        candidates = candidates[candidates["open_weights"].map(lambda v: v is True)]
+    if filters.min_quality is not None:
+        candidates = candidates[candidates["quality"] >= filters.min_quality]
+    marked = mark_frontier(candidates, x_metric_id, "quality", not x_metric.higher_is_better, metric.higher_is_better)
+    return PerformanceFrontierResult(metric, x_metric, marked)

@@ -12,32 +12,34 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests import browser_support as bs  # noqa: E402
 
-SHOTS = {"home": "screenshot-home.png", "explorer": "screenshot-explorer.png"}
+# URL path -> file. Home is the default page, so Streamlit serves it at `/` (`/home` says "Page not found").
+SHOTS = {"": "screenshot-home.png", "explorer": "screenshot-explorer.png"}
 VIEWPORT = {"width": 1440, "height": 1000}
 
 
-def full_page_screenshot(page: object, target: Path) -> None:
+def full_page_screenshot(page: Any, target: Path) -> None:
     """Streamlit scrolls inside <main>, not the window, so Playwright's full_page sees one viewport.
     Grow the viewport to the content's height, shoot, then restore it."""
     height = VIEWPORT["height"]
     for _ in range(5):
-        needed = page.evaluate(  # type: ignore[attr-defined]
+        needed = page.evaluate(
             "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
             " return m ? Math.ceil(m.scrollHeight) : document.documentElement.scrollHeight; }"
         )
         if needed <= height:
             break
         height = int(needed)
-        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})  # type: ignore[attr-defined]
-        page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    page.screenshot(path=str(target), full_page=True)  # type: ignore[attr-defined]
-    page.set_viewport_size(VIEWPORT)  # type: ignore[attr-defined]
+        page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(target), full_page=True)
+    page.set_viewport_size(VIEWPORT)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,9 @@ APP = '[data-testid="stApp"]'
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 STATUS_WIDGET = '[data-testid="stStatusWidget"]'
 TITLE = '[data-testid="stMain"] h1'
-ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# Exceptions, st.error alerts, and the app-level error modals Streamlit raises itself ("Page not found",
+# connection errors): those are a bare role=dialog; the app uses no st.dialog of its own.
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"], [role="dialog"]'
 SIDEBAR_NAV_LINK = '[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]'
 
 

@@ -103,3 +103,15 @@ def test_self_hosting_calculator_shows_both_bases() -> None:
     assert metric(at, "Allocation basis (USD per 1M output tokens)") == metric(
         at, "Busy-time basis (USD per 1M output tokens)"
     )
+
+
+@pytest.mark.usefixtures("app_db")
+def test_explorer_plots_quality_against_measured_speed_and_latency() -> None:
+    at = open_page("pages/explorer.py")
+    at.radio(key="explorer_axis").set_value("output_tokens_per_s").run()
+    assert not at.exception
+    assert int(metric(at, "Provider offers with a measurement and a score").replace(",", "")) > 10
+    table = at.dataframe[0].value
+    assert table["Output speed (tokens/s)" if "Output speed (tokens/s)" in table else "output_tokens_per_s"].notna().all()
+    at.radio(key="explorer_axis").set_value("ttft_ms").run()
+    assert not at.exception

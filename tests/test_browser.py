@@ -21,11 +21,13 @@ sync_api = pytest.importorskip("playwright.sync_api")
 if not bs.chromium_available():  # pragma: no cover - depends on the machine
     pytest.skip(f"no Chromium at {bs.CHROMIUM}", allow_module_level=True)
 
+# Page -> (URL path, title). Home is the default page, so Streamlit serves it at `/` and ignores its
+# url_path: `/home` shows a "Page not found" dialog (then runs Home anyway).
 PAGES = {
-    "home": "Frontier",
-    "explorer": "Frontier explorer",
-    "catalogue": "Catalogue",
-    "costs": "Prices & self-hosting",
+    "home": ("", "Frontier"),
+    "explorer": ("explorer", "Frontier explorer"),
+    "catalogue": ("catalogue", "Catalogue"),
+    "costs": ("costs", "Prices & self-hosting"),
 }
 NAV_TITLES = ["Home", "Frontier explorer", "Catalogue", "Prices & self-hosting"]
 NAV_LABELS = f"{bs.SIDEBAR_NAV_LINK} [data-testid='stMarkdownContainer']"
@@ -153,10 +155,11 @@ def test_deep_link_first(seeded_db: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("path", list(PAGES))
-def test_page_renders(server: str, page: Any, path: str) -> None:
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders(server: str, page: Any, name: str) -> None:
+    path, title = PAGES[name]
     bs.open_page(page, server, path)
-    assert page.locator(bs.TITLE).first.inner_text().strip() == PAGES[path]
+    assert page.locator(bs.TITLE).first.inner_text().strip() == title
     assert_no_errors(page, f"/{path}")
     titles = nav_titles(page)
     for title in NAV_TITLES:

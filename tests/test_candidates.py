@@ -175,3 +175,18 @@ def test_self_hosted_offers_join_the_frontier() -> None:
     cands = build_candidates(prices(), scores(), models(), CandidateOptions(today=TODAY), offers)
     assert set(cands["deployment"]) == {"API", "self-hosted"}
     assert bool(cands.set_index("deployment").loc["self-hosted", "self_hostable"])
+
+
+def test_performance_candidates_join_measurements_to_scores() -> None:
+    from pricing.candidates import build_performance_candidates
+    from pricing.frontier import mark_frontier
+
+    perf = pd.DataFrame(
+        {"provider": ["p1", "p2", "p3"], "model_key": ["small", "big", "x"], "model_id": ["small", "big", "nobody"],
+         "output_tokens_per_s": [200.0, 50.0, 999.0], "ttft_ms": [300.0, 900.0, 10.0],
+         "source": "llm-stats", "as_of": TODAY}
+    )  # fmt: skip
+    cands = build_performance_candidates(perf, scores(), models())
+    assert set(cands["model_id"]) == {"small", "big"}
+    marked = mark_frontier(cands, "output_tokens_per_s", "quality", cost_lower_is_better=False)
+    assert marked["on_frontier"].all()  # small is faster, big is better

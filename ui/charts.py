@@ -24,31 +24,42 @@ def _date_text(value: object) -> str:
     return str(value)[:10]
 
 
-def _hover_data(frame: pd.DataFrame, cost_metric: Metric) -> tuple[list[list[str]], str]:
+def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[list[list[str]], str]:
+    """Hover text: model, offer, the x value with its unit, source and date, and the score's source and date."""
+    is_cost = x_column == "cost_usd"
     custom = [
         [
             str(row["display_name"]),
             str(row["provider"]),
-            str(row["sheet_name"]),
-            _date_text(row["price_date"]),
+            str(row["sheet_name"] if is_cost else row["measured_by"]),
+            _date_text(row["price_date"] if is_cost else row["measured_date"]),
             str(row["quality_source"]),
             _date_text(row["quality_date"]),
             "self-reported" if bool(row["self_reported"]) else "independent",
-            " (possibly stale)" if bool(row.get("price_stale", False)) else "",
+            " (possibly stale)" if is_cost and bool(row.get("price_stale", False)) else "",
             str(row["model_key"]),
         ]
         for _, row in frame.iterrows()
     ]
+    if is_cost:
+        x_line = f"Cost: $%{{x:.4g}} {x_metric.unit.replace('USD ', '')}<br>Price sheet: %{{customdata[2]}}, "
+    else:
+        x_line = f"{x_metric.name}: %{{x:,.0f}} {x_metric.unit}<br>Measured by: %{{customdata[2]}}, "
     template = (
         "<b>%{customdata[0]}</b><br>"
-        "%{customdata[1]} · <i>%{customdata[8]}</i><br>"
-        f"Cost: $%{{x:.4g}} {cost_metric.unit.replace('USD ', '')}<br>"
-        "Price sheet: %{customdata[2]}, %{customdata[3]}%{customdata[7]}<br>"
+        "%{customdata[1]} · <i>%{customdata[8]}</i><br>" + x_line + "%{customdata[3]}%{customdata[7]}<br>"
         "Quality: %{y:.4g}<br>"
         "Score source: %{customdata[4]}, %{customdata[5]} (%{customdata[6]})"
         "<extra></extra>"
     )
     return custom, template
+
+
+def _step_shape(quality: Metric, x_metric: Metric) -> str:
+    """The frontier's staircase: along x ascending, 'hv' when x is a cost, 'vh' when x is a benefit."""
+    if not quality.higher_is_better:
+        return "linear"
+    return "vh" if x_metric.higher_is_better else "hv"
 
 
 def frontier_figure(
@@ -58,15 +69,16 @@ def frontier_figure(
     log_cost: bool = True,
     height: int = 560,
     label_frontier: bool = True,
+    x_column: str = "cost_usd",
 ) -> go.Figure:
-    """Scatter of cost against quality: frontier points bold and joined, dominated points faded."""
+    """Scatter of cost (or another x metric) against quality: frontier bold and joined, dominated faded."""
     fig = go.Figure()
     dominated = candidates[~candidates["on_frontier"].astype(bool)]
     if not dominated.empty:
-        custom, template = _hover_data(dominated, cost_metric)
+        custom, template = _hover_data(dominated, x_column, cost_metric)
         fig.add_trace(
             go.Scatter(
-                x=dominated["cost_usd"],
+                x=dominated[x_column],
                 y=dominated["quality"],
                 mode="markers",
                 name="Dominated",
@@ -75,28 +87,29 @@ def frontier_figure(
                 hovertemplate=template,
             )
         )
-    on = candidates[candidates["on_frontier"].astype(bool)].sort_values("cost_usd")
+    on = candidates[candidates["on_frontier"].astype(bool)].sort_values(x_column)
     if not on.empty:
         fig.add_trace(
             go.Scatter(
-                x=on["cost_usd"],
+                x=on[x_column],
                 y=on["quality"],
                 mode="lines",
                 name="Frontier",
-                line={"color": "#111827", "width": 1.5, "shape": "hv" if quality.higher_is_better else "linear"},
+                line={"color": "#111827", "width": 1.5, "shape": _step_shape(quality, cost_metric)},
                 hoverinfo="skip",
             )
         )
         for deployment, group in on.groupby("deployment", sort=True):
-            custom, template = _hover_data(group, cost_metric)
+            custom, template = _hover_data(group, x_column, cost_metric)
             fig.add_trace(
                 go.Scatter(
-                    x=group["cost_usd"],
+                    x=group[x_column],
                     y=group["quality"],
                     mode="markers+text" if label_frontier else "markers",
                     name=f"On frontier ({deployment})",
                     text=group["display_name"] if label_frontier else None,
-                    textposition="top left",
+                    textposition="bottom right",
+                    cliponaxis=False,
                     textfont={"size": 11},
                     marker={
                         "color": FRONTIER_COLOURS.get(str(deployment), "#d97706"),

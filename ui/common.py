@@ -97,6 +97,12 @@ def load_frontier(
     return service.frontier(get_store(), metric_id, sheet_name, options, filters, self_host)
 
 
+@st.cache_data(show_spinner="Computing the frontier...")
+def load_performance_frontier(metric_id: str, x_metric_id: str, score_filter: str) -> service.PerformanceFrontierResult:
+    """Quality against measured speed or latency (cached by its inputs)."""
+    return service.performance_frontier(get_store(), metric_id, x_metric_id, score_filter)
+
+
 @st.cache_data(show_spinner=False)
 def load_coverage(sheet_name: str) -> tuple[int, int, int]:
     """(priced models, priced models with scores, priced entries) of a sheet."""
