@@ -28,9 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 7)
     started = time.perf_counter()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(
         f"Frontier benchmarks: {repeats} repeats{' (quick)' if args.quick else ''}, "
-        f"Python {platform.python_version()}, {len(os.sched_getaffinity(0))} CPUs (nproc), {platform.platform()}",
+        f"Python {platform.python_version()}, {cpus} CPUs (nproc), {platform.platform()}",
         flush=True,
     )
     rows: list[Row] = []
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     print()
     print(
-        "Times are wall-clock medians of interleaved repeats (min in brackets); ratio = median of per-repeat ratios. "
+        "Times are wall-clock medians of interleaved repeats (min and repeats in brackets); "
+        "ratio = median of the per-repeat ratios. "
         f"Total {time.perf_counter() - started:.0f} s."
     )
     return 0

@@ -38,7 +38,12 @@ def _cold_sample(kind: str, db: Path, trivial: Path) -> tuple[float, float]:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", WORKER, kind, str(trivial)],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S * 2, check=False,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S * 2,
+        check=False,
     )
     wall = time.perf_counter() - started
     if done.returncode != 0:
@@ -100,11 +105,28 @@ def run(repeats: int, quick: bool) -> list[Row]:
         f"{fmt_seconds(statistics.median(walls['app']))}, trivial {fmt_seconds(statistics.median(walls['trivial']))}"
     )
     return [
-        Row("explorer page, cold", Timing(tuple(cold_app)), "1-line page", Timing(tuple(cold_trivial)), False,
-            cold_notes),
-        Row("explorer page, warm", warm, "1-line page", warm_base, False,
-            "app.py run + switch_page(explorer) run, after one warm-up; Streamlit caches full (a running server)"),
-        Row("explorer page, warm, data caches cleared", fresh, "1-line page", fresh_base, False,
-            "as warm, but st.cache_data.clear() first: the explorer recomputes prices, scores and the frontier"),
+        Row(
+            "explorer page, cold",
+            Timing(tuple(cold_app)),
+            "1-line page",
+            Timing(tuple(cold_trivial)),
+            False,
+            cold_notes,
+        ),
+        Row(
+            "explorer page, warm",
+            warm,
+            "1-line page",
+            warm_base,
+            False,
+            "app.py run + switch_page(explorer) run, after one warm-up; Streamlit caches full (a running server)",
+        ),
+        Row(
+            "explorer page, warm, data caches cleared",
+            fresh,
+            "1-line page",
+            fresh_base,
+            False,
+            "as warm, but st.cache_data.clear() first: the explorer recomputes prices, scores and the frontier",
+        ),
     ]
-

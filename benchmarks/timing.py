@@ -24,10 +24,10 @@ class Timing:
         return min(self.samples)
 
     def describe(self) -> str:
-        """Median and minimum, e.g. '1.23 ms (min 1.10 ms)'; a single sample is shown alone."""
+        """Median, minimum and number of repeats, e.g. '1.23 ms (min 1.10 ms, x7)'."""
         if len(self.samples) == 1:
-            return f"{fmt_seconds(self.median)} (n=1)"
-        return f"{fmt_seconds(self.median)} (min {fmt_seconds(self.min)})"
+            return f"{fmt_seconds(self.median)} (x1)"
+        return f"{fmt_seconds(self.median)} (min {fmt_seconds(self.min)}, x{len(self.samples)})"
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -90,12 +90,13 @@ class Row:
 
     def ratio_text(self) -> str:
         label = f"{self.baseline_name}/ours" if self.speedup else f"ours/{self.baseline_name}"
-        return f"{self.ratio:.3g}x {label}"
+        value = f"{self.ratio:,.0f}" if self.ratio >= 100 else f"{self.ratio:.3g}"
+        return f"{value}x {label}"
 
 
 def format_table(rows: Sequence[Row]) -> str:
     """A plain-text table, one line per benchmark."""
-    header = ("benchmark", "ours: median (min)", "baseline: median (min)", "ratio", "notes")
+    header = ("benchmark", "ours: median (min, repeats)", "baseline: median (min, repeats)", "ratio", "notes")
     lines = [
         (row.name, row.ours.describe(), f"{row.baseline_name}: {row.baseline.describe()}", row.ratio_text(), row.notes)
         for row in rows

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 bs.open_page(page, base_url, path)
                 errors = bs.error_texts(page)
                 if errors:
-                    print(f"warning: /{path} shows errors: {errors}", file=sys.stderr)
+                    print(f"warning: /{path} shows errors:\n" + "\n---\n".join(errors), file=sys.stderr)
                 if page.locator(".js-plotly-plot").count():
                     page.locator(".js-plotly-plot").first.wait_for(state="visible")
                 page.wait_for_timeout(1000)  # let Plotly and the data grids finish painting

@@ -129,13 +129,15 @@ def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
 
 
 def wait_for_app(page: Any, timeout_ms: float = 30_000) -> None:
-    """Wait until the script run is over: the app says notRunning, no status widget, and a title shows."""
+    """Wait until the script run is over: the app says notRunning, no status widget, and a title (or an
+    error) shows."""
     page.wait_for_selector(APP, state="attached", timeout=timeout_ms)
     # A rerun may not have started yet right after an interaction; give it a moment to flip to running.
     page.wait_for_timeout(150)
     page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
     page.wait_for_selector(STATUS_WIDGET, state="detached", timeout=timeout_ms)
-    page.wait_for_selector(TITLE, state="visible", timeout=timeout_ms)
+    # The title, or an error that kept the page from drawing one (callers report the error's text).
+    page.wait_for_selector(f"{TITLE}, {ERRORS}", state="visible", timeout=timeout_ms)
 
 
 def open_page(page: Any, base_url: str, path: str, timeout_ms: float = 30_000) -> None:
@@ -146,4 +148,5 @@ def open_page(page: Any, base_url: str, path: str, timeout_ms: float = 30_000) -
 
 def error_texts(page: Any) -> list[str]:
     """Text of every exception or error alert on the page."""
-    return [text.strip() for text in page.locator(ERRORS).all_inner_texts()]
+    texts = [text.strip() for text in page.locator(ERRORS).all_inner_texts()]
+    return list(dict.fromkeys(texts))  # an exception is also an error alert: report it once

@@ -159,8 +159,8 @@ def test_deep_link_first(seeded_db: Path, tmp_path_factory: pytest.TempPathFacto
 def test_page_renders(server: str, page: Any, name: str) -> None:
     path, title = PAGES[name]
     bs.open_page(page, server, path)
-    assert page.locator(bs.TITLE).first.inner_text().strip() == title
     assert_no_errors(page, f"/{path}")
+    assert page.locator(bs.TITLE).first.inner_text().strip() == title
     titles = nav_titles(page)
     for title in NAV_TITLES:
         assert titles.count(title) == 1, f"/{path}: sidebar navigation should list {title!r} once: {titles}"
