@@ -55,9 +55,6 @@ def main(argv: list[str] | None = None) -> int:
         try:
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
             page = context.new_page()
-            # Open `/` first: a deep link as a fresh server's first request runs in Streamlit's legacy
-            # multipage mode (the app has a pages/ folder), which would show the wrong sidebar.
-            bs.open_page(page, base_url, "")
             for path, file_name in SHOTS.items():
                 bs.open_page(page, base_url, path)
                 errors = bs.error_texts(page)

@@ -70,14 +70,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
-    """The app on a free port. Opened once at `/` first, the way a user arrives (see test_deep_link_first)."""
+def server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port, reached by deep links as well as at `/`."""
     with bs.streamlit_server(_copy_db(seeded_db, tmp_path_factory, "frontier-main")) as base_url:
-        page = browser.new_page()
-        try:
-            bs.open_page(page, base_url, "")
-        finally:
-            page.close()
         yield base_url
 
 
@@ -140,12 +135,6 @@ def upload(page: Any, file_name: str, content: bytes) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py sits next to a folder named pages/, so Streamlit 1.67 starts in legacy multipage mode: until "
-    "someone opens `/`, a deep link runs pages/<name>.py directly (no app.py: no page config, no shared "
-    "sidebar) and the sidebar lists app/catalogue/costs/explorer/home. Rename pages/ (e.g. to views/).",
-)
 def test_deep_link_first(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory, page: Any) -> None:
     """A shared explorer link is the first request a freshly started server gets."""
     with bs.streamlit_server(_copy_db(seeded_db, tmp_path_factory, "frontier-deeplink")) as base_url:

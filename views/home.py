@@ -84,13 +84,13 @@ if GLANCE_METRIC in metrics:
 st.subheader("Where to go next")
 nav = st.columns(3)
 with nav[0]:
-    st.page_link("pages/explorer.py", label="Frontier explorer", icon=":material/scatter_plot:")
+    st.page_link("views/explorer.py", label="Frontier explorer", icon=":material/scatter_plot:")
     st.caption("Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier.")
 with nav[1]:
-    st.page_link("pages/catalogue.py", label="Catalogue", icon=":material/table_view:")
+    st.page_link("views/catalogue.py", label="Catalogue", icon=":material/table_view:")
     st.caption("Search every model, price, score, GPU price and throughput measurement, with sources.")
 with nav[2]:
-    st.page_link("pages/costs.py", label="Prices & self-hosting", icon=":material/payments:")
+    st.page_link("views/costs.py", label="Prices & self-hosting", icon=":material/payments:")
     st.caption("Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs.")
 
 st.subheader("What the data is")
