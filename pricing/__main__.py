@@ -44,7 +44,9 @@ def _seeded_store() -> Store:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.date | pd.Timestamp):
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
         return None

@@ -23,6 +23,7 @@ from pricing.cost import (
     per_task_usd,
 )
 from pricing.frontier import mark_frontier
+from pricing.usage import FIRST_PARTY_PROVIDERS
 
 SCORE_FILTERS = ("any", "independent", "self-reported")
 COST_KINDS = ("blended", "task")
@@ -168,8 +169,17 @@ def build_candidates(
         )
     joined["self_hostable"] = joined["model_id"].isin(self_hostable).to_numpy() | _is_true(joined["open_weights"])
     if options.cheapest_offer_per_model:
+        # Among offers equally cheap (within 0.1%) the model maker's own API wins, then the provider's name.
+        rank = joined["provider"].map({p: i for i, p in enumerate(FIRST_PARTY_PROVIDERS)})
         joined = (
-            joined.sort_values(["cost_usd", "provider"]).groupby(["model_id", "deployment"], as_index=False).head(1)
+            joined.assign(
+                _cost=np.round(np.log(joined["cost_usd"].clip(lower=1e-12)), 3),
+                _rank=rank.fillna(len(FIRST_PARTY_PROVIDERS)),
+            )
+            .sort_values(["_cost", "_rank", "provider"])
+            .groupby(["model_id", "deployment"], as_index=False)
+            .head(1)
+            .drop(columns=["_cost", "_rank"])
         )
     for column in CANDIDATE_COLUMNS:
         if column not in joined:

@@ -27,7 +27,9 @@ class Metric:
 
     @property
     def label(self) -> str:
-        """Axis label with its unit."""
+        """Axis label with its unit (once: "Arena Elo", not "Arena Elo (Elo)")."""
+        if self.unit.lower() in self.name.lower():
+            return self.name
         return f"{self.name} ({self.unit})"
 
 

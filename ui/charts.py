@@ -14,6 +14,10 @@ from pricing.metrics import Metric
 
 FRONTIER_COLOURS = {"API": "#1f6feb", "self-hosted": "#76b900"}
 DOMINATED_COLOUR = "#9aa4b2"
+FRONTIER_LEGEND = {
+    "API": "On frontier: API list price",
+    "self-hosted": "On frontier: self-hosted (rented GPUs, max-load throughput)",
+}
 
 
 def _date_text(value: object) -> str:
@@ -106,7 +110,7 @@ def frontier_figure(
                     x=group[x_column],
                     y=group["quality"],
                     mode="markers+text" if label_frontier else "markers",
-                    name=f"On frontier ({deployment})",
+                    name=FRONTIER_LEGEND.get(str(deployment), f"On frontier ({deployment})"),
                     text=group["display_name"] if label_frontier else None,
                     textposition="bottom right",
                     cliponaxis=False,
@@ -131,5 +135,7 @@ def frontier_figure(
         template="plotly_white",
     )
     if log_cost:
-        fig.update_xaxes(type="log")
+        fig.update_xaxes(type="log", dtick=1)
+    if x_column == "cost_usd":
+        fig.update_xaxes(tickprefix="$", tickformat="~g")
     return fig

@@ -62,11 +62,11 @@ st.caption(
     "deployment on rented GPUs. Points on the line are not beaten on both cost and quality by any other."
 )
 
-top = st.columns([2, 2, 2, 2])
+top = st.columns([3, 2, 3, 2])
 metric_id = top[0].selectbox(
     "Quality metric",
     metric_ids,
-    format_func=lambda m: f"{metrics[m].name} ({metrics[m].unit})",
+    format_func=lambda m: metrics[m].label,
     key=KEY_METRIC,
 )
 axis = top[1].radio(
@@ -79,12 +79,11 @@ axis = top[1].radio(
 cost_kind = top[2].radio(
     "Cost", list(COST_KINDS), format_func=COST_KINDS.get, key=KEY_COST_KIND, disabled=axis != "cost"
 )
-score_filter = top[3].radio(
+score_filter = top[3].selectbox(
     "Scores",
     list(SCORE_FILTERS),
     format_func=SCORE_FILTERS.get,
     key=KEY_SCORES,
-    horizontal=True,
     help="Vendors report many scores themselves; independent ones come from LMArena, Epoch AI, the Open LLM "
     "Leaderboard and Artificial Analysis.",
 )
@@ -221,7 +220,11 @@ candidates = result.candidates
 frontier = candidates[candidates["on_frontier"]]
 
 m = st.columns(4)
-m[0].metric("Candidates", f"{len(candidates):,}")
+m[0].metric(
+    "Offers plotted",
+    f"{len(candidates):,}",
+    help="Offers with a price and a score: one per model and deployment unless 'Every provider offer' is on.",
+)
 m[1].metric("On the frontier", f"{len(frontier):,}")
 m[2].metric(
     "Priced models without this score",
@@ -252,24 +255,26 @@ st.caption(
 
 st.subheader("Models on the frontier")
 table = frontier.assign(
-    price_date=frontier["price_date"].map(fmt_date), quality_date=frontier["quality_date"].map(fmt_date)
+    price_date=frontier["price_date"].map(fmt_date)
+    + frontier["price_stale"].map(lambda stale: " (possibly stale)" if stale else ""),
+    quality_date=frontier["quality_date"].map(fmt_date),
+    # A self-hosted offer bills GPU time, not input tokens: its whole cost is on output tokens.
+    usd_per_1m_input=frontier["usd_per_1m_input"].where(frontier["deployment"] != "self-hosted"),
+    quality_source=frontier["quality_source"]
+    + frontier["self_reported"].map(lambda own: " (self-reported)" if own else " (independent)"),
 )
 st.dataframe(
     table[
         [
             "display_name",
             "provider",
-            "deployment",
             "cost_usd",
             "quality",
             "quality_source",
             "quality_date",
-            "self_reported",
             "usd_per_1m_input",
             "usd_per_1m_output",
-            "sheet_name",
             "price_date",
-            "price_stale",
             "context_tokens",
             "open_weights",
         ]
@@ -282,12 +287,11 @@ st.dataframe(
         "provider": "Provider",
         "deployment": "Deployment",
         "cost_usd": st.column_config.NumberColumn(f"Cost ({result.cost_metric.unit})", format="$%.4g"),
-        "quality": st.column_config.NumberColumn(f"{result.metric.name} ({result.metric.unit})", format="%.4g"),
+        "quality": st.column_config.NumberColumn(result.metric.label, format="%.4g"),
         "usd_per_1m_input": st.column_config.NumberColumn("Input (USD per 1M)", format="$%.4g"),
         "usd_per_1m_output": st.column_config.NumberColumn("Output (USD per 1M)", format="$%.4g"),
         "quality_source": "Score source",
         "quality_date": "Score date",
-        "self_reported": "Self-reported",
         "sheet_name": "Price sheet",
         "price_date": "Price date",
         "price_stale": "Possibly stale",

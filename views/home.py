@@ -35,21 +35,21 @@ gpu_prices = load_table("gpu_prices")
 throughput = load_table("throughput")
 priced_models, joined_models, priced_entries = load_coverage(settings.sheet_name)
 
-cols = st.columns(5)
+cols = st.columns(6)
 cols[0].metric(
-    "Priced offers", f"{priced_entries:,}", help=f"Chat models with token prices in '{settings.sheet_name}'."
+    "Priced offers", f"{priced_entries:,}", help=f"Provider offers with token prices in '{settings.sheet_name}'."
 )
-cols[1].metric("Models", f"{priced_models:,}", help="Distinct canonical models among the priced offers.")
+cols[1].metric("Priced models", f"{priced_models:,}", help="Distinct models among the priced offers.")
 cols[2].metric(
     "Priced models with scores",
     f"{joined_models:,} ({joined_models / max(priced_models, 1):.0%})",
-    help="Join coverage: priced models that have at least one benchmark score in the store.",
+    help="Join coverage: priced models that have at least one benchmark score. Most of the rest are newer "
+    "than the public score sources, or are not text-generation models.",
 )
 cols[3].metric("Benchmark scores", f"{len(scores):,}", help=f"Scores of {scores['model_id'].nunique():,} models.")
-cols[4].metric(
-    "GPU prices / throughput rows",
-    f"{len(gpu_prices):,} / {len(throughput):,}",
-    help="Hourly GPU prices and measured serving throughput, for self-hosting costs.",
+cols[4].metric("GPU prices", f"{len(gpu_prices):,}", help="Hourly GPU prices (USD per GPU-hour) with dates.")
+cols[5].metric(
+    "Throughput measurements", f"{len(throughput):,}", help="Measured serving throughput, for self-hosting costs."
 )
 
 st.subheader("The frontier at a glance")
@@ -62,7 +62,9 @@ if GLANCE_METRIC in metrics:
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(
-            frontier_figure(result.candidates, result.metric, COST_METRICS["blended_usd_per_1m"], height=420),
+            frontier_figure(
+                result.candidates, result.metric, COST_METRICS["blended_usd_per_1m"], height=420, label_frontier=False
+            ),
             key="home_frontier_chart",
         )
         st.caption(
@@ -94,20 +96,29 @@ with nav[2]:
     st.caption("Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs.")
 
 st.subheader("What the data is")
+KIND_LABELS = {
+    "price sheet": "Token prices",
+    "scores": "Benchmark scores",
+    "gpu prices": "GPU hourly prices",
+    "throughput": "Serving throughput",
+    "api performance": "API speed and latency",
+}
 sources = load_table("sources")
+sources = sources[sources["kind"].isin(KIND_LABELS)].assign(kind=lambda f: f["kind"].map(KIND_LABELS))
 st.dataframe(
     sources,
     hide_index=True,
     width="stretch",
+    height=36 * (len(sources) + 1) + 4,
     key="home_sources",
     column_config={
-        "kind": "Kind",
+        "kind": "Data",
         "source": "Source",
         "rows": st.column_config.NumberColumn("Rows", format="%d"),
         "as_of": st.column_config.DateColumn("Latest date", format="YYYY-MM-DD"),
     },
 )
 st.caption(
-    f"{len(models):,} canonical models, each source's spelling mapped to one id. Scores and prices keep their "
-    "source and date; llm-stats data is CC BY 4.0, Epoch AI data MIT, litellm's price map MIT."
+    f"Facts (release date, parameters, licence) for {len(models):,} models, each source's spelling mapped to one "
+    "canonical id. llm-stats data is CC BY 4.0, Epoch AI data MIT, litellm's price map MIT; see the README."
 )
