@@ -139,6 +139,87 @@ MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        "live probes: endpoints, runs, per-request measurements, own eval scores",
+        (
+            """CREATE TABLE endpoints (
+                name VARCHAR PRIMARY KEY,
+                model VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                api_base VARCHAR,
+                api_key_env VARCHAR,
+                model_id VARCHAR,
+                gpu VARCHAR,
+                gpu_count INTEGER,
+                precision VARCHAR,
+                engine VARCHAR,
+                usd_per_gpu_hour DOUBLE,
+                created_at TIMESTAMP NOT NULL,
+                note VARCHAR
+            )""",
+            """CREATE TABLE probe_runs (
+                run_id VARCHAR PRIMARY KEY,
+                endpoint_name VARCHAR,
+                model VARCHAR NOT NULL,
+                api_base VARCHAR,
+                model_id VARCHAR,
+                suite VARCHAR,
+                status VARCHAR NOT NULL,
+                started_at TIMESTAMP NOT NULL,
+                finished_at TIMESTAMP,
+                settings_json VARCHAR NOT NULL,
+                estimated_cost_usd DOUBLE,
+                summary_json VARCHAR,
+                note VARCHAR
+            )""",
+            """CREATE TABLE probe_requests (
+                run_id VARCHAR NOT NULL,
+                seq INTEGER NOT NULL,
+                phase VARCHAR NOT NULL,
+                concurrency INTEGER NOT NULL,
+                item_id VARCHAR,
+                sent_s DOUBLE,
+                ttft_ms DOUBLE,
+                e2e_ms DOUBLE,
+                itl_ms DOUBLE,
+                input_tokens INTEGER,
+                output_tokens INTEGER,
+                reasoning_tokens INTEGER,
+                tokens_estimated BOOLEAN,
+                cost_usd DOUBLE,
+                finish_reason VARCHAR,
+                error_type VARCHAR,
+                error_message VARCHAR,
+                http_status INTEGER,
+                attempts INTEGER,
+                score DOUBLE,
+                passed BOOLEAN,
+                score_detail VARCHAR,
+                answer VARCHAR,
+                PRIMARY KEY (run_id, seq)
+            )""",
+            # Own eval results, one per (model, suite, endpoint): the latest run's mean item score, in percent.
+            # Items that failed to answer (errors) are not scored; an empty answer scores zero.
+            """CREATE VIEW own_eval_scores AS
+            WITH per_run AS (
+                SELECT r.run_id, r.model_id, r.suite, coalesce(r.endpoint_name, r.model) AS endpoint,
+                    r.model, r.started_at, avg(q.score) * 100 AS score, count(q.score) AS items
+                FROM probe_runs r JOIN probe_requests q USING (run_id)
+                WHERE r.suite IS NOT NULL AND r.model_id IS NOT NULL AND q.phase = 'measure'
+                    AND q.score IS NOT NULL
+                GROUP BY ALL
+            )
+            SELECT model_id, 'own:' || suite AS benchmark_id, score, FALSE AS self_reported,
+                'own probe: ' || endpoint AS source, NULL::VARCHAR AS source_url,
+                model || ' (' || items || ' items)' AS raw_model_name, CAST(started_at AS DATE) AS as_of
+            FROM per_run
+            QUALIFY row_number() OVER (PARTITION BY model_id, suite, endpoint ORDER BY started_at DESC) = 1""",
+        ),
+    )
+)
+
 SEEDED_TABLES: tuple[str, ...] = (
     "models",
     "model_aliases",
@@ -227,6 +308,31 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "source",
         "as_of",
     ),
+    "probe_requests": (
+        "run_id",
+        "seq",
+        "phase",
+        "concurrency",
+        "item_id",
+        "sent_s",
+        "ttft_ms",
+        "e2e_ms",
+        "itl_ms",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "tokens_estimated",
+        "cost_usd",
+        "finish_reason",
+        "error_type",
+        "error_message",
+        "http_status",
+        "attempts",
+        "score",
+        "passed",
+        "score_detail",
+        "answer",
+    ),  # fmt: skip
 }
 
 # --- statements -----------------------------------------------------------------------------------
@@ -260,11 +366,30 @@ SQL_PRICE_HISTORY = """SELECT * FROM prices WHERE sheet_name = ? AND model_key =
     ORDER BY effective_date"""
 SQL_MODELS = "SELECT * FROM models ORDER BY model_id"
 SQL_ALIASES = "SELECT * FROM model_aliases ORDER BY model_id, source, alias"
-SQL_BENCHMARKS = """SELECT b.*, count(s.model_id) AS scored_models
-    FROM benchmarks b LEFT JOIN scores s USING (benchmark_id)
-    GROUP BY ALL ORDER BY scored_models DESC, b.benchmark_id"""
-SQL_SCORES_FOR = "SELECT * FROM scores WHERE benchmark_id = ? ORDER BY model_id, source"
-SQL_ALL_SCORES = "SELECT * FROM scores ORDER BY model_id, benchmark_id, source"
+# Public scores and our own eval results are read together, so own evals are metrics like any other.
+SQL_ALL_SCORE_ROWS = """(SELECT model_id, benchmark_id, score, self_reported, source, source_url, raw_model_name,
+        as_of FROM scores
+    UNION ALL SELECT * FROM own_eval_scores)"""
+SQL_BENCHMARKS = f"""WITH registry AS (
+        SELECT benchmark_id, name, scale, higher_is_better, description FROM benchmarks
+        UNION ALL SELECT DISTINCT 'own:' || suite, 'Own eval: ' || suite, 'percent', TRUE,
+            'Our own eval suite ' || suite || ', run by Frontier probes' FROM probe_runs WHERE suite IS NOT NULL)
+    SELECT r.*, count(s.model_id) AS scored_models
+    FROM registry r LEFT JOIN {SQL_ALL_SCORE_ROWS} s USING (benchmark_id)
+    GROUP BY ALL ORDER BY scored_models DESC, r.benchmark_id"""
+SQL_SCORES_FOR = f"SELECT * FROM {SQL_ALL_SCORE_ROWS} WHERE benchmark_id = ? ORDER BY model_id, source"
+SQL_ALL_SCORES = f"SELECT * FROM {SQL_ALL_SCORE_ROWS} ORDER BY model_id, benchmark_id, source"
+SQL_UPSERT_ENDPOINT = """INSERT OR REPLACE INTO endpoints (name, model, kind, api_base, api_key_env, model_id, gpu,
+    gpu_count, precision, engine, usd_per_gpu_hour, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+SQL_ENDPOINTS = "SELECT * FROM endpoints ORDER BY name"
+SQL_DELETE_ENDPOINT = "DELETE FROM endpoints WHERE name = ?"
+SQL_INSERT_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_base, model_id, suite, status,
+    started_at, settings_json, estimated_cost_usd, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+SQL_FINISH_RUN = """UPDATE probe_runs SET status = ?, finished_at = ?, summary_json = ?, note = coalesce(?, note)
+    WHERE run_id = ?"""
+SQL_RUNS = "SELECT * FROM probe_runs ORDER BY started_at DESC"
+SQL_RUN = "SELECT * FROM probe_runs WHERE run_id = ?"
+SQL_RUN_REQUESTS = "SELECT * FROM probe_requests WHERE run_id = ? ORDER BY seq"
 SQL_GPU_PRICES = "SELECT * FROM gpu_prices ORDER BY gpu, as_of DESC, provider"
 SQL_THROUGHPUT = "SELECT * FROM throughput ORDER BY model_id, gpu, output_tokens_per_s DESC"
 SQL_API_PERFORMANCE = "SELECT * FROM api_performance ORDER BY model_id, provider"
@@ -476,7 +601,7 @@ class Store:
     # --- reading ----------------------------------------------------------------------------------
     def count(self, table: str) -> int:
         """Rows in one of the known tables."""
-        if table not in TABLE_COLUMNS and table not in ("price_sheets", "seed_runs"):
+        if table not in TABLE_COLUMNS and table not in ("price_sheets", "seed_runs", "probe_runs", "endpoints"):
             raise ValueError(f"unknown table {table!r}")
         cur = self._cursor()
         try:
@@ -539,6 +664,65 @@ class Store:
     def sources(self) -> pd.DataFrame:
         """Every source in the store with its row count and latest date."""
         return self._query(SQL_SOURCES)
+
+    # --- endpoints and probe runs -------------------------------------------------------------------
+    def save_endpoint(self, endpoint: dict[str, object]) -> None:
+        """Add or replace an endpoint's settings (never a key: only the name of the variable holding it)."""
+        fields = ("name", "model", "kind", "api_base", "api_key_env", "model_id", "gpu", "gpu_count", "precision",
+                  "engine", "usd_per_gpu_hour")  # fmt: skip
+        with self._transaction() as cur:
+            cur.execute(SQL_UPSERT_ENDPOINT, [endpoint.get(f) for f in fields] + [_now(), endpoint.get("note")])
+
+    def delete_endpoint(self, name: str) -> None:
+        """Forget an endpoint (its runs stay)."""
+        with self._transaction() as cur:
+            cur.execute(SQL_DELETE_ENDPOINT, [name])
+
+    def endpoints(self) -> pd.DataFrame:
+        """Saved endpoints."""
+        return self._query(SQL_ENDPOINTS)
+
+    def start_run(
+        self,
+        run_id: str,
+        endpoint_name: str | None,
+        model: str,
+        api_base: str | None,
+        model_id: str | None,
+        suite: str | None,
+        settings_json: str,
+        estimated_cost_usd: float | None,
+        note: str | None = None,
+    ) -> None:
+        """Record that a probe run started."""
+        with self._transaction() as cur:
+            cur.execute(
+                SQL_INSERT_RUN,
+                [run_id, endpoint_name, model, api_base, model_id, suite, "running", _now(), settings_json,
+                 estimated_cost_usd, note],
+            )  # fmt: skip
+
+    def add_probe_requests(self, frame: pd.DataFrame) -> None:
+        """Store measured requests as they arrive, so a run that dies keeps what it measured."""
+        with self._transaction() as cur:
+            self._insert(cur, "probe_requests", frame)
+
+    def finish_run(self, run_id: str, status: str, summary_json: str | None, note: str | None = None) -> None:
+        """Record how a run ended (completed, cancelled or failed) and its summary."""
+        with self._transaction() as cur:
+            cur.execute(SQL_FINISH_RUN, [status, _now(), summary_json, note, run_id])
+
+    def runs(self) -> pd.DataFrame:
+        """Every probe run, newest first."""
+        return self._query(SQL_RUNS)
+
+    def run(self, run_id: str) -> pd.DataFrame:
+        """One probe run's row (empty if unknown)."""
+        return self._query(SQL_RUN, [run_id])
+
+    def run_requests(self, run_id: str) -> pd.DataFrame:
+        """Every request of a run, in order."""
+        return self._query(SQL_RUN_REQUESTS, [run_id])
 
     def coverage(self, sheet_name: str) -> Coverage:
         """How many canonical models priced in a sheet have at least one score."""
