@@ -21,6 +21,7 @@ import hmac
 import json
 import math
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -144,8 +145,6 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet about clients that went away; report anything else."""
-        import sys
-
         exc = sys.exc_info()[1]
         if isinstance(exc, _DISCONNECTS) or self.owner.stopping.is_set():
             return

@@ -37,7 +37,7 @@ class ScoreResult:
 
     def __post_init__(self) -> None:
         """Reject scores outside 0..1."""
-        if not 0.0 <= self.score <= 1.0 or math.isnan(self.score):
+        if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score must be within 0..1, got {self.score}")
 
 
@@ -70,7 +70,7 @@ class Scorer:
     needs_judge: bool = False
 
     def score(self, answer: str, item: ItemLike, judge: Judge | None = None) -> ScoreResult:
-        """Score one answer to one item; a blank answer scores 0."""
+        """Score one answer to an item that passed ``check``; a blank answer scores 0."""
         if not isinstance(answer, str) or not answer.strip():
             return ScoreResult(0.0, False, EMPTY_ANSWER)
         if self.needs_judge and judge is None:
@@ -148,7 +148,7 @@ _NUMBER = re.compile(
     r"(?P<digits>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<exp>[eE][-+]?\d+)?(?![\d])"
 )
 # Only "answer"/"result" markers override "take the last number", since reasoning often follows the stated answer.
-_ANSWER_MARKER = re.compile(r"\b(?:final\s+answer|answer|result)\b\s*(?:is|:|=|-)?\s*", re.IGNORECASE)
+_ANSWER_MARKER = re.compile(r"\b(?:final\s+answer|answer|result)\s*(?:is\b|:|=)\s*", re.IGNORECASE)
 
 
 def _to_float(match: re.Match[str]) -> float:
@@ -222,8 +222,27 @@ _EXPLICIT_CHOICE = re.compile(
     re.IGNORECASE,
 )
 _STANDALONE_LETTER = re.compile(r"(?<![A-Za-z0-9'’])\(?([A-Z])\)?(?![A-Za-z0-9'’])")
-# "A" and "I" are also English words; after them these words still read as a choice ("A is correct").
-_LETTER_VERBS = frozenset({"is", "was", "seems", "fits", "matches", "looks", "because", "since", "as", "would", "best"})
+# "A" and "I" are also English words: "I" before a word is the pronoun; "A" before these words is still a choice
+# ("A is correct", "A or B").
+_LETTER_FOLLOWERS = frozenset(
+    {
+        "is",
+        "was",
+        "seems",
+        "fits",
+        "matches",
+        "looks",
+        "because",
+        "since",
+        "as",
+        "would",
+        "best",
+        "or",
+        "and",
+        "nor",
+        "not",
+    }
+)
 
 
 def parse_choices(choices: Sequence[Any]) -> list[tuple[str, str]]:
@@ -255,19 +274,26 @@ def _expected_label(expected: Any, options: list[tuple[str, str]]) -> str | None
     return None
 
 
+def _reads_as_word(letter: str, text: str, end: int) -> bool:
+    """True when an A or I at text[:end] is the English article or pronoun rather than a choice."""
+    if letter.upper() not in {"A", "I"}:
+        return False
+    following = re.match(r"\s+([a-z]+)", text[end:])
+    if following is None:
+        return False
+    return letter.upper() == "I" or following.group(1) not in _LETTER_FOLLOWERS
+
+
 def _letters_in(text: str, labels: set[str]) -> list[str]:
     """Distinct uppercase choice letters standing alone in text, in order of appearance."""
     found: list[str] = []
     for match in _STANDALONE_LETTER.finditer(text):
         letter = match.group(1)
-        if letter not in labels:
+        if letter not in labels or letter in found:
             continue
-        if letter in {"A", "I"} and not match.group(0).startswith("("):
-            following = re.match(r"\s+([a-z]+)", text[match.end() :])
-            if following and following.group(1) not in _LETTER_VERBS:
-                continue
-        if letter not in found:
-            found.append(letter)
+        if not match.group(0).startswith("(") and _reads_as_word(letter, text, match.end()):
+            continue
+        found.append(letter)
     return found
 
 
@@ -281,9 +307,12 @@ def extract_choice(answer: str, choices: Sequence[Any]) -> tuple[str | None, str
         return whole.group(1).upper(), "bare letter"
     explicit: list[str] = []
     for match in _EXPLICIT_CHOICE.finditer(text):
-        for group in match.groups():
-            if group and group.upper() in labels and group.upper() not in explicit:
-                explicit.append(group.upper())
+        for index, group in enumerate(match.groups(), 1):
+            if not group or group.upper() not in labels or group.upper() in explicit:
+                continue
+            if group.islower() and _reads_as_word(group, text, match.end(index)):
+                continue
+            explicit.append(group.upper())
     if len(explicit) == 1:
         return explicit[0], "stated answer"
     if len(explicit) > 1:
@@ -335,7 +364,7 @@ _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
 def extract_json_object(answer: str) -> dict[str, Any] | None:
     """The first JSON object in the answer, looking inside ``` fences first and tolerating text around it."""
-    candidates = [block for block in _FENCE.findall(answer)] + [answer]
+    candidates = [*_FENCE.findall(answer), answer]
     decoder = json.JSONDecoder()
     for candidate in candidates:
         stripped = candidate.strip()
@@ -419,7 +448,9 @@ def _score_json_schema(answer: str, item: ItemLike, judge: Judge | None) -> Scor
     if not wrong:
         return _result(True, f"valid; all {len(keys)} compared fields match")
     shown = ", ".join(f"{key}={found.get(key, '<missing>')!r} (want {expected.get(key)!r})" for key in wrong)
-    return ScoreResult(matched / len(keys), False, f"valid; {matched}/{len(keys)} fields match; wrong: {_short(shown, 200)}")
+    return ScoreResult(
+        matched / len(keys), False, f"valid; {matched}/{len(keys)} fields match; wrong: {_short(shown, 200)}"
+    )
 
 
 def _check_json_schema(item: ItemLike) -> list[str]:
@@ -547,9 +578,7 @@ Judge the answer against the rubric and the reference. Give a one-sentence reaso
 this form, where N is a whole number from 0 (wrong or useless) to 5 (fully correct):
 SCORE: N/5"""
 
-_SCORE_FRACTION = re.compile(
-    r"\bSCORE\s*[:=]?\s*(-?\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)", re.IGNORECASE
-)
+_SCORE_FRACTION = re.compile(r"\bSCORE\s*[:=]?\s*(-?\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 _SCORE_BARE = re.compile(r"\bSCORE\s*[:=]\s*(-?\d+(?:\.\d+)?)(?!\s*(?:/|out\s+of|\d))", re.IGNORECASE)
 _VERDICT = re.compile(r"\b(?:VERDICT|RESULT|GRADE)\s*[:=]\s*(PASS(?:ED)?|FAIL(?:ED)?)\b", re.IGNORECASE)
 _PASS_FAIL = re.compile(r"\b(PASS(?:ED)?|FAIL(?:ED)?)\b")

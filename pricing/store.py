@@ -332,7 +332,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "passed",
         "score_detail",
         "answer",
-    ),  # fmt: skip
+    ),
 }
 
 # --- statements -----------------------------------------------------------------------------------
@@ -668,8 +668,19 @@ class Store:
     # --- endpoints and probe runs -------------------------------------------------------------------
     def save_endpoint(self, endpoint: dict[str, object]) -> None:
         """Add or replace an endpoint's settings (never a key: only the name of the variable holding it)."""
-        fields = ("name", "model", "kind", "api_base", "api_key_env", "model_id", "gpu", "gpu_count", "precision",
-                  "engine", "usd_per_gpu_hour")  # fmt: skip
+        fields = (
+            "name",
+            "model",
+            "kind",
+            "api_base",
+            "api_key_env",
+            "model_id",
+            "gpu",
+            "gpu_count",
+            "precision",
+            "engine",
+            "usd_per_gpu_hour",
+        )
         with self._transaction() as cur:
             cur.execute(SQL_UPSERT_ENDPOINT, [endpoint.get(f) for f in fields] + [_now(), endpoint.get("note")])
 
@@ -698,9 +709,20 @@ class Store:
         with self._transaction() as cur:
             cur.execute(
                 SQL_INSERT_RUN,
-                [run_id, endpoint_name, model, api_base, model_id, suite, "running", _now(), settings_json,
-                 estimated_cost_usd, note],
-            )  # fmt: skip
+                [
+                    run_id,
+                    endpoint_name,
+                    model,
+                    api_base,
+                    model_id,
+                    suite,
+                    "running",
+                    _now(),
+                    settings_json,
+                    estimated_cost_usd,
+                    note,
+                ],
+            )
 
     def add_probe_requests(self, frame: pd.DataFrame) -> None:
         """Store measured requests as they arrive, so a run that dies keeps what it measured."""

@@ -1,0 +1,186 @@
+"""Command line: `python -m evals probe --model NAME [...]` and `python -m evals suites`.
+
+Prints the run summary (the figures the Probes page shows) and stores the run. Exit code 2 on bad
+configuration (unknown suite, malformed settings, missing key variable); 0 when the run completed, even
+with failed requests, which are counted in the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from evals.runner import ConfigError, Endpoint, RunReport, endpoints_from_file, execute_run
+from evals.suites import SuiteError, list_suites, load_suite, load_suite_file
+from evals.summary import Objectives
+from pricing import service
+from pricing.store import Store, StoreError, resolve_db_path
+
+EXIT_BAD_CONFIG = 2
+
+
+def _levels(text: str) -> tuple[int, ...]:
+    try:
+        levels = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"concurrency must be whole numbers separated by commas, e.g. 1,4,16 (got {text!r})"
+        )
+    if not levels or min(levels) < 1:
+        raise argparse.ArgumentTypeError("concurrency levels must be at least 1")
+    return levels
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def print_report(report: RunReport) -> None:
+    """The run summary as a table."""
+    print(f"Run {report.run_id}: {report.status}; endpoint {report.endpoint} ({report.model})")
+    if report.estimated_cost_usd is not None:
+        print(f"Estimated cost before the run: ${report.estimated_cost_usd:.4f}")
+    print(f"Prices: {report.price_note}")
+    header = (
+        f"{'conc':>5} {'reqs':>5} {'ok':>5} {'TTFT p50/p90/p99 ms':>22} {'ITL p50 ms':>10} {'E2E p50 ms':>10} "
+        f"{'tok/s/req p50':>13} {'sys tok/s':>10} {'goodput/s':>9} {'cost/ok $':>10}"
+    )
+    print(header)
+    for level in report.levels:
+        ttft = "/".join(_fmt(level.ttft_ms[p]) for p in ("p50", "p90", "p99"))
+        print(
+            f"{level.concurrency:>5} {level.requests:>5} {level.succeeded:>5} {ttft:>22} "
+            f"{_fmt(level.itl_ms['p50'], 1):>10} "
+            f"{_fmt(level.e2e_ms['p50']):>10} {_fmt(level.output_tokens_per_s_per_request['p50'], 1):>13} "
+            f"{_fmt(level.system_output_tokens_per_s, 1):>10} {_fmt(level.goodput_rps, 2):>9} "
+            f"{_fmt(level.cost_per_success_usd, 6):>10}"
+        )
+        for note in level.notes:
+            print(f"      note: {note}")
+        if level.errors:
+            print("      errors: " + ", ".join(f"{k} {v}" for k, v in sorted(level.errors.items())))
+    failed = sum(report.errors.values())
+    print(f"Requests measured: {report.requests}; failed: {failed}" + (f" ({report.errors})" if failed else ""))
+    if report.quality:
+        q = report.quality
+        if q.get("mean_score") is not None:
+            low, high = q["ci95"]
+            print(
+                f"Quality on {q['suite']} ({q['scorer']}): mean score {q['mean_score']:.3f}, pass rate "
+                f"{q['pass_rate']:.1%} (95% CI {low:.1%}-{high:.1%}, Wilson) over {q['items']} items"
+            )
+    print(
+        "Definitions: TTFT from sending to the first non-empty token; ITL = (E2E - TTFT) / (output tokens - 1); "
+        "tok/s/req = 1000 / ITL; sys tok/s = all output tokens / level duration (GenAI-Perf)."
+    )
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    if args.endpoints_file:
+        candidates = [e for e in endpoints_from_file(Path(args.endpoints_file)) if e.name == args.model]
+        if not candidates:
+            raise ConfigError(f"no endpoint named {args.model!r} in {args.endpoints_file}")
+        endpoint = candidates[0]
+    else:
+        kind = args.kind or (
+            "nim" if args.model.startswith("nvidia_nim/") else "openai-compatible" if args.api_base else "api"
+        )
+        endpoint = Endpoint(
+            name=args.name or args.model,
+            model=args.model,
+            kind=kind,
+            api_base=args.api_base,
+            api_key_env=args.api_key_env,
+            gpu=args.gpu,
+            gpu_count=args.gpu_count,
+            usd_per_gpu_hour=args.usd_per_gpu_hour,
+        )
+    suite = None
+    if args.suite:
+        suite = load_suite_file(Path(args.suite)) if args.suite.endswith(".jsonl") else load_suite(args.suite)
+    from evals.probe import ProbeSettings
+
+    settings = ProbeSettings(
+        requests_per_level=args.requests or (len(suite.items) if suite else 20),
+        concurrency_levels=args.concurrency,
+        warmup_requests=args.warmup,
+        input_tokens=args.input_tokens,
+        max_output_tokens=args.output_tokens,
+        timeout_s=args.timeout,
+        workers=args.workers,
+    )
+    store = Store(resolve_db_path())
+    sheet = service.default_sheet(store) if store.is_seeded() else "none"
+    cancel = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    report = execute_run(
+        store,
+        endpoint,
+        settings,
+        sheet,
+        suite,
+        Objectives(args.slo_ttft_ms, args.slo_e2e_ms),
+        cancel,
+        measure_overhead=not args.no_overhead,
+    )
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, default=str))
+    else:
+        print_report(report)
+    return 0
+
+
+def cmd_suites(args: argparse.Namespace) -> int:
+    del args
+    for name in list_suites():
+        suite = load_suite(name)
+        print(f"{name:<16} {suite.scorer:<16} {len(suite.items):>3} items  {suite.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("probe", help="probe one endpoint: latency, throughput, quality and cost")
+    p.add_argument("--model", required=True, help="litellm model name, or an endpoint name with --endpoints-file")
+    p.add_argument("--api-base", help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1")
+    p.add_argument("--api-key-env", help="name of the environment variable (or secrets.toml entry) holding the key")
+    p.add_argument("--kind", choices=["nim", "openai-compatible", "api"])
+    p.add_argument("--name", help="endpoint name to store the run under")
+    p.add_argument("--endpoints-file", help="TOML file with [[endpoint]] tables (see endpoints.toml.example)")
+    p.add_argument("--suite", help=f"eval suite name ({', '.join(list_suites())}) or a .jsonl file")
+    p.add_argument("--requests", type=int, help="requests per concurrency level (default: suite size, or 20)")
+    p.add_argument("--concurrency", type=_levels, default=(1, 4, 16), help="levels, e.g. 1,4,16,64")
+    p.add_argument("--warmup", type=int, default=2, help="warm-up requests, not measured")
+    p.add_argument("--input-tokens", type=int, default=256, help="synthetic prompt length without a suite")
+    p.add_argument("--output-tokens", type=int, default=128, help="output budget without a suite")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    p.add_argument("--workers", type=int, default=1, help="client processes (use when the client saturates)")
+    p.add_argument("--slo-ttft-ms", type=float, help="latency objective for goodput")
+    p.add_argument("--slo-e2e-ms", type=float, help="latency objective for goodput")
+    p.add_argument("--gpu", help="GPU type of a self-hosted endpoint, e.g. 'H100 SXM'")
+    p.add_argument("--gpu-count", type=int)
+    p.add_argument("--usd-per-gpu-hour", type=float)
+    p.add_argument("--no-overhead", action="store_true", help="skip measuring the client's own overhead")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_probe)
+    p = sub.add_parser("suites", help="list the shipped eval suites")
+    p.set_defaults(func=cmd_suites)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ConfigError, SuiteError, StoreError, LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Run summaries from per-request records: percentiles, throughput, goodput, errors and cost, per level.
+
+Definitions (stated in the app too), following NVIDIA GenAI-Perf/AIPerf:
+- time to first token (TTFT): from sending to the first non-empty token;
+- inter-token latency (ITL) = (end-to-end - TTFT) / (output tokens - 1);
+- per-request output speed = 1000 / ITL tokens/s (LLMPerf folds TTFT into this; we do not);
+- system output throughput = all output tokens of a level / the level's duration;
+- goodput = requests meeting every latency objective set, per second of the level.
+Only requests of the measure phase count; warm-up requests are stored but never summarised.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PERCENTILES = (50, 90, 99)
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """Latency objectives for goodput; None means no objective on that figure."""
+
+    ttft_ms: float | None = None
+    e2e_ms: float | None = None
+
+
+@dataclass
+class LevelSummary:
+    """Figures of one concurrency level."""
+
+    concurrency: int
+    requests: int
+    succeeded: int
+    errors: dict[str, int]
+    duration_s: float
+    ttft_ms: dict[str, float | None]
+    itl_ms: dict[str, float | None]
+    e2e_ms: dict[str, float | None]
+    output_tokens_per_s_per_request: dict[str, float | None]
+    system_output_tokens_per_s: float
+    goodput_rps: float | None
+    output_tokens: int
+    input_tokens: int
+    tokens_estimated: bool
+    cost_usd: float | None
+    cost_per_success_usd: float | None
+    retries: int
+    mean_score: float | None = None
+    scored_items: int = 0
+    client_overhead_ttft_ms: float | None = None
+    client_bound: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _percentiles(values: pd.Series) -> dict[str, float | None]:
+    clean = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if clean.size == 0:
+        return {f"p{p}": None for p in PERCENTILES}
+    return {f"p{p}": float(np.percentile(clean, p)) for p in PERCENTILES}
+
+
+def summarise_level(records: pd.DataFrame, concurrency: int, objectives: Objectives) -> LevelSummary:
+    """Summarise the measure-phase records of one concurrency level."""
+    frame = records[(records["phase"] == "measure") & (records["concurrency"] == concurrency)]
+    ok = frame[frame["error_type"].isna()]
+    errors = {str(k): int(v) for k, v in frame["error_type"].dropna().value_counts().items()}
+    if len(frame):
+        start = float(frame["sent_s"].min())
+        end = float((frame["sent_s"] + frame["e2e_ms"].fillna(0) / 1000.0).max())
+        duration = max(end - start, 1e-9)
+    else:
+        duration = 0.0
+    output_tokens = int(ok["output_tokens"].fillna(0).sum())
+    itl = pd.to_numeric(ok["itl_ms"], errors="coerce")
+    speed = 1000.0 / itl.where(itl > 0)
+    goodput: float | None = None
+    if objectives.ttft_ms is not None or objectives.e2e_ms is not None:
+        good = ok
+        if objectives.ttft_ms is not None:
+            good = good[good["ttft_ms"] <= objectives.ttft_ms]
+        if objectives.e2e_ms is not None:
+            good = good[good["e2e_ms"] <= objectives.e2e_ms]
+        goodput = len(good) / duration if duration else 0.0
+    costs = pd.to_numeric(frame["cost_usd"], errors="coerce")
+    cost = float(costs.sum()) if costs.notna().any() else None
+    scores = pd.to_numeric(frame["score"], errors="coerce").dropna()
+    return LevelSummary(
+        concurrency=concurrency,
+        requests=len(frame),
+        succeeded=len(ok),
+        errors=errors,
+        duration_s=duration,
+        ttft_ms=_percentiles(ok["ttft_ms"]),
+        itl_ms=_percentiles(itl),
+        e2e_ms=_percentiles(ok["e2e_ms"]),
+        output_tokens_per_s_per_request=_percentiles(speed),
+        system_output_tokens_per_s=output_tokens / duration if duration else 0.0,
+        goodput_rps=goodput,
+        output_tokens=output_tokens,
+        input_tokens=int(ok["input_tokens"].fillna(0).sum()),
+        tokens_estimated=bool(ok["tokens_estimated"].fillna(False).astype(bool).any()),
+        cost_usd=cost,
+        # every attempt's tokens are billed, so failed and retried requests count against the successes
+        cost_per_success_usd=cost / len(ok) if cost is not None and len(ok) else None,
+        retries=int((frame["attempts"].fillna(1) - 1).clip(lower=0).sum()),
+        mean_score=float(scores.mean()) if len(scores) else None,
+        scored_items=len(scores),
+    )
+
+
+def summarise_run(records: pd.DataFrame, objectives: Objectives) -> list[LevelSummary]:
+    """One summary per concurrency level present in the records, in ascending order."""
+    measured = records[records["phase"] == "measure"]
+    return [summarise_level(records, int(c), objectives) for c in sorted(measured["concurrency"].unique())]
+
+
+def flag_client_bound(
+    levels: list[LevelSummary], overhead_ttft_ms: dict[int, float], min_ms: float = 15.0, share: float = 0.2
+) -> None:
+    """Mark levels where the harness itself adds a large part of the measured TTFT.
+
+    The overhead is the harness's own p50 TTFT against a zero-delay loopback endpoint at the same
+    concurrency: time spent in the client (litellm's streaming wrapper, the event loop), not the model.
+    """
+    for level in levels:
+        overhead = overhead_ttft_ms.get(level.concurrency)
+        if overhead is None:
+            continue
+        level.client_overhead_ttft_ms = overhead
+        measured = level.ttft_ms.get("p50")
+        if measured is not None and overhead > max(min_ms, share * measured):
+            level.client_bound = True
+            level.notes.append(
+                f"client-bound: at concurrency {level.concurrency} this machine's client adds about {overhead:.0f} ms "
+                f"to time to first token ({overhead / measured:.0%} of the {measured:.0f} ms measured), so TTFT and "
+                "latency here describe the client, not the model; use more worker processes or a bigger client machine"
+            )
+
+
+def to_jsonable(levels: list[LevelSummary]) -> list[dict[str, Any]]:
+    """Level summaries as plain JSON-ready dicts (NaN becomes None)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return [clean(asdict(level)) for level in levels]
