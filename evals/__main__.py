@@ -29,7 +29,7 @@ def _levels(text: str) -> tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"concurrency must be whole numbers separated by commas, e.g. 1,4,16 (got {text!r})"
-        )
+        ) from None
     if not levels or min(levels) < 1:
         raise argparse.ArgumentTypeError("concurrency levels must be at least 1")
     return levels

@@ -28,10 +28,28 @@ Record = dict[str, Any]
 OnRecord = Callable[[Record], None]
 PriceFn = Callable[[int, int, int], float | None]  # (input, output, cached) tokens -> USD, None if unpriced
 
-SYNTHETIC_WORDS = (
-    "frontier model cost quality latency throughput token budget cluster request stream answer benchmark price "
-    "sheet invoice capacity planning inference serving"
-).split()
+SYNTHETIC_WORDS = [
+    "frontier",
+    "model",
+    "cost",
+    "quality",
+    "latency",
+    "throughput",
+    "token",
+    "budget",
+    "cluster",
+    "request",
+    "stream",
+    "answer",
+    "benchmark",
+    "price",
+    "sheet",
+    "invoice",
+    "capacity",
+    "planning",
+    "inference",
+    "serving",
+]
 
 
 @dataclass(frozen=True)
@@ -196,8 +214,12 @@ async def run_level_async(
     scorer_name: str | None = None,
     price: PriceFn | None = None,
     judge: Callable[[str], str] | None = None,
+    level: int | None = None,
 ) -> int:
-    """Send the works with at most `concurrency` in flight; return how many were sent."""
+    """Send the works with at most `concurrency` in flight; return how many were sent.
+
+    `level` labels the records when this is one worker's share of a larger concurrency level.
+    """
     semaphore = asyncio.Semaphore(concurrency)
     sent = 0
 
@@ -211,7 +233,16 @@ async def run_level_async(
             result, attempts = await _send(target, api_key, work, settings, cancel)
             on_record(
                 _record(
-                    first_seq + index, phase, concurrency, sent_s, work, result, attempts, scorer_name, price, judge
+                    first_seq + index,
+                    phase,
+                    level or concurrency,
+                    sent_s,
+                    work,
+                    result,
+                    attempts,
+                    scorer_name,
+                    price,
+                    judge,
                 )
             )
 
@@ -228,15 +259,27 @@ def _worker_main(
     first_seq: int,
     scorer_name: str | None,
     out: Any,
-    offset_s: float,
+    run_started: float,
+    level: int,
 ) -> None:
     """A worker process: one warm-up request, then its share of a level; records go to the queue."""
     cancel = threading.Event()
     asyncio.run(stream_chat(target, works[0].messages, 1, settings.timeout_s, api_key))
-    started = time.perf_counter() - offset_s
+    # perf_counter is the system's monotonic clock on Linux, shared by processes, so the parent's start
+    # time places this worker's requests on the run's timeline.
     asyncio.run(
         run_level_async(
-            target, api_key, works, concurrency, settings, out.put, cancel, started, first_seq, scorer_name=scorer_name
+            target,
+            api_key,
+            works,
+            concurrency,
+            settings,
+            out.put,
+            cancel,
+            run_started,
+            first_seq,
+            scorer_name=scorer_name,
+            level=level,
         )
     )
     out.put(None)
@@ -277,7 +320,8 @@ def run_level_in_workers(
                 first_seq + w * share,
                 scorer_name,
                 out,
-                time.perf_counter() - run_started,
+                run_started,
+                concurrency,
             ),
             daemon=True,
         )

@@ -405,7 +405,7 @@ class ConnectionCheck:
     message: str
 
 
-def test_connection(endpoint: Endpoint, timeout_s: float = 10.0) -> ConnectionCheck:
+def check_connection(endpoint: Endpoint, timeout_s: float = 10.0) -> ConnectionCheck:
     """Reachable or not, key rejected, model unknown: one tiny request, classified."""
     try:
         api_key = resolve_api_key(endpoint)

@@ -1,0 +1,288 @@
+"""Live probes against real loopback HTTP servers, through real litellm, into a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evals.client import Target, scrub
+from evals.loopback import LoopbackConfig, LoopbackServer
+from evals.probe import ProbeSettings, backoff_s, run_probe
+from evals.runner import ConfigError, Endpoint, endpoints_from_file, execute_run, check_connection
+from evals.suites import load_suite
+from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run
+from pricing import service
+from pricing.store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHEET = "litellm 1.110.2 (bundled)"
+
+
+@pytest.fixture()
+def server() -> LoopbackServer:
+    srv = LoopbackServer(LoopbackConfig())
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def endpoint(srv: LoopbackServer, **kwargs: object) -> Endpoint:
+    values: dict[str, object] = {
+        "name": "loop",
+        "model": "test-model",
+        "kind": "openai-compatible",
+        "api_base": srv.base_url,
+    }
+    values.update(kwargs)
+    return Endpoint(**values)  # type: ignore[arg-type]
+
+
+def quick(levels: tuple[int, ...] = (1,), requests: int = 5, **kwargs: object) -> ProbeSettings:
+    values: dict[str, object] = {"requests_per_level": requests, "concurrency_levels": levels, "warmup_requests": 1}
+    values.update(kwargs)
+    return ProbeSettings(**values)  # type: ignore[arg-type]
+
+
+def test_timing_matches_injected_delays(seeded_store: Store, server: LoopbackServer) -> None:
+    server.config.ttft_ms, server.config.itl_ms, server.config.output_tokens = 150, 20, 10
+    report = execute_run(seeded_store, endpoint(server), quick(requests=6), SHEET, measure_overhead=False)
+    level = report.levels[0]
+    assert level.succeeded == 6
+    assert 150 <= level.ttft_ms["p50"] <= 150 + 60
+    assert 20 * 0.8 <= level.itl_ms["p50"] <= 20 + 10
+    assert level.e2e_ms["p50"] == pytest.approx(150 + 9 * 20, abs=80)
+    assert level.output_tokens_per_s_per_request["p50"] == pytest.approx(1000 / level.itl_ms["p50"], rel=0.05)
+    stored = seeded_store.run_requests(report.run_id)
+    assert list(stored["phase"]).count("warmup") == 1 and list(stored["phase"]).count("measure") == 6
+    assert not stored["tokens_estimated"].any()
+
+
+def test_every_fault_is_recorded_and_the_run_goes_on(seeded_store: Store, server: LoopbackServer) -> None:
+    server.config.retry_after_s = 0.3
+    server.config.hang_s = 5
+    settings = quick(requests=8, timeout_s=1.0, max_attempts=2)
+    # faults are queued when the measured level starts, so the warm-up request is not one of them
+    faults = ["500", "cut", "malformed", "empty", "hang", "503", "429"]  # the 429 retry gets a clean answer
+
+    def on_level(_: int) -> None:
+        server.add_faults(*faults)
+
+    report = execute_run(seeded_store, endpoint(server), settings, SHEET, on_level=on_level, measure_overhead=False)
+    errors = report.errors
+    assert errors.get("server_error") == 2  # 500 and 503
+    assert errors.get("stream_cut") == 1
+    assert errors.get("malformed_stream") == 1
+    assert errors.get("empty_answer") == 1
+    assert errors.get("timeout") == 1
+    assert "rate_limited" not in errors  # retried after Retry-After, then answered
+    stored = seeded_store.run_requests(report.run_id)
+    retried = stored[stored["attempts"] == 2]
+    assert len(retried) == 1 and retried["error_type"].isna().all()
+    assert report.status == "completed" and report.requests == 8
+
+
+def test_rate_limit_retry_waits_for_retry_after(server: LoopbackServer) -> None:
+    server.config.retry_after_s = 0.4
+    server.add_faults("429")
+    records: list[dict[str, object]] = []
+    started = time.perf_counter()
+    run_probe(Target("openai/test-model", server.base_url), None, quick(requests=1, warmup_requests=0), records.append)
+    assert records[0]["attempts"] == 2 and records[0]["error_type"] is None
+    assert time.perf_counter() - started >= 0.4
+    assert backoff_s(3, None, 0.5, 30) <= 2.0 and backoff_s(1, 7.0, 0.5, 5.0) == 5.0
+
+
+def test_refused_connection_is_counted_not_raised(seeded_store: Store) -> None:
+    dead = Endpoint("dead", "test-model", "openai-compatible", "http://127.0.0.1:9/v1")
+    report = execute_run(seeded_store, dead, quick(requests=3), SHEET, measure_overhead=False)
+    assert report.errors == {"connection_refused": 3}
+    assert not check_connection(dead).ok
+    assert "not reachable" in check_connection(dead).message
+
+
+def test_connection_check_names_unknown_model_and_rejected_key(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert check_connection(endpoint(server)).ok
+    unknown = check_connection(endpoint(server, model="other-model"))
+    assert not unknown.ok and "does not serve 'other-model'" in unknown.message
+    server.config.api_key = "sk-right-key-0123456789"
+    monkeypatch.setenv("FRONTIER_TEST_KEY", "sk-wrong-key-0123456789")
+    rejected = check_connection(endpoint(server, api_key_env="FRONTIER_TEST_KEY"))
+    assert not rejected.ok and "key was rejected" in rejected.message
+    assert "sk-wrong" not in rejected.message
+
+
+def test_cancel_keeps_what_was_measured(seeded_store: Store, server: LoopbackServer) -> None:
+    server.config.ttft_ms = 50
+    cancel = threading.Event()
+    threading.Timer(0.6, cancel.set).start()
+    report = execute_run(
+        seeded_store, endpoint(server), quick(requests=40), SHEET, cancel=cancel, measure_overhead=False
+    )
+    assert report.status == "cancelled"
+    stored = seeded_store.run_requests(report.run_id)
+    assert 1 <= (stored["phase"] == "measure").sum() < 40
+    assert seeded_store.run(report.run_id)["status"].iloc[0] == "cancelled"
+
+
+def test_secrets_never_reach_store_or_output(
+    seeded_store: Store, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = "sk-frontier-test-secret-0123456789abcdef"
+    monkeypatch.setenv("FRONTIER_TEST_KEY", secret)
+    server.config.api_key = secret
+    ep = endpoint(server, api_key_env="FRONTIER_TEST_KEY")
+    seeded_store.save_endpoint(ep.as_row())
+    report = execute_run(seeded_store, ep, quick(requests=3), SHEET, measure_overhead=False)
+    assert report.levels[0].succeeded == 3
+    server.config.api_key = "sk-some-other-key-9999999999"  # now the key is wrong: errors must not echo it
+    failed = execute_run(seeded_store, ep, quick(requests=2), SHEET, measure_overhead=False)
+    assert failed.errors == {"auth_rejected": 2}
+    seeded_store.close()
+    assert secret.encode() not in seeded_store.path.read_bytes()
+    assert secret not in json.dumps(report.as_json()) + json.dumps(failed.as_json())
+    assert all(r.headers.get("Authorization") in (None, "<redacted>") for r in server.requests)
+    assert scrub(f"Bearer {secret} failed", (secret,)) == "Bearer <redacted> failed"
+
+
+def test_suite_scores_become_an_own_eval_metric_on_the_frontier(seeded_store: Store, server: LoopbackServer) -> None:
+    suite = load_suite("arithmetic")
+    server.config.answers = {item.prompt: str(item.expected) for item in suite.items}
+    service.set_deployment_price(seeded_store, "loop", "llama-3.1-8b-instruct", 0.05, 0.08)
+    ep = endpoint(server, model_id="llama-3.1-8b-instruct")
+    report = execute_run(seeded_store, ep, quick(requests=len(suite.items)), SHEET, suite=suite, measure_overhead=False)
+    assert report.quality is not None
+    assert report.quality["mean_score"] == 1.0 and report.quality["items"] == len(suite.items)
+    low, high = report.quality["ci95"]
+    assert low > 0.85 and high == pytest.approx(1.0)
+    assert report.quality["cost_per_1000_items_usd"] > 0
+    scores = seeded_store.scores("own:arithmetic")
+    assert scores.iloc[0]["score"] == 100.0 and scores.iloc[0]["source"] == "own probe: loop"
+    assert "own:arithmetic" in set(seeded_store.benchmarks()["benchmark_id"])
+    result = service.frontier(seeded_store, "own:arithmetic", SHEET, service.CandidateOptions())
+    assert "llama-3.1-8b-instruct" in set(result.candidates["model_id"])
+
+
+def test_self_hosted_endpoint_costs_gpu_time(seeded_store: Store, server: LoopbackServer) -> None:
+    server.config.output_tokens = 20
+    ep = endpoint(server, gpu="H100 SXM", gpu_count=2, usd_per_gpu_hour=3.6)
+    report = execute_run(seeded_store, ep, quick(requests=4), SHEET, measure_overhead=False)
+    level = report.levels[0]
+    assert level.cost_usd == pytest.approx(2 * 3.6 * level.duration_s / 3600)
+    assert any("per 1M output tokens" in note for note in level.notes)
+
+
+def test_unpriced_endpoint_says_so(seeded_store: Store, server: LoopbackServer) -> None:
+    report = execute_run(seeded_store, endpoint(server), quick(requests=2), SHEET, measure_overhead=False)
+    assert report.estimated_cost_usd is None and "no price for test-model" in report.price_note
+    assert report.levels[0].cost_usd is None
+
+
+def test_concurrency_sweep_in_worker_processes(seeded_store: Store, server: LoopbackServer) -> None:
+    server.config.ttft_ms = 20
+    report = execute_run(
+        seeded_store, endpoint(server), quick((1, 8), requests=16, workers=2), SHEET, measure_overhead=False
+    )
+    assert [lv.concurrency for lv in report.levels] == [1, 8]
+    assert all(lv.succeeded == 16 for lv in report.levels)
+    assert report.levels[1].system_output_tokens_per_s > report.levels[0].system_output_tokens_per_s
+
+
+def test_client_overhead_is_measured_and_flags_saturation() -> None:
+    level = LevelSummary(
+        64, 10, 10, {}, 1.0, {"p50": 450.0}, {"p50": None}, {"p50": None}, {"p50": None}, 1.0, None, 1, 1, False,
+        None, None, 0,
+    )  # fmt: skip
+    flag_client_bound([level], {64: 300.0})
+    assert level.client_bound and "client-bound" in level.notes[0]
+    calm = LevelSummary(1, 1, 1, {}, 1.0, {"p50": 160.0}, {}, {}, {}, 1.0, None, 1, 1, False, None, None, 0)
+    flag_client_bound([calm], {1: 5.0})
+    assert not calm.client_bound
+
+
+def test_overhead_against_zero_delay_endpoint() -> None:
+    from evals.runner import measure_client_overhead
+
+    overhead = measure_client_overhead((1, 8), 8)
+    assert set(overhead) == {1, 8}
+    assert 0 < overhead[1] < 200
+
+
+def test_goodput_counts_requests_meeting_objectives() -> None:
+    records = pd.DataFrame(
+        {
+            "phase": "measure", "concurrency": 1, "sent_s": [0.0, 1.0, 2.0], "ttft_ms": [100.0, 300.0, 100.0],
+            "e2e_ms": [500.0, 500.0, 1000.0], "itl_ms": [10.0, 10.0, 10.0], "output_tokens": [10, 10, 10],
+            "input_tokens": [5, 5, 5], "tokens_estimated": False, "cost_usd": [0.1, 0.1, 0.1],
+            "error_type": [None, None, None], "attempts": 1, "score": None,
+        }
+    )  # fmt: skip
+    level = summarise_run(records, Objectives(ttft_ms=200, e2e_ms=800))[0]
+    assert level.duration_s == pytest.approx(3.0)
+    assert level.goodput_rps == pytest.approx(1 / 3.0)
+    assert level.system_output_tokens_per_s == pytest.approx(30 / 3.0)
+    assert level.cost_per_success_usd == pytest.approx(0.1)
+
+
+def test_endpoint_config_rejects_keys_and_bad_settings(tmp_path: Path) -> None:
+    path = tmp_path / "endpoints.toml"
+    path.write_text('[[endpoint]]\nname = "x"\nmodel = "m"\nkind = "api"\napi_key = "sk-no"\n')
+    with pytest.raises(ConfigError, match="keys do not belong here"):
+        endpoints_from_file(path)
+    with pytest.raises(ConfigError, match="needs an api_base"):
+        Endpoint("x", "m", "nim")
+    example = endpoints_from_file(PROJECT_ROOT / ".streamlit" / "endpoints.toml.example")
+    assert {e.kind for e in example} == {"nim", "openai-compatible", "api"}
+    assert example[0].litellm_model == "nvidia_nim/meta/llama-3.1-8b-instruct"
+
+
+def run_cli(args: list[str], db: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = dict(os.environ, FRONTIER_DB=str(db), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1", **env)
+    return subprocess.run(
+        [sys.executable, "-m", "evals", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        timeout=180,
+    )
+
+
+def test_cli_probe_prints_summary_and_counts_failures(app_db: Path, server: LoopbackServer) -> None:
+    result = run_cli(
+        ["probe", "--model", "test-model", "--api-base", server.base_url, "--requests", "4", "--concurrency", "1,2",
+         "--suite", "arithmetic", "--no-overhead", "--json"],
+        app_db,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "completed" and [lv["concurrency"] for lv in payload["levels"]] == [1, 2]
+    assert payload["quality"]["items"] == 8
+    text = run_cli(["probe", "--model", "test-model", "--api-base", "http://127.0.0.1:9/v1", "--requests", "2",
+                    "--concurrency", "1", "--no-overhead"], app_db)  # fmt: skip
+    assert text.returncode == 0
+    assert "connection_refused 2" in text.stdout and "TTFT p50/p90/p99" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["probe", "--model", "m", "--suite", "no-such-suite"],
+        ["probe", "--model", "m", "--concurrency", "1,x"],
+        ["probe", "--model", "m", "--api-base", "localhost:8000"],
+        ["probe", "--model", "m", "--api-key-env", "FRONTIER_SURELY_UNSET_VAR"],
+    ],
+)
+def test_cli_bad_configuration_exits_2(app_db: Path, args: list[str]) -> None:
+    result = run_cli(args, app_db)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.strip()
