@@ -108,3 +108,28 @@ def format_table(rows: Sequence[Row]) -> str:
         out.append(f"{fixed}  {cells[4]}")
     out.insert(1, "-" * (sum(widths) + 2 * 4 + len(header[4])))
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A free-form result table that a benchmark prints after the main one (e.g. figures that are not times)."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    footnote: str = ""
+
+    def format(self) -> str:
+        """The title, then the cells in aligned columns (the first left-aligned, the rest right-aligned)."""
+        widths = [max(len(cells[i]) for cells in [self.header, *self.rows]) for i in range(len(self.header))]
+
+        def line(cells: tuple[str, ...]) -> str:
+            first = cells[0].ljust(widths[0])
+            rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+            return "  ".join([first, *rest]).rstrip()
+
+        out = [self.title, line(self.header), "-" * (sum(widths) + 2 * (len(widths) - 1))]
+        out.extend(line(cells) for cells in self.rows)
+        if self.footnote:
+            out.append(self.footnote)
+        return "\n".join(out)

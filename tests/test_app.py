@@ -115,3 +115,44 @@ def test_explorer_plots_quality_against_measured_speed_and_latency() -> None:
     assert table["output_tokens_per_s"].notna().all()
     at.radio(key="explorer_axis").set_value("ttft_ms").run()
     assert not at.exception
+
+
+@pytest.mark.usefixtures("app_db")
+def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
+    import time
+
+    from evals.loopback import LoopbackConfig, LoopbackServer
+    from evals.suites import load_suite
+
+    suite = load_suite("intent")
+    answers = {item.prompt: str(item.expected) for item in suite.items}
+    with LoopbackServer(LoopbackConfig(ttft_ms=5, answers=answers)) as server:
+        at = open_page("views/probes.py")
+        at.text_input(key="probes_new_name").set_value("loop")
+        at.selectbox(key="probes_new_kind").set_value("openai-compatible")
+        at.text_input(key="probes_new_model").set_value("test-model")
+        at.text_input(key="probes_new_base").set_value(server.base_url)
+        next(b for b in at.button if b.label == "Save endpoint").click().run()
+        assert not at.exception and not at.error
+        at.selectbox(key="probes_suite").set_value("intent").run()
+        at.number_input(key="probes_requests").set_value(len(suite.items)).run()
+        at.multiselect(key="probes_levels").set_value([1, 4]).run()
+        next(b for b in at.button if b.label == "Start run").click().run()
+        assert not at.exception
+        deadline = time.time() + 60
+        while time.time() < deadline and not at.success:
+            time.sleep(1)
+            at.run()
+        assert any("completed" in s.value for s in at.success), [e.value for e in at.error]
+        assert metric(at, "Pass rate on intent") == "100.0%"
+        assert len(at.dataframe) >= 2 and not at.exception
+
+
+@pytest.mark.usefixtures("app_db")
+def test_probes_page_rejects_bad_endpoint_and_malformed_suite() -> None:
+    at = open_page("views/probes.py")
+    at.text_input(key="probes_new_name").set_value("bad")
+    at.selectbox(key="probes_new_kind").set_value("nim")
+    at.text_input(key="probes_new_model").set_value("meta/llama")
+    next(b for b in at.button if b.label == "Save endpoint").click().run()
+    assert any("needs an api_base" in e.value for e in at.error)

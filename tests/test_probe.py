@@ -16,7 +16,7 @@ import pytest
 from evals.client import Target, scrub
 from evals.loopback import LoopbackConfig, LoopbackServer
 from evals.probe import ProbeSettings, backoff_s, run_probe
-from evals.runner import ConfigError, Endpoint, endpoints_from_file, execute_run, check_connection
+from evals.runner import ConfigError, Endpoint, check_connection, endpoints_from_file, execute_run
 from evals.suites import load_suite
 from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run
 from pricing import service

@@ -139,3 +139,85 @@ def frontier_figure(
     if x_column == "cost_usd":
         fig.update_xaxes(tickprefix="$", tickformat="~g")
     return fig
+
+
+def latency_figure(requests: pd.DataFrame, height: int = 380) -> go.Figure:
+    """Distribution of time to first token and end-to-end latency per concurrency level (measured requests)."""
+    ok = requests[(requests["phase"] == "measure") & requests["error_type"].isna()]
+    fig = go.Figure()
+    for column, name, colour in (("ttft_ms", "Time to first token", "#1f6feb"), ("e2e_ms", "End-to-end", "#76b900")):
+        fig.add_trace(
+            go.Box(x=ok["concurrency"].astype(str), y=ok[column], name=name, marker_color=colour, boxpoints="outliers")
+        )
+    fig.update_layout(
+        boxmode="group",
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Concurrency (requests in flight)",
+        yaxis_title="Latency (ms)",
+        legend={"orientation": "h", "y": 1.08},
+    )
+    return fig
+
+
+def throughput_figure(levels: list[dict[str, object]], height: int = 380) -> go.Figure:
+    """System output throughput and p50 time to first token against concurrency."""
+    concurrency = [str(level["concurrency"]) for level in levels]
+    throughput = [level["system_output_tokens_per_s"] for level in levels]
+    ttft = [level["ttft_ms"]["p50"] if isinstance(level["ttft_ms"], dict) else None for level in levels]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(x=concurrency, y=throughput, name="System output throughput (tokens/s)", marker_color="#76b900")
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=concurrency,
+            y=ttft,
+            name="Time to first token p50 (ms)",
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": "#1f6feb"},
+        )
+    )
+    fig.update_layout(
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Concurrency (requests in flight)",
+        yaxis={"title": "Output tokens/s (all requests)"},
+        yaxis2={"title": "TTFT p50 (ms)", "overlaying": "y", "side": "right"},
+        legend={"orientation": "h", "y": 1.08},
+    )
+    return fig
+
+
+def quality_cost_figure(runs: pd.DataFrame, height: int = 380) -> go.Figure:
+    """Own-eval quality (with its 95% interval) against cost per 1,000 items, one point per run."""
+    fig = go.Figure()
+    if not runs.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=runs["cost_per_1000_items_usd"],
+                y=runs["pass_rate"] * 100,
+                mode="markers+text",
+                text=runs["label"],
+                textposition="top center",
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (runs["ci_high"] - runs["pass_rate"]) * 100,
+                    "arrayminus": (runs["pass_rate"] - runs["ci_low"]) * 100,
+                },
+                marker={"size": 11, "color": "#1f6feb"},
+                hovertemplate="%{text}<br>$%{x:.4g} per 1,000 items<br>pass rate %{y:.1f}%<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Cost per 1,000 items (USD)",
+        yaxis_title="Pass rate (%), 95% Wilson interval",
+    )
+    return fig

@@ -1,0 +1,383 @@
+"""Probes: measure real endpoints (NIM, vLLM, any OpenAI-compatible server, API models) for latency,
+throughput, quality on our eval suites and cost; watch runs live, cancel them, compare them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from evals.probe import ProbeSettings, estimate_cost_usd
+from evals.runner import (
+    DEFAULT_NIM_BASE,
+    ENDPOINT_KINDS,
+    ConfigError,
+    Endpoint,
+    check_connection,
+    endpoint_from_row,
+    price_fn_for,
+)
+from evals.suites import SuiteError, list_suites, load_suite, parse_suite
+from evals.summary import Objectives
+from ui import probe_jobs
+from ui.charts import latency_figure, quality_cost_figure, throughput_figure
+from ui.common import after_write, csv_bytes, current_settings, fmt_date, fmt_usd, get_store, load_table
+
+KEY_RUN_ENDPOINT = "probes_endpoint"
+KEY_SUITE = "probes_suite"
+KEY_UPLOAD = "probes_suite_upload"
+KEY_REQUESTS = "probes_requests"
+KEY_LEVELS = "probes_levels"
+KEY_WORKERS = "probes_workers"
+KEY_SLO_TTFT = "probes_slo_ttft"
+KEY_SLO_E2E = "probes_slo_e2e"
+KEY_TIMEOUT = "probes_timeout"
+KEY_ACTIVE_RUN = "probes_active_run"
+KEY_SHOW_RUN = "probes_show_run"
+KEY_COMPARE = "probes_compare"
+NO_SUITE = "(no suite: latency and throughput only)"
+UPLOADED = "(upload my own suite)"
+
+settings = current_settings()
+store = get_store()
+st.title("Live probes")
+st.caption(
+    "Public scores say little about your tasks and list prices nothing about your GPUs. Probe an endpoint to "
+    "measure its latency, throughput, quality on an eval suite and cost; results join the frontier as "
+    "'own probe' scores."
+)
+with st.expander("How the figures are defined"):
+    st.markdown(
+        "- **Time to first token (TTFT)**: from sending the request to the first non-empty token (GenAI-Perf, NIM).\n"
+        "- **Inter-token latency (ITL)** = (end-to-end - TTFT) / (output tokens - 1). LLMPerf folds TTFT into its "
+        "ITL; we do not.\n"
+        "- **Per-request output speed** = 1000 / ITL tokens/s. **System output throughput** = all output tokens of a "
+        "level / the level's duration.\n"
+        "- **Goodput** = requests per second that meet every latency objective you set.\n"
+        "- Tokens come from the usage the server reports; where it reports none (and on litellm's `nvidia_nim` route, "
+        "which drops the usage request) counts are estimates and marked so.\n"
+        "- Warm-up requests are sent first and never counted. The harness measures its own overhead against a "
+        "zero-delay local endpoint and flags levels where the client, not the model, is the bottleneck."
+    )
+
+tab_run, tab_endpoints, tab_results = st.tabs(["Run a probe", "Endpoints", "Results and history"])
+
+with tab_endpoints:
+    endpoints = store.endpoints()
+    if endpoints.empty:
+        st.info("No endpoints yet. Add one below, e.g. a local NIM at " + DEFAULT_NIM_BASE + ".")
+    else:
+        shown = endpoints.assign(
+            key=endpoints["api_key_env"].map(
+                lambda v: f"from ${v} (never stored)" if isinstance(v, str) and v else "none"
+            )
+        )
+        st.dataframe(
+            shown[["name", "kind", "model", "api_base", "key", "model_id", "gpu", "gpu_count", "usd_per_gpu_hour"]],
+            hide_index=True,
+            width="stretch",
+            key="probes_endpoints_table",
+            column_config={"usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f")},
+        )
+        test_name = st.selectbox("Endpoint", list(endpoints["name"]), key="probes_test_name")
+        if st.button("Test connection", key="probes_test_button"):
+            row = endpoints[endpoints["name"] == test_name].iloc[0].to_dict()
+            with st.spinner("Sending one tiny request..."):
+                check = check_connection(endpoint_from_row(row))
+            (st.success if check.ok else st.error)(check.message)
+    st.markdown("#### Add or update an endpoint")
+    models = load_table("models")
+    with st.form("probes_endpoint_form"):
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input("Name", key="probes_new_name", placeholder="local-nim-llama-8b")
+        kind = c2.selectbox(
+            "Kind",
+            ENDPOINT_KINDS,
+            key="probes_new_kind",
+            help="nim: NVIDIA NIM (litellm nvidia_nim/...); openai-compatible: vLLM, SGLang, TGI, "
+            "llama.cpp, Ollama; api: a hosted model by its litellm name",
+        )
+        model = c3.text_input("Model", key="probes_new_model", placeholder="meta/llama-3.1-8b-instruct")
+        d1, d2, d3 = st.columns(3)
+        api_base = d1.text_input("API base", key="probes_new_base", placeholder=DEFAULT_NIM_BASE)
+        key_env = d2.text_input(
+            "Key variable (name only)",
+            key="probes_new_key_env",
+            placeholder="NVIDIA_NIM_API_KEY",
+            help="The name of an environment variable or .streamlit/secrets.toml entry. The key "
+            "itself is never typed here or stored.",
+        )
+        model_id = d3.selectbox(
+            "Serves which model (for scores)", [""] + list(models["model_id"]), key="probes_new_mid"
+        )
+        e1, e2, e3, e4 = st.columns(4)
+        gpu = e1.text_input("GPU (self-hosted)", key="probes_new_gpu", placeholder="H100 SXM")
+        gpu_count = e2.number_input("GPUs", 0, 1024, 0, key="probes_new_gpus")
+        precision = e3.text_input("Precision", key="probes_new_precision", placeholder="FP8")
+        usd_gpu = e4.number_input("USD per GPU-hour", 0.0, 1000.0, value=None, key="probes_new_usd_gpu")
+        saved = st.form_submit_button("Save endpoint")
+    if saved:
+        try:
+            new = Endpoint(
+                name=name.strip(),
+                model=model.strip(),
+                kind=kind,
+                api_base=api_base.strip() or None,
+                api_key_env=key_env.strip() or None,
+                model_id=model_id or None,
+                gpu=gpu.strip() or None,
+                gpu_count=int(gpu_count) or None,
+                precision=precision.strip() or None,
+                usd_per_gpu_hour=usd_gpu,
+            )
+            if not new.name:
+                raise ConfigError("give the endpoint a name")
+        except ConfigError as exc:
+            st.error(str(exc))
+        else:
+            store.save_endpoint(new.as_row())
+            st.success(f"Saved endpoint {new.name}.")
+            st.rerun()
+
+with tab_run:
+    endpoints = store.endpoints()
+    if endpoints.empty:
+        st.info("Add an endpoint on the Endpoints tab first.")
+    else:
+        r1, r2 = st.columns(2)
+        chosen = r1.selectbox("Endpoint", list(endpoints["name"]), key=KEY_RUN_ENDPOINT)
+        suite_choice = r2.selectbox(
+            "Eval suite",
+            [NO_SUITE, *list_suites(), UPLOADED],
+            key=KEY_SUITE,
+            help="Suites are JSONL files in evals/suites/, each naming its scorer.",
+        )
+        suite = None
+        if suite_choice == UPLOADED:
+            uploaded = st.file_uploader(
+                "Suite (JSONL: a header line, then one item per line)", type=["jsonl"], key=KEY_UPLOAD
+            )
+            if uploaded is not None:
+                try:
+                    suite = parse_suite(uploaded.getvalue().decode("utf-8"), uploaded.name)
+                except (SuiteError, UnicodeDecodeError) as exc:
+                    st.error(f"{uploaded.name} was rejected:\n\n{exc}")
+        elif suite_choice != NO_SUITE:
+            suite = load_suite(suite_choice)
+        s1, s2, s3, s4 = st.columns(4)
+        requests_per_level = s1.number_input(
+            "Requests per level", 1, 2000, len(suite.items) if suite else 20, key=KEY_REQUESTS
+        )
+        levels = s2.multiselect("Concurrency levels", [1, 2, 4, 8, 16, 32, 64], default=[1, 4, 16], key=KEY_LEVELS)
+        workers = s3.number_input(
+            "Client processes", 1, 8, 1, key=KEY_WORKERS, help="Use more when a level is flagged client-bound."
+        )
+        timeout_s = s4.number_input("Timeout per request (s)", 1.0, 600.0, 60.0, key=KEY_TIMEOUT)
+        o1, o2 = st.columns(2)
+        slo_ttft = o1.number_input(
+            "Objective: TTFT at most (ms)", 1.0, value=None, key=KEY_SLO_TTFT, placeholder="none (no goodput)"
+        )
+        slo_e2e = o2.number_input(
+            "Objective: end-to-end at most (ms)", 1.0, value=None, key=KEY_SLO_E2E, placeholder="none"
+        )
+        endpoint = endpoint_from_row(endpoints[endpoints["name"] == chosen].iloc[0].to_dict())
+        if not levels:
+            st.warning("Pick at least one concurrency level.")
+        else:
+            probe_settings = ProbeSettings(
+                requests_per_level=int(requests_per_level),
+                concurrency_levels=tuple(sorted(levels)),
+                timeout_s=float(timeout_s),
+                workers=int(workers),
+            )
+            price, price_note = price_fn_for(store, endpoint, settings.sheet_name)
+            estimate = estimate_cost_usd(probe_settings, suite, price) if price is not None else None
+            st.markdown(
+                f"**{probe_settings.total_requests} requests** ({probe_settings.warmup_requests} warm-up). "
+                + (
+                    f"Estimated cost at most **{fmt_usd(estimate, 4)}** (every request using its whole output budget; "
+                    f"{price_note})."
+                    if estimate is not None
+                    else f"Cost: {price_note}."
+                )
+            )
+            if st.button("Start run", type="primary", key="probes_start"):
+                job = probe_jobs.start(
+                    store, endpoint, probe_settings, settings.sheet_name, suite, Objectives(slo_ttft, slo_e2e)
+                )
+                st.session_state[KEY_ACTIVE_RUN] = job.run_id
+                st.session_state[KEY_SHOW_RUN] = job.run_id
+
+    @st.fragment(run_every=1.0)
+    def live_progress() -> None:
+        """Progress of the session's current run, refreshed every second."""
+        run_id = st.session_state.get(KEY_ACTIVE_RUN)
+        job = probe_jobs.get(run_id) if run_id else None
+        if job is None:
+            return
+        done = store.run_requests(job.run_id)
+        measured = done[done["phase"] == "measure"]
+        st.progress(
+            min(1.0, len(done) / max(job.planned_requests, 1)),
+            text=f"Run {job.run_id}: {len(done)} of {job.planned_requests} requests"
+            + (f", concurrency {job.level}" if job.level else ""),
+        )
+        p = st.columns(3)
+        ok = measured[measured["error_type"].isna()]
+        p[0].metric("TTFT p50 so far (ms)", f"{ok['ttft_ms'].median():.0f}" if len(ok) else "-")
+        p[1].metric("Failed requests", f"{measured['error_type'].notna().sum()}")
+        p[2].metric("Scored items", f"{measured['score'].notna().sum()}")
+        if job.running:
+            if st.button("Cancel run", key="probes_cancel"):
+                job.cancel.set()
+                st.info("Cancelling: requests in flight finish, nothing more is sent. Measured requests are kept.")
+        else:
+            if job.error:
+                st.error(f"The run stopped: {job.error}. Requests measured before are kept.")
+            elif job.report is not None:
+                st.success(f"Run {job.run_id} {job.report.status}. See Results and history.")
+            after_write()
+            st.session_state.pop(KEY_ACTIVE_RUN, None)
+
+    live_progress()
+
+with tab_results:
+    runs = store.runs()
+    if runs.empty:
+        st.info("No runs yet.")
+    else:
+        summaries = {
+            r: json.loads(s) if isinstance(s, str) else None
+            for r, s in zip(runs["run_id"], runs["summary_json"], strict=True)
+        }
+        history = runs.assign(
+            started=runs["started_at"].map(lambda t: str(t)[:19]),
+            requests=runs["run_id"].map(lambda r: (summaries.get(r) or {}).get("requests")),
+            failed=runs["run_id"].map(lambda r: sum(((summaries.get(r) or {}).get("errors") or {}).values())),
+            label=runs["endpoint_name"].fillna(runs["model"])
+            + " · "
+            + runs["suite"].fillna("no suite")
+            + " · "
+            + runs["run_id"],
+        )
+        st.dataframe(
+            history[
+                [
+                    "run_id",
+                    "started",
+                    "endpoint_name",
+                    "model",
+                    "suite",
+                    "status",
+                    "requests",
+                    "failed",
+                    "estimated_cost_usd",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+            key="probes_history",
+            column_config={"estimated_cost_usd": st.column_config.NumberColumn("Estimated cost (USD)", format="$%.4f")},
+        )
+        labels = dict(zip(history["run_id"], history["label"], strict=True))
+        default_run = st.session_state.get(KEY_SHOW_RUN)
+        ids = list(history["run_id"])
+        run_id = st.selectbox(
+            "Run",
+            ids,
+            index=ids.index(default_run) if default_run in ids else 0,
+            format_func=labels.get,
+            key="probes_show_select",
+        )
+        summary = summaries.get(run_id)
+        requests = store.run_requests(run_id)
+        if summary is None:
+            st.info("This run is still going (or stopped without a summary); its requests so far are below.")
+        else:
+            level_rows = pd.DataFrame(
+                [
+                    {
+                        "concurrency": lv["concurrency"],
+                        "requests": lv["requests"],
+                        "succeeded": lv["succeeded"],
+                        "TTFT p50 (ms)": lv["ttft_ms"]["p50"],
+                        "TTFT p90 (ms)": lv["ttft_ms"]["p90"],
+                        "TTFT p99 (ms)": lv["ttft_ms"]["p99"],
+                        "ITL p50 (ms)": lv["itl_ms"]["p50"],
+                        "E2E p50 (ms)": lv["e2e_ms"]["p50"],
+                        "E2E p90 (ms)": lv["e2e_ms"]["p90"],
+                        "Output tokens/s per request p50": lv["output_tokens_per_s_per_request"]["p50"],
+                        "System output tokens/s": lv["system_output_tokens_per_s"],
+                        "Goodput (requests/s)": lv["goodput_rps"],
+                        "Cost per success (USD)": lv["cost_per_success_usd"],
+                        "Errors": ", ".join(f"{k} {v}" for k, v in lv["errors"].items()) or "none",
+                        "Client overhead TTFT (ms)": lv["client_overhead_ttft_ms"],
+                        "Client-bound": lv["client_bound"],
+                    }
+                    for lv in summary["levels"]
+                ]
+            )
+            st.dataframe(level_rows, hide_index=True, width="stretch", key="probes_levels_table")
+            for lv in summary["levels"]:
+                for note in lv["notes"]:
+                    (st.warning if lv["client_bound"] else st.caption)(f"Concurrency {lv['concurrency']}: {note}")
+            run_date = fmt_date(runs.loc[runs["run_id"] == run_id, "started_at"].iloc[0])
+            st.caption(f"Prices: {summary['price_note']}. Run date {run_date}.")
+            quality = summary.get("quality")
+            if quality and quality.get("mean_score") is not None:
+                low, high = quality["ci95"]
+                q = st.columns(4)
+                q[0].metric(
+                    f"Pass rate on {quality['suite']}",
+                    f"{quality['pass_rate']:.1%}",
+                    help=f"95% Wilson interval {low:.1%} to {high:.1%} over {quality['items']} items",
+                )
+                q[1].metric("95% interval", f"{low:.0%}-{high:.0%}")
+                q[2].metric("Cost per 1,000 items", fmt_usd(quality.get("cost_per_1000_items_usd")))
+                q[3].metric("Latency per item p50 (ms)", f"{quality['e2e_ms_per_item_p50']:.0f}")
+            c1, c2 = st.columns(2)
+            c1.plotly_chart(latency_figure(requests), key="probes_latency_chart")
+            c2.plotly_chart(throughput_figure(summary["levels"]), key="probes_throughput_chart")
+        st.download_button(
+            "Download this run's requests (CSV)",
+            csv_bytes(requests),
+            f"probe_{run_id}.csv",
+            "text/csv",
+            key="probes_download",
+        )
+
+        st.markdown("#### Quality against cost, across runs")
+        scored = [
+            {"label": labels[r], **(s or {}).get("quality", {})}
+            for r, s in summaries.items()
+            if s and s.get("quality") and s["quality"].get("cost_per_1000_items_usd") is not None
+        ]
+        if scored:
+            frame = pd.DataFrame(scored)
+            frame["ci_low"] = frame["ci95"].map(lambda ci: ci[0])
+            frame["ci_high"] = frame["ci95"].map(lambda ci: ci[1])
+            st.plotly_chart(quality_cost_figure(frame), key="probes_quality_cost")
+        else:
+            st.caption("Runs with an eval suite and a price appear here.")
+
+        st.markdown("#### Compare runs side by side")
+        compare = st.multiselect("Runs (2 to 4)", ids, format_func=labels.get, max_selections=4, key=KEY_COMPARE)
+        if len(compare) >= 2:
+            rows = []
+            for rid in compare:
+                s = summaries.get(rid) or {}
+                for lv in s.get("levels", []):
+                    rows.append(
+                        {
+                            "run": labels[rid],
+                            "concurrency": lv["concurrency"],
+                            "TTFT p50 (ms)": lv["ttft_ms"]["p50"],
+                            "E2E p50 (ms)": lv["e2e_ms"]["p50"],
+                            "System output tokens/s": lv["system_output_tokens_per_s"],
+                            "Cost per success (USD)": lv["cost_per_success_usd"],
+                            "Pass rate": (s.get("quality") or {}).get("pass_rate"),
+                        }
+                    )
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="probes_compare_table")
