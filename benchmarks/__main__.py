@@ -7,16 +7,18 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 # Importing the package first sets the offline environment that pricing needs.
-from benchmarks import explorer_bench, frontier_bench, seed_bench
-from benchmarks.timing import Row, format_table
+from benchmarks import explorer_bench, frontier_bench, probe_bench, seed_bench
+from benchmarks.timing import Row, Table, format_table
 
-SUITES: list[tuple[str, Callable[[int, bool], list[Row]]]] = [
+# Each suite returns rows for the main table and, optionally, tables of its own, printed after it.
+SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("frontier", frontier_bench.run),
     ("seed", seed_bench.run),
     ("explorer", explorer_bench.run),
+    ("probe", probe_bench.run),
 ]
 
 
@@ -35,15 +37,23 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     rows: list[Row] = []
+    tables: list[Table] = []
     for name, suite in SUITES:
         if args.only and name not in args.only:
             continue
         suite_started = time.perf_counter()
         print(f"running {name}...", file=sys.stderr, flush=True)
-        rows.extend(suite(repeats, args.quick))
+        for result in suite(repeats, args.quick):
+            if isinstance(result, Table):
+                tables.append(result)
+            else:
+                rows.append(result)
         print(f"  {name} done in {time.perf_counter() - suite_started:.1f} s", file=sys.stderr, flush=True)
     print()
     print(format_table(rows))
+    for table in tables:
+        print()
+        print(table.format())
     print()
     print(
         "Times are wall-clock medians of interleaved repeats (min and repeats in brackets); "
