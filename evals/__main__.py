@@ -126,6 +126,15 @@ def cmd_probe(args: argparse.Namespace) -> int:
         Objectives(args.slo_ttft_ms, args.slo_e2e_ms),
         cancel,
         measure_overhead=not args.no_overhead,
+        judge_endpoint=Endpoint(
+            name="judge",
+            model=args.judge_model,
+            kind="openai-compatible" if args.judge_api_base else "api",
+            api_base=args.judge_api_base,
+            api_key_env=args.judge_api_key_env,
+        )
+        if args.judge_model
+        else None,
     )
     if args.json:
         print(json.dumps(report.as_json(), indent=2, default=str))
@@ -165,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gpu", help="GPU type of a self-hosted endpoint, e.g. 'H100 SXM'")
     p.add_argument("--gpu-count", type=int)
     p.add_argument("--usd-per-gpu-hour", type=float)
+    p.add_argument("--judge-model", help="litellm model that grades answers for llm_judge suites")
+    p.add_argument("--judge-api-base", help="api_base of the judge model, if self-hosted")
+    p.add_argument("--judge-api-key-env", help="variable holding the judge model's key")
     p.add_argument("--no-overhead", action="store_true", help="skip measuring the client's own overhead")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_probe)

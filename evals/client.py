@@ -237,3 +237,22 @@ async def list_models(target: Target, api_key: str | None, timeout_s: float = 5.
         response = await client.get(target.api_base.rstrip("/") + "/models", headers=headers)
         response.raise_for_status()
         return [str(m.get("id")) for m in response.json().get("data", [])]
+
+
+def make_judge(target: Target, api_key: str | None, timeout_s: float = 60.0) -> Callable[[str], str]:
+    """A judge for the llm_judge scorer: sends the judge prompt to a model the user picked, returns its reply."""
+
+    def judge(prompt: str) -> str:
+        response = litellm.completion(
+            model=target.model,
+            api_base=target.api_base,
+            api_key=api_key or "not-needed",
+            messages=[{"role": "user", "content": prompt}],
+            max_tokens=32,
+            temperature=0,
+            timeout=timeout_s,
+            max_retries=2,
+        )
+        return str(response.choices[0].message.content or "")
+
+    return judge

@@ -24,9 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from evals.client import Target, list_models, stream_chat
+from evals.client import Target, list_models, make_judge, stream_chat
 from evals.loopback import LoopbackConfig, LoopbackServer
 from evals.probe import PriceFn, ProbeSettings, Record, Work, estimate_cost_usd, run_level_async, run_probe
+from evals.scorers import get_scorer
 from evals.suites import Suite, wilson_interval
 from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run, to_jsonable
 from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_output
@@ -132,6 +133,18 @@ def resolve_api_key(endpoint: Endpoint, secrets_path: Path = SECRETS_PATH) -> st
         f'the key variable {endpoint.api_key_env} is not set: export it, or add {endpoint.api_key_env} = "..." '
         f"to {secrets_path.name}"
     )
+
+
+def masked_key(api_key_env: object) -> str:
+    """How a key is shown: where it comes from and its last 4 characters, never the key."""
+    if not isinstance(api_key_env, str) or not api_key_env:
+        return "no key"
+    try:
+        value = resolve_api_key(Endpoint("k", "m", api_key_env=api_key_env))
+    except ConfigError:
+        return f"${api_key_env} (not set)"
+    tail = value[-4:] if value and len(value) >= 12 else ""
+    return f"${api_key_env} (set, ...{tail})" if tail else f"${api_key_env} (set)"
 
 
 def endpoints_from_file(path: Path) -> list[Endpoint]:
@@ -329,9 +342,15 @@ def execute_run(
     measure_overhead: bool = True,
     on_level: Callable[[int], None] | None = None,
     run_id: str | None = None,
+    judge_endpoint: Endpoint | None = None,
 ) -> RunReport:
     """Run a probe, storing each request as it finishes, and store and return the summary."""
     objectives = objectives or Objectives()
+    judge = None
+    if suite is not None and get_scorer(suite.scorer).needs_judge:
+        if judge_endpoint is None:
+            raise ConfigError(f"suite {suite.name} is scored by an LLM judge: pick a judge model")
+        judge = make_judge(judge_endpoint.target, resolve_api_key(judge_endpoint), settings.timeout_s)
     api_key = resolve_api_key(endpoint)
     price, price_note = price_fn_for(store, endpoint, sheet_name)
     estimate = estimate_cost_usd(settings, suite, price) if price is not None else None
@@ -361,7 +380,9 @@ def execute_run(
     writer.start()
     status, notes = "failed", []
     try:
-        outcome = run_probe(endpoint.target, api_key, settings, writer.put, suite, price, cancel, on_level=on_level)
+        outcome = run_probe(
+            endpoint.target, api_key, settings, writer.put, suite, price, cancel, judge=judge, on_level=on_level
+        )
         status = outcome.status
     except BaseException as exc:
         notes.append(f"run stopped by {type(exc).__name__}; requests measured before it are kept")

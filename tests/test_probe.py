@@ -286,3 +286,41 @@ def test_cli_bad_configuration_exits_2(app_db: Path, args: list[str]) -> None:
     result = run_cli(args, app_db)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+def test_llm_judge_suite_is_graded_by_the_chosen_judge_model(seeded_store: Store, server: LoopbackServer) -> None:
+    from evals.suites import parse_suite
+
+    text = "\n".join(
+        [
+            json.dumps({"suite": "judged", "scorer": "llm_judge", "max_output_tokens": 32}),
+            json.dumps({"id": "j1", "prompt": "Explain caching briefly.", "expected": "Caching stores results."}),
+            json.dumps({"id": "j2", "prompt": "Explain batching briefly.", "expected": "Batching groups requests."}),
+        ]
+    )
+    suite = parse_suite(text, "judged.jsonl")
+    with LoopbackServer(LoopbackConfig(answers={"": "SCORE: 5/5"}, output_tokens=3)) as judge_server:
+        judge = Endpoint("judge", "test-model", "openai-compatible", judge_server.base_url)
+        report = execute_run(
+            seeded_store,
+            endpoint(server),
+            quick(requests=2),
+            SHEET,
+            suite=suite,
+            measure_overhead=False,
+            judge_endpoint=judge,
+        )
+        assert len(judge_server.chat_requests()) == 3  # one per scored answer, warm-up included
+    assert report.quality is not None and report.quality["mean_score"] == 1.0
+    with pytest.raises(ConfigError, match="pick a judge model"):
+        execute_run(seeded_store, endpoint(server), quick(requests=1), SHEET, suite=suite, measure_overhead=False)
+
+
+def test_keys_are_shown_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals.runner import masked_key
+
+    monkeypatch.setenv("FRONTIER_MASK_TEST", "sk-abcdefghijklmnop1234")
+    shown = masked_key("FRONTIER_MASK_TEST")
+    assert shown == "$FRONTIER_MASK_TEST (set, ...1234)" and "abcdef" not in shown
+    assert masked_key("FRONTIER_SURELY_UNSET_VAR") == "$FRONTIER_SURELY_UNSET_VAR (not set)"
+    assert masked_key(None) == "no key"

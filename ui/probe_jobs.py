@@ -47,6 +47,7 @@ def start(
     sheet_name: str,
     suite: Suite | None,
     objectives: Objectives,
+    judge_endpoint: Endpoint | None = None,
 ) -> Job:
     """Start a run in a background thread and return its job."""
     job = Job(run_id=uuid.uuid4().hex[:12], endpoint=endpoint.name, planned_requests=settings.total_requests)

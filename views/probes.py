@@ -17,8 +17,10 @@ from evals.runner import (
     Endpoint,
     check_connection,
     endpoint_from_row,
+    masked_key,
     price_fn_for,
 )
+from evals.scorers import get_scorer
 from evals.suites import SuiteError, list_suites, load_suite, parse_suite
 from evals.summary import Objectives
 from ui import probe_jobs
@@ -69,11 +71,7 @@ with tab_endpoints:
     if endpoints.empty:
         st.info("No endpoints yet. Add one below, e.g. a local NIM at " + DEFAULT_NIM_BASE + ".")
     else:
-        shown = endpoints.assign(
-            key=endpoints["api_key_env"].map(
-                lambda v: f"from ${v} (never stored)" if isinstance(v, str) and v else "none"
-            )
-        )
+        shown = endpoints.assign(key=endpoints["api_key_env"].map(masked_key))
         st.dataframe(
             shown[["name", "kind", "model", "api_base", "key", "model_id", "gpu", "gpu_count", "usd_per_gpu_hour"]],
             hide_index=True,
@@ -183,6 +181,15 @@ with tab_run:
             "Objective: end-to-end at most (ms)", 1.0, value=None, key=KEY_SLO_E2E, placeholder="none"
         )
         endpoint = endpoint_from_row(endpoints[endpoints["name"] == chosen].iloc[0].to_dict())
+        judge_endpoint = None
+        if suite is not None and get_scorer(suite.scorer).needs_judge:
+            judge_name = st.selectbox(
+                "Judge model (grades the answers)",
+                list(endpoints["name"]),
+                key="probes_judge",
+                help="An LLM-as-judge suite needs a model to grade answers; pick a strong one.",
+            )
+            judge_endpoint = endpoint_from_row(endpoints[endpoints["name"] == judge_name].iloc[0].to_dict())
         if not levels:
             st.warning("Pick at least one concurrency level.")
         else:
@@ -205,7 +212,13 @@ with tab_run:
             )
             if st.button("Start run", type="primary", key="probes_start"):
                 job = probe_jobs.start(
-                    store, endpoint, probe_settings, settings.sheet_name, suite, Objectives(slo_ttft, slo_e2e)
+                    store,
+                    endpoint,
+                    probe_settings,
+                    settings.sheet_name,
+                    suite,
+                    Objectives(slo_ttft, slo_e2e),
+                    judge_endpoint,
                 )
                 st.session_state[KEY_ACTIVE_RUN] = job.run_id
                 st.session_state[KEY_SHOW_RUN] = job.run_id
