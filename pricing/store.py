@@ -220,6 +220,40 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        "spend projections: usage uploads with their monthly volumes, and named scenarios",
+        (
+            """CREATE TABLE usage_uploads (
+                upload_id VARCHAR PRIMARY KEY,
+                file_name VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                rows_read BIGINT NOT NULL,
+                uploaded_at TIMESTAMP NOT NULL
+            )""",
+            """CREATE TABLE usage_monthly (
+                upload_id VARCHAR NOT NULL,
+                month DATE NOT NULL,
+                workload VARCHAR NOT NULL,
+                requests BIGINT NOT NULL,
+                input_tokens BIGINT NOT NULL,
+                output_tokens BIGINT NOT NULL,
+                cached_input_tokens BIGINT NOT NULL,
+                PRIMARY KEY (upload_id, month, workload)
+            )""",
+            """CREATE TABLE scenarios (
+                name VARCHAR PRIMARY KEY,
+                inputs_json VARCHAR NOT NULL,
+                upload_id VARCHAR,
+                created_at TIMESTAMP NOT NULL,
+                updated_at TIMESTAMP NOT NULL,
+                note VARCHAR
+            )""",
+        ),
+    )
+)
+
 SEEDED_TABLES: tuple[str, ...] = (
     "models",
     "model_aliases",
@@ -308,6 +342,15 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "source",
         "as_of",
     ),
+    "usage_monthly": (
+        "upload_id",
+        "month",
+        "workload",
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "cached_input_tokens",
+    ),  # fmt: skip
     "probe_requests": (
         "run_id",
         "seq",
@@ -390,6 +433,20 @@ SQL_FINISH_RUN = """UPDATE probe_runs SET status = ?, finished_at = ?, summary_j
 SQL_RUNS = "SELECT * FROM probe_runs ORDER BY started_at DESC"
 SQL_RUN = "SELECT * FROM probe_runs WHERE run_id = ?"
 SQL_RUN_REQUESTS = "SELECT * FROM probe_requests WHERE run_id = ? ORDER BY seq"
+SQL_INSERT_UPLOAD = "INSERT INTO usage_uploads VALUES (?, ?, ?, ?, ?)"
+SQL_UPLOADS = """SELECT u.*, count(DISTINCT m.month) AS months, string_agg(DISTINCT m.workload, ', ') AS workloads,
+    sum(m.requests) AS requests, sum(m.input_tokens) AS input_tokens, sum(m.output_tokens) AS output_tokens
+    FROM usage_uploads u LEFT JOIN usage_monthly m USING (upload_id) GROUP BY ALL ORDER BY u.uploaded_at DESC"""
+SQL_USAGE_MONTHLY = "SELECT * FROM usage_monthly WHERE upload_id = ? ORDER BY month, workload"
+SQL_DELETE_UPLOAD_ROWS = "DELETE FROM usage_monthly WHERE upload_id = ?"
+SQL_DELETE_UPLOAD = "DELETE FROM usage_uploads WHERE upload_id = ?"
+SQL_SAVE_SCENARIO = """INSERT INTO scenarios (name, inputs_json, upload_id, created_at, updated_at, note)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET inputs_json = excluded.inputs_json, upload_id = excluded.upload_id,
+        updated_at = excluded.updated_at, note = excluded.note"""
+SQL_SCENARIOS = "SELECT * FROM scenarios ORDER BY updated_at DESC"
+SQL_SCENARIO = "SELECT * FROM scenarios WHERE name = ?"
+SQL_DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
 SQL_GPU_PRICES = "SELECT * FROM gpu_prices ORDER BY gpu, as_of DESC, provider"
 SQL_THROUGHPUT = "SELECT * FROM throughput ORDER BY model_id, gpu, output_tokens_per_s DESC"
 SQL_API_PERFORMANCE = "SELECT * FROM api_performance ORDER BY model_id, provider"
@@ -601,7 +658,14 @@ class Store:
     # --- reading ----------------------------------------------------------------------------------
     def count(self, table: str) -> int:
         """Rows in one of the known tables."""
-        if table not in TABLE_COLUMNS and table not in ("price_sheets", "seed_runs", "probe_runs", "endpoints"):
+        if table not in TABLE_COLUMNS and table not in (
+            "price_sheets",
+            "seed_runs",
+            "probe_runs",
+            "endpoints",
+            "usage_uploads",
+            "scenarios",
+        ):
             raise ValueError(f"unknown table {table!r}")
         cur = self._cursor()
         try:
@@ -745,6 +809,46 @@ class Store:
     def run_requests(self, run_id: str) -> pd.DataFrame:
         """Every request of a run, in order."""
         return self._query(SQL_RUN_REQUESTS, [run_id])
+
+    # --- usage and scenarios ------------------------------------------------------------------------
+    def save_usage(self, upload_id: str, file_name: str, kind: str, rows_read: int, monthly: pd.DataFrame) -> None:
+        """Keep an uploaded usage file's monthly volumes, with its name and date, in one transaction."""
+        with self._transaction() as cur:
+            cur.execute(SQL_INSERT_UPLOAD, [upload_id, file_name, kind, rows_read, _now()])
+            self._insert(cur, "usage_monthly", monthly.assign(upload_id=upload_id))
+
+    def usage_uploads(self) -> pd.DataFrame:
+        """Every kept usage upload with its months, workloads and totals, newest first."""
+        return self._query(SQL_UPLOADS)
+
+    def usage_monthly(self, upload_id: str) -> pd.DataFrame:
+        """The monthly volumes of one upload."""
+        return self._query(SQL_USAGE_MONTHLY, [upload_id])
+
+    def delete_usage(self, upload_id: str) -> None:
+        """Forget an upload and its volumes."""
+        with self._transaction() as cur:
+            cur.execute(SQL_DELETE_UPLOAD_ROWS, [upload_id])
+            cur.execute(SQL_DELETE_UPLOAD, [upload_id])
+
+    def save_scenario(self, name: str, inputs_json: str, upload_id: str | None, note: str | None = None) -> None:
+        """Save (or overwrite) a named scenario with every assumption."""
+        now = _now()
+        with self._transaction() as cur:
+            cur.execute(SQL_SAVE_SCENARIO, [name, inputs_json, upload_id, now, now, note])
+
+    def scenarios(self) -> pd.DataFrame:
+        """Saved scenarios, most recently changed first."""
+        return self._query(SQL_SCENARIOS)
+
+    def scenario(self, name: str) -> pd.DataFrame:
+        """One saved scenario (empty if unknown)."""
+        return self._query(SQL_SCENARIO, [name])
+
+    def delete_scenario(self, name: str) -> None:
+        """Forget a scenario."""
+        with self._transaction() as cur:
+            cur.execute(SQL_DELETE_SCENARIO, [name])
 
     def coverage(self, sheet_name: str) -> Coverage:
         """How many canonical models priced in a sheet have at least one score."""

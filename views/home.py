@@ -84,7 +84,7 @@ if GLANCE_METRIC in metrics:
             )
 
 st.subheader("Where to go next")
-nav = st.columns(3)
+nav = st.columns(4)
 with nav[0]:
     st.page_link("views/explorer.py", label="Frontier explorer", icon=":material/scatter_plot:")
     st.caption("Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier.")
@@ -94,6 +94,9 @@ with nav[1]:
 with nav[2]:
     st.page_link("views/costs.py", label="Prices & self-hosting", icon=":material/payments:")
     st.caption("Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs.")
+with nav[3]:
+    st.page_link("views/probes.py", label="Live probes", icon=":material/speed:")
+    st.caption("Measure your own NIM, vLLM or API endpoints: latency, throughput, quality on your tasks, cost.")
 
 st.subheader("What the data is")
 KIND_LABELS = {
