@@ -46,9 +46,13 @@ with tab_sheets:
         width="stretch",
         key="costs_sheets_table",
         column_config={
+            "sheet_name": "Sheet",
+            "kind": "Kind",
             "models": st.column_config.NumberColumn("Models", format="%d"),
-            "first_effective": "First effective date",
-            "last_effective": "Latest effective date",
+            "first_effective": st.column_config.DateColumn("First effective date", format="YYYY-MM-DD"),
+            "last_effective": st.column_config.DateColumn("Latest effective date", format="YYYY-MM-DD"),
+            "source": "Source",
+            "loaded_at": st.column_config.DatetimeColumn("Loaded", format="YYYY-MM-DD HH:mm"),
         },
     )
     st.markdown("#### Upload a negotiated price sheet")
