@@ -337,9 +337,12 @@ def run_level_in_workers(
         try:
             record = out.get(timeout=0.2)
         except queue.Empty:
-            if not any(p.is_alive() for p in processes):
+            if any(p.is_alive() for p in processes):
+                continue
+            try:  # every worker has exited; what they sent may still be in the pipe
+                record = out.get(timeout=2.0)
+            except queue.Empty:
                 break
-            continue
         if record is None:
             finished += 1
             continue

@@ -193,7 +193,7 @@ def test_concurrency_sweep_in_worker_processes(seeded_store: Store, server: Loop
         seeded_store, endpoint(server), quick((1, 8), requests=16, workers=2), SHEET, measure_overhead=False
     )
     assert [lv.concurrency for lv in report.levels] == [1, 8]
-    assert all(lv.succeeded == 16 for lv in report.levels)
+    assert all(lv.succeeded == 16 for lv in report.levels), [(lv.succeeded, lv.errors) for lv in report.levels]
     assert report.levels[1].system_output_tokens_per_s > report.levels[0].system_output_tokens_per_s
 
 
