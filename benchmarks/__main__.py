@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 
 # Importing the package first sets the offline environment that pricing needs.
-from benchmarks import explorer_bench, frontier_bench, probe_bench, seed_bench
+from benchmarks import explorer_bench, frontier_bench, probe_bench, seed_bench, usage_bench
 from benchmarks.timing import Row, Table, format_table
 
 # Each suite returns rows for the main table and, optionally, tables of its own, printed after it.
@@ -19,6 +19,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("seed", seed_bench.run),
     ("explorer", explorer_bench.run),
     ("probe", probe_bench.run),
+    ("usage", usage_bench.run),
 ]
 
 

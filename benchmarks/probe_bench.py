@@ -20,6 +20,7 @@ import asyncio
 import functools
 import gc
 import json
+import os
 import statistics
 import threading
 import time
@@ -47,9 +48,9 @@ INJECTED_ITL_MS = 20.0
 TIMING_TOKENS = 10
 # (concurrency, requests per client); each level is split into rounds of at least `concurrency` requests,
 # run ours, bare, ours, bare, ... so that a burst of machine noise hits both alike.
-TIMING_LEVELS: tuple[tuple[int, int], ...] = ((1, 16), (4, 32), (16, 32), (64, 128))
+TIMING_LEVELS: tuple[tuple[int, int], ...] = ((1, 16), (4, 32), (16, 64), (64, 256))
 QUICK_TIMING_LEVELS: tuple[tuple[int, int], ...] = ((1, 8), (4, 16), (16, 32), (64, 64))
-ROUNDS = 2
+ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -304,6 +305,13 @@ def bench_timing_error(quick: bool) -> tuple[list[Table], dict[int, tuple[Timing
 
 def run(repeats: int, quick: bool) -> list[Row | Table]:
     """Harness overhead (one row and a table) and timing error (a table per concurrency level)."""
+    load_before = os.getloadavg()[0]
     row, overhead = bench_overhead(repeats)
     tables, _ = bench_timing_error(quick)
+    load = (
+        f"Load average (1 min) {load_before:.2f} before the probe benchmarks and {os.getloadavg()[0]:.2f} after: "
+        "on a shared machine other processes' CPU lands in these figures too."
+    )
+    last = tables[-1]
+    tables[-1] = Table(last.title, last.header, last.rows, f"{last.footnote}\n{load}".strip())
     return [row, overhead, *tables]
