@@ -1,0 +1,930 @@
+"""Projections: what each option (API, own GPUs, or a mix) costs month by month over the next 18/24/36 months.
+
+Pure functions over frozen values and numpy arrays: growth fits of past volume, price decline over time,
+monthly spend per option, break-even, Monte Carlo bands and a tornado of sensitivities. Inputs of one
+scenario are one JSON-serialisable `ProjectionInputs` (saved and put in URLs elsewhere). Month m runs
+1..N; month 0 is now, so month m's volume and prices are m months of growth and decline from today's.
+Self-host sizing and fleet cost come from `pricing.sizing`; API token maths follows `pricing.cost`.
+The boundary: no storage, no UI; callers pass prices and measurements in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import OptimizeWarning, curve_fit
+
+from pricing.cost import TOKENS_PER_MILLION, TokenPrice
+from pricing.sizing import HOURS_PER_MONTH, OwnershipCosts, SelfHostPlan, self_host_gpus, self_host_monthly_cost
+
+SCHEMA_VERSION = 1
+HORIZONS_MONTHS = (18, 24, 36)
+MAX_HORIZON_MONTHS = 120
+GROWTH_MODELS = ("linear", "exponential", "logistic")
+MIN_FIT_POINTS = 4  # AICc with k = p + 1 needs n > k + 1 for the two-parameter models
+MIN_LOGISTIC_POINTS = 6
+EPOCH_URL = "https://epoch.ai/data-insights/llm-inference-price-trends"
+
+
+# --- growth ------------------------------------------------------------------------------------------
+def _linear(t: np.ndarray, a: float, b: float) -> np.ndarray:
+    return a + b * t
+
+
+def _exponential(t: np.ndarray, a: float, b: float) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return a * np.exp(b * t)
+
+
+def _logistic(t: np.ndarray, k: float, r: float, t0: float) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return k / (1 + np.exp(-r * (t - t0)))
+
+
+_CURVES: dict[str, tuple[Callable[..., np.ndarray], tuple[str, ...]]] = {
+    "linear": (_linear, ("intercept", "slope_per_month")),
+    "exponential": (_exponential, ("initial", "rate_per_month")),
+    "logistic": (_logistic, ("ceiling", "rate_per_month", "midpoint_month")),
+}
+
+
+def _compact(value: float) -> str:
+    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            return f"{value / threshold:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    """One fitted growth curve over months t = 0..n-1 of history, with its goodness of fit."""
+
+    model: str
+    params: tuple[float, ...]
+    param_names: tuple[str, ...]
+    r2: float
+    aicc: float
+    label: str
+
+    def predict(self, t: np.ndarray) -> np.ndarray:
+        """Volume at month indices t (0 = first month of history), never below zero."""
+        curve, _ = _CURVES[self.model]
+        return np.maximum(curve(np.asarray(t, dtype=float), *self.params), 0.0)
+
+    @property
+    def monthly_growth(self) -> float | None:
+        """Compound growth per month of the exponential fit; None for the others."""
+        return math.expm1(self.params[1]) if self.model == "exponential" else None
+
+
+def _label(model: str, params: tuple[float, ...], r2: float) -> str:
+    if model == "linear":
+        text = f"linear: {'+' if params[1] >= 0 else '-'}{_compact(abs(params[1]))} per month"
+    elif model == "exponential":
+        text = f"exponential: {math.expm1(params[1]):+.1%} per month"
+    else:
+        text = f"logistic: ceiling {_compact(params[0])} per month, fastest growth at month {params[2] + 1:.0f}"
+    return f"{text} (R² {r2:.2f})"
+
+
+def _aicc(rss: float, n: int, k: int) -> float:
+    # Least-squares AICc; k counts the curve's parameters plus the error variance.
+    return n * math.log(rss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+
+
+def _starts(model: str, t: np.ndarray, y: np.ndarray) -> list[tuple[list[float], tuple[list[float], list[float]]]]:
+    """Starting points and bounds per curve, on volumes scaled to a maximum of 1."""
+    n = len(t)
+    inf = np.inf
+    if model == "linear":
+        slope, intercept = np.polyfit(t, y, 1)
+        return [([float(intercept), float(slope)], ([-inf, -inf], [inf, inf]))]
+    positive = y > 0
+    if positive.sum() >= 2:
+        rate, log_a = np.polyfit(t[positive], np.log(y[positive]), 1)
+    else:
+        rate, log_a = 0.0, math.log(max(float(y.mean()), 1e-6))
+    if model == "exponential":
+        return [([math.exp(log_a), float(rate)], ([0.0, -5.0], [inf, 5.0]))]
+    bounds = ([0.5, 1e-4, -2.0 * n], [100.0, 5.0, 10.0 * n])
+    r0 = float(np.clip(rate, 0.01, 4.0))
+    # A few starts from "nearly saturated" to "still early"; the best converged one is kept.
+    return [([k0, r0, t0], bounds) for k0, t0 in ((1.2, n / 2), (3.0, float(n)), (20.0, 2.0 * n))]
+
+
+def _fit_one(model: str, t: np.ndarray, y: np.ndarray, scale: float) -> GrowthFit | None:
+    curve, names = _CURVES[model]
+    n = len(t)
+    best: tuple[float, np.ndarray] | None = None
+    for p0, bounds in _starts(model, t, y):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", OptimizeWarning)
+                params, _ = curve_fit(curve, t, y, p0=p0, bounds=bounds, maxfev=5_000)
+        except (RuntimeError, ValueError, FloatingPointError):
+            continue  # a curve that does not converge is left out, not an error
+        residual = y - curve(t, *params)
+        rss = float(np.sum(residual**2))
+        if math.isfinite(rss) and (best is None or rss < best[0]):
+            best = (rss, params)
+    if best is None:
+        return None
+    rss_scaled, params = best
+    scaled = np.asarray(params, dtype=float)
+    if model == "linear":
+        scaled = scaled * scale  # intercept and slope are both volumes
+    else:
+        scaled[0] *= scale  # initial volume or ceiling; rates and midpoints do not scale
+    tss = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - rss_scaled / tss if tss > 0 else (1.0 if rss_scaled < 1e-24 else 0.0)
+    # A floor on RSS keeps log finite for noise-free data without reordering real fits.
+    rss = max(rss_scaled, 1e-20 * n) * scale**2
+    values = tuple(float(v) for v in scaled)
+    return GrowthFit(model, values, names, r2, _aicc(rss, n, len(names) + 1), _label(model, values, r2))
+
+
+def fit_growth(volumes: np.ndarray) -> list[GrowthFit]:
+    """Linear, exponential and logistic fits of monthly volumes, best first by AICc; failed fits are skipped.
+
+    AICc = n ln(RSS/n) + 2k + 2k(k+1)/(n-k-1), k = curve parameters + 1. Logistic needs >= 6 months.
+    """
+    y_raw = np.asarray(volumes, dtype=float).ravel()
+    if len(y_raw) < MIN_FIT_POINTS:
+        raise ValueError(
+            f"need at least {MIN_FIT_POINTS} months of history to fit and rank growth (got {len(y_raw)}); "
+            "use constant_growth instead"
+        )
+    if not np.all(np.isfinite(y_raw)) or np.any(y_raw < 0):
+        raise ValueError("monthly volumes must be finite and not negative")
+    scale = float(y_raw.max())
+    if scale <= 0:
+        raise ValueError("monthly volumes are all zero; there is no growth to fit")
+    y = y_raw / scale  # fit on a unit scale so tolerances mean the same for 1e3 and 1e12 tokens
+    t = np.arange(len(y), dtype=float)
+    models = [m for m in GROWTH_MODELS if m != "logistic" or len(y) >= MIN_LOGISTIC_POINTS]
+    fits = [fit for fit in (_fit_one(model, t, y, scale) for model in models) if fit is not None]
+    return sorted(fits, key=lambda fit: fit.aicc)
+
+
+@lru_cache(maxsize=64)
+def _cached_fits(history: tuple[float, ...]) -> tuple[GrowthFit, ...]:
+    # Scenarios re-derive volumes often (tornado, Monte Carlo loop); a history's fits never change.
+    return tuple(fit_growth(np.asarray(history, dtype=float)))
+
+
+def project_volumes(fit: GrowthFit, history_len: int, months: int) -> np.ndarray:
+    """Volumes of the next `months` months after `history_len` months of history (month 1 = t history_len)."""
+    if history_len < 1 or months < 1:
+        raise ValueError("history length and months must be at least 1")
+    return fit.predict(np.arange(history_len, history_len + months, dtype=float))
+
+
+def constant_growth(base: float, monthly_growth: float | np.ndarray, months: int) -> np.ndarray:
+    """Volumes base x (1 + g)^m for months m = 1..months; g may be an array of shape (paths, 1)."""
+    if base < 0:
+        raise ValueError(f"base volume must not be negative (got {base})")
+    if months < 1:
+        raise ValueError(f"months must be at least 1 (got {months})")
+    growth = np.asarray(monthly_growth, dtype=float)
+    if np.any(growth <= -1):
+        raise ValueError("monthly growth must be above -100%")
+    return base * (1 + growth) ** np.arange(1, months + 1, dtype=float)
+
+
+# --- price decline -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeclineRate:
+    """A price-decline factor per year (10 = prices fall 10x a year) and where it comes from."""
+
+    value_per_year: float
+    source: str
+    source_url: str
+    low_per_year: float | None = None  # 90% interval where the source gives one
+    high_per_year: float | None = None
+
+
+def monthly_price_multiplier(factor_per_year: float | np.ndarray, months: int) -> np.ndarray:
+    """factor^(-m/12) for m = 1..months; 0 (or 1) means flat prices, below 1 means rising prices.
+
+    An array of factors of shape (paths,) or (paths, 1) gives one row per path.
+    """
+    factor = np.asarray(factor_per_year, dtype=float)
+    if np.any(factor < 0) or not np.all(np.isfinite(factor)):
+        raise ValueError("price-decline factor per year must be finite and not negative (0 means flat)")
+    factor = np.where(factor == 0, 1.0, factor)
+    if factor.ndim == 1:
+        factor = factor[:, None]
+    return factor ** (-np.arange(1, months + 1, dtype=float) / 12)
+
+
+def _parse_interval(text: object) -> tuple[float | None, float | None]:
+    if not isinstance(text, str):
+        return None, None
+    parts = [p for p in text.strip("[] ").split(",") if p.strip()]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        return None, None
+    return low, high
+
+
+def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
+    """Published decline rates: flat, the facts table (a16z, Epoch, Gundlach, halving times) and Epoch's fits."""
+    rates = [DeclineRate(0.0, "flat prices (no decline)", "")]
+    facts = pd.read_csv(data_dir / "price_trend_facts.csv", dtype=str)
+    for row in facts.itertuples(index=False):
+        metric, value = str(row.metric), pd.to_numeric(row.value, errors="coerce")
+        if pd.isna(value):
+            continue  # ranges such as "3-18" (rising frontier prices) are not a decline rate
+        if metric.startswith("factor_per_year"):
+            bound = {"factor_per_year_min": " (low end)", "factor_per_year_max": " (high end)"}.get(metric, "")
+            per_year = float(value)
+        elif metric == "halving_time_months":
+            bound, per_year = f" (halves every {float(value):g} months)", 2 ** (12 / float(value))
+        else:
+            continue
+        source = f"{row.source_id}: {row.metric_description}{bound}"
+        rates.append(DeclineRate(per_year, source, str(row.source_url)))
+    epoch = pd.read_csv(data_dir / "epoch_price_decline_rates_by_threshold.csv")
+    for record in epoch.to_dict("records"):
+        low, high = _parse_interval(record["price_reduction_factor_per_year_90_ci"])
+        source = (
+            f"Epoch AI fit: {record['bench']} at {record['threshold_model']} level, "
+            f"{record['start_date']} to {record['end_date']} (n={record['sample_size']}, R² {record['r_squared']})"
+        )
+        rates.append(DeclineRate(float(record["price_reduction_factor_per_year"]), source, EPOCH_URL, low, high))
+    return rates
+
+
+# --- options -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ApiOption:
+    """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat)."""
+
+    name: str
+    usd_per_1m_input: float
+    usd_per_1m_output: float
+    usd_per_1m_cached_input: float | None = None
+    price_decline_factor_per_year: float = 0.0
+    sheet_name: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        prices = (self.usd_per_1m_input, self.usd_per_1m_output, self.usd_per_1m_cached_input or 0.0)
+        if any(not math.isfinite(price) for price in prices):
+            raise ValueError(f"{self.name}: prices must be finite numbers (a missing cache price is None)")
+        if any(price < 0 for price in prices):
+            raise ValueError(f"{self.name}: prices must not be negative")
+        if self.price_decline_factor_per_year < 0:
+            raise ValueError(f"{self.name}: price-decline factor must not be negative (0 means flat)")
+
+    @classmethod
+    def from_token_price(cls, price: TokenPrice, price_decline_factor_per_year: float = 0.0) -> ApiOption:
+        """An option from a sheet's TokenPrice, named after its model key."""
+        cached = price.usd_per_1m_cached_input
+        return cls(
+            name=price.model_key,
+            usd_per_1m_input=price.usd_per_1m_input,
+            usd_per_1m_output=price.usd_per_1m_output,
+            # Sheets read through pandas carry NaN for "no cache price"; None keeps the scenario valid JSON.
+            usd_per_1m_cached_input=cached if cached is not None and math.isfinite(cached) else None,
+            price_decline_factor_per_year=price_decline_factor_per_year,
+            sheet_name=price.sheet_name,
+            source=f"{price.sheet_name}" + (f", {price.effective_date}" if price.effective_date else ""),
+        )
+
+    @property
+    def token_price(self) -> TokenPrice:
+        """Today's prices as a TokenPrice (cached input without a price is billed as input)."""
+        return TokenPrice(
+            self.name, self.sheet_name, self.usd_per_1m_input, self.usd_per_1m_output, self.usd_per_1m_cached_input
+        )
+
+
+@dataclass(frozen=True)
+class SelfHostOption:
+    """Serving on own or rented GPUs per a sized plan; rental prices may fall, bought hardware does not."""
+
+    name: str
+    plan: SelfHostPlan
+    gpu_price_decline_factor_per_year: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.gpu_price_decline_factor_per_year < 0:
+            raise ValueError(f"{self.name}: GPU price-decline factor must not be negative (0 means flat)")
+
+
+@dataclass(frozen=True)
+class HybridOption:
+    """A split of traffic across named options, e.g. (("own 8B", 0.8), ("API", 0.2)); shares sum to 1."""
+
+    name: str
+    shares: tuple[tuple[str, float], ...]
+
+    def __post_init__(self) -> None:
+        if not self.shares:
+            raise ValueError(f"{self.name}: a hybrid needs at least one share")
+        if any(share < 0 for _, share in self.shares):
+            raise ValueError(f"{self.name}: shares must not be negative ({self._describe()})")
+        if not math.isclose(sum(share for _, share in self.shares), 1.0, abs_tol=1e-9):
+            raise ValueError(f"{self.name}: shares must sum to 1, got {self._describe()}")
+
+    def _describe(self) -> str:
+        total = sum(share for _, share in self.shares)
+        return ", ".join(f"{name} {share:g}" for name, share in self.shares) + f" (sum {total:g})"
+
+
+Option = ApiOption | SelfHostOption | HybridOption
+
+
+def _check_options(options: Sequence[Option]) -> dict[str, Option]:
+    if not options:
+        raise ValueError("at least one option is needed")
+    by_name: dict[str, Option] = {}
+    for option in options:
+        if option.name in by_name:
+            raise ValueError(f"option names must be unique; {option.name!r} appears twice")
+        by_name[option.name] = option
+    for option in options:
+        if isinstance(option, HybridOption):
+            for name, _ in option.shares:
+                if name not in by_name:
+                    raise ValueError(f"{option.name}: share names unknown option {name!r}")
+                if isinstance(by_name[name], HybridOption):
+                    raise ValueError(f"{option.name}: a hybrid cannot contain another hybrid ({name!r})")
+    return by_name
+
+
+# --- volumes and spend ---------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class MonthlyVolumes:
+    """Tokens per month (last axis = months): input (cached included), output, and the cached share of input."""
+
+    input_tokens: np.ndarray
+    output_tokens: np.ndarray
+    cached_share: np.ndarray | float = 0.0
+
+    def __post_init__(self) -> None:
+        if np.any(np.asarray(self.input_tokens) < 0) or np.any(np.asarray(self.output_tokens) < 0):
+            raise ValueError("token volumes must not be negative")
+        share = np.asarray(self.cached_share)
+        if np.any(share < 0) or np.any(share > 1):
+            raise ValueError("cached share must be between 0 and 1")
+
+    @classmethod
+    def from_output(cls, output_tokens: np.ndarray, input_output_ratio: float, cached_share: float) -> MonthlyVolumes:
+        """Volumes from output tokens and the workload's input:output ratio."""
+        if input_output_ratio < 0:
+            raise ValueError(f"input:output ratio must not be negative (got {input_output_ratio})")
+        output = np.asarray(output_tokens, dtype=float)
+        return cls(output * input_output_ratio, output, cached_share)
+
+    @property
+    def months(self) -> int:
+        """Number of months."""
+        return int(np.shape(self.output_tokens)[-1])
+
+    def scaled(self, share: float) -> MonthlyVolumes:
+        """The part of the traffic a hybrid sends to one option."""
+        return MonthlyVolumes(
+            np.asarray(self.input_tokens) * share, np.asarray(self.output_tokens) * share, self.cached_share
+        )
+
+    def head(self, months: int) -> MonthlyVolumes:
+        """The first `months` months."""
+        if months > self.months:
+            raise ValueError(f"volumes cover {self.months} months, fewer than the {months} asked for")
+        share = self.cached_share
+        share_head = share[..., :months] if isinstance(share, np.ndarray) and share.ndim > 0 else share
+        return MonthlyVolumes(
+            np.asarray(self.input_tokens)[..., :months], np.asarray(self.output_tokens)[..., :months], share_head
+        )
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """Per-path (or fixed) values that override an option's deterministic inputs; None keeps the option's."""
+
+    api_decline: np.ndarray | float | None = None
+    gpu_decline: np.ndarray | float | None = None
+    peak_to_average: np.ndarray | float = 2.0
+    hours_per_month: float = HOURS_PER_MONTH
+
+
+def _api_spend(option: ApiOption, volumes: MonthlyVolumes, draw: _Draw) -> np.ndarray:
+    price = option.token_price
+    inputs = np.asarray(volumes.input_tokens, dtype=float)
+    cached = inputs * np.asarray(volumes.cached_share, dtype=float)
+    usd = (
+        (inputs - cached) * price.usd_per_1m_input
+        + cached * price.usd_per_1m_cached_effective
+        + np.asarray(volumes.output_tokens, dtype=float) * price.usd_per_1m_output
+    ) / TOKENS_PER_MILLION
+    factor = option.price_decline_factor_per_year if draw.api_decline is None else draw.api_decline
+    return usd * monthly_price_multiplier(factor, volumes.months)
+
+
+def _self_host_spend(option: SelfHostOption, volumes: MonthlyVolumes, draw: _Draw) -> tuple[np.ndarray, np.ndarray]:
+    factor = option.gpu_price_decline_factor_per_year if draw.gpu_decline is None else draw.gpu_decline
+    multiplier = monthly_price_multiplier(factor, volumes.months)
+    output = np.asarray(volumes.output_tokens, dtype=float)
+    usd = self_host_monthly_cost(output, option.plan, draw.peak_to_average, draw.hours_per_month, multiplier)
+    gpus = self_host_gpus(output, option.plan, draw.peak_to_average, draw.hours_per_month)
+    return usd, gpus
+
+
+def _option_spend(
+    option: Option, volumes: MonthlyVolumes, by_name: Mapping[str, Option], draw: _Draw
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Monthly USD of one option (and GPUs held, for self-host and hybrids with a self-host part)."""
+    if isinstance(option, ApiOption):
+        return _api_spend(option, volumes, draw), None
+    if isinstance(option, SelfHostOption):
+        return _self_host_spend(option, volumes, draw)
+    # A hybrid prices each part on its share of the traffic: self-host fleets are sized for their share.
+    usd = np.zeros(np.shape(volumes.output_tokens))
+    gpus: np.ndarray | None = None
+    for name, share in option.shares:
+        if share == 0:
+            continue  # a zero share holds no fleet (a self-host part would otherwise keep one replica)
+        part_usd, part_gpus = _option_spend(by_name[name], volumes.scaled(share), by_name, draw)
+        usd = usd + part_usd
+        if part_gpus is not None:
+            gpus = part_gpus if gpus is None else gpus + part_gpus
+    return usd, gpus
+
+
+def break_even_month(
+    self_host_cumulative: Sequence[float] | np.ndarray, api_cumulative: Sequence[float] | np.ndarray
+) -> int | None:
+    """First month (1-based) the self-host cumulative spend is at or below the API's; None within the horizon."""
+    own = np.asarray(self_host_cumulative, dtype=float)
+    api = np.asarray(api_cumulative, dtype=float)
+    if own.shape != api.shape or own.ndim != 1:
+        raise ValueError(f"cumulative series must be one-dimensional and equally long (got {own.shape}, {api.shape})")
+    hits = np.flatnonzero(own <= api + 1e-9 * np.maximum(np.abs(api), 1.0))
+    return int(hits[0]) + 1 if hits.size else None
+
+
+def _month_index(months: int) -> pd.Index:
+    return pd.Index(np.arange(1, months + 1), name="month")
+
+
+def _year_label(year: int, months: int) -> str:
+    first, last = 12 * (year - 1) + 1, min(12 * year, months)
+    return f"year {year}" if last - first == 11 else f"year {year} (months {first}-{last})"
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionResult:
+    """Monthly spend per option and what follows from it: cumulative, per 1M tokens, yearly, cheapest."""
+
+    monthly_usd: pd.DataFrame  # month 1..N x option
+    cumulative_usd: pd.DataFrame
+    usd_per_1m_tokens: pd.DataFrame  # spend / (input + output tokens) of the month
+    yearly_usd: pd.DataFrame  # "year 1", ... ; a partial last year names its months
+    total_usd: pd.Series
+    gpus: pd.DataFrame  # GPUs held per month, self-host and hybrid options only
+    volumes: pd.DataFrame  # input_tokens, output_tokens, cached_input_tokens per month
+    cheapest: str  # lowest total over the horizon
+
+    def break_even(self, self_host: str, api: str) -> int | None:
+        """First month the named self-host option's cumulative spend is at or below the named API's."""
+        for name in (self_host, api):
+            if name not in self.cumulative_usd.columns:
+                raise ValueError(f"no option named {name!r}; have {', '.join(self.cumulative_usd.columns)}")
+        return break_even_month(self.cumulative_usd[self_host].to_numpy(), self.cumulative_usd[api].to_numpy())
+
+
+def project_spend(
+    volumes: MonthlyVolumes,
+    options: Sequence[Option],
+    months: int,
+    peak_to_average: float = 2.0,
+    hours_per_month: float = HOURS_PER_MONTH,
+) -> ProjectionResult:
+    """Monthly spend of every option over `months` months of the workload's volumes."""
+    if not 1 <= months <= MAX_HORIZON_MONTHS:
+        raise ValueError(f"horizon must be 1 to {MAX_HORIZON_MONTHS} months (got {months})")
+    by_name = _check_options(options)
+    volumes = volumes.head(months)
+    draw = _Draw(peak_to_average=peak_to_average, hours_per_month=hours_per_month)
+    index = _month_index(months)
+    spend: dict[str, np.ndarray] = {}
+    gpus: dict[str, np.ndarray] = {}
+    for option in options:
+        usd, held = _option_spend(option, volumes, by_name, draw)
+        spend[option.name] = np.broadcast_to(usd, (months,)).astype(float)
+        if held is not None:
+            gpus[option.name] = np.broadcast_to(held, (months,))
+    monthly = pd.DataFrame(spend, index=index)
+    total_tokens = np.asarray(volumes.input_tokens, dtype=float) + np.asarray(volumes.output_tokens, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_1m = monthly.div(np.where(total_tokens > 0, total_tokens / TOKENS_PER_MILLION, np.nan), axis=0)
+    years = [_year_label(math.ceil(m / 12), months) for m in index]
+    yearly = monthly.groupby(years, sort=False).sum()
+    totals = monthly.sum()
+    inputs = np.asarray(volumes.input_tokens, dtype=float)
+    volume_frame = pd.DataFrame(
+        {
+            "input_tokens": inputs,
+            "output_tokens": np.asarray(volumes.output_tokens, dtype=float),
+            "cached_input_tokens": inputs * np.asarray(volumes.cached_share, dtype=float),
+        },
+        index=index,
+    )
+    return ProjectionResult(
+        monthly_usd=monthly,
+        cumulative_usd=monthly.cumsum(),
+        usd_per_1m_tokens=per_1m,
+        yearly_usd=yearly,
+        total_usd=totals,
+        gpus=pd.DataFrame(gpus, index=index),
+        volumes=volume_frame,
+        cheapest=str(totals.idxmin()),
+    )
+
+
+# --- one scenario's inputs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProjectionInputs:
+    """Everything one scenario needs, JSON-serialisable with `to_dict` / `from_dict` (exact round trip).
+
+    Volume: `base_output_tokens_per_month` (this month) grown by `monthly_growth` ("constant"), or a fit
+    of `history_output_tokens` ("linear", "exponential", "logistic" or "best" by AICc). Input tokens are
+    `input_output_ratio` x output, of which `cached_share` is served from the provider's cache.
+    """
+
+    options: tuple[Option, ...]
+    horizon_months: int = 36
+    base_output_tokens_per_month: float = 1e9
+    input_output_ratio: float = 3.0
+    cached_share: float = 0.0
+    growth_model: str = "constant"
+    monthly_growth: float = 0.0
+    history_output_tokens: tuple[float, ...] = ()
+    peak_to_average: float = 2.0
+    hours_per_month: float = HOURS_PER_MONTH
+
+    def __post_init__(self) -> None:
+        _check_options(self.options)
+        if not 1 <= self.horizon_months <= MAX_HORIZON_MONTHS:
+            raise ValueError(f"horizon must be 1 to {MAX_HORIZON_MONTHS} months (got {self.horizon_months})")
+        if self.growth_model not in ("constant", "best", *GROWTH_MODELS):
+            raise ValueError(f"unknown growth model {self.growth_model!r}; use constant, best, or a fitted curve")
+        if self.growth_model != "constant" and len(self.history_output_tokens) < MIN_FIT_POINTS:
+            raise ValueError(f"growth model {self.growth_model!r} needs at least {MIN_FIT_POINTS} months of history")
+        if self.base_output_tokens_per_month < 0:
+            raise ValueError("base volume must not be negative")
+        if self.monthly_growth <= -1:
+            raise ValueError("monthly growth must be above -100%")
+        if self.input_output_ratio < 0:
+            raise ValueError("input:output ratio must not be negative")
+        if not 0 <= self.cached_share <= 1:
+            raise ValueError("cached share must be between 0 and 1")
+        if self.peak_to_average < 1:
+            raise ValueError("peak-to-average must be at least 1")
+        if self.hours_per_month <= 0:
+            raise ValueError("hours per month must be positive")
+
+    def growth_fit(self) -> GrowthFit | None:
+        """The fitted curve used for volumes, or None for constant growth."""
+        if self.growth_model == "constant":
+            return None
+        fits = _cached_fits(tuple(float(v) for v in self.history_output_tokens))
+        chosen = fits if self.growth_model == "best" else [f for f in fits if f.model == self.growth_model]
+        if not chosen:
+            raise ValueError(f"the {self.growth_model} curve could not be fitted to the history")
+        return chosen[0]
+
+    def output_tokens(self) -> np.ndarray:
+        """Output tokens per month, months 1..horizon."""
+        fit = self.growth_fit()
+        if fit is None:
+            return constant_growth(self.base_output_tokens_per_month, self.monthly_growth, self.horizon_months)
+        return project_volumes(fit, len(self.history_output_tokens), self.horizon_months)
+
+    def volumes(self) -> MonthlyVolumes:
+        """Input, output and cached volumes per month."""
+        return MonthlyVolumes.from_output(self.output_tokens(), self.input_output_ratio, self.cached_share)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (plain lists, numbers, strings) with a schema version."""
+        plain = _plain(self)
+        assert isinstance(plain, dict)
+        return {"schema_version": SCHEMA_VERSION, **plain}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProjectionInputs:
+        """The inputs back from `to_dict`'s output (also after a JSON round trip)."""
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"unsupported scenario schema version {version} (this code reads {SCHEMA_VERSION})")
+        values = {k: v for k, v in data.items() if k != "schema_version"}
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown scenario fields: {', '.join(sorted(unknown))}")
+        values["options"] = tuple(_option_from_dict(option) for option in values.get("options", ()))
+        values["history_output_tokens"] = tuple(values.get("history_output_tokens", ()))
+        return cls(**values)
+
+
+_OPTION_TYPES: dict[type, str] = {ApiOption: "api", SelfHostOption: "self-host", HybridOption: "hybrid"}
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        kind = _OPTION_TYPES.get(type(value))
+        return {"type": kind, **fields} if kind else fields
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _option_from_dict(data: Mapping[str, Any]) -> Option:
+    values = {k: v for k, v in data.items() if k != "type"}
+    kind = data.get("type")
+    if kind == "api":
+        return ApiOption(**values)
+    if kind == "self-host":
+        plan = dict(values["plan"])
+        plan["ownership"] = OwnershipCosts(**plan["ownership"])
+        return SelfHostOption(**{**values, "plan": SelfHostPlan(**plan)})
+    if kind == "hybrid":
+        shares = tuple((str(name), share) for name, share in values["shares"])
+        return HybridOption(**{**values, "shares": shares})
+    raise ValueError(f"unknown option type {kind!r}; use api, self-host or hybrid")
+
+
+def project(inputs: ProjectionInputs) -> ProjectionResult:
+    """Monthly spend of every option of a scenario."""
+    return project_spend(
+        inputs.volumes(), inputs.options, inputs.horizon_months, inputs.peak_to_average, inputs.hours_per_month
+    )
+
+
+# --- Monte Carlo -----------------------------------------------------------------------------------------
+class Distribution(Protocol):
+    """A scipy.stats frozen distribution (anything with `rvs(size=..., random_state=...)`)."""
+
+    def rvs(self, size: Any = ..., random_state: Any = ...) -> Any:
+        """Draw samples."""
+        ...
+
+
+Uncertain = Distribution | float | None
+
+
+@dataclass(frozen=True, eq=False)
+class MonteCarloResult:
+    """Quantile bands per option: monthly and cumulative spend (long form) and horizon TCO."""
+
+    monthly: pd.DataFrame  # option, month, p10, p50, p90
+    cumulative: pd.DataFrame  # option, month, p10, p50, p90
+    tco: pd.DataFrame  # index option; p10, p50, p90, mean of the horizon total
+    prob_cheapest: pd.Series  # share of paths where each option has the lowest TCO
+    n_paths: int
+    seed: int
+
+
+def _draws(
+    n_paths: int,
+    seed: int,
+    monthly_growth: Uncertain,
+    api_price_decline: Uncertain,
+    gpu_price_decline: Uncertain,
+    peak_to_average: Uncertain,
+) -> dict[str, np.ndarray | None]:
+    """One array of n_paths samples per uncertain input, drawn in a fixed order from one generator."""
+    if n_paths < 1:
+        raise ValueError(f"n_paths must be at least 1 (got {n_paths})")
+    rng = np.random.default_rng(seed)
+    out: dict[str, np.ndarray | None] = {}
+    for name, spec in (
+        ("monthly_growth", monthly_growth),
+        ("api_price_decline", api_price_decline),
+        ("gpu_price_decline", gpu_price_decline),
+        ("peak_to_average", peak_to_average),
+    ):
+        if spec is None:
+            out[name] = None
+        elif isinstance(spec, int | float):
+            out[name] = np.full(n_paths, float(spec))
+        else:
+            out[name] = np.asarray(spec.rvs(size=n_paths, random_state=rng), dtype=float).reshape(n_paths)
+    return out
+
+
+def _paths_output(inputs: ProjectionInputs, growth: np.ndarray | float | None) -> np.ndarray:
+    if growth is None:
+        return inputs.output_tokens()
+    return constant_growth(inputs.base_output_tokens_per_month, growth, inputs.horizon_months)
+
+
+def _spend_paths(
+    inputs: ProjectionInputs, draws: Mapping[str, np.ndarray | float | None], paths_shape: tuple[int, ...]
+) -> dict[str, np.ndarray]:
+    """Monthly spend per option for the given draws: arrays of shape paths_shape + (months,)."""
+    by_name = _check_options(inputs.options)
+    growth = draws["monthly_growth"]
+    output = _paths_output(
+        inputs, growth if growth is None or not paths_shape else np.reshape(growth, (*paths_shape, 1))
+    )
+    volumes = MonthlyVolumes.from_output(output, inputs.input_output_ratio, inputs.cached_share)
+
+    def column(name: str) -> np.ndarray | None:
+        # Per-path values become a (paths, 1) column that broadcasts over months; one path stays a scalar.
+        value = draws[name]
+        if value is None:
+            return None
+        return np.reshape(value, (*paths_shape, 1)) if paths_shape else np.asarray(value, dtype=float)
+
+    ratio = column("peak_to_average")
+    draw = _Draw(
+        api_decline=column("api_price_decline"),
+        gpu_decline=column("gpu_price_decline"),
+        peak_to_average=inputs.peak_to_average if ratio is None else ratio,
+        hours_per_month=inputs.hours_per_month,
+    )
+    shape = (*paths_shape, inputs.horizon_months)
+    return {
+        option.name: np.broadcast_to(_option_spend(option, volumes, by_name, draw)[0], shape)
+        for option in inputs.options
+    }
+
+
+def _summarise(
+    inputs: ProjectionInputs, spend: Mapping[str, np.ndarray], quantiles: Sequence[float], n_paths: int, seed: int
+) -> MonteCarloResult:
+    labels = [f"p{round(q * 100)}" for q in quantiles]
+    months = np.arange(1, inputs.horizon_months + 1)
+    monthly_rows: list[pd.DataFrame] = []
+    cumulative_rows: list[pd.DataFrame] = []
+    tco_rows = {}
+    for name, paths in spend.items():
+        cumulative = np.cumsum(paths, axis=1)
+        for rows, values in ((monthly_rows, paths), (cumulative_rows, cumulative)):
+            bands = np.quantile(values, quantiles, axis=0)
+            rows.append(pd.DataFrame({"option": name, "month": months, **dict(zip(labels, bands, strict=True))}))
+        total = cumulative[:, -1]
+        tco_rows[name] = {**dict(zip(labels, np.quantile(total, quantiles), strict=True)), "mean": float(total.mean())}
+    totals = np.stack([spend[name].sum(axis=1) for name in spend], axis=1)
+    winners = pd.Series(np.argmin(totals, axis=1)).map(dict(enumerate(spend)))
+    prob = winners.value_counts(normalize=True).reindex(list(spend), fill_value=0.0)
+    return MonteCarloResult(
+        monthly=pd.concat(monthly_rows, ignore_index=True),
+        cumulative=pd.concat(cumulative_rows, ignore_index=True),
+        tco=pd.DataFrame.from_dict(tco_rows, orient="index"),
+        prob_cheapest=prob,
+        n_paths=n_paths,
+        seed=seed,
+    )
+
+
+def monte_carlo(
+    inputs: ProjectionInputs,
+    *,
+    monthly_growth: Uncertain = None,
+    api_price_decline: Uncertain = None,
+    gpu_price_decline: Uncertain = None,
+    peak_to_average: Uncertain = None,
+    n_paths: int = 10_000,
+    seed: int = 0,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+) -> MonteCarloResult:
+    """P10/P50/P90 of monthly, cumulative and horizon spend per option, vectorised over paths x months.
+
+    Each uncertain input is a scipy.stats frozen distribution (a float fixes it; None keeps the scenario's
+    value). A sampled growth replaces the scenario's growth with constant growth from the base volume;
+    a sampled API decline applies to every API option alike (one market trend per path), a sampled GPU
+    decline to every rented fleet.
+    """
+    draws = _draws(n_paths, seed, monthly_growth, api_price_decline, gpu_price_decline, peak_to_average)
+    spend = _spend_paths(inputs, draws, (n_paths,))
+    return _summarise(inputs, spend, quantiles, n_paths, seed)
+
+
+def monte_carlo_loop(
+    inputs: ProjectionInputs,
+    *,
+    monthly_growth: Uncertain = None,
+    api_price_decline: Uncertain = None,
+    gpu_price_decline: Uncertain = None,
+    peak_to_average: Uncertain = None,
+    n_paths: int = 10_000,
+    seed: int = 0,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+) -> MonteCarloResult:
+    """The same as `monte_carlo` one path at a time in Python: the benchmark baseline and a cross-check."""
+    draws = _draws(n_paths, seed, monthly_growth, api_price_decline, gpu_price_decline, peak_to_average)
+    rows: dict[str, list[np.ndarray]] = {option.name: [] for option in inputs.options}
+    for path in range(n_paths):
+        one = {name: None if values is None else float(values[path]) for name, values in draws.items()}
+        for name, values in _spend_paths(inputs, one, ()).items():
+            rows[name].append(values)
+    spend = {name: np.stack(values) for name, values in rows.items()}
+    return _summarise(inputs, spend, quantiles, n_paths, seed)
+
+
+# --- sensitivity -----------------------------------------------------------------------------------------
+def _replace_path(target: Any, path: Sequence[str], value: float) -> Any:
+    name, rest = path[0], path[1:]
+    names = {f.name for f in dataclasses.fields(target)} if dataclasses.is_dataclass(target) else set()
+    if name not in names:
+        raise ValueError(f"{type(target).__name__} has no input {name!r}")
+    current = getattr(target, name)
+    if rest:
+        return dataclasses.replace(target, **{name: _replace_path(current, rest, value)})
+    if isinstance(current, bool) or not isinstance(current, int | float):
+        raise ValueError(f"input {name!r} is not a number")
+    new_value: float = int(value) if isinstance(current, int) and float(value).is_integer() else value
+    return dataclasses.replace(target, **{name: new_value})
+
+
+def with_input(inputs: ProjectionInputs, key: str, value: float) -> ProjectionInputs:
+    """Inputs with one number changed: a scenario field ("monthly_growth") or "<option>.<field>[.<field>]"."""
+    if key in {f.name for f in dataclasses.fields(ProjectionInputs)}:
+        changed_inputs: ProjectionInputs = _replace_path(inputs, [key], value)
+        return changed_inputs
+    for position, option in enumerate(inputs.options):
+        prefix = f"{option.name}."
+        if key.startswith(prefix):
+            changed = _replace_path(option, key[len(prefix) :].split("."), value)
+            options = (*inputs.options[:position], changed, *inputs.options[position + 1 :])
+            return dataclasses.replace(inputs, options=options)
+    raise ValueError(f"unknown input {key!r}: use a scenario field or '<option name>.<field>'")
+
+
+def tco_usd(inputs: ProjectionInputs, option: str, versus: str | None = None) -> float:
+    """Horizon total of one option, or its difference from another (option minus versus)."""
+    totals = project(inputs).total_usd
+    for name in (option, versus):
+        if name is not None and name not in totals.index:
+            raise ValueError(f"no option named {name!r}; have {', '.join(totals.index)}")
+    return float(totals[option] - (totals[versus] if versus is not None else 0.0))
+
+
+def tornado(
+    base_inputs: ProjectionInputs,
+    ranges: Mapping[str, tuple[float, float]],
+    option: str,
+    versus: str | None = None,
+) -> pd.DataFrame:
+    """How far each input's low and high values move the horizon TCO (or a difference), widest swing first."""
+    if not ranges:
+        raise ValueError("give at least one input range")
+    base = tco_usd(base_inputs, option, versus)
+    rows = []
+    for key, (low, high) in ranges.items():
+        tco_low = tco_usd(with_input(base_inputs, key, low), option, versus)
+        tco_high = tco_usd(with_input(base_inputs, key, high), option, versus)
+        rows.append(
+            {
+                "input": key,
+                "low_value": low,
+                "high_value": high,
+                "tco_low": tco_low,
+                "tco_high": tco_high,
+                "swing": abs(tco_high - tco_low),
+            }
+        )
+    frame = pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
+    frame.attrs["tco_base"] = base
+    return frame
+
+
+__all__ = [
+    "ApiOption",
+    "DeclineRate",
+    "GrowthFit",
+    "HybridOption",
+    "MonteCarloResult",
+    "MonthlyVolumes",
+    "Option",
+    "ProjectionInputs",
+    "ProjectionResult",
+    "SelfHostOption",
+    "break_even_month",
+    "constant_growth",
+    "default_decline_rates",
+    "fit_growth",
+    "monte_carlo",
+    "monte_carlo_loop",
+    "monthly_price_multiplier",
+    "project",
+    "project_spend",
+    "project_volumes",
+    "tco_usd",
+    "tornado",
+    "with_input",
+]
