@@ -310,12 +310,16 @@ def quality_summary(records: pd.DataFrame, suite: Suite | None) -> dict[str, Any
     """Mean score with a 95% Wilson interval over scored items, cost and latency per item."""
     if suite is None:
         return None
-    measured = records[(records["phase"] == "measure") & records["score"].notna()]
-    if measured.empty:
+    scored = records[(records["phase"] == "measure") & records["score"].notna()]
+    if scored.empty:
         return {"suite": suite.name, "items": 0, "mean_score": None, "ci95": None}
+    # A sweep asks each item once per level: quality counts each item once, from the first level, so the
+    # interval reflects the number of distinct items, not the number of requests.
+    first_level = scored[scored["concurrency"] == scored["concurrency"].min()]
+    measured = first_level.drop_duplicates(subset=["item_id"], keep="first")
     passed = int(measured["passed"].fillna(False).astype(bool).sum())
     low, high = wilson_interval(passed, len(measured))
-    costs = pd.to_numeric(records.loc[records["phase"] == "measure", "cost_usd"], errors="coerce")
+    costs = pd.to_numeric(measured["cost_usd"], errors="coerce")
     cost_total = float(costs.sum()) if costs.notna().any() else None
     return {
         "suite": suite.name,
@@ -328,6 +332,7 @@ def quality_summary(records: pd.DataFrame, suite: Suite | None) -> dict[str, Any
         "cost_per_item_usd": cost_total / len(measured) if cost_total is not None else None,
         "cost_per_1000_items_usd": cost_total / len(measured) * 1000 if cost_total is not None else None,
         "e2e_ms_per_item_p50": float(measured["e2e_ms"].median()),
+        "basis": f"each item once, answers at concurrency {int(measured['concurrency'].iloc[0])}",
     }
 
 
@@ -453,5 +458,7 @@ def check_connection(endpoint: Endpoint, timeout_s: float = 10.0) -> ConnectionC
         "rate_limited": "reachable, but rate-limited right now",
     }
     if result.error_type in (None, "empty_answer"):
-        return ConnectionCheck(True, f"reachable: {endpoint.model} answered in {result.e2e_ms:.0f} ms")
+        return ConnectionCheck(
+            True, f"reachable: {endpoint.model} answered in {result.e2e_ms:.0f} ms (first request, set-up included)"
+        )
     return ConnectionCheck(False, messages.get(str(result.error_type), f"failed: {result.error_message}"))

@@ -7,6 +7,7 @@ exits with code 2; everything else exits 0.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -16,12 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from pricing import service
+from pricing import planning, service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
 from pricing.metrics import UnknownMetricError
 from pricing.seed import seed
 from pricing.sheets import SheetError, read_table
+from pricing.sizing import OwnershipCosts
 from pricing.store import Store, StoreError, resolve_db_path
 from pricing.usage import parse_requests, price_requests
 
@@ -182,6 +184,90 @@ def cmd_upload_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_API_MODELS = ("gpt-4o-mini", "gpt-4.1")
+DEFAULT_SELF_HOST = ("llama-3.3-70b-instruct@H100 SXM",)
+
+
+def _options_for(args: argparse.Namespace, store: Store, usage: planning.UsageSummary | None) -> tuple[Any, ...]:
+    sheet = args.sheet or service.default_sheet(store)
+    decline = args.decline if args.decline is not None else planning.default_api_decline().value_per_year
+    options: list[Any] = [planning.api_option(store, sheet, model, decline) for model in args.api or DEFAULT_API_MODELS]
+    ratio = usage.input_output_ratio if usage else 3.0
+    for spec in args.self_host or DEFAULT_SELF_HOST:
+        model_id, _, gpu = spec.partition("@")
+        if not gpu:
+            raise BadInput(f"--self-host takes MODEL@GPU, e.g. llama-3.3-70b-instruct@H100 SXM (got {spec!r})")
+        usd, _ = planning.gpu_hourly_price(store, gpu)
+        ownership = OwnershipCosts(mode=args.mode, usd_per_gpu_hour=usd)
+        options.append(planning.self_host_option(store, model_id, gpu, args.precision, ownership, ratio))
+    return tuple(options)
+
+
+def _growth_label(inputs: Any) -> str:
+    fit = inputs.growth_fit()
+    return str(fit.label) if fit is not None else f"constant {inputs.monthly_growth:+.1%} per month"
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    store = _seeded_store()
+    usage = None
+    if args.usage:
+        path = Path(args.usage)
+        if not path.exists():
+            raise BadInput(f"{path}: no such file")
+        usage = planning.summarise_usage(planning.read_usage_file(path).monthly)
+    if args.scenario:
+        scenario = planning.load_scenario(store, args.scenario)
+        inputs = scenario.inputs
+        if usage is not None:
+            inputs = planning.build_inputs(
+                usage,
+                inputs.options,
+                args.months or inputs.horizon_months,
+                inputs.growth_model,
+                inputs.monthly_growth,
+                peak_to_average=inputs.peak_to_average,
+            )
+        elif args.months:
+            inputs = dataclasses.replace(inputs, horizon_months=args.months)
+    else:
+        if usage is None:
+            raise BadInput("give --usage FILE (monthly aggregates or a request log), or --scenario NAME")
+        inputs = planning.build_inputs(
+            usage, _options_for(args, store, usage), args.months or 36, args.growth, args.monthly_growth
+        )
+    result = planning.outcome(inputs)
+    monthly = result.result.monthly_usd
+    if args.json:
+        payload = {
+            "currency": "USD",
+            "horizon_months": inputs.horizon_months,
+            "options": [o.name for o in inputs.options],
+            "monthly_spend_usd": {name: [float(v) for v in monthly[name]] for name in monthly.columns},
+            "total_usd": {k: float(v) for k, v in result.result.total_usd.items()},
+            "cheapest": result.cheapest,
+            "break_even_month": result.break_even,
+            "growth": _growth_label(inputs),
+        }
+        print(json.dumps(payload, indent=2, default=_json_default))
+        return 0
+    print(f"Horizon {inputs.horizon_months} months; growth: {_growth_label(inputs)}")
+    names = list(monthly.columns)
+    print("month  " + "  ".join(f"{n[:28]:>28}" for n in names))
+    for month, row in monthly.iterrows():
+        print(f"{month:>5}  " + "  ".join(f"{row[n]:>28,.2f}" for n in names))
+    print("total  " + "  ".join(f"{result.result.total_usd[n]:>28,.2f}" for n in names))
+    print(
+        f"cheapest over {inputs.horizon_months} months: {result.cheapest} "
+        f"(USD {result.result.total_usd[result.cheapest]:,.2f})"
+    )
+    for own, against in result.break_even.items():
+        for api, month in against.items():
+            when = f"month {month}" if month else f"not within {inputs.horizon_months} months"
+            print(f"break-even of {own} against {api}: {when}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -213,6 +299,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-only", action="store_true", help="leave out self-hosted offers")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_frontier)
+
+    p = sub.add_parser("project", help="project monthly spend per option over 18-36 months from usage")
+    p.add_argument("--usage", help="CSV, XLSX or Parquet: monthly aggregates or a raw request log")
+    p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", help="horizon (default 36)")
+    p.add_argument("--scenario", help="a saved scenario's name (its options and assumptions)")
+    p.add_argument("--sheet", help="price sheet for API options")
+    p.add_argument("--api", action="append", help="API model option (repeat); default gpt-4o-mini and gpt-4.1")
+    p.add_argument(
+        "--self-host", action="append", help="MODEL@GPU option (repeat), e.g. llama-3.3-70b-instruct@H100 SXM"
+    )
+    p.add_argument(
+        "--mode", choices=["on-demand", "reserved"], default="reserved", help="how self-host GPUs are rented"
+    )
+    p.add_argument("--precision", default="FP8")
+    p.add_argument("--decline", type=float, help="API price decline factor per year (default 10x, a16z)")
+    p.add_argument("--growth", choices=["best", "linear", "exponential", "logistic", "constant"], default="best")
+    p.add_argument("--monthly-growth", type=float, default=0.0, help="with --growth constant, e.g. 0.05")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_project)
 
     p = sub.add_parser("sheets", help="list price sheets")
     p.set_defaults(func=cmd_sheets)

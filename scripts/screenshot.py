@@ -1,10 +1,13 @@
-"""Full-page screenshots of the Home and Explorer pages for the docs.
+"""Full-page screenshots of the Home and Explorer pages, and of Live probes' results, for the docs.
 
-    LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 .venv/bin/python scripts/screenshot.py [--out docs]
+    LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 .venv/bin/python scripts/screenshot.py [--out DIR] [--only PAGE]
 
 Starts the app on a free port against a freshly seeded temp database (tests/browser_support.py) and
-drives Debian's Chromium at a 1440x1000 viewport. Writes docs/screenshot-home.png and
-docs/screenshot-explorer.png.
+drives Debian's Chromium at a 1440x1000 viewport. Writes docs/screenshot-home.png,
+docs/screenshot-explorer.png and docs/screenshot-probes.png. For the last it starts a loopback
+OpenAI-compatible server (evals/loopback.py) in this process that answers every item of the intent suite
+correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4 and shoots the
+"Results and history" tab.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from tests import browser_support as bs  # noqa: E402
 # URL path -> file. Home is the default page, so Streamlit serves it at `/` (`/home` says "Page not found").
 SHOTS = {"": "screenshot-home.png", "explorer": "screenshot-explorer.png"}
 VIEWPORT = {"width": 1440, "height": 1000}
+PROBES_SHOT = "screenshot-probes.png"
+PROBE_SUITE = "intent"
+PROBE_LEVELS = [1, 4]
 
 
 def full_page_screenshot(page: Any, target: Path) -> None:
@@ -42,9 +48,61 @@ def full_page_screenshot(page: Any, target: Path) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def shown(target: Path) -> Path:
+    return target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+
+
+def warn_on_errors(page: Any, where: str) -> None:
+    errors = bs.error_texts(page)
+    if errors:
+        print(f"warning: {where} shows errors:\n" + "\n---\n".join(errors), file=sys.stderr)
+
+
+def wait_for_paint(page: Any) -> None:
+    if page.locator(".js-plotly-plot").count():
+        page.locator(".js-plotly-plot").first.wait_for(state="visible")
+    page.wait_for_timeout(1000)  # let Plotly and the data grids finish painting
+
+
+def probes_results_screenshot(page: Any, base_url: str, target: Path) -> None:
+    """Run the intent suite against a loopback server through the UI, then shoot "Results and history"."""
+    from evals.loopback import LoopbackServer
+    from evals.suites import load_suite
+
+    items = len(load_suite(PROBE_SUITE).items)
+    with LoopbackServer(bs.loopback_config_for(PROBE_SUITE, ttft_ms=5)) as loopback:
+        bs.open_page(page, base_url, "probes")
+        bs.save_endpoint(
+            page, name="loopback", kind="openai-compatible", model="test-model", api_base=loopback.base_url
+        )
+        ok, message = bs.press_test_connection(page, "loopback")
+        if not ok:
+            print(f"warning: Test connection says: {message}", file=sys.stderr)
+        print(
+            bs.start_probe(page, endpoint="loopback", suite=PROBE_SUITE, requests_per_level=items, levels=PROBE_LEVELS)
+        )
+    results = bs.open_tab(page, "Results and history")
+    if not results.locator('[data-testid="stMetric"]').filter(has_text="Pass rate").count():
+        page.wait_for_timeout(2000)
+    if not results.locator('[data-testid="stMetric"]').filter(has_text="Pass rate").count():
+        # The tab is not redrawn when a run ends (the progress fragment reruns only itself): reload the page.
+        print("note: Results and history was stale after the run; reloaded the page", file=sys.stderr)
+        bs.open_page(page, base_url, "probes")
+        bs.open_tab(page, "Results and history")
+    warn_on_errors(page, "/probes Results and history")
+    wait_for_paint(page)
+    full_page_screenshot(page, target)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNGs (default docs/)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["home", "explorer", "probes"],
+        help="shoot only this page (repeatable; default: all three)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -56,16 +114,18 @@ def main(argv: list[str] | None = None) -> int:
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
             page = context.new_page()
             for path, file_name in SHOTS.items():
+                if args.only and (path or "home") not in args.only:
+                    continue
                 bs.open_page(page, base_url, path)
-                errors = bs.error_texts(page)
-                if errors:
-                    print(f"warning: /{path} shows errors:\n" + "\n---\n".join(errors), file=sys.stderr)
-                if page.locator(".js-plotly-plot").count():
-                    page.locator(".js-plotly-plot").first.wait_for(state="visible")
-                page.wait_for_timeout(1000)  # let Plotly and the data grids finish painting
+                warn_on_errors(page, f"/{path}")
+                wait_for_paint(page)
                 target = args.out / file_name
                 full_page_screenshot(page, target)
-                print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+                print(f"wrote {shown(target)}")
+            if not args.only or "probes" in args.only:
+                target = args.out / PROBES_SHOT
+                probes_results_screenshot(page, base_url, target)
+                print(f"wrote {shown(target)}")
         finally:
             browser.close()
     return 0

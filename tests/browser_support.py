@@ -66,7 +66,11 @@ def seed_database(db_path: Path) -> None:
     """Create and seed a fresh store at db_path with `python -m pricing seed`."""
     done = subprocess.run(
         [sys.executable, "-m", "pricing", "seed"],
-        cwd=ROOT, env=app_env(db_path), capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=app_env(db_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     if done.returncode != 0:
         raise RuntimeError(f"seeding {db_path} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -94,19 +98,36 @@ def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIME
         with open(log_path, "w+b") as log:
             process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "streamlit", "run", "app.py",
-                    "--server.port", str(port), "--server.address", "127.0.0.1",
-                    "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                    "--server.fileWatcherType", "none",
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.headless",
+                    "true",
+                    "--browser.gatherUsageStats",
+                    "false",
+                    "--server.fileWatcherType",
+                    "none",
                 ],
-                cwd=ROOT, env=app_env(db_path), stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env=app_env(db_path),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             try:
                 deadline = time.monotonic() + timeout_s
                 while not _healthy(base_url):
                     if process.poll() is not None or time.monotonic() > deadline:
-                        state = (f"exited with {process.returncode}" if process.poll() is not None
-                                 else f"not healthy after {timeout_s:.0f} s")
+                        state = (
+                            f"exited with {process.returncode}"
+                            if process.poll() is not None
+                            else f"not healthy after {timeout_s:.0f} s"
+                        )
                         log.flush()
                         output = log_path.read_text(errors="replace")[-5000:]
                         raise RuntimeError(f"streamlit server {state}; its output:\n{output}")
@@ -123,9 +144,7 @@ def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIME
 
 def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
     """Launch Debian's Chromium through Playwright, headless."""
-    return playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **kwargs
-    )
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **kwargs)
 
 
 def wait_for_app(page: Any, timeout_ms: float = 30_000) -> None:
@@ -150,3 +169,151 @@ def error_texts(page: Any) -> list[str]:
     """Text of every exception or error alert on the page."""
     texts = [text.strip() for text in page.locator(ERRORS).all_inner_texts()]
     return list(dict.fromkeys(texts))  # an exception is also an error alert: report it once
+
+
+# --- Live probes page -----------------------------------------------------------------------------------
+# A probe run against evals.loopback.LoopbackServer, a real OpenAI-compatible server in the calling process.
+# The page's progress area is a fragment re-run every second, so the app flips to "running" on its own; the
+# helpers below therefore wait for what each step changes on the page, not for a script run to start.
+
+ALERT_SUCCESS = '[data-testid="stAlertContentSuccess"]'
+PROBE_RUN_TIMEOUT_MS = 60_000
+
+
+def loopback_config_for(suite_name: str, ttft_ms: float = 5.0) -> Any:
+    """A LoopbackConfig that answers every item of the suite correctly (prompt -> expected answer)."""
+    from evals.loopback import LoopbackConfig
+    from evals.suites import load_suite
+
+    suite = load_suite(suite_name)
+    return LoopbackConfig(ttft_ms=ttft_ms, answers={item.prompt: str(item.expected) for item in suite.items})
+
+
+def open_tab(page: Any, name: str) -> Any:
+    """Click one of the page's st.tabs and return its (visible) panel."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    panel = page.get_by_role("tabpanel", name=name, exact=True)
+    panel.wait_for(state="visible")
+    return panel
+
+
+def scope_page(scope: Any) -> Any:
+    """The Page of a Page or a Locator."""
+    return scope.page if hasattr(scope, "page") else scope
+
+
+def choose_option(scope: Any, label: str, option: str) -> None:
+    """Pick `option` in the st.selectbox labelled `label` inside scope (a page or a tab panel)."""
+    box = scope.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    scope_page(scope).get_by_role("option", name=option, exact=True).click()
+    scope_page(scope).wait_for_function("([el, want]) => el.value === want", arg=[box.element_handle(), option])
+
+
+def set_number(scope: Any, label: str, value: float) -> None:
+    """Type a value into the st.number_input labelled `label` and commit it (Streamlit commits on Enter)."""
+    field = scope.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+
+
+def set_multiselect(scope: Any, label: str, values: list[str]) -> None:
+    """Make the st.multiselect labelled `label` hold exactly `values`: remove the other chips, add the missing.
+    Streamlit 1.67 draws each chosen value as a [data-tag] chip with a "Remove <value>" button; new values are
+    typed into the combobox and picked from the listbox."""
+    widget = scope.get_by_test_id("stMultiSelect").filter(has_text=label)
+    chips = widget.locator("[data-tag]")
+    for current in chips.all_inner_texts():
+        if current.strip() not in values:
+            widget.get_by_role("button", name=f"Remove {current.strip()}", exact=True).click()
+            widget.locator(f'[data-tag][aria-label="{current.strip()}"]').wait_for(state="detached")
+    page = scope_page(scope)
+    box = widget.get_by_role("combobox", name=label, exact=True)
+    for value in values:
+        if value in [text.strip() for text in chips.all_inner_texts()]:
+            continue
+        box.click()
+        box.fill(value)
+        page.get_by_role("option", name=value, exact=True).click()
+        widget.locator(f'[data-tag][aria-label="{value}"]').wait_for(state="attached")
+    box.press("Escape")
+    got = sorted(text.strip() for text in chips.all_inner_texts())
+    if got != sorted(values):
+        raise AssertionError(f"{label}: chose {got}, wanted {sorted(values)}")
+
+
+def save_endpoint(page: Any, *, name: str, kind: str, model: str, api_base: str) -> None:
+    """Fill the Endpoints tab's form (name, kind, model, API base; the rest left empty) and save; wait until the
+    endpoint table lists it."""
+    panel = open_tab(page, "Endpoints")
+    panel.get_by_label("Name", exact=True).fill(name)
+    choose_option(panel, "Kind", kind)
+    panel.get_by_label("Model", exact=True).fill(model)
+    panel.get_by_label("API base", exact=True).fill(api_base)
+    panel.get_by_test_id("stFormSubmitButton").filter(has_text="Save endpoint").click()
+    # Saving reruns the page, which then lists the endpoint (in the data grid's accessibility table, which is
+    # attached but not "visible") and offers "Test connection".
+    panel.locator('[role="gridcell"]').filter(has_text=api_base).first.wait_for(state="attached")
+    panel.get_by_test_id("stButton").filter(has_text="Test connection").wait_for(state="visible")
+    wait_for_app(page)
+
+
+def press_test_connection(page: Any, name: str) -> tuple[bool, str]:
+    """Press "Test connection" for endpoint `name`; (success?, the alert's text)."""
+    panel = open_tab(page, "Endpoints")
+    choose_option(panel, "Endpoint", name)
+    wait_for_app(page)
+    panel.get_by_test_id("stButton").filter(has_text="Test connection").click()
+    alert = panel.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]').first
+    alert.wait_for(state="visible")
+    return alert.get_attribute("data-testid") == "stAlertContentSuccess", alert.inner_text().strip()
+
+
+def start_probe(
+    page: Any,
+    *,
+    endpoint: str,
+    suite: str,
+    requests_per_level: int,
+    levels: list[int],
+    timeout_ms: float = PROBE_RUN_TIMEOUT_MS,
+) -> str:
+    """Set up a run on the "Run a probe" tab, press "Start run" and wait for the run's success alert; return
+    its text. Raises with the page's errors if the run fails instead. The alert shows for one fragment tick
+    (about a second) before the fragment clears it, so it is waited for, never looked up afterwards."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    panel = open_tab(page, "Run a probe")
+    choose_option(panel, "Endpoint", endpoint)
+    choose_option(panel, "Eval suite", suite)
+    wait_for_app(page)
+    set_number(panel, "Requests per level", requests_per_level)
+    set_multiselect(panel, "Concurrency levels", [str(level) for level in levels])
+    # The plan line ("N requests (W warm-up)") is drawn by the server from all three values: once it shows the
+    # expected count, the server has seen them.
+    plan = requests_per_level * len(levels)
+    page.wait_for_function(
+        """([panel, plan]) => {
+            const m = panel.innerText.match(/(\\d+) requests \\((\\d+) warm-up\\)/);
+            return m && Number(m[1]) - Number(m[2]) === plan;
+        }""",
+        arg=[panel.element_handle(), plan],
+        timeout=30_000,
+    )
+    wait_for_app(page)
+    if panel.locator(ALERT_SUCCESS).filter(has_text="completed").count():
+        panel.locator(ALERT_SUCCESS).filter(has_text="completed").wait_for(state="detached")  # an earlier run's
+    panel.get_by_test_id("stButton").filter(has_text="Start run").click()
+    done = panel.locator(ALERT_SUCCESS).filter(has_text="completed").or_(page.locator(ERRORS)).first
+    try:
+        done.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeoutError as exc:
+        raise AssertionError(
+            f"no success alert within {timeout_ms / 1000:.0f} s of pressing Start run; the tab shows:\n"
+            + panel.inner_text()
+        ) from exc
+    errors = error_texts(page)
+    if errors:
+        raise AssertionError("the probe run failed:\n" + "\n---\n".join(errors))
+    return done.inner_text().strip()

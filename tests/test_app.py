@@ -135,7 +135,7 @@ def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
         next(b for b in at.button if b.label == "Save endpoint").click().run()
         assert not at.exception and not at.error
         at.selectbox(key="probes_suite").set_value("intent").run()
-        at.number_input(key="probes_requests").set_value(len(suite.items)).run()
+        at.number_input(key="probes_requests_intent").set_value(len(suite.items)).run()
         at.multiselect(key="probes_levels").set_value([1, 4]).run()
         next(b for b in at.button if b.label == "Start run").click().run()
         assert not at.exception

@@ -167,9 +167,7 @@ def throughput_figure(levels: list[dict[str, object]], height: int = 380) -> go.
     throughput = [level["system_output_tokens_per_s"] for level in levels]
     ttft = [level["ttft_ms"]["p50"] if isinstance(level["ttft_ms"], dict) else None for level in levels]
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(x=concurrency, y=throughput, name="System output throughput (tokens/s)", marker_color="#76b900")
-    )
+    fig.add_trace(go.Bar(x=concurrency, y=throughput, name="Output tokens/s, all requests", marker_color="#76b900"))
     fig.add_trace(
         go.Scatter(
             x=concurrency,
@@ -186,8 +184,8 @@ def throughput_figure(levels: list[dict[str, object]], height: int = 380) -> go.
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis_title="Concurrency (requests in flight)",
         yaxis={"title": "Output tokens/s (all requests)"},
-        yaxis2={"title": "TTFT p50 (ms)", "overlaying": "y", "side": "right"},
-        legend={"orientation": "h", "y": 1.08},
+        yaxis2={"title": "TTFT p50 (ms)", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": 1.15},
     )
     return fig
 

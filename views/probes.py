@@ -39,6 +39,7 @@ KEY_TIMEOUT = "probes_timeout"
 KEY_ACTIVE_RUN = "probes_active_run"
 KEY_SHOW_RUN = "probes_show_run"
 KEY_COMPARE = "probes_compare"
+KEY_DONE_MESSAGE = "probes_done_message"
 NO_SUITE = "(no suite: latency and throughput only)"
 UPLOADED = "(upload my own suite)"
 
@@ -166,7 +167,7 @@ with tab_run:
             suite = load_suite(suite_choice)
         s1, s2, s3, s4 = st.columns(4)
         requests_per_level = s1.number_input(
-            "Requests per level", 1, 2000, len(suite.items) if suite else 20, key=KEY_REQUESTS
+            "Requests per level", 1, 2000, len(suite.items) if suite else 20, key=f"{KEY_REQUESTS}_{suite_choice}"
         )
         levels = s2.multiselect("Concurrency levels", [1, 2, 4, 8, 16, 32, 64], default=[1, 4, 16], key=KEY_LEVELS)
         workers = s3.number_input(
@@ -221,6 +222,7 @@ with tab_run:
                     judge_endpoint,
                 )
                 st.session_state[KEY_ACTIVE_RUN] = job.run_id
+                st.session_state.pop(KEY_DONE_MESSAGE, None)
                 st.session_state[KEY_SHOW_RUN] = job.run_id
 
     @st.fragment(run_every=1.0)
@@ -248,13 +250,20 @@ with tab_run:
                 st.info("Cancelling: requests in flight finish, nothing more is sent. Measured requests are kept.")
         else:
             if job.error:
-                st.error(f"The run stopped: {job.error}. Requests measured before are kept.")
+                st.session_state[KEY_DONE_MESSAGE] = f"error:The run stopped: {job.error}. Measured requests are kept."
             elif job.report is not None:
-                st.success(f"Run {job.run_id} {job.report.status}. See Results and history.")
+                st.session_state[KEY_DONE_MESSAGE] = f"Run {job.run_id} {job.report.status}. See Results and history."
             after_write()
             st.session_state.pop(KEY_ACTIVE_RUN, None)
+            st.rerun(scope="app")  # the history and results outside this fragment must show the new run
 
     live_progress()
+    done_message = st.session_state.get(KEY_DONE_MESSAGE)
+    if done_message:
+        if done_message.startswith("error:"):
+            st.error(done_message.removeprefix("error:"))
+        else:
+            st.success(done_message)
 
 with tab_results:
     runs = store.runs()
@@ -292,7 +301,17 @@ with tab_results:
             hide_index=True,
             width="stretch",
             key="probes_history",
-            column_config={"estimated_cost_usd": st.column_config.NumberColumn("Estimated cost (USD)", format="$%.4f")},
+            column_config={
+                "run_id": "Run",
+                "started": "Started (UTC)",
+                "endpoint_name": "Endpoint",
+                "model": "Model",
+                "suite": "Suite",
+                "status": "Status",
+                "requests": st.column_config.NumberColumn("Requests", format="%d"),
+                "failed": st.column_config.NumberColumn("Failed", format="%d"),
+                "estimated_cost_usd": st.column_config.NumberColumn("Estimated cost (USD)", format="$%.4f"),
+            },
         )
         labels = dict(zip(history["run_id"], history["label"], strict=True))
         default_run = st.session_state.get(KEY_SHOW_RUN)
@@ -312,27 +331,41 @@ with tab_results:
             level_rows = pd.DataFrame(
                 [
                     {
-                        "concurrency": lv["concurrency"],
-                        "requests": lv["requests"],
-                        "succeeded": lv["succeeded"],
+                        "Concurrency": lv["concurrency"],
+                        "OK / sent": f"{lv['succeeded']} / {lv['requests']}",
+                        "Errors": ", ".join(f"{k} {v}" for k, v in lv["errors"].items()) or "none",
                         "TTFT p50 (ms)": lv["ttft_ms"]["p50"],
                         "TTFT p90 (ms)": lv["ttft_ms"]["p90"],
-                        "TTFT p99 (ms)": lv["ttft_ms"]["p99"],
                         "ITL p50 (ms)": lv["itl_ms"]["p50"],
                         "E2E p50 (ms)": lv["e2e_ms"]["p50"],
-                        "E2E p90 (ms)": lv["e2e_ms"]["p90"],
-                        "Output tokens/s per request p50": lv["output_tokens_per_s_per_request"]["p50"],
-                        "System output tokens/s": lv["system_output_tokens_per_s"],
-                        "Goodput (requests/s)": lv["goodput_rps"],
+                        "System tokens/s": lv["system_output_tokens_per_s"],
+                        "Goodput (req/s)": lv["goodput_rps"],
                         "Cost per success (USD)": lv["cost_per_success_usd"],
-                        "Errors": ", ".join(f"{k} {v}" for k, v in lv["errors"].items()) or "none",
-                        "Client overhead TTFT (ms)": lv["client_overhead_ttft_ms"],
-                        "Client-bound": lv["client_bound"],
+                        "Client-bound": "yes" if lv["client_bound"] else "no",
                     }
                     for lv in summary["levels"]
                 ]
             )
-            st.dataframe(level_rows, hide_index=True, width="stretch", key="probes_levels_table")
+            ms = st.column_config.NumberColumn(format="%.0f")
+            st.dataframe(
+                level_rows,
+                hide_index=True,
+                width="stretch",
+                key="probes_levels_table",
+                column_config={
+                    "TTFT p50 (ms)": ms,
+                    "TTFT p90 (ms)": ms,
+                    "ITL p50 (ms)": st.column_config.NumberColumn(format="%.1f"),
+                    "E2E p50 (ms)": ms,
+                    "System tokens/s": st.column_config.NumberColumn(format="%.0f"),
+                    "Goodput (req/s)": st.column_config.NumberColumn(format="%.2f"),
+                    "Cost per success (USD)": st.column_config.NumberColumn(format="$%.6f"),
+                },
+            )
+            st.caption(
+                "Full figures (p99, per-request speed, the client's own overhead) are in the CSV download below "
+                "and in `python -m evals probe --json`."
+            )
             for lv in summary["levels"]:
                 for note in lv["notes"]:
                     (st.warning if lv["client_bound"] else st.caption)(f"Concurrency {lv['concurrency']}: {note}")
