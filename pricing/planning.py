@@ -26,6 +26,7 @@ from pricing.projection import (
     ProjectionResult,
     SelfHostOption,
     default_decline_rates,
+    fit_growth,
     monte_carlo,
     project,
     tornado,
@@ -255,7 +256,31 @@ def sensitivity(inputs: ProjectionInputs, option: str, versus: str | None = None
                 opt.plan.replica_output_tokens_per_s * 0.5,
                 opt.plan.replica_output_tokens_per_s * 1.5,
             )
-    return tornado(inputs, ranges, option, versus)
+    frame = tornado(inputs, ranges, option, versus)
+    frame["label"] = frame["input"].map(_input_label)
+    return frame
+
+
+_INPUT_LABELS = {
+    "monthly_growth": "monthly volume growth",
+    "peak_to_average": "peak-hour / average traffic",
+    "input_output_ratio": "input tokens per output token",
+    "base_output_tokens_per_month": "volume today",
+    "price_decline_factor_per_year": "API price decline per year",
+    "plan.ownership.purchase_usd_per_gpu": "GPU purchase price",
+    "plan.ownership.usd_per_gpu_hour": "GPU hourly price",
+    "plan.replica_output_tokens_per_s": "throughput per replica",
+}
+
+
+def _input_label(key: str) -> str:
+    """A readable name for a tornado input ('<option>.<path>' or a scenario field)."""
+    for suffix, label in _INPUT_LABELS.items():
+        if key == suffix:
+            return label
+        if key.endswith("." + suffix):
+            return f"{label} ({key[: -len(suffix) - 1][:28]})"
+    return key
 
 
 @dataclass(frozen=True)
@@ -366,3 +391,11 @@ def read_usage_file(path: Path) -> UsageLoad:
     from pricing.usage_files import load_usage
 
     return load_usage(path, path.name)
+
+
+def fit_labels(usage: UsageSummary) -> list[str]:
+    """The growth curves fitted to a usage history, best first, as readable labels."""
+    try:
+        return [fit.label for fit in fit_growth(np.asarray(usage.output_tokens, dtype=float))]
+    except ValueError:
+        return []

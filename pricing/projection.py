@@ -466,13 +466,17 @@ def _option_spend(
 def break_even_month(
     self_host_cumulative: Sequence[float] | np.ndarray, api_cumulative: Sequence[float] | np.ndarray
 ) -> int | None:
-    """First month (1-based) the self-host cumulative spend is at or below the API's; None within the horizon."""
+    """First month (1-based) from which self-hosting's cumulative spend stays at or below the API's to the
+    horizon's end; None if it never does. A fleet cheaper early but overtaken later has not broken even."""
     own = np.asarray(self_host_cumulative, dtype=float)
     api = np.asarray(api_cumulative, dtype=float)
     if own.shape != api.shape or own.ndim != 1:
         raise ValueError(f"cumulative series must be one-dimensional and equally long (got {own.shape}, {api.shape})")
-    hits = np.flatnonzero(own <= api + 1e-9 * np.maximum(np.abs(api), 1.0))
-    return int(hits[0]) + 1 if hits.size else None
+    ahead = own <= api + 1e-9 * np.maximum(np.abs(api), 1.0)
+    if not ahead.size or not ahead[-1]:
+        return None
+    behind = np.flatnonzero(~ahead)
+    return int(behind[-1]) + 2 if behind.size else 1
 
 
 def _month_index(months: int) -> pd.Index:

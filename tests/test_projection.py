@@ -212,6 +212,10 @@ def test_break_even_month_on_constructed_series() -> None:
     assert break_even_month(own, api) == 4
     assert break_even_month(own[:3], api[:3]) is None
     assert break_even_month([1.0], [2.0]) == 1
+    # cheaper at first but overtaken later: no break-even
+    assert break_even_month([10.0, 30.0, 60.0], [20.0, 35.0, 50.0]) is None
+    # ahead, behind, then ahead for good: break-even is when it moves ahead for good
+    assert break_even_month([10.0, 40.0, 50.0, 55.0], [20.0, 35.0, 52.0, 70.0]) == 3
     with pytest.raises(ValueError, match="equally long"):
         break_even_month(own, api[:2])
 

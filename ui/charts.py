@@ -219,3 +219,128 @@ def quality_cost_figure(runs: pd.DataFrame, height: int = 380) -> go.Figure:
         yaxis_title="Pass rate (%), 95% Wilson interval",
     )
     return fig
+
+
+PALETTE = ("#1f6feb", "#76b900", "#d97706", "#9333ea", "#0891b2", "#dc2626", "#4b5563")
+
+
+def spend_figure(
+    monthly_usd: pd.DataFrame, bands: dict[str, pd.DataFrame] | None = None, title: str = "", height: int = 420
+) -> go.Figure:
+    """Monthly spend per option (deterministic line) with its P10-P90 Monte Carlo band where given."""
+    fig = go.Figure()
+    for index, option in enumerate(monthly_usd.columns):
+        colour = PALETTE[index % len(PALETTE)]
+        band = (bands or {}).get(option)
+        if band is not None and not band.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=list(band.index) + list(band.index[::-1]),
+                    y=list(band["p90"]) + list(band["p10"][::-1]),
+                    fill="toself",
+                    fillcolor=colour,
+                    opacity=0.15,
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    name=f"{option}: P10-P90",
+                    showlegend=False,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=monthly_usd.index,
+                y=monthly_usd[option],
+                name=option,
+                mode="lines",
+                line={"color": colour},
+                hovertemplate=f"{option}<br>month %{{x}}: $%{{y:,.0f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title=title,
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title="Month from now",
+        yaxis_title="Spend (USD per month)",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    fig.update_yaxes(tickprefix="$", tickformat="~s")
+    return fig
+
+
+def cumulative_figure(
+    cumulative_usd: pd.DataFrame, break_even: dict[str, dict[str, int | None]], height: int = 420
+) -> go.Figure:
+    """Cumulative spend per option, with break-even months marked."""
+    fig = go.Figure()
+    for index, option in enumerate(cumulative_usd.columns):
+        fig.add_trace(
+            go.Scatter(
+                x=cumulative_usd.index,
+                y=cumulative_usd[option],
+                name=option,
+                mode="lines",
+                line={"color": PALETTE[index % len(PALETTE)]},
+                hovertemplate=f"{option}<br>by month %{{x}}: $%{{y:,.0f}}<extra></extra>",
+            )
+        )
+    for own, against in break_even.items():
+        for api, month in against.items():
+            if month:
+                fig.add_vline(
+                    x=month,
+                    line_dash="dot",
+                    line_color="#6b7280",
+                    annotation_text=f"{own[:24]} beats {api[:20]}",
+                    annotation_position="top left",
+                )
+    fig.update_layout(
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Month from now",
+        yaxis_title="Cumulative spend (USD)",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    fig.update_yaxes(tickprefix="$", tickformat="~s")
+    fig.update_xaxes(range=[1, max(len(cumulative_usd.index), 2)])
+    return fig
+
+
+def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, height: int = 380) -> go.Figure:
+    """Sensitivity of a TCO to each input: bars from the low-input to the high-input outcome."""
+    base = float(frame.attrs.get("tco_base", 0.0))
+    ordered = frame.sort_values("swing")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=ordered["input"],
+            x=ordered["tco_low"] - base,
+            base=base,
+            orientation="h",
+            name="input at its low value",
+            marker_color="#1f6feb",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=ordered["input"],
+            x=ordered["tco_high"] - base,
+            base=base,
+            orientation="h",
+            name="input at its high value",
+            marker_color="#d97706",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        barmode="overlay",
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title=f"{horizon_months}-month cost (USD)",
+        legend={"orientation": "h", "y": -0.2},
+    )
+    fig.update_xaxes(tickprefix="$", tickformat="~s")
+    return fig

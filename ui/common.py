@@ -37,12 +37,16 @@ SOURCES_CREDIT = (
 )
 
 
-@st.cache_resource(show_spinner="Opening the Frontier database (first start seeds it: about a minute)...")
-def get_store() -> Store:
-    """The shared store, seeded on first start (and reseeded only when the shipped data changed)."""
-    store = Store(resolve_db_path())
+@st.cache_resource(show_spinner="Opening the Frontier database (first start seeds it)...")
+def _store_at(path: str) -> Store:
+    store = Store(path)
     seed(store, only_if_needed=True)
     return store
+
+
+def get_store() -> Store:
+    """The shared store for the configured file, seeded on first start (reseeded only when shipped data changed)."""
+    return _store_at(str(resolve_db_path()))
 
 
 def after_write() -> None:

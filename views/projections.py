@@ -1,0 +1,422 @@
+"""Spend projections: usage in, options compared over 18-36 months with uncertainty, scenarios saved and
+shared as links.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from pricing import planning
+from pricing.projection import HybridOption, Option
+from pricing.scenarios import ScenarioLinkError, decode_scenario, encode_scenario
+from pricing.sheets import SheetError
+from pricing.sizing import GPU_SPECS, OwnershipCosts
+from pricing.usage_files import load_usage
+from ui.charts import cumulative_figure, spend_figure, tornado_figure
+from ui.common import after_write, csv_bytes, current_settings, fmt_usd, get_store, load_prices, load_table
+
+KEY_SOURCE = "proj_usage_source"
+KEY_UPLOAD = "proj_upload_file"
+KEY_KEPT = "proj_kept_upload"
+KEY_WORKLOAD = "proj_workload"
+KEY_BASE = "proj_base_output"
+KEY_RATIO = "proj_ratio"
+KEY_HORIZON = "proj_horizon"
+KEY_GROWTH_MODEL = "proj_growth_model"
+KEY_GROWTH_PCT = "proj_growth_pct"
+KEY_API = "proj_api_models"
+KEY_DECLINE = "proj_decline"
+KEY_SH_MODEL = "proj_sh_model"
+KEY_SH_GPU = "proj_sh_gpu"
+KEY_SH_PRECISION = "proj_sh_precision"
+KEY_SH_MODE = "proj_sh_mode"
+KEY_SH_PRICE = "proj_sh_price"
+KEY_SH_PURCHASE = "proj_sh_purchase"
+KEY_SH_OPS = "proj_sh_ops"
+KEY_PEAK = "proj_peak"
+KEY_HYBRID = "proj_hybrid_pct"
+KEY_PATHS = "proj_paths"
+KEY_SCENARIO_NAME = "proj_scenario_name"
+KEY_LOADED = "proj_loaded_scenario"
+KEY_COMPARE = "proj_compare"
+SOURCES = {"upload": "Upload a usage file", "kept": "A kept upload", "manual": "Type volumes"}
+GROWTH_MODELS = {
+    "best": "Best fit to history (AICc)",
+    "exponential": "Exponential fit",
+    "linear": "Linear fit",
+    "logistic": "Logistic fit",
+    "constant": "Set by hand",
+}
+
+settings = current_settings()
+store = get_store()
+st.title("Spend projections")
+st.caption(
+    "What each option costs over the next 18 to 36 months, and when running your own GPUs beats paying per "
+    "token. Every figure is USD; API prices come from the sidebar's price sheet."
+)
+
+# A scenario link (?s=...) reproduces a saved view; it wins until the user loads or edits another.
+link = st.query_params.get("s")
+if link and KEY_LOADED not in st.session_state:
+    try:
+        st.session_state[KEY_LOADED] = planning.Scenario.from_dict(decode_scenario(link))
+    except (ScenarioLinkError, ValueError, TypeError) as exc:
+        st.error(f"This scenario link could not be opened: {exc}")
+
+# --- usage ------------------------------------------------------------------------------------------------
+st.subheader("1. Usage")
+source = st.radio(
+    "Where the volumes come from", list(SOURCES), format_func=SOURCES.get, key=KEY_SOURCE, horizontal=True
+)
+usage: planning.UsageSummary | None = None
+upload_id: str | None = None
+workload: str | None = None
+if source == "upload":
+    st.caption(
+        "CSV, XLSX or Parquet. Monthly aggregates: month, workload, requests, input_tokens, output_tokens "
+        "[, cached_input_tokens]. Or a raw request log: timestamp, workload, input_tokens, output_tokens "
+        "[, cached_input_tokens], which is aggregated to months. Uploads are kept with their name and date."
+    )
+    uploaded = st.file_uploader("Usage file", type=["csv", "xlsx", "parquet"], key=KEY_UPLOAD)
+    if uploaded is not None:
+        try:
+            load = load_usage(uploaded.getvalue(), uploaded.name)
+        except SheetError as exc:
+            st.error(
+                f"{len(exc.problems)} problem(s) in {uploaded.name}; nothing was saved. Fix these and upload again:"
+            )
+            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+        else:
+            kept_id = st.session_state.get(f"proj_saved_{uploaded.file_id}")
+            if kept_id is None:
+                kept_id = planning.save_upload(store, load)
+                st.session_state[f"proj_saved_{uploaded.file_id}"] = kept_id
+                after_write()
+            upload_id = kept_id
+            st.success(
+                f"Read {load.rows_read:,} rows ({load.kind}) from {load.file_name}: {load.months} months, "
+                f"workloads {', '.join(load.workloads)}."
+            )
+elif source == "kept":
+    uploads = store.usage_uploads()
+    if uploads.empty:
+        st.info("No kept uploads yet: upload a file first.")
+    else:
+        labels = {
+            r.upload_id: f"{r.file_name} ({str(r.uploaded_at)[:16]}, {r.months} months)" for r in uploads.itertuples()
+        }
+        upload_id = st.selectbox("Upload", list(labels), format_func=labels.get, key=KEY_KEPT)
+if upload_id:
+    monthly = store.usage_monthly(upload_id)
+    workloads = sorted(monthly["workload"].unique())
+    choice = st.selectbox("Workload", ["(all workloads)", *workloads], key=KEY_WORKLOAD)
+    workload = None if choice == "(all workloads)" else choice
+    usage = planning.summarise_usage(monthly, workload)
+    st.bar_chart(
+        pd.DataFrame({"output tokens": usage.output_tokens, "input tokens": usage.input_tokens}, index=usage.months),
+        height=220,
+        x_label="Month",
+        y_label="Tokens per month",
+    )
+    st.caption(
+        f"Input:output {usage.input_output_ratio:.2f}:1, {usage.cached_share:.0%} of input from cache; projections "
+        f"start from the latest month ({usage.base_output_tokens:,.0f} output tokens)."
+    )
+manual = source == "manual" or usage is None
+base_output = None
+ratio = None
+if manual:
+    m1, m2 = st.columns(2)
+    base_output = m1.number_input("Output tokens per month now", 0.0, 1e15, 2e9, 1e8, format="%.0f", key=KEY_BASE)
+    ratio = m2.number_input("Input tokens per output token", 0.0, 100.0, 3.0, 0.5, key=KEY_RATIO)
+
+# --- assumptions ------------------------------------------------------------------------------------------
+st.subheader("2. Assumptions")
+a1, a2, a3 = st.columns(3)
+horizon = a1.radio("Horizon (months)", [18, 24, 36], index=2, horizontal=True, key=KEY_HORIZON)
+history_ok = usage is not None and len(usage.output_tokens) >= 4
+growth_model = a2.selectbox(
+    "Growth",
+    list(GROWTH_MODELS) if history_ok else ["constant"],
+    format_func=GROWTH_MODELS.get,
+    key=KEY_GROWTH_MODEL,
+    help="Fits need at least 4 months of history (logistic 6); otherwise set growth by hand.",
+)
+growth_pct = a3.number_input(
+    "Monthly growth (%)", -50.0, 200.0, 5.0, 0.5, key=KEY_GROWTH_PCT, disabled=growth_model != "constant"
+)
+if history_ok and usage is not None:
+    fits = planning.fit_labels(usage)
+    if fits:
+        st.caption("Fitted to your history, best first by AICc: " + "; ".join(fits))
+
+prices = load_prices(settings.sheet_name)
+keys = sorted(prices["model_key"])
+defaults = [k for k in ("gpt-4o-mini", "gpt-4.1") if k in keys]
+b1, b2 = st.columns([3, 2])
+api_models = b1.multiselect("API options", keys, default=defaults, key=KEY_API, max_selections=6)
+rates = planning.decline_rates()
+rate_labels = {i: f"{r.value_per_year:g}x per year: {r.source}" for i, r in enumerate(rates)}
+default_rate = next((i for i, r in enumerate(rates) if r.source.startswith("a16z")), 0)
+rate_index = b2.selectbox(
+    "API price decline",
+    list(rate_labels),
+    index=default_rate,
+    format_func=rate_labels.get,
+    key=KEY_DECLINE,
+    help="Annual decline factor of API prices, from the trend data we ship.",
+)
+decline = rates[rate_index]
+if decline.source_url:
+    b2.caption(f"Source: {decline.source_url}")
+
+models = load_table("models")
+sizable = models[models["param_count_b"].notna() & models["open_weights"].eq(True)]
+sizable_ids = sorted(sizable["model_id"])
+st.markdown("**Self-hosting option** (sized from GPU memory, throughput measured where we have it)")
+c1, c2, c3, c4 = st.columns(4)
+sh_model = c1.selectbox(
+    "Open model",
+    ["(none)", *sizable_ids],
+    index=(sizable_ids.index("llama-3.3-70b-instruct") + 1) if "llama-3.3-70b-instruct" in sizable_ids else 0,
+    key=KEY_SH_MODEL,
+)
+sh_gpu = c2.selectbox("GPU", list(GPU_SPECS), key=KEY_SH_GPU)
+sh_precision = c3.selectbox(
+    "Precision",
+    ["FP8", "FP16", "INT4"],
+    key=KEY_SH_PRECISION,
+    help="Quantisation changes memory and speed; set any quality loss on the explorer.",
+)
+sh_mode = c4.selectbox("GPUs are", ["reserved", "on-demand", "bought"], key=KEY_SH_MODE)
+try:
+    stored_price, price_source = planning.gpu_hourly_price(store, sh_gpu)
+except ValueError:
+    stored_price, price_source = 2.5, "no stored price: an assumption, set yours"
+d1, d2, d3, d4 = st.columns(4)
+sh_price = d1.number_input(
+    "USD per GPU-hour",
+    0.0,
+    100.0,
+    round(stored_price, 2),
+    key=f"{KEY_SH_PRICE}_{sh_gpu}",
+    help=f"Default: {price_source}",
+    disabled=sh_mode == "bought",
+)
+sh_purchase = d2.number_input(
+    "Purchase per GPU (USD)",
+    0.0,
+    1e6,
+    float(GPU_SPECS[sh_gpu].purchase_usd),
+    key=f"{KEY_SH_PURCHASE}_{sh_gpu}",
+    disabled=sh_mode != "bought",
+    help=GPU_SPECS[sh_gpu].purchase_usd_note,
+)
+sh_ops = d3.number_input("Operations staff (USD per month)", 0.0, 1e7, 0.0, 1000.0, key=KEY_SH_OPS)
+peak = d4.number_input(
+    "Peak-hour / average traffic",
+    1.0,
+    20.0,
+    2.0,
+    0.5,
+    key=KEY_PEAK,
+    help="GPUs are sized for the peak hour with headroom; idle reserved GPUs still cost money.",
+)
+hybrid_pct = st.slider(
+    "Hybrid: share of traffic self-hosted, the rest on the first API option (%)", 0, 100, 0, key=KEY_HYBRID
+)
+
+options: list[Option] = []
+problems: list[str] = []
+for model in api_models:
+    try:
+        options.append(planning.api_option(store, settings.sheet_name, model, decline.value_per_year))
+    except (LookupError, ValueError) as exc:
+        problems.append(str(exc))
+self_host = None
+if sh_model != "(none)":
+    ownership = OwnershipCosts(
+        mode=sh_mode,
+        usd_per_gpu_hour=float(sh_price) if sh_mode != "bought" else 0.0,
+        purchase_usd_per_gpu=float(sh_purchase) if sh_mode == "bought" else 0.0,
+        ops_usd_per_month=float(sh_ops),
+    )
+    try:
+        io_ratio = ratio if ratio is not None else (usage.input_output_ratio if usage else 3.0)
+        self_host = planning.self_host_option(store, sh_model, sh_gpu, sh_precision, ownership, float(io_ratio))
+        options.append(self_host)
+    except ValueError as exc:
+        problems.append(f"Self-hosting {sh_model} on {sh_gpu}: {exc}")
+if self_host is not None and hybrid_pct and options and options[0] is not self_host and 0 < hybrid_pct < 100:
+    share = hybrid_pct / 100
+    options.append(
+        HybridOption(f"hybrid {hybrid_pct}% self-hosted", ((self_host.name, share), (options[0].name, 1 - share)))
+    )
+for problem in problems:
+    st.warning(problem)
+if self_host is not None:
+    plan = self_host.plan
+    st.caption(
+        f"{sh_model} at {sh_precision} needs {plan.gpus_per_replica} x {sh_gpu} per replica; a replica serves about "
+        f"{plan.replica_output_tokens_per_s:,.0f} output tokens/s ({plan.throughput_source}). GPUs come in whole "
+        f"units sized for peak x {1 + plan.headroom:.1f} headroom at {plan.target_utilisation:.0%} target "
+        "utilisation, costed on the allocation basis."
+    )
+
+loaded: planning.Scenario | None = st.session_state.get(KEY_LOADED)
+if loaded is not None:
+    st.info(f"Showing the saved scenario '{loaded.name}'. Press 'Back to my assumptions' to edit your own.")
+    if st.button("Back to my assumptions", key="proj_unload"):
+        st.session_state.pop(KEY_LOADED, None)
+        st.query_params.pop("s", None)
+        st.rerun()
+    inputs = loaded.inputs
+    uncertainty = loaded.uncertainty
+else:
+    if not options:
+        st.warning("Choose at least one API option or a self-hosting option.")
+        st.stop()
+    try:
+        inputs = planning.build_inputs(
+            usage if not manual else None,
+            tuple(options),
+            int(horizon),
+            growth_model,
+            growth_pct / 100,
+            base_output_tokens=base_output,
+            peak_to_average=float(peak),
+            input_output_ratio=ratio,
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+    uncertainty = planning.Uncertainty(n_paths=int(st.session_state.get(KEY_PATHS, 10_000)))
+
+# --- results ----------------------------------------------------------------------------------------------
+st.subheader("3. What it costs")
+outcome = planning.outcome(inputs)
+result = outcome.result
+totals = planning.horizon_totals(result)
+central_growth = inputs.monthly_growth if inputs.growth_model == "constant" else 0.0
+mc = planning.run_monte_carlo(inputs, uncertainty, central_growth) if inputs.growth_model == "constant" else None
+r = st.columns(3)
+r[0].metric(
+    f"Cheapest over {inputs.horizon_months} months",
+    outcome.cheapest,
+    help="Lowest deterministic total; the Monte Carlo table below gives how often each option wins.",
+)
+r[1].metric(f"Its {inputs.horizon_months}-month cost", fmt_usd(totals.iloc[0]))
+breaks = [
+    f"{own} vs {api}: month {m}" if m else f"{own} vs {api}: not within {inputs.horizon_months} months"
+    for own, against in outcome.break_even.items()
+    for api, m in against.items()
+]
+r[2].metric("Break-even of self-hosting", "see below" if breaks else "no self-hosting option")
+for line in breaks:
+    st.caption("Break-even " + line)
+bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns} if mc is not None else None
+st.plotly_chart(
+    spend_figure(result.monthly_usd, bands, "Monthly spend (line: expected; band: P10-P90 of the Monte Carlo)"),
+    key="proj_spend_chart",
+)
+if mc is None:
+    st.caption("Bands need a constant growth rate to vary; with a fitted curve the line is the fit.")
+else:
+    tco = mc.tco.assign(prob_cheapest=mc.prob_cheapest)
+    st.dataframe(
+        tco,
+        width="stretch",
+        key="proj_mc_table",
+        column_config={
+            c: st.column_config.NumberColumn(f"{c.upper()} total (USD)", format="$%.0f") for c in ("p10", "p50", "p90")
+        }
+        | {
+            "mean": st.column_config.NumberColumn("Mean total (USD)", format="$%.0f"),
+            "prob_cheapest": st.column_config.NumberColumn("Share of paths cheapest", format="%.2f"),
+        },
+    )
+    st.caption(
+        f"{mc.n_paths:,} paths: monthly growth normal around {central_growth:.1%} (sd "
+        f"{uncertainty.monthly_growth_sd:.0%}), API price decline log-uniform "
+        f"{uncertainty.api_decline_low_per_year:g}x-"
+        f"{uncertainty.api_decline_high_per_year:g}x per year, peak-to-average uniform "
+        f"{uncertainty.peak_to_average_low:g}-{uncertainty.peak_to_average_high:g}."
+    )
+st.plotly_chart(cumulative_figure(result.cumulative_usd, outcome.break_even), key="proj_cumulative_chart")
+table = planning.monthly_table(result)
+st.dataframe(
+    table,
+    width="stretch",
+    key="proj_monthly_table",
+    column_config={c: st.column_config.NumberColumn(c, format="$%.0f") for c in table.columns},
+)
+st.download_button(
+    "Download monthly spend (CSV)",
+    csv_bytes(table.reset_index(names="period")),
+    "projection.csv",
+    "text/csv",
+    key="proj_download",
+)
+own_options = [o.name for o in inputs.options if o.name in outcome.break_even]
+api_names = [o for o in result.monthly_usd.columns if o not in outcome.break_even]
+if own_options and api_names:
+    versus = api_names[0]
+    frame = planning.sensitivity(inputs, own_options[0], versus)
+    st.plotly_chart(
+        tornado_figure(
+            frame,
+            f"What moves the {inputs.horizon_months}-month cost of {own_options[0]} minus {versus}",
+            inputs.horizon_months,
+        ),
+        key="proj_tornado",
+    )
+
+# --- scenarios --------------------------------------------------------------------------------------------
+st.subheader("4. Scenarios")
+scenario = planning.Scenario(
+    name=st.session_state.get(KEY_SCENARIO_NAME) or (loaded.name if loaded else "My scenario"),
+    inputs=inputs,
+    upload_id=upload_id,
+    workload=workload,
+    uncertainty=uncertainty,
+)
+s1, s2 = st.columns([2, 3])
+name = s1.text_input("Scenario name", key=KEY_SCENARIO_NAME, placeholder="Base case")
+if s1.button("Save scenario", key="proj_save"):
+    try:
+        planning.save_scenario(store, planning.Scenario(name, inputs, upload_id, workload, uncertainty))
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        st.success(f"Saved '{name.strip()}' with every assumption.")
+token = encode_scenario(scenario.to_dict())
+s2.markdown("**Link to this scenario**")
+s2.code(f"?s={token}"[:2000], language=None)
+s2.caption("Add this to the page's address to reproduce the scenario, e.g. to send it to a colleague.")
+saved = store.scenarios()
+if not saved.empty:
+    l1, l2 = st.columns(2)
+    to_load = l1.selectbox("Open a saved scenario", list(saved["name"]), key="proj_load_name")
+    if l1.button("Open", key="proj_open"):
+        st.session_state[KEY_LOADED] = planning.load_scenario(store, to_load)
+        st.query_params["s"] = encode_scenario(st.session_state[KEY_LOADED].to_dict())
+        st.rerun()
+    compare = l2.multiselect("Compare scenarios (2 to 4)", list(saved["name"]), max_selections=4, key=KEY_COMPARE)
+    if len(compare) >= 2:
+        rows = {}
+        for scenario_name in compare:
+            other = planning.load_scenario(store, scenario_name)
+            other_outcome = planning.outcome(other.inputs)
+            rows[scenario_name] = planning.horizon_totals(other_outcome.result).to_dict() | {
+                "cheapest": other_outcome.cheapest,
+                "horizon (months)": other.inputs.horizon_months,
+            }
+        st.dataframe(pd.DataFrame(rows).T, width="stretch", key="proj_compare_table")
+        st.caption("Totals are USD over each scenario's horizon.")
+st.caption("Saved scenarios: " + (", ".join(saved["name"]) if not saved.empty else "none yet") + ".")
+with st.expander("Every assumption of this scenario (JSON)"):
+    st.code(json.dumps(scenario.to_dict(), indent=2), language="json")
