@@ -231,20 +231,21 @@ async def run_level_async(
             sent += 1
             sent_s = time.perf_counter() - run_started
             result, attempts = await _send(target, api_key, work, settings, cancel)
-            on_record(
-                _record(
-                    first_seq + index,
-                    phase,
-                    level or concurrency,
-                    sent_s,
-                    work,
-                    result,
-                    attempts,
-                    scorer_name,
-                    price,
-                    judge,
-                )
-            )
+        args = (
+            first_seq + index,
+            phase,
+            level or concurrency,
+            sent_s,
+            work,
+            result,
+            attempts,
+            scorer_name,
+            price,
+            judge,
+        )
+        # A judge is a blocking model call: grade off the event loop so requests in flight keep their timing.
+        record = await asyncio.to_thread(_record, *args) if judge is not None else _record(*args)
+        on_record(record)
 
     await asyncio.gather(*(one(i, w) for i, w in enumerate(works)))
     return sent
@@ -374,23 +375,28 @@ def run_probe(
     judge: Callable[[str], str] | None = None,
     on_level: Callable[[int], None] | None = None,
 ) -> ProbeOutcome:
-    """Warm up, then run every concurrency level in order; records go to `on_record` as they finish."""
-    cancel = cancel or threading.Event()
+    """Warm up, then run every concurrency level in order; records go to `on_record` as they finish.
+
+    The warm-up and every in-process level share one event loop, so the client's connections are set up
+    once (by the warm-up) and reused, instead of a new pool per level.
+    """
+    stop = cancel or threading.Event()
     scorer_name = suite.scorer if suite is not None else None
     works = plan_work(settings, suite)
-    run_started = time.perf_counter()
-    seq = 0
-    warmup = [works[i % len(works)] for i in range(settings.warmup_requests)]
-    if warmup:
-        asyncio.run(
-            run_level_async(
+
+    async def all_levels() -> ProbeOutcome:
+        run_started = time.perf_counter()
+        warmup = [works[i % len(works)] for i in range(settings.warmup_requests)]
+        seq = 0
+        if warmup:
+            await run_level_async(
                 target,
                 api_key,
                 warmup,
                 1,
                 settings,
                 on_record,
-                cancel,
+                stop,
                 run_started,
                 seq,
                 "warmup",
@@ -398,28 +404,37 @@ def run_probe(
                 price,
                 judge,
             )
-        )
-        seq += len(warmup)
-    sent = len(warmup)
-    for concurrency in settings.concurrency_levels:
-        if cancel.is_set():
-            return ProbeOutcome("cancelled", sent)
-        if on_level is not None:
-            on_level(concurrency)
-        if settings.workers > 1 and concurrency > 1:
-            sent += run_level_in_workers(
-                target, api_key, works, concurrency, settings, on_record, cancel, seq, run_started, scorer_name, price
-            )
-        else:
-            sent += asyncio.run(
-                run_level_async(
+            seq += len(warmup)
+        sent = len(warmup)
+        for concurrency in settings.concurrency_levels:
+            if stop.is_set():
+                return ProbeOutcome("cancelled", sent)
+            if on_level is not None:
+                on_level(concurrency)
+            if settings.workers > 1 and concurrency > 1:
+                sent += await asyncio.to_thread(
+                    run_level_in_workers,
                     target,
                     api_key,
                     works,
                     concurrency,
                     settings,
                     on_record,
-                    cancel,
+                    stop,
+                    seq,
+                    run_started,
+                    scorer_name,
+                    price,
+                )
+            else:
+                sent += await run_level_async(
+                    target,
+                    api_key,
+                    works,
+                    concurrency,
+                    settings,
+                    on_record,
+                    stop,
                     run_started,
                     seq,
                     "measure",
@@ -427,6 +442,7 @@ def run_probe(
                     price,
                     judge,
                 )
-            )
-        seq += len(works)  # sequence numbers are reserved per level, so a cancelled level leaves gaps, not clashes
-    return ProbeOutcome("cancelled" if cancel.is_set() else "completed", sent)
+            seq += len(works)  # numbers are reserved per level, so a cancelled level leaves gaps, not clashes
+        return ProbeOutcome("cancelled" if stop.is_set() else "completed", sent)
+
+    return asyncio.run(all_levels())

@@ -212,21 +212,31 @@ def _self_hosted_costs(endpoint: Endpoint, levels: list[LevelSummary]) -> None:
         )
 
 
-def measure_client_overhead(levels: tuple[int, ...], requests_per_level: int, max_tokens: int = 16) -> dict[int, float]:
-    """The harness's own p50 TTFT (ms) against a zero-delay loopback endpoint, per concurrency level."""
-    overhead: dict[int, float] = {}
+@dataclass(frozen=True)
+class ClientOverhead:
+    """The harness's own p50 TTFT and ITL (ms) per concurrency level, against a zero-delay endpoint."""
+
+    ttft_ms: dict[int, float]
+    itl_ms: dict[int, float]
+
+
+def measure_client_overhead(levels: tuple[int, ...], requests_per_level: int, max_tokens: int = 16) -> ClientOverhead:
+    """Run the harness against a zero-delay loopback endpoint at each level: what the client alone costs."""
+    ttft: dict[int, float] = {}
+    itl: dict[int, float] = {}
     with LoopbackServer(LoopbackConfig(output_tokens=max_tokens)) as server:
         target = Target("openai/test-model", server.base_url)
         settings = ProbeSettings(requests_per_level=requests_per_level, timeout_s=30)
-        works = [Work([{"role": "user", "content": "ping"}], max_tokens)] * requests_per_level
-        asyncio.run(stream_chat(target, works[0].messages, 1, 30, None))  # warm the client up first
+        asyncio.run(stream_chat(target, [{"role": "user", "content": "ping"}], 1, 30, None))  # warm the client up
         for concurrency in levels:
+            # at least one request per slot, so the level really has `concurrency` streams in flight
+            works = [Work([{"role": "user", "content": "ping"}], max_tokens)] * max(requests_per_level, concurrency)
             records: list[Record] = []
             asyncio.run(
                 run_level_async(
                     target,
                     None,
-                    works[: max(requests_per_level, concurrency)],
+                    works,
                     concurrency,
                     settings,
                     records.append,
@@ -236,9 +246,12 @@ def measure_client_overhead(levels: tuple[int, ...], requests_per_level: int, ma
                 )
             )
             ttfts = sorted(r["ttft_ms"] for r in records if r["ttft_ms"] is not None)
+            itls = sorted(r["itl_ms"] for r in records if r["itl_ms"] is not None)
             if ttfts:
-                overhead[concurrency] = ttfts[len(ttfts) // 2]
-    return overhead
+                ttft[concurrency] = ttfts[len(ttfts) // 2]
+            if itls:
+                itl[concurrency] = itls[len(itls) // 2]
+    return ClientOverhead(ttft, itl)
 
 
 class _Writer(threading.Thread):
@@ -401,7 +414,7 @@ def execute_run(
             overhead = measure_client_overhead(
                 tuple(lv.concurrency for lv in levels), min(settings.requests_per_level, 16)
             )
-            flag_client_bound(levels, overhead)
+            flag_client_bound(levels, overhead.ttft_ms, overhead_itl_ms=overhead.itl_ms)
         _self_hosted_costs(endpoint, levels)
         measured = records[records["phase"] == "measure"] if not records.empty else records
         errors = {str(k): int(v) for k, v in measured["error_type"].dropna().value_counts().items()}

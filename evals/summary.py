@@ -120,12 +120,18 @@ def summarise_run(records: pd.DataFrame, objectives: Objectives) -> list[LevelSu
 
 
 def flag_client_bound(
-    levels: list[LevelSummary], overhead_ttft_ms: dict[int, float], min_ms: float = 15.0, share: float = 0.2
+    levels: list[LevelSummary],
+    overhead_ttft_ms: dict[int, float],
+    min_ms: float = 15.0,
+    share: float = 0.2,
+    overhead_itl_ms: dict[int, float] | None = None,
+    min_itl_ms: float = 2.0,
 ) -> None:
-    """Mark levels where the harness itself adds a large part of the measured TTFT.
+    """Mark levels where the harness itself adds a large part of the measured TTFT or inter-token latency.
 
-    The overhead is the harness's own p50 TTFT against a zero-delay loopback endpoint at the same
-    concurrency: time spent in the client (litellm's streaming wrapper, the event loop), not the model.
+    The overhead is the harness's own p50 against a zero-delay loopback endpoint at the same concurrency:
+    time spent in the client (litellm's streaming wrapper, the event loop), not the model. ITL shows it
+    first: each streamed token costs the client CPU, so a saturated client stretches the gaps between tokens.
     """
     for level in levels:
         overhead = overhead_ttft_ms.get(level.concurrency)
@@ -139,6 +145,19 @@ def flag_client_bound(
                 f"client-bound: at concurrency {level.concurrency} this machine's client adds about {overhead:.0f} ms "
                 f"to time to first token ({overhead / measured:.0%} of the {measured:.0f} ms measured), so TTFT and "
                 "latency here describe the client, not the model; use more worker processes or a bigger client machine"
+            )
+        itl_overhead = (overhead_itl_ms or {}).get(level.concurrency)
+        measured_itl = level.itl_ms.get("p50")
+        if (
+            itl_overhead is not None
+            and measured_itl is not None
+            and itl_overhead > max(min_itl_ms, share * measured_itl)
+        ):
+            level.client_bound = True
+            level.notes.append(
+                f"client-bound between tokens: at concurrency {level.concurrency} the client itself spaces tokens "
+                f"{itl_overhead:.1f} ms apart ({itl_overhead / measured_itl:.0%} of the {measured_itl:.1f} ms ITL "
+                "measured), so inter-token latency and per-request speed are the client's; use more worker processes"
             )
 
 

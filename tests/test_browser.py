@@ -8,6 +8,7 @@ at /usr/bin/chromium (or FRONTIER_CHROMIUM) and the playwright package; skipped 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,9 @@ UPLOADED_FILE = '[data-testid="stFileChipName"]'
 
 BAD_SHEET = b"model,usd_per_1m_input,usd_per_1m_output\nacme-good,0.5,1.5\nacme-bad,-1,2\n"
 GOOD_SHEET = b"model,usd_per_1m_input,usd_per_1m_output\nacme-llm,0.5,1.5\n"
+USAGE_MONTHS = 8
+USAGE_GROWTH = 0.10  # per month
+USAGE_FIRST_OUTPUT_TOKENS = 100_000_000
 
 
 # --- fixtures -----------------------------------------------------------------------------------------
@@ -127,13 +131,30 @@ def rerun_after(page: Any, action: Any, timeout_ms: float = 30_000) -> None:
     bs.wait_for_app(page, timeout_ms)
 
 
-def upload(page: Any, file_name: str, content: bytes) -> None:
-    """Put a file into the price-sheet uploader and wait until the uploader lists it."""
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Price sheet file")
+def upload(page: Any, file_name: str, content: bytes, label: str = "Price sheet file") -> None:
+    """Put a file into the uploader labelled `label` and wait until the uploader lists it."""
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
     uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         {"name": file_name, "mimeType": "text/csv", "buffer": content}
     )
     uploader.locator(UPLOADED_FILE).filter(has_text=file_name).wait_for(state="visible")
+
+
+def usage_csv(months: int = USAGE_MONTHS, negative_output_row: int | None = None) -> bytes:
+    """Monthly aggregates for one workload over the `months` whole months before this one, output growing 10% a
+    month from 1e8 tokens (3 input tokens per output token, a third of input cached). With
+    `negative_output_row`, that spreadsheet row (header = row 1) gets output_tokens -5."""
+    today = dt.date.today()
+    first = today.year * 12 + today.month - 1 - months  # months since year 0 of the first month
+    lines = ["month,workload,requests,input_tokens,output_tokens,cached_input_tokens"]
+    for i in range(months):
+        year, month = divmod(first + i, 12)
+        output = round(USAGE_FIRST_OUTPUT_TOKENS * (1 + USAGE_GROWTH) ** i)
+        if negative_output_row == i + 2:
+            output = -5
+        tokens = abs(output)
+        lines.append(f"{year:04d}-{month + 1:02d},support-bot,{tokens // 400},{3 * tokens},{output},{tokens}")
+    return ("\n".join(lines) + "\n").encode()
 
 
 # --- tests --------------------------------------------------------------------------------------------
@@ -262,3 +283,46 @@ def test_probe_run_against_loopback(server: str, page: Any) -> None:
     results.locator(PLOTLY_CHART).first.wait_for(state="visible")
     assert_no_errors(page, "/probes Results and history")
     assert not stale_results, "after a run, Results and history showed no results until the page was reloaded"
+
+
+@pytest.mark.browser
+def test_projection_from_uploaded_usage_then_save_scenario(server: str, page: Any) -> None:
+    """Upload 8 months of usage on the projections page: it is read, fitted and projected over 36 months with a
+    spend chart; a malformed file is refused with its row and column; a named scenario saves."""
+    bs.open_page(page, server, "projections")
+    assert_no_errors(page, "/projections")
+    source = page.get_by_test_id("stRadio").filter(has_text="Where the volumes come from")
+    rerun_after(page, source.get_by_text("Upload a usage file", exact=True).click)
+
+    rerun_after(page, lambda: upload(page, "usage-8-months.csv", usage_csv(), label="Usage file"))
+    success = page.locator(SUCCESS).filter(has_text="usage-8-months.csv")
+    success.wait_for(state="visible")
+    read = success.inner_text()
+    assert f"Read {USAGE_MONTHS} rows" in read and f"{USAGE_MONTHS} months" in read, read
+    assert "support-bot" in read, read
+    page.get_by_text("Fitted to your history", exact=False).first.wait_for(state="visible")
+    cheapest = page.locator(METRIC).filter(has_text="Cheapest over 36 months")
+    cheapest.wait_for(state="visible")
+    assert cheapest.locator(METRIC_VALUE).inner_text().strip(), "the cheapest option has no value"
+    spend_chart = page.locator(f".st-key-proj_spend_chart {PLOTLY_CHART}")
+    spend_chart.wait_for(state="visible")
+    assert spend_chart.locator(".scatterlayer .trace").count() > 0, "the spend chart draws no lines"
+    assert_no_errors(page, "/projections after a good usage upload")
+
+    rerun_after(page, lambda: upload(page, "bad-usage.csv", usage_csv(negative_output_row=3), label="Usage file"))
+    error = page.locator(ERROR_ALERT).filter(has_text="bad-usage.csv")
+    error.wait_for(state="visible")
+    message = "\n".join(error.all_inner_texts() + page.locator(CODE).filter(has_text="bad-usage.csv").all_inner_texts())
+    assert "row 3" in message, message
+    assert "output_tokens" in message, message
+    assert page.locator(SUCCESS).count() == 0, "a refused upload still shows a success message"
+    assert page.locator('[data-testid="stException"]').count() == 0, bs.error_texts(page)
+
+    name = page.get_by_label("Scenario name", exact=True)
+    name.fill("Browser usage scenario")
+    rerun_after(page, lambda: name.press("Enter"))
+    rerun_after(page, page.get_by_test_id("stButton").filter(has_text="Save scenario").click)
+    saved = page.locator(SUCCESS).filter(has_text="Browser usage scenario")
+    saved.wait_for(state="visible")
+    assert "Saved 'Browser usage scenario'" in saved.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0, bs.error_texts(page)

@@ -207,14 +207,19 @@ def test_client_overhead_is_measured_and_flags_saturation() -> None:
     calm = LevelSummary(1, 1, 1, {}, 1.0, {"p50": 160.0}, {}, {}, {}, 1.0, None, 1, 1, False, None, None, 0)
     flag_client_bound([calm], {1: 5.0})
     assert not calm.client_bound
+    stretched = LevelSummary(
+        16, 1, 1, {}, 1.0, {"p50": 400.0}, {"p50": 30.0}, {}, {}, 1.0, None, 1, 1, False, None, None, 0
+    )
+    flag_client_bound([stretched], {16: 20.0}, overhead_itl_ms={16: 10.0})
+    assert stretched.client_bound and "between tokens" in stretched.notes[0]
 
 
 def test_overhead_against_zero_delay_endpoint() -> None:
     from evals.runner import measure_client_overhead
 
     overhead = measure_client_overhead((1, 8), 8)
-    assert set(overhead) == {1, 8}
-    assert 0 < overhead[1] < 200
+    assert set(overhead.ttft_ms) == {1, 8} and set(overhead.itl_ms) == {1, 8}
+    assert 0 < overhead.ttft_ms[1] < 200 and 0 <= overhead.itl_ms[1] < 50
 
 
 def test_goodput_counts_requests_meeting_objectives() -> None:
