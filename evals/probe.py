@@ -262,14 +262,23 @@ def _worker_main(
     out: Any,
     run_started: float,
     level: int,
+    go: Any,
 ) -> None:
-    """A worker process: one warm-up request, then its share of a level; records go to the queue."""
+    """A worker process: one warm-up request, then its share of a level; records go to the queue.
+
+    Warm-up and level share one event loop, so the connections the warm-up opens are the ones measured.
+    A failure is sent to the parent as ("failed", message) instead of vanishing with the process.
+    """
     cancel = threading.Event()
-    asyncio.run(stream_chat(target, works[0].messages, 1, settings.timeout_s, api_key))
-    # perf_counter is the system's monotonic clock on Linux, shared by processes, so the parent's start
-    # time places this worker's requests on the run's timeline.
-    asyncio.run(
-        run_level_async(
+
+    async def main() -> None:
+        await stream_chat(target, works[0].messages, 1, settings.timeout_s, api_key)
+        out.put(("ready", ""))
+        # every worker starts the level together, so the level's duration is the load's, not the start-up skew
+        await asyncio.to_thread(go.wait, 120)
+        # perf_counter is the system's monotonic clock on Linux, shared by processes, so the parent's start
+        # time places this worker's requests on the run's timeline.
+        await run_level_async(
             target,
             api_key,
             works,
@@ -282,7 +291,12 @@ def _worker_main(
             scorer_name=scorer_name,
             level=level,
         )
-    )
+
+    try:
+        asyncio.run(main())
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which records it per request
+        out.put(("failed", f"{type(exc).__name__}: {exc}"))
+        return
     out.put(None)
 
 
@@ -303,6 +317,7 @@ def run_level_in_workers(
     workers = min(settings.workers, concurrency, len(works))
     context = mp.get_context("spawn")
     out = context.Queue()
+    go = context.Event()
     processes = []
     share = math.ceil(len(works) / workers)
     for w in range(workers):
@@ -323,6 +338,7 @@ def run_level_in_workers(
                 out,
                 run_started,
                 concurrency,
+                go,
             ),
             daemon=True,
         )
@@ -330,6 +346,9 @@ def run_level_in_workers(
         processes.append(process)
     finished = 0
     received = 0
+    seen: set[int] = set()
+    failures: list[str] = []
+    ready = 0
     while finished < len(processes):
         if cancel.is_set():
             for process in processes:
@@ -338,6 +357,8 @@ def run_level_in_workers(
         try:
             record = out.get(timeout=0.2)
         except queue.Empty:
+            if not go.is_set() and not all(p.is_alive() for p in processes):
+                go.set()  # a worker died before it was ready: let the others start rather than wait for it
             if any(p.is_alive() for p in processes):
                 continue
             try:  # every worker has exited; what they sent may still be in the pipe
@@ -347,12 +368,43 @@ def run_level_in_workers(
         if record is None:
             finished += 1
             continue
+        if isinstance(record, tuple):
+            if record[0] == "ready":
+                ready += 1
+                if ready + len(failures) >= len(processes):
+                    go.set()
+                continue
+            failures.append(str(record[1]))
+            finished += 1
+            if ready + len(failures) >= len(processes):
+                go.set()
+            continue
         if price is not None and record["input_tokens"] is not None:
             record["cost_usd"] = price(record["input_tokens"], record["output_tokens"] or 0, 0)
         on_record(record)
+        seen.add(int(record["seq"]))
         received += 1
     for process in processes:
         process.join(timeout=5)
+    if not cancel.is_set():
+        # A worker that died or failed leaves requests unmeasured: count them as client errors, never drop them.
+        reason = "; ".join(failures) or "a client worker process exited without reporting"
+        for index, work in enumerate(works):
+            if first_seq + index not in seen:
+                on_record(
+                    _record(
+                        first_seq + index,
+                        "measure",
+                        concurrency,
+                        time.perf_counter() - run_started,
+                        work,
+                        StreamResult(error_type="client_error", error_message=reason[:300]),
+                        0,
+                        None,
+                        None,
+                        None,
+                    )
+                )
     return received
 
 

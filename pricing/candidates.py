@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +131,7 @@ def build_candidates(
     models: pd.DataFrame,
     options: CandidateOptions,
     self_hosted: pd.DataFrame | None = None,
+    quality_delta: Callable[[str], float] | None = None,
 ) -> pd.DataFrame:
     """Join offers to the chosen metric's scores and model facts; cost each offer as the options say.
 
@@ -154,6 +156,12 @@ def build_candidates(
     if joined.empty:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
     joined = joined.rename(columns={"source": "price_source", "effective_date": "price_date"})
+    if quality_delta is not None and "precision" in joined:
+        # A quantised self-hosted model may score below the published (16-bit) result: apply the user's delta.
+        hosted = joined["deployment"] == "self-hosted"
+        joined.loc[hosted, "quality"] = joined.loc[hosted, "quality"] + joined.loc[hosted, "precision"].map(
+            quality_delta
+        )
     joined["cost_usd"] = joined.apply(_cost_of, axis=1, options=options)
     price_dates = pd.to_datetime(joined["price_date"], errors="coerce")
     age_days = (pd.Timestamp(today) - price_dates).dt.days

@@ -53,10 +53,26 @@ class SelfHostSettings:
     basis: str = ALLOCATION_BASIS
     price_type: str = "on-demand"
     usd_per_gpu_hour_overrides: tuple[tuple[str, float], ...] = ()
+    # Quality change the user expects from quantisation, in the metric's units, e.g. (("8-bit", -0.5),).
+    quality_delta_by_precision: tuple[tuple[str, float], ...] = ()
+
+    def quality_delta(self, precision: str) -> float:
+        """The user's quality change for an offer at this precision (0 for 16-bit or unknown)."""
+        return dict(self.quality_delta_by_precision).get(precision_class(precision), 0.0)
 
     def override_for(self, gpu: str) -> float | None:
         """The user's GPU price for this GPU, if set."""
         return dict(self.usd_per_gpu_hour_overrides).get(gpu)
+
+
+def precision_class(precision: str) -> str:
+    """'16-bit', '8-bit' or '4-bit' from any spelling of a serving precision (FP8, fp8 TP2, INT4, NVFP4...)."""
+    text = str(precision).lower()
+    if "4" in text and any(t in text for t in ("fp4", "int4", "w4", "awq", "gptq", "nvfp4")):
+        return "4-bit"
+    if any(t in text for t in ("fp8", "int8", "w8")):
+        return "8-bit"
+    return "16-bit"
 
 
 def latest_gpu_prices(gpu_prices: pd.DataFrame, price_type: str = "on-demand") -> pd.DataFrame:

@@ -100,7 +100,8 @@ def frontier(
         ratio = options.profile.input_output_ratio if options.cost_kind == "task" else options.input_output_ratio
         offers = self_hosted_offers(store.throughput(), store.gpu_prices(), self_host, ratio)
     scores = store.scores(metric_id)
-    candidates = build_candidates(prices, scores, store.models(), options, offers)
+    delta = self_host.quality_delta if self_host is not None and self_host.quality_delta_by_precision else None
+    candidates = build_candidates(prices, scores, store.models(), options, offers, delta)
     priced_ids = set(prices["model_id"].dropna())
     unscored = len(priced_ids - set(scores["model_id"]))
     marked = frontier_of(filter_candidates(candidates, filters), metric.higher_is_better)

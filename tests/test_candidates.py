@@ -190,3 +190,23 @@ def test_performance_candidates_join_measurements_to_scores() -> None:
     assert set(cands["model_id"]) == {"small", "big"}
     marked = mark_frontier(cands, "output_tokens_per_s", "quality", cost_lower_is_better=False)
     assert marked["on_frontier"].all()  # small is faster, big is better
+
+
+def test_quantisation_quality_delta_applies_to_self_hosted_offers_only() -> None:
+    settings = SelfHostSettings(quality_delta_by_precision=(("8-bit", -2.0),))
+    offers = self_hosted_offers(throughput(), gpu_prices(), settings, 3.0)
+    cands = build_candidates(
+        prices(), scores(), models(), CandidateOptions(today=TODAY), offers, settings.quality_delta
+    )
+    small = cands[cands["model_id"] == "small"].set_index("deployment")
+    assert small.loc["self-hosted", "quality"] == 55.0 - 2.0  # FP8 measurement: the 8-bit delta
+    assert small.loc["API", "quality"] == 55.0
+    from pricing.selfhost import precision_class
+
+    assert [precision_class(p) for p in ("FP8", "fp8 TP2", "NVFP4", "INT4-AWQ", "bf16")] == [
+        "8-bit",
+        "8-bit",
+        "4-bit",
+        "4-bit",
+        "16-bit",
+    ]

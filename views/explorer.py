@@ -33,6 +33,8 @@ KEY_MAX_COST = "explorer_max_cost"
 KEY_ALL_OFFERS = "explorer_all_offers"
 KEY_UTILISATION = "explorer_utilisation_pct"
 KEY_BASIS = "explorer_basis"
+KEY_DELTA_8 = "explorer_quality_delta_8bit"
+KEY_DELTA_4 = "explorer_quality_delta_4bit"
 AXES = {"cost": "Cost", "output_tokens_per_s": "Output speed", "ttft_ms": "Time to first token"}
 COST_KINDS = {"blended": "Blended price per 1M tokens", "task": "Cost per task (workload profile)"}
 SCORE_FILTERS = {
@@ -185,7 +187,23 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
         help="Allocation: the GPUs you reserve, busy or idle (what the invoice says). Busy-time: only serving "
         "hours, which always flatters self-hosting.",
     )
+    q1, q2 = f3.columns(2)
+    delta_8 = q1.number_input(
+        f"Quality change at 8-bit ({metrics[metric_id].unit})",
+        -100.0,
+        100.0,
+        0.0,
+        0.5,
+        key=KEY_DELTA_8,
+        help="Published scores are usually for 16-bit weights; set what you expect quantisation to cost.",
+    )
+    delta_4 = q2.number_input(f"...at 4-bit ({metrics[metric_id].unit})", -100.0, 100.0, 0.0, 0.5, key=KEY_DELTA_4)
 
+self_host_settings = SelfHostSettings(
+    utilisation=utilisation / 100.0,
+    basis=basis,
+    quality_delta_by_precision=tuple((k, v) for k, v in (("8-bit", delta_8), ("4-bit", delta_4)) if v),
+)
 options = settings.options(
     score_filter=score_filter, cost_kind=cost_kind, profile=profile, cheapest_offer_per_model=not all_offers
 )
@@ -194,7 +212,7 @@ base = load_frontier(
     settings.sheet_name,
     options,
     CandidateFilters(),
-    SelfHostSettings(utilisation=utilisation / 100.0, basis=basis),
+    self_host_settings,
 )
 providers = sorted(base.candidates["provider"].dropna().unique())
 selected_providers = st.multiselect(
@@ -213,9 +231,7 @@ filters = CandidateFilters(
     max_cost_usd=max_cost,
     deployments=tuple(deployments),
 )
-result = load_frontier(
-    metric_id, settings.sheet_name, options, filters, SelfHostSettings(utilisation=utilisation / 100.0, basis=basis)
-)
+result = load_frontier(metric_id, settings.sheet_name, options, filters, self_host_settings)
 candidates = result.candidates
 frontier = candidates[candidates["on_frontier"]]
 

@@ -347,6 +347,8 @@ else:
         f"{uncertainty.peak_to_average_low:g}-{uncertainty.peak_to_average_high:g}."
     )
 st.plotly_chart(cumulative_figure(result.cumulative_usd, outcome.break_even), key="proj_cumulative_chart")
+st.markdown("**Cost per 1M tokens (input + output) over time**")
+st.line_chart(result.usd_per_1m_tokens, height=260, x_label="Month from now", y_label="USD per 1M tokens")
 table = planning.monthly_table(result)
 st.dataframe(
     table,
