@@ -181,3 +181,16 @@ def test_projections_page_uses_a_kept_upload(tmp_path: Path) -> None:
     at.selectbox(key="proj_growth_model").set_value("exponential").run()
     assert not at.exception
     assert any(m.label == "Cheapest over 36 months" for m in at.metric)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_projections_page_bought_gpus_take_cost_of_capital() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/projections.py")
+    at.run()
+    at.selectbox(key="proj_sh_mode").set_value("bought").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.number_input(key="proj_wacc").set_value(12.0).run()
+    assert not at.exception
+    assert any("capital recovery factor" in c.value for c in at.caption)

@@ -226,6 +226,27 @@ peak = d4.number_input(
     key=KEY_PEAK,
     help="GPUs are sized for the peak hour with headroom; idle reserved GPUs still cost money.",
 )
+bought: dict[str, float] = {}
+if sh_mode == "bought":
+    defaults = OwnershipCosts(mode="reserved", usd_per_gpu_hour=1.0)  # only its capital and power defaults are read
+    e1, e2, e3, e4, e5 = st.columns(5)
+    bought = {
+        "cost_of_capital_per_year": e1.number_input(
+            "Cost of capital (%/year)", 0.0, 50.0, defaults.cost_of_capital_per_year * 100, 0.5, key="proj_wacc"
+        )
+        / 100,
+        "life_years": e2.number_input("Life (years)", 1.0, 10.0, defaults.life_years, 0.5, key="proj_life"),
+        "residual_value_share": e3.number_input(
+            "Residual value (%)", 0.0, 90.0, defaults.residual_value_share * 100, 5.0, key="proj_residual"
+        )
+        / 100,
+        "usd_per_kwh": e4.number_input("USD per kWh", 0.0, 2.0, defaults.usd_per_kwh, 0.01, key="proj_kwh"),
+        "pue": e5.number_input("PUE", 1.0, 3.0, defaults.pue, 0.05, key="proj_pue"),
+    }
+    st.caption(
+        "Bought GPUs: purchase (plus a server share) annualised with a capital recovery factor at your cost of "
+        "capital, net of residual value; power = GPU kW x PUE x USD/kWh x 730 h per month."
+    )
 hybrid_pct = st.slider(
     "Hybrid: share of traffic self-hosted, the rest on the first API option (%)", 0, 100, 0, key=KEY_HYBRID
 )
@@ -239,13 +260,14 @@ for model in api_models:
         problems.append(str(exc))
 self_host = None
 if sh_model != "(none)":
-    ownership = OwnershipCosts(
-        mode=sh_mode,
-        usd_per_gpu_hour=float(sh_price) if sh_mode != "bought" else 0.0,
-        purchase_usd_per_gpu=float(sh_purchase) if sh_mode == "bought" else 0.0,
-        ops_usd_per_month=float(sh_ops),
-    )
     try:
+        ownership = OwnershipCosts(
+            mode=sh_mode,
+            usd_per_gpu_hour=float(sh_price) if sh_mode != "bought" else 0.0,
+            purchase_usd_per_gpu=float(sh_purchase) if sh_mode == "bought" else 0.0,
+            ops_usd_per_month=float(sh_ops),
+            **bought,
+        )
         io_ratio = ratio if ratio is not None else (usage.input_output_ratio if usage else 3.0)
         self_host = planning.self_host_option(store, sh_model, sh_gpu, sh_precision, ownership, float(io_ratio))
         options.append(self_host)
