@@ -84,7 +84,7 @@ if GLANCE_METRIC in metrics:
             )
 
 st.subheader("Where to go next")
-nav = st.columns(4)
+nav = st.columns(5)
 with nav[0]:
     st.page_link("views/explorer.py", label="Frontier explorer", icon=":material/scatter_plot:")
     st.caption("Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier.")
@@ -95,6 +95,9 @@ with nav[2]:
     st.page_link("views/costs.py", label="Prices & self-hosting", icon=":material/payments:")
     st.caption("Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs.")
 with nav[3]:
+    st.page_link("views/projections.py", label="Spend projections", icon=":material/trending_up:")
+    st.caption("Upload usage and compare API, self-hosted and hybrid spend over 18-36 months, with break-even.")
+with nav[4]:
     st.page_link("views/probes.py", label="Live probes", icon=":material/speed:")
     st.caption("Measure your own NIM, vLLM or API endpoints: latency, throughput, quality on your tasks, cost.")
 
@@ -107,7 +110,18 @@ KIND_LABELS = {
     "api performance": "API speed and latency",
 }
 sources = load_table("sources")
-sources = sources[sources["kind"].isin(KIND_LABELS)].assign(kind=lambda f: f["kind"].map(KIND_LABELS))
+sources = sources[sources["kind"].isin(KIND_LABELS)].assign(
+    kind=lambda f: f["kind"].map(KIND_LABELS),
+    # Epoch's external compilations cite dozens of reports: one line for them, one line per throughput file.
+    source=lambda f: f["source"]
+    .str.replace(
+        r"^Epoch AI \(external: .*\)$", "Epoch AI external compilations (HELM, LiveBench, Aider, reports)", regex=True
+    )
+    .str.replace(r"^serving_throughput_reference\.csv.*$", "published vLLM / SGLang / TRT-LLM benchmarks", regex=True),
+)
+sources = sources.groupby(["kind", "source"], as_index=False, sort=False).agg(
+    rows=("rows", "sum"), as_of=("as_of", "max")
+)
 st.dataframe(
     sources,
     hide_index=True,
