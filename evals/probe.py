@@ -14,9 +14,12 @@ import math
 import multiprocessing as mp
 import queue
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -300,6 +303,23 @@ def _worker_main(
     out.put(None)
 
 
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start spawned workers without re-running the parent's main script.
+
+    multiprocessing's spawn re-executes the parent's `__main__` file in each child so pickled functions
+    resolve; under Streamlit (and AppTest) that file is app.py, which opens the database the parent holds.
+    The worker function lives in this importable module, so the child needs no main script at all.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def run_level_in_workers(
     target: Target,
     api_key: str | None,
@@ -320,8 +340,10 @@ def run_level_in_workers(
     go = context.Event()
     processes = []
     share = math.ceil(len(works) / workers)
+    # Workers get prompts only: suite items (read-only mappings) do not pickle, and grading needs no worker.
+    plain = [Work(work.messages, work.max_tokens) for work in works]
     for w in range(workers):
-        chunk = works[w * share : (w + 1) * share]
+        chunk = plain[w * share : (w + 1) * share]
         if not chunk:
             continue
         per_worker = max(1, concurrency // workers + (1 if w < concurrency % workers else 0))
@@ -334,7 +356,7 @@ def run_level_in_workers(
                 per_worker,
                 settings,
                 first_seq + w * share,
-                scorer_name,
+                None,
                 out,
                 run_started,
                 concurrency,
@@ -342,7 +364,8 @@ def run_level_in_workers(
             ),
             daemon=True,
         )
-        process.start()
+        with _main_module_hidden():
+            process.start()
         processes.append(process)
     finished = 0
     received = 0
@@ -381,6 +404,12 @@ def run_level_in_workers(
             continue
         if price is not None and record["input_tokens"] is not None:
             record["cost_usd"] = price(record["input_tokens"], record["output_tokens"] or 0, 0)
+        item = works[int(record["seq"]) - first_seq].item
+        if item is not None:
+            record["item_id"] = item.id
+            if scorer_name and record["error_type"] in (None, "empty_answer"):
+                outcome = get_scorer(scorer_name).score(record["answer"] or "", item)
+                record.update(score=outcome.score, passed=outcome.passed, score_detail=outcome.detail)
         on_record(record)
         seen.add(int(record["seq"]))
         received += 1

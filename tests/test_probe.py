@@ -329,3 +329,22 @@ def test_keys_are_shown_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert shown == "$FRONTIER_MASK_TEST (set, ...1234)" and "abcdef" not in shown
     assert masked_key("FRONTIER_SURELY_UNSET_VAR") == "$FRONTIER_SURELY_UNSET_VAR (not set)"
     assert masked_key(None) == "no key"
+
+
+def test_workers_never_rerun_the_main_script_and_grade_suite_items(
+    seeded_store: Store, server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Streamlit the main script is app.py; a spawned worker must not execute it (it opens the database)."""
+    import types
+
+    poisoned = tmp_path / "app_like.py"
+    poisoned.write_text("raise SystemExit('the main script was re-run in a worker')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(poisoned)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    suite = load_suite("intent")
+    server.config.answers = {item.prompt: str(item.expected) for item in suite.items}
+    settings = quick((4,), requests=len(suite.items), workers=2)
+    report = execute_run(seeded_store, endpoint(server), settings, SHEET, suite=suite, measure_overhead=False)
+    assert report.errors == {}, seeded_store.run_requests(report.run_id)["error_message"].dropna().unique()[:2]
+    assert report.quality is not None and report.quality["mean_score"] == 1.0
