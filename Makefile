@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
-HEADLESS ?= false
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export HF_HUB_OFFLINE := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -17,7 +16,8 @@ $(VENV)/.installed: requirements.txt
 
 run: $(VENV)/.installed
 	$(PY) -m pricing seed --if-empty
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless $(HEADLESS) --browser.gatherUsageStats false
+	@$(PY) scripts/open_when_ready.py $(PORT) &
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
