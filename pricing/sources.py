@@ -25,62 +25,17 @@ import numpy as np
 import pandas as pd
 
 from pricing.identity import canonical_gpu, canonical_model_id, family_of, organisation_of, split_variant
+from pricing.store import TABLE_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-MODEL_COLUMNS = [
-    "model_id",
-    "display_name",
-    "family",
-    "organisation",
-    "param_count_b",
-    "open_weights",
-    "licence",
-    "release_date",
-    "context_tokens",
-    "source",
-    "as_of",
-]
-ALIAS_COLUMNS = ["alias", "source", "model_id"]
-BENCHMARK_COLUMNS = ["benchmark_id", "name", "scale", "higher_is_better", "description"]
-SCORE_COLUMNS = [
-    "model_id",
-    "benchmark_id",
-    "score",
-    "self_reported",
-    "source",
-    "source_url",
-    "raw_model_name",
-    "as_of",
-]
-GPU_PRICE_COLUMNS = [
-    "gpu",
-    "provider",
-    "price_type",
-    "usd_per_gpu_hour",
-    "as_of",
-    "source",
-    "source_url",
-    "confidence",
-    "note",
-]
-THROUGHPUT_COLUMNS = [
-    "model_id",
-    "raw_model_name",
-    "gpu",
-    "gpu_count",
-    "precision",
-    "engine",
-    "input_tokens",
-    "output_tokens",
-    "concurrency",
-    "output_tokens_per_s",
-    "ttft_ms",
-    "source",
-    "source_url",
-    "as_of",
-    "config_verified",
-]
+# The store's column lists, so each reader returns exactly what its table takes.
+MODEL_COLUMNS = list(TABLE_COLUMNS["models"])
+ALIAS_COLUMNS = list(TABLE_COLUMNS["model_aliases"])
+BENCHMARK_COLUMNS = list(TABLE_COLUMNS["benchmarks"])
+SCORE_COLUMNS = list(TABLE_COLUMNS["scores"])
+GPU_PRICE_COLUMNS = list(TABLE_COLUMNS["gpu_prices"])
+THROUGHPUT_COLUMNS = list(TABLE_COLUMNS["throughput"])
 
 # Snapshot dates of each source (data/SOURCES.md).
 LLM_STATS_AS_OF = dt.date(2025, 10, 16)
