@@ -10,7 +10,15 @@ import time
 from collections.abc import Callable, Sequence
 
 # Importing the package first sets the offline environment that pricing needs.
-from benchmarks import explorer_bench, frontier_bench, probe_bench, projection_bench, seed_bench, usage_bench
+from benchmarks import (
+    explorer_bench,
+    frontier_bench,
+    probe_bench,
+    projection_bench,
+    report_bench,
+    seed_bench,
+    usage_bench,
+)
 from benchmarks.timing import Row, Table, format_table
 
 # Each suite returns rows for the main table and, optionally, tables of its own, printed after it.
@@ -21,6 +29,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("probe", probe_bench.run),
     ("usage", usage_bench.run),
     ("projection", projection_bench.run),
+    ("report", report_bench.run),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing {seed,cost,frontier,sheets,upload-sheet}`.
+"""Command line: `python -m pricing {seed,cost,frontier,project,report,sheets,upload-sheet}`.
 
 Bad input (a malformed file, an unknown model, metric or sheet) prints a clear message on stderr and
 exits with code 2; everything else exits 0.
@@ -268,6 +268,32 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        raise BadInput(f"--out must name a .pdf file (got {out})")
+    if not out.parent.exists():
+        raise BadInput(f"{out.parent}: no such directory")
+    store = _seeded_store()
+    scenario = planning.load_scenario(store, args.scenario)
+    # The charts come from the UI layer's Plotly builders (no Streamlit there); imported here, not at the top,
+    # so every other command runs without plotly or kaleido being loaded.
+    from ui.report import pdf_report
+
+    pdf = pdf_report(
+        store,
+        scenario,
+        prepared_for=args.prepared_for,
+        sheet_name=args.sheet,
+        metric_id=args.metric,
+        quality_floor=args.quality_floor,
+        current_option=args.current,
+    )
+    out.write_bytes(pdf)
+    print(f"Wrote {out} ({len(pdf):,} bytes): report of scenario '{scenario.name}'.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -318,6 +344,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--monthly-growth", type=float, default=0.0, help="with --growth constant, e.g. 0.05")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_project)
+
+    p = sub.add_parser("report", help="a saved scenario as a PDF comparison report")
+    p.add_argument("--scenario", required=True, help="a saved scenario's name")
+    p.add_argument("--out", required=True, help="the PDF file to write")
+    p.add_argument("--prepared-for", default="", help="who the report is for, printed on the title page")
+    p.add_argument("--quality-floor", type=float, help="the least quality an option must reach on --metric")
+    p.add_argument("--metric", default="arena_elo", help="quality metric for the floor and the frontier")
+    p.add_argument("--sheet", help="price sheet for the frontier (default: the bundled litellm sheet)")
+    p.add_argument("--current", help="the option in use today (default: the dearest API option)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("sheets", help="list price sheets")
     p.set_defaults(func=cmd_sheets)

@@ -336,3 +336,35 @@ def test_projection_from_uploaded_usage_then_save_scenario(server: str, page: An
     page.get_by_text("Saved scenarios:", exact=False).filter(has_text="Browser usage scenario").wait_for()
     # The uploader still holds the malformed file, so its error stays; nothing else may go wrong.
     assert_only_upload_error(page, "bad-usage.csv", "/projections after saving a scenario")
+
+
+@pytest.mark.browser
+def test_projection_pdf_report_and_table_downloads(server: str, page: Any, tmp_path: Path) -> None:
+    """The projections page downloads its monthly table as XLSX and the scenario as a PDF report that names who it
+    was prepared for."""
+    import subprocess
+
+    bs.open_page(page, server, "projections")
+    choice = page.get_by_role("radio", name="Type volumes", exact=True)
+    rerun_after(page, lambda: choice.check(force=True))
+    assert_no_errors(page, "/projections with typed volumes")
+    with page.expect_download(timeout=60_000) as table_download:
+        page.locator(".st-key-proj_download_xlsx button").click()
+    assert table_download.value.suggested_filename == "projection.xlsx"
+    assert table_download.value.path().read_bytes()[:2] == b"PK"  # a zip container, as XLSX is
+    bs.wait_for_app(page, 60_000)  # a download button reruns the page when pressed
+
+    prepared = page.get_by_label("Prepared for", exact=True)
+    prepared.fill("Browser procurement")
+    prepared.press("Enter")
+    page.wait_for_timeout(1_000)
+    bs.wait_for_app(page, 60_000)
+    with page.expect_download(timeout=120_000) as report_download:
+        page.locator(".st-key-proj_report_download button").click()
+    pdf = report_download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF"), pdf[:20]
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "Prepared for: Browser procurement" in " ".join(text.split())
+    assert_no_errors(page, "/projections after the report download")

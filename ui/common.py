@@ -8,6 +8,7 @@ every browser session sees an upload at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import streamlit as st
 from pricing import service
 from pricing.candidates import CandidateFilters, CandidateOptions
 from pricing.cost import DEFAULT_STALE_AFTER_DAYS
+from pricing.exports import to_csv_bytes, to_xlsx_bytes
 from pricing.litellm_prices import BUNDLED_SHEET_NAME
 from pricing.metrics import Metric
 from pricing.seed import seed
@@ -202,6 +204,30 @@ def fmt_date(value: object) -> str:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A DataFrame as UTF-8 CSV for download."""
     return frame.to_csv(index=False).encode("utf-8")
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_buttons(frame: pd.DataFrame, base_name: str, key: str, label: str = "", index: bool = False) -> None:
+    """CSV and XLSX download buttons for a table; text that a spreadsheet would run as a formula is quoted."""
+    what = f" {label}" if label else ""
+    left, right, _ = st.columns([1, 1, 3])
+    # Callables: the file is made when the button is pressed, not on every rerun (XLSX of 10k rows takes ~1 s).
+    left.download_button(
+        f"Download{what} (CSV)",
+        functools.partial(to_csv_bytes, frame, index=index),
+        f"{base_name}.csv",
+        "text/csv",
+        key=f"{key}_csv",
+    )
+    right.download_button(
+        f"Download{what} (XLSX)",
+        functools.partial(to_xlsx_bytes, frame, base_name, index=index),
+        f"{base_name}.xlsx",
+        XLSX_MIME,
+        key=f"{key}_xlsx",
+    )
 
 
 KEY_SETTINGS = "shared_settings"

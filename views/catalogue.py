@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.common import csv_bytes, current_settings, load_coverage, load_prices, load_table
+from ui.common import current_settings, download_buttons, load_coverage, load_prices, load_table
 
 KEY_SEARCH = "catalogue_search"
 
@@ -56,6 +56,7 @@ with tab_models:
             "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
         },
     )
+    download_buttons(shown, "models", "catalogue_models_dl")
 
 with tab_prices:
     prices = load_prices(settings.sheet_name)
@@ -98,7 +99,7 @@ with tab_prices:
             ]
         },
     )
-    st.download_button("Download prices (CSV)", csv_bytes(shown), "prices.csv", "text/csv", key="catalogue_prices_csv")
+    download_buttons(shown, "prices", "catalogue_prices_dl")
 
 with tab_scores:
     scores = load_table("scores")
@@ -128,7 +129,7 @@ with tab_scores:
         key="catalogue_scores",
         column_config={"source_url": st.column_config.LinkColumn("Source link")},
     )
-    st.download_button("Download scores (CSV)", csv_bytes(shown), "scores.csv", "text/csv", key="catalogue_scores_csv")
+    download_buttons(shown, "scores", "catalogue_scores_dl")
 
 with tab_gpu:
     gpu = load_table("gpu_prices")
@@ -144,6 +145,7 @@ with tab_gpu:
             "source_url": st.column_config.LinkColumn("Source link"),
         },
     )
+    download_buttons(shown, "gpu_prices", "catalogue_gpu_dl")
 
 with tab_tp:
     tp = load_table("throughput")
@@ -162,6 +164,7 @@ with tab_tp:
             "source_url": st.column_config.LinkColumn("Source link"),
         },
     )
+    download_buttons(shown, "throughput", "catalogue_throughput_dl")
 
 with tab_api:
     api = load_table("api_performance")
@@ -177,3 +180,4 @@ with tab_api:
             "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%.0f"),
         },
     )
+    download_buttons(shown, "api_performance", "catalogue_api_dl")

@@ -23,6 +23,7 @@ from pricing.sheets import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SheetError
 from ui.common import (
     after_write,
     current_settings,
+    download_buttons,
     fmt_date,
     fmt_usd,
     get_store,
@@ -54,6 +55,11 @@ with tab_sheets:
             "source": "Source",
             "loaded_at": st.column_config.DatetimeColumn("Loaded", format="YYYY-MM-DD HH:mm"),
         },
+    )
+    download_buttons(
+        sheets[["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at"]],
+        "costs_sheets",
+        "costs_sheets_table_dl",
     )
     st.markdown("#### Upload a negotiated price sheet")
     st.caption(
@@ -161,6 +167,11 @@ with tab_deploy:
             custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],
             hide_index=True,
             key="costs_deploy_table",
+        )
+        download_buttons(
+            custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],
+            "costs_deploy",
+            "costs_deploy_table_dl",
         )
 
 with tab_self:

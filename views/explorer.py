@@ -9,8 +9,8 @@ from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
 from pricing.selfhost import SelfHostSettings
 from ui.charts import frontier_figure
 from ui.common import (
-    csv_bytes,
     current_settings,
+    download_buttons,
     fmt_date,
     load_frontier,
     load_metrics,
@@ -138,13 +138,7 @@ if axis != "cost":
             "measured_date": "Measured on",
         },
     )
-    st.download_button(
-        "Download all offers (CSV)",
-        csv_bytes(points),
-        file_name=f"frontier_{metric_id}_{axis}.csv",
-        mime="text/csv",
-        key="explorer_perf_download",
-    )
+    download_buttons(points, f"frontier_{metric_id}_{axis}", "explorer_perf_download", label="all offers")
     st.stop()
 
 profile = WorkloadProfile(cache_hit_rate=settings.cache_hit_rate)
@@ -315,10 +309,5 @@ st.dataframe(
         "open_weights": "Open weights",
     },
 )
-st.download_button(
-    "Download all candidates (CSV)",
-    csv_bytes(candidates),
-    file_name=f"frontier_{metric_id}_{cost_kind}.csv",
-    mime="text/csv",
-    key="explorer_download",
-)
+download_buttons(table, f"frontier_table_{metric_id}_{cost_kind}", "explorer_frontier_download", label="this table")
+download_buttons(candidates, f"frontier_{metric_id}_{cost_kind}", "explorer_download", label="all candidates")

@@ -10,6 +10,7 @@ from pricing.selfhost import SelfHostSettings
 from ui.charts import frontier_figure
 from ui.common import (
     current_settings,
+    download_buttons,
     fmt_date,
     fmt_usd,
     load_coverage,
@@ -135,6 +136,7 @@ st.dataframe(
         "as_of": st.column_config.DateColumn("Latest date", format="YYYY-MM-DD"),
     },
 )
+download_buttons(sources, "home_sources", "home_sources_dl")
 st.caption(
     f"Facts (release date, parameters, licence) for {len(models):,} models, each source's spelling mapped to one "
     "canonical id. llm-stats data is CC BY 4.0, Epoch AI data MIT, litellm's price map MIT; see the README."

@@ -25,7 +25,7 @@ from evals.suites import SuiteError, list_suites, load_suite, parse_suite
 from evals.summary import Objectives
 from ui import probe_jobs
 from ui.charts import latency_figure, quality_cost_figure, throughput_figure
-from ui.common import after_write, csv_bytes, current_settings, fmt_date, fmt_usd, get_store, load_table
+from ui.common import after_write, current_settings, download_buttons, fmt_date, fmt_usd, get_store, load_table
 
 KEY_RUN_ENDPOINT = "probes_endpoint"
 KEY_SUITE = "probes_suite"
@@ -79,6 +79,11 @@ with tab_endpoints:
             width="stretch",
             key="probes_endpoints_table",
             column_config={"usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f")},
+        )
+        download_buttons(
+            shown[["name", "kind", "model", "api_base", "key", "model_id", "gpu", "gpu_count", "usd_per_gpu_hour"]],
+            "probes_endpoints",
+            "probes_endpoints_table_dl",
         )
         test_name = st.selectbox("Endpoint", list(endpoints["name"]), key="probes_test_name")
         if st.button("Test connection", key="probes_test_button"):
@@ -313,6 +318,23 @@ with tab_results:
                 "estimated_cost_usd": st.column_config.NumberColumn("Estimated cost (USD)", format="$%.4f"),
             },
         )
+        download_buttons(
+            history[
+                [
+                    "run_id",
+                    "started",
+                    "endpoint_name",
+                    "model",
+                    "suite",
+                    "status",
+                    "requests",
+                    "failed",
+                    "estimated_cost_usd",
+                ]
+            ],
+            "probes_history",
+            "probes_history_dl",
+        )
         labels = dict(zip(history["run_id"], history["label"], strict=True))
         default_run = st.session_state.get(KEY_SHOW_RUN)
         ids = list(history["run_id"])
@@ -362,6 +384,7 @@ with tab_results:
                     "Cost per success (USD)": st.column_config.NumberColumn(format="$%.6f"),
                 },
             )
+            download_buttons(level_rows, "probes_levels", "probes_levels_table_dl")
             st.caption(
                 "Full figures (p99, per-request speed, the client's own overhead) are in the CSV download below "
                 "and in `python -m evals probe --json`."
@@ -386,13 +409,7 @@ with tab_results:
             c1, c2 = st.columns(2)
             c1.plotly_chart(latency_figure(requests), key="probes_latency_chart")
             c2.plotly_chart(throughput_figure(summary["levels"]), key="probes_throughput_chart")
-        st.download_button(
-            "Download this run's requests (CSV)",
-            csv_bytes(requests),
-            f"probe_{run_id}.csv",
-            "text/csv",
-            key="probes_download",
-        )
+        download_buttons(requests, f"probe_{run_id}", "probes_download", label="this run's requests")
 
         st.markdown("#### Quality against cost, across runs")
         scored = [
@@ -427,3 +444,4 @@ with tab_results:
                         }
                     )
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="probes_compare_table")
+            download_buttons(pd.DataFrame(rows), "probes_compare", "probes_compare_table_dl")

@@ -4,6 +4,8 @@ shared as links.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 
 import pandas as pd
@@ -16,7 +18,17 @@ from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from pricing.usage_files import load_usage
 from ui.charts import cumulative_figure, spend_figure, tornado_figure
-from ui.common import after_write, csv_bytes, current_settings, fmt_usd, get_store, load_prices, load_table
+from ui.common import (
+    after_write,
+    current_settings,
+    download_buttons,
+    fmt_usd,
+    get_store,
+    load_metrics,
+    load_prices,
+    load_table,
+)
+from ui.report import pdf_report
 
 KEY_SOURCE = "proj_usage_source"
 KEY_UPLOAD = "proj_upload_file"
@@ -361,6 +373,7 @@ else:
             "prob_cheapest": st.column_config.NumberColumn("Share of paths cheapest", format="%.2f"),
         },
     )
+    download_buttons(tco, "projection_monte_carlo", "proj_mc_download", index=True)
     st.caption(
         f"{mc.n_paths:,} paths: monthly growth normal around {central_growth:.1%} (sd "
         f"{uncertainty.monthly_growth_sd:.0%}), API price decline log-uniform "
@@ -378,13 +391,7 @@ st.dataframe(
     key="proj_monthly_table",
     column_config={c: st.column_config.NumberColumn(c, format="$%.0f") for c in table.columns},
 )
-st.download_button(
-    "Download monthly spend (CSV)",
-    csv_bytes(table.reset_index(names="period")),
-    "projection.csv",
-    "text/csv",
-    key="proj_download",
-)
+download_buttons(table.reset_index(names="period"), "projection", "proj_download", label="monthly spend")
 own_options = [o.name for o in inputs.options if o.name in outcome.break_even]
 api_names = [o for o in result.monthly_usd.columns if o not in outcome.break_even]
 if own_options and api_names:
@@ -440,7 +447,43 @@ if not saved.empty:
                 "horizon (months)": other.inputs.horizon_months,
             }
         st.dataframe(pd.DataFrame(rows).T, width="stretch", key="proj_compare_table")
+        download_buttons(pd.DataFrame(rows).T, "scenario_comparison", "proj_compare_download", index=True)
         st.caption("Totals are USD over each scenario's horizon.")
 st.caption("Saved scenarios: " + (", ".join(saved["name"]) if not saved.empty else "none yet") + ".")
 with st.expander("Every assumption of this scenario (JSON)"):
     st.code(json.dumps(scenario.to_dict(), indent=2), language="json")
+
+# --- report -----------------------------------------------------------------------------------------------
+st.subheader("5. Report for procurement")
+st.caption(
+    "A PDF that stands on its own: executive summary, the frontier and the candidates, spend with P10-P90 bands, "
+    "break-even, sensitivity, every assumption and source. It takes a few seconds to build when you press the button."
+)
+report_metrics = load_metrics()
+p1, p2, p3 = st.columns([2, 2, 1])
+prepared_for = p1.text_input("Prepared for", key="proj_report_for", placeholder="Procurement, vendor review")
+report_metric = p2.selectbox(
+    "Quality metric for the floor",
+    sorted(report_metrics, key=lambda m: (m != "arena_elo", report_metrics[m].name.lower())),
+    format_func=lambda m: report_metrics[m].label,
+    key="proj_report_metric",
+)
+floor = p3.number_input(
+    f"Quality floor ({report_metrics[report_metric].unit})", value=None, key="proj_report_floor", placeholder="none"
+)
+st.download_button(
+    "Download PDF report",
+    functools.partial(
+        pdf_report,
+        store,
+        scenario,
+        prepared_for=prepared_for,
+        sheet_name=settings.sheet_name,
+        metric_id=report_metric,
+        today=dt.date.today(),
+        quality_floor=floor,
+    ),
+    f"frontier_report_{scenario.name.strip().replace(' ', '_') or 'scenario'}.pdf",
+    "application/pdf",
+    key="proj_report_download",
+)

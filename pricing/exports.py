@@ -1,0 +1,91 @@
+"""Table downloads: a DataFrame as CSV or XLSX bytes that a spreadsheet opens safely.
+
+A string cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is neutralised with a
+leading single quote (OWASP's CSV-injection guidance), so Excel, LibreOffice or Sheets never run it as a
+formula. Numbers stay numbers: a negative number is not text and is left alone. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MAX_SHEET_NAME = 31  # Excel's limit
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def neutralise(value: object) -> object:
+    """A string that a spreadsheet would read as a formula, quoted; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell (headers and index included) neutralised; numeric columns untouched."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
+    if out.index.dtype == object:
+        out.index = out.index.map(neutralise)
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """UTF-8 CSV (with a BOM so Excel reads non-Latin names) of a neutralised copy of the frame.
+
+    CRLF line ends (RFC 4180) also make the csv writer quote any cell holding a bare carriage return.
+    """
+    return safe_frame(frame).to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _cell(value: object) -> object:
+    """A value openpyxl can write: numbers and text as they are, missing as empty, dates as dates."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().replace(tzinfo=None)
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()  # numpy scalars
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value)))
+    if isinstance(value, int | float | bool):
+        return value
+    if isinstance(value, list | tuple | dict | set):
+        return str(neutralise(str(value)))
+    return value if hasattr(value, "isoformat") else str(neutralise(str(value)))
+
+
+def sheet_title(name: str) -> str:
+    """A valid worksheet name: no []:*?/\\ and at most 31 characters."""
+    cleaned = _SHEET_FORBIDDEN.sub("_", name).strip("'") or "Sheet1"
+    return cleaned[:MAX_SHEET_NAME]
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Sheet1", index: bool = False) -> bytes:
+    """An XLSX workbook of one sheet: text neutralised and written as text, numbers as numbers."""
+    table = frame.reset_index() if index else frame
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook always has one sheet
+    sheet.title = sheet_title(sheet_name)
+    sheet.append([_cell(str(column)) for column in table.columns])
+    for row in table.itertuples(index=False, name=None):
+        sheet.append([_cell(value) for value in row])
+    for row in sheet.iter_rows(min_row=1):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never "f": text is text even if it looked like a formula
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

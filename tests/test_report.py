@@ -1,0 +1,209 @@
+"""The PDF report: read back with pdftotext, its numbers are planning's; pages render; any script renders;
+scenarios without self-hosting or probes still give a complete report; the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pricing import planning, report, service
+from pricing.__main__ import main
+from pricing.sizing import OwnershipCosts
+from pricing.store import Store
+from ui.report import pdf_report
+
+SHEET = "litellm 1.110.2 (bundled)"
+TODAY = dt.date(2026, 11, 27)
+CJK = "通义千问-测试"
+CYRILLIC = "Модель-тест"
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+
+@pytest.fixture(scope="module")
+def store(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One writable copy for the module: deployment prices with non-Latin names added."""
+    path = tmp_path_factory.mktemp("report") / "frontier.duckdb"
+    shutil.copy(seeded_db_file, path)
+    store = Store(path)
+    for key, price in ((CJK, 0.4), (CYRILLIC, 0.9)):
+        service.set_deployment_price(store, key, "qwen3-32b", price, price * 3, on=TODAY)
+    yield store
+    store.close()
+
+
+def full_scenario(store: Store) -> planning.Scenario:
+    options = [planning.api_option(store, SHEET, name, 10.0) for name in ("gpt-4o-mini", "gpt-4.1", CJK, CYRILLIC)]
+    usd, _ = planning.gpu_hourly_price(store, "H100 SXM")
+    own = planning.self_host_option(
+        store, "llama-3.1-8b-instruct", "H100 SXM", "FP8", OwnershipCosts("reserved", usd), 3.0
+    )
+    inputs = planning.build_inputs(None, (*options, own), 36, "constant", 0.05, base_output_tokens=2e9)
+    return planning.Scenario("Base case", inputs, uncertainty=planning.Uncertainty(n_paths=500))
+
+
+def api_only_scenario(store: Store) -> planning.Scenario:
+    options = tuple(planning.api_option(store, SHEET, name, 10.0) for name in ("gpt-4o-mini", "gpt-4.1"))
+    inputs = planning.build_inputs(None, options, 24, "constant", 0.02, base_output_tokens=5e8)
+    return planning.Scenario("API only", inputs, uncertainty=planning.Uncertainty(n_paths=500))
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = False) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(args, check=True, capture_output=True).stdout.decode("utf-8")
+
+
+def ink_per_page(pdf: bytes, tmp_path: Path) -> list[float]:
+    """Share of non-white pixels on each page, from pdftoppm's greyscale PGM output."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-gray", "-r", "50", str(path), str(tmp_path / "page")], check=True)
+    shares = []
+    for page in sorted(tmp_path.glob("page-*.pgm")):
+        data = page.read_bytes()
+        fields = data.split(maxsplit=4)  # P5, width, height, maxval, pixels
+        assert fields[0] == b"P5"
+        width, height = int(fields[1]), int(fields[2])
+        pixels = data[len(data) - width * height :]
+        shares.append(sum(1 for value in pixels if value < 200) / len(pixels))
+    return shares
+
+
+@pytest.fixture(scope="module")
+def full_pdf(store: Store) -> bytes:
+    return pdf_report(store, full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300)
+
+
+def test_report_numbers_are_planning_numbers(store: Store, full_pdf: bytes, tmp_path: Path) -> None:
+    scenario = full_scenario(store)
+    outcome = planning.outcome(scenario.inputs)
+    totals = planning.horizon_totals(outcome.result)
+    table = planning.monthly_table(outcome.result)
+    text = pdf_text(full_pdf, tmp_path)
+    flat = " ".join(text.split())
+    for name, total in totals.items():
+        assert report.usd(total) in text, name
+    for period in ("month 1", "year 1 subtotal", "year 3 subtotal", "total"):
+        for name in table.columns:
+            assert report.usd(table.loc[period, name]) in text, (period, name)
+    for own, against in outcome.break_even.items():
+        for api, month in against.items():
+            assert (f"month {month}" if month else "not within 36 months") in flat, (own, api)
+    assert "Prepared for: Procurement, ACME" in flat and "Date: 2026-11-27" in flat
+    assert "Scenario: Base case" in flat
+
+
+def test_summary_recommends_the_cheapest_option_meeting_the_floor(
+    store: Store, full_pdf: bytes, tmp_path: Path
+) -> None:
+    data = report.gather(store, full_scenario(store), sheet_name=SHEET, quality_floor=1300, today=TODAY)
+    rec = data.recommendation
+    rows = data.options.set_index("option")
+    meeting = [name for name in data.totals.index if (rows.loc[name, "quality"] or 0) >= 1300]
+    assert rec.option == min(meeting, key=lambda name: data.totals[name])
+    dearest_api = max(rows.index[rows["kind"] == "API"], key=lambda name: data.totals[name])
+    assert rec.current_option == dearest_api
+    assert rec.savings_usd == pytest.approx(data.totals[dearest_api] - data.totals[rec.option])
+    flat = " ".join(pdf_text(full_pdf, tmp_path).split())
+    assert f"the recommended option is {rec.option}: {report.usd(rec.horizon_usd)} over 36 months" in flat
+    if rec.option != rec.current_option:
+        assert f"it saves {report.usd(rec.savings_usd)}" in flat
+
+
+def test_no_option_meets_an_impossible_floor(store: Store) -> None:
+    data = report.gather(store, api_only_scenario(store), sheet_name=SHEET, quality_floor=5000, today=TODAY)
+    assert data.recommendation.option is None
+    assert "none of the 2 options" in report.executive_summary(data)
+
+
+def test_every_page_has_ink_and_page_numbers(full_pdf: bytes, tmp_path: Path) -> None:
+    shares = ink_per_page(full_pdf, tmp_path)
+    text = pdf_text(full_pdf, tmp_path)
+    assert len(shares) >= 6
+    assert all(share > 0.003 for share in shares), shares
+    assert f"page 1 of {len(shares)}" in text and f"page {len(shares)} of {len(shares)}" in text
+
+
+def test_charts_are_images_in_the_pdf(full_pdf: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "r.pdf"
+    path.write_bytes(full_pdf)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
+    images = [line.split() for line in listing.splitlines()[2:]]
+    assert len(images) >= 4  # frontier, spend, cumulative, tornado
+    assert all(int(row[3]) >= 1500 for row in images)  # width in pixels: high resolution
+
+
+def test_non_latin_model_names_render(full_pdf: bytes, tmp_path: Path) -> None:
+    text = pdf_text(full_pdf, tmp_path)
+    assert CJK in text and CYRILLIC in text
+
+
+def test_long_tables_repeat_their_headings(full_pdf: bytes, tmp_path: Path) -> None:
+    pages = pdf_text(full_pdf, tmp_path).split("\f")
+    with_period = [i for i, page in enumerate(pages) if "month 20" in page or "month 36" in page]
+    assert with_period and all("Period" in pages[i] for i in with_period)
+
+
+def test_report_without_self_hosting_or_probes_is_complete(store: Store, tmp_path: Path) -> None:
+    assert store.runs().empty
+    pdf = pdf_report(store, api_only_scenario(store), "", SHEET, today=TODAY)
+    flat = " ".join(pdf_text(pdf, tmp_path).split())
+    for section in ("Executive summary", "1. Candidates", "2. Spend over 24 months", "3. Break-even", "4. Sensitivity",
+                    "5. Assumptions", "6. Sources"):  # fmt: skip
+        assert section in flat
+    assert "No self-hosted or hybrid option" in flat and "Appendix" not in flat
+    assert "Prepared for: not stated" in flat
+    assert all(share > 0.003 for share in ink_per_page(pdf, tmp_path))
+
+
+def test_assumptions_and_sources_are_listed(store: Store, full_pdf: bytes, tmp_path: Path) -> None:
+    flat = " ".join(pdf_text(full_pdf, tmp_path).split())
+    for name, _value in report.assumption_rows(full_scenario(store)):
+        assert name in flat, name
+    assert "inputs.monthly_growth 0.05" in flat
+    assert f"{SHEET}:" in flat and "LMArena" in flat
+
+
+def test_probe_runs_go_to_an_appendix(seeded_store: Store, tmp_path: Path) -> None:
+    store = seeded_store  # a private copy: the module's store stays without probe runs
+    store.start_run("run-report-1", "local-nim", "meta/llama", "http://127.0.0.1:9", None, None, "{}", 0.0123)
+    store.finish_run("run-report-1", "completed", json.dumps({"requests": 40, "ok": 39}))
+    data = report.gather(store, api_only_scenario(store), sheet_name=SHEET, today=TODAY)
+    flat = " ".join(pdf_text(report.render_pdf(data), tmp_path).split())
+    assert "Appendix: probe runs" in flat and "run-report-1" in flat and "requests: 40" in flat
+
+
+def test_same_inputs_give_the_same_pdf(store: Store) -> None:
+    data = report.gather(store, api_only_scenario(store), "Team", SHEET, today=TODAY)
+    again = report.gather(store, api_only_scenario(store), "Team", SHEET, today=TODAY)
+    images = report.ReportImages(frontier=None)
+    assert report.render_pdf(data, images) == report.render_pdf(again, images)
+
+
+def test_same_inputs_give_the_same_pdf_with_charts(store: Store, full_pdf: bytes) -> None:
+    assert pdf_report(store, full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300) == (
+        full_pdf
+    )
+
+
+def test_cli_writes_a_report_and_rejects_bad_input(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planning.save_scenario(store, api_only_scenario(store))
+    monkeypatch.setenv("FRONTIER_DB", str(store.path))
+    out = tmp_path / "out.pdf"
+    assert main(["report", "--scenario", "API only", "--out", str(out), "--prepared-for", "Finance"]) == 0
+    assert out.read_bytes().startswith(b"%PDF") and "Prepared for: Finance" in pdf_text(out.read_bytes(), tmp_path)
+    assert main(["report", "--scenario", "No such scenario", "--out", str(out)]) == 2
+    assert "no scenario named" in capsys.readouterr().err
+    assert main(["report", "--scenario", "API only", "--out", str(tmp_path / "x.txt")]) == 2
+    assert main(["report", "--scenario", "API only", "--out", str(out), "--metric", "no_such_metric"]) == 2
+    assert main(["report", "--scenario", "API only", "--out", str(out), "--current", "nope"]) == 2

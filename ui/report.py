@@ -1,0 +1,90 @@
+"""The report's charts: the same Plotly builders the app shows (`ui.charts`), exported to PNG with kaleido
+(system Chromium), handed to `pricing.report` for layout. No Streamlit here, so the CLI can use it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import kaleido
+import plotly.graph_objects as go
+
+from pricing import planning
+from pricing.report import DEFAULT_METRIC, ReportData, ReportImages, build_report
+from pricing.store import Store
+from ui.charts import cumulative_figure, frontier_figure, spend_figure, tornado_figure
+
+WIDTH_PX = 1000
+HEIGHT_PX = 560
+SCALE = 2  # 2000 x 1120 px images: sharp at A4 width when printed
+
+
+@contextmanager
+def kaleido_server() -> Iterator[None]:
+    """Keep one Chromium open for several exports (one start instead of one per chart)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        started = not kaleido._global_server.is_running()  # noqa: SLF001 - no public "is running" accessor
+        if started:
+            kaleido.start_sync_server(silence_warnings=True)
+        try:
+            yield
+        finally:
+            if started:
+                kaleido.stop_sync_server(silence_warnings=True)
+
+
+def report_figures(data: ReportData) -> dict[str, go.Figure]:
+    """The charts of a report, built exactly as the pages build them."""
+    result = data.outcome.result
+    frontier = data.frontier
+    figures = {
+        "frontier": frontier_figure(frontier.candidates, frontier.metric, frontier.cost_metric, height=HEIGHT_PX),
+        "spend": spend_figure(
+            result.monthly_usd, data.bands, "Monthly spend (line: expected; band: P10-P90 of the Monte Carlo)"
+        ),
+        "cumulative": cumulative_figure(result.cumulative_usd, data.outcome.break_even),
+    }
+    if data.sensitivity is not None:
+        figures["tornado"] = tornado_figure(data.sensitivity, data.sensitivity_title, data.horizon_months)
+    return figures
+
+
+def export_png(figures: dict[str, go.Figure]) -> dict[str, bytes]:
+    """PNG bytes of each figure at the report's size."""
+    with kaleido_server(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plotly warns that kaleido options are ignored by a running server
+        return {
+            name: fig.to_image(format="png", width=WIDTH_PX, height=HEIGHT_PX, scale=SCALE)
+            for name, fig in figures.items()
+        }
+
+
+def render_images(data: ReportData) -> ReportImages:
+    """The report's charts as images."""
+    images = export_png(report_figures(data))
+    return ReportImages(
+        frontier=images.get("frontier"),
+        spend=images.get("spend"),
+        cumulative=images.get("cumulative"),
+        tornado=images.get("tornado"),
+    )
+
+
+def pdf_report(
+    store: Store,
+    scenario: str | planning.Scenario,
+    prepared_for: str = "",
+    sheet_name: str | None = None,
+    metric_id: str = DEFAULT_METRIC,
+    today: dt.date | None = None,
+    quality_floor: float | None = None,
+    current_option: str | None = None,
+) -> bytes:
+    """The full PDF report of a scenario, charts included."""
+    return build_report(
+        store, scenario, prepared_for, sheet_name, metric_id, today, quality_floor, current_option, render_images
+    )
