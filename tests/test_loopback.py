@@ -211,6 +211,9 @@ def test_openai_route_streams_content_usage_and_timing(server: LoopbackServer) -
     assert 330 <= e2e_ms <= 330 + 150, e2e_ms
     # The server-side record agrees: first byte at the TTFT, and it saw the stream_options.
     record = server.chat_requests()[-1]
+    deadline = time.monotonic() + 2.0  # the handler notes finished_at just after the client has read [DONE]
+    while record.finished_at is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert record.first_byte_at is not None and record.finished_at is not None
     assert 0.150 <= record.first_byte_at - record.received_at < 0.200
     assert record.body["stream_options"] == {"include_usage": True} and record.model == "test-model"
