@@ -19,6 +19,7 @@ PAGES = [
     st.Page("views/catalogue.py", title="Catalogue", icon=":material/table_view:", url_path="catalogue"),
     st.Page("views/costs.py", title="Prices & self-hosting", icon=":material/payments:", url_path="costs"),
     st.Page("views/projections.py", title="Spend projections", icon=":material/trending_up:", url_path="projections"),
+    st.Page("views/portfolio.py", title="Portfolio", icon=":material/account_tree:", url_path="portfolio"),
     st.Page("views/probes.py", title="Live probes", icon=":material/speed:", url_path="probes"),
 ]
 

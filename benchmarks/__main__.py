@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from benchmarks import (
     explorer_bench,
     frontier_bench,
+    portfolio_bench,
     probe_bench,
     projection_bench,
     report_bench,
@@ -30,6 +31,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("usage", usage_bench.run),
     ("projection", projection_bench.run),
     ("report", report_bench.run),
+    ("portfolio", portfolio_bench.run),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing {seed,cost,frontier,project,report,sheets,upload-sheet}`.
+"""Command line: `python -m pricing {seed,cost,frontier,project,optimise,report,sheets,upload-sheet}`.
 
 Bad input (a malformed file, an unknown model, metric or sheet) prints a clear message on stderr and
 exits with code 2; everything else exits 0.
@@ -17,10 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from pricing import planning, service
+from pricing import planning, portfolio_service, service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
 from pricing.metrics import UnknownMetricError
+from pricing.portfolio import optimise as optimise_portfolio
 from pricing.seed import seed
 from pricing.sheets import SheetError, read_table
 from pricing.sizing import OwnershipCosts
@@ -268,6 +269,102 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cascade_spec(text: str) -> tuple[str, str, float]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        rate = float(parts[2])
+    except ValueError:
+        raise BadInput(f"--cascade takes SMALL,LARGE,RATE, e.g. gpt-4o-mini,gpt-4.1,0.2 (got {text!r})") from None
+    return parts[0], parts[1], rate
+
+
+def _portfolio_inputs(args: argparse.Namespace, store: Store) -> tuple[list[Any], list[Any]]:
+    """Workloads (usage + floors) and candidates (store) for `optimise`."""
+    for label, name in (("--usage", args.usage), ("--floors", args.floors)):
+        if not Path(name).exists():
+            raise BadInput(f"{name}: no such file ({label})")
+    monthly = planning.read_usage_file(Path(args.usage)).monthly
+    floors = portfolio_service.read_floors(Path(args.floors), Path(args.floors).name)
+    workloads = portfolio_service.workloads_from_usage(monthly, floors)
+    names = [w.name for w in workloads]
+    self_host = None
+    if args.self_host:
+        self_host = []
+        for spec in args.self_host:
+            model_id, _, gpu = spec.partition("@")
+            if not gpu:
+                raise BadInput(f"--self-host takes MODEL@GPU, e.g. llama-3.3-70b-instruct@H100 SXM (got {spec!r})")
+            self_host.append((model_id.strip(), gpu.strip(), args.precision, args.mode))
+    candidates = portfolio_service.candidates_from_store(
+        store,
+        args.sheet,
+        portfolio_service.metrics_by_workload(names, floors, args.metric),
+        api_models=args.api,
+        self_host=self_host,
+        cascades=[_cascade_spec(c) for c in args.cascade or []],
+        workloads=names,
+        input_output_ratio=planning.summarise_usage(monthly).input_output_ratio or 3.0,
+        api_decline_per_year=args.decline,
+    )
+    return workloads, candidates
+
+
+def cmd_optimise(args: argparse.Namespace) -> int:
+    store = _seeded_store()
+    workloads, candidates = _portfolio_inputs(args, store)
+    result = optimise_portfolio(
+        workloads, candidates, months=args.months, allow_split=not args.no_split, peak_to_average=args.peak_to_average
+    )
+    saving = result.saving_vs_best_single_usd
+    if args.json:
+        payload = {
+            "currency": "USD",
+            "horizon_months": result.months,
+            "allow_split": not args.no_split,
+            "workloads": [dataclasses.asdict(w) for w in workloads],
+            "candidates": [
+                {"name": c.name, "kind": c.kind, "gpu": c.gpu, "latency_ms": c.latency_ms} for c in candidates
+            ],
+            "assignments": [{k: _clean(v) for k, v in row.items()} for row in result.assignments.to_dict("records")],
+            "fleet": [{k: _clean(v) for k, v in row.items()} for row in result.fleet.to_dict("records")],
+            "gpus_by_type": result.gpus_by_type(),
+            "total_usd": result.total_usd,
+            "monthly_usd": result.monthly_usd,
+            "best_single_option": result.best_single_option,
+            "best_single_usd": result.best_single_usd,
+            "saving_vs_best_single_usd": saving,
+        }
+        print(json.dumps(payload, indent=2, default=_json_default))
+        return 0
+    print(f"Horizon {result.months} months; {'split' if not args.no_split else 'one option per workload'}; "
+          f"quality metric: {args.metric} unless the floors file names another")  # fmt: skip
+    print(f"{'workload':<28} {'option':<52} {'kind':<9} {'share':>7} {'USD/month':>14}")
+    for row in result.assignments.itertuples():
+        print(
+            f"{str(row.workload)[:28]:<28} {str(row.candidate)[:52]:<52} {row.kind:<9} {row.share:>7.1%} "
+            f"{row.monthly_usd:>14,.2f}"
+        )
+    for row in result.fleet.itertuples():
+        print(f"fleet: {row.candidate}: {row.replicas} replica(s), {row.gpus} x {row.gpu}")
+    gpus = result.gpus_by_type()
+    print("GPUs per type: " + (", ".join(f"{gpu} {count}" for gpu, count in gpus.items()) or "none (all on APIs)"))
+    print(f"total over {result.months} months: USD {result.total_usd:,.2f} (USD {result.monthly_usd:,.2f} a month)")
+    if result.best_single_option is None or result.best_single_usd is None or saving is None:
+        print("best single option: none meets every workload's floor and objective")
+    else:
+        share = saving / result.best_single_usd if result.best_single_usd else 0.0
+        print(
+            f"best single option: {result.best_single_option} (USD {result.best_single_usd:,.2f}); "
+            f"saving USD {saving:,.2f} ({share:.1%})"
+        )
+    if any(w.latency_objective_ms is not None for w in workloads) and any(c.latency_ms is None for c in candidates):
+        unknown = ", ".join(c.name for c in candidates if c.latency_ms is None)
+        print(f"note: no measured latency for {unknown}; workloads with a latency objective were not given to them")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
@@ -344,6 +441,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--monthly-growth", type=float, default=0.0, help="with --growth constant, e.g. 0.05")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_project)
+
+    p = sub.add_parser("optimise", help="cheapest mix of models per workload meeting quality floors and latency")
+    p.add_argument("--usage", required=True, help="CSV, XLSX or Parquet: monthly aggregates or a raw request log")
+    p.add_argument(
+        "--floors", required=True, help="CSV or XLSX: workload, metric, quality_floor, latency_objective_ms (TTFT)"
+    )
+    p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
+    p.add_argument("--metric", default=portfolio_service.DEFAULT_METRIC, help="metric of rows that name none")
+    p.add_argument("--sheet", help="price sheet for API options (default: the bundled litellm sheet)")
+    p.add_argument("--api", action="append", help="API model option (repeat); default gpt-4o-mini, gpt-4.1, ...")
+    p.add_argument(
+        "--self-host", action="append", help="MODEL@GPU option (repeat), e.g. llama-3.1-8b-instruct@H100 SXM"
+    )
+    p.add_argument("--cascade", action="append", help="SMALL,LARGE,RATE: a cascade of two API models (repeat)")
+    p.add_argument(
+        "--mode", choices=["on-demand", "reserved"], default="reserved", help="how self-host GPUs are rented"
+    )
+    p.add_argument("--precision", default="FP8")
+    p.add_argument("--decline", type=float, default=0.0, help="API price decline factor per year (default flat)")
+    p.add_argument("--peak-to-average", type=float, default=2.0, help="peak-hour / average traffic (sizes fleets)")
+    p.add_argument("--no-split", action="store_true", help="one option per workload (no splitting by share)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_optimise)
 
     p = sub.add_parser("report", help="a saved scenario as a PDF comparison report")
     p.add_argument("--scenario", required=True, help="a saved scenario's name")

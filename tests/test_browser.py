@@ -31,9 +31,18 @@ PAGES = {
     "catalogue": ("catalogue", "Catalogue"),
     "costs": ("costs", "Prices & self-hosting"),
     "projections": ("projections", "Spend projections"),
+    "portfolio": ("portfolio", "Portfolio"),
     "probes": ("probes", "Live probes"),
 }
-NAV_TITLES = ["Home", "Frontier explorer", "Catalogue", "Prices & self-hosting", "Spend projections", "Live probes"]
+NAV_TITLES = [
+    "Home",
+    "Frontier explorer",
+    "Catalogue",
+    "Prices & self-hosting",
+    "Spend projections",
+    "Portfolio",
+    "Live probes",
+]
 NAV_LABELS = f"{bs.SIDEBAR_NAV_LINK} [data-testid='stMarkdownContainer']"
 PLOTLY_CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 DATAFRAME = '[data-testid="stDataFrame"]'

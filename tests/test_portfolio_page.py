@@ -1,0 +1,53 @@
+"""The Portfolio page through AppTest: workloads from a kept upload, floors, an infeasible floor explained."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pricing import planning
+from pricing.store import Store
+from pricing.usage_files import load_usage
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def open_portfolio() -> AppTest:
+    store = Store(os.environ["FRONTIER_DB"])
+    planning.save_upload(store, load_usage(FIXTURES / "usage_monthly_ok.csv", "usage_monthly_ok.csv"))
+    store.close()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/portfolio.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.usefixtures("app_db")
+def test_portfolio_page_assigns_every_workload_and_compares_with_one_option() -> None:
+    at = open_portfolio()
+    assert any(m.label.startswith("Portfolio cost over 36 months") for m in at.metric)
+    assignments = at.dataframe[0].value
+    assert set(assignments["workload"]) == {"rag-search", "support-bot"}
+    at.toggle(key="portfolio_split").set_value(False).run()
+    at.toggle(key="portfolio_cascade").set_value(True).run()
+    assert not at.exception and not at.error
+
+
+@pytest.mark.usefixtures("app_db")
+def test_portfolio_page_explains_an_unreachable_floor() -> None:
+    at = open_portfolio()
+    # AppTest has no data-editor accessor: set the editor's edits as Streamlit stores them
+    at.session_state["portfolio_floors"] = {
+        "edited_rows": {0: {"quality_floor": 5000.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert any("No portfolio meets every objective" in e.value and "rag-search" in e.value for e in at.error)
