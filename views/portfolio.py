@@ -132,8 +132,11 @@ st.dataframe(
     width="stretch",
     key="portfolio_assignments",
     column_config={
+        "workload": "Workload",
+        "candidate": "Served by",
+        "kind": "Kind",
         "share": st.column_config.NumberColumn("Share", format="%.2f"),
-        "monthly_usd": st.column_config.NumberColumn("USD per month", format="$%.0f"),
+        "monthly_usd": st.column_config.NumberColumn("USD per month", format="$%.2f"),
     },
 )
 download_buttons(result.assignments, "portfolio_assignment", "portfolio_assignments_dl")
