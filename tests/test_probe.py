@@ -114,11 +114,11 @@ def test_connection_check_names_unknown_model_and_rejected_key(
     assert check_connection(endpoint(server)).ok
     unknown = check_connection(endpoint(server, model="other-model"))
     assert not unknown.ok and "does not serve 'other-model'" in unknown.message
-    server.config.api_key = "sk-right-key-0123456789"
-    monkeypatch.setenv("FRONTIER_TEST_KEY", "sk-wrong-key-0123456789")
+    server.config.api_key = "right-test-key-0123456789"
+    monkeypatch.setenv("FRONTIER_TEST_KEY", "wrong-test-key-0123456789")
     rejected = check_connection(endpoint(server, api_key_env="FRONTIER_TEST_KEY"))
     assert not rejected.ok and "key was rejected" in rejected.message
-    assert "sk-wrong" not in rejected.message
+    assert "wrong-test-key" not in rejected.message
 
 
 def test_cancel_keeps_what_was_measured(seeded_store: Store, server: LoopbackServer) -> None:
@@ -137,14 +137,14 @@ def test_cancel_keeps_what_was_measured(seeded_store: Store, server: LoopbackSer
 def test_secrets_never_reach_store_or_output(
     seeded_store: Store, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    secret = "sk-frontier-test-secret-0123456789abcdef"
+    secret = "frontier-test-secret-0123456789abcdef"
     monkeypatch.setenv("FRONTIER_TEST_KEY", secret)
     server.config.api_key = secret
     ep = endpoint(server, api_key_env="FRONTIER_TEST_KEY")
     seeded_store.save_endpoint(ep.as_row())
     report = execute_run(seeded_store, ep, quick(requests=3), SHEET, measure_overhead=False)
     assert report.levels[0].succeeded == 3
-    server.config.api_key = "sk-some-other-key-9999999999"  # now the key is wrong: errors must not echo it
+    server.config.api_key = "some-other-test-key-9999999999"  # now the key is wrong: errors must not echo it
     failed = execute_run(seeded_store, ep, quick(requests=2), SHEET, measure_overhead=False)
     assert failed.errors == {"auth_rejected": 2}
     seeded_store.close()
@@ -324,7 +324,7 @@ def test_llm_judge_suite_is_graded_by_the_chosen_judge_model(seeded_store: Store
 def test_keys_are_shown_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     from evals.runner import masked_key
 
-    monkeypatch.setenv("FRONTIER_MASK_TEST", "sk-abcdefghijklmnop1234")
+    monkeypatch.setenv("FRONTIER_MASK_TEST", "fake-abcdefghijklmnop1234")
     shown = masked_key("FRONTIER_MASK_TEST")
     assert shown == "$FRONTIER_MASK_TEST (set, ...1234)" and "abcdef" not in shown
     assert masked_key("FRONTIER_SURELY_UNSET_VAR") == "$FRONTIER_SURELY_UNSET_VAR (not set)"
