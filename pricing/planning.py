@@ -381,11 +381,6 @@ def paths_bands(mc: MonteCarloResult, option: str) -> pd.DataFrame:
     return frame[["p10", "p50", "p90"]]
 
 
-def as_array(values: tuple[float, ...]) -> np.ndarray:
-    """A float array (for charts)."""
-    return np.asarray(values, dtype=float)
-
-
 def read_usage_file(path: Path) -> UsageLoad:
     """Load a usage file from disk (CLI)."""
     from pricing.usage_files import load_usage

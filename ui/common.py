@@ -201,11 +201,6 @@ def fmt_date(value: object) -> str:
     return str(value)[:10]
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as UTF-8 CSV for download."""
-    return frame.to_csv(index=False).encode("utf-8")
-
-
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
