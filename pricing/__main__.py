@@ -21,7 +21,7 @@ from pricing import planning, portfolio_service, service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
 from pricing.metrics import UnknownMetricError
-from pricing.portfolio import optimise as optimise_portfolio
+from pricing.probe_evidence import measured_cascade
 from pricing.seed import seed
 from pricing.sheets import SheetError, read_table
 from pricing.sizing import OwnershipCosts
@@ -269,26 +269,46 @@ def cmd_project(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cascade_spec(text: str) -> tuple[str, str, float]:
+def _cascade_spec(text: str, store: Store) -> portfolio_service.CascadeInput:
     parts = [p.strip() for p in text.split(",")]
+    hint = (
+        "--cascade takes SMALL,LARGE,RATE (e.g. gpt-4o-mini,gpt-4.1,0.2) or SMALL,LARGE,runs:SMALL_RUN:LARGE_RUN "
+        f"(the escalation measured from two probe runs of one eval suite); got {text!r}"
+    )
+    if len(parts) != 3:
+        raise BadInput(hint)
+    if parts[2].startswith("runs:"):
+        runs = parts[2].split(":")
+        if len(runs) != 3:
+            raise BadInput(hint)
+        return parts[0], parts[1], measured_cascade(store, runs[1], runs[2])
     try:
-        if len(parts) != 3:
-            raise ValueError
-        rate = float(parts[2])
+        return parts[0], parts[1], float(parts[2])
     except ValueError:
-        raise BadInput(f"--cascade takes SMALL,LARGE,RATE, e.g. gpt-4o-mini,gpt-4.1,0.2 (got {text!r})") from None
-    return parts[0], parts[1], rate
+        raise BadInput(hint) from None
 
 
-def _portfolio_inputs(args: argparse.Namespace, store: Store) -> tuple[list[Any], list[Any]]:
-    """Workloads (usage + floors) and candidates (store) for `optimise`."""
+def _growth(text: str) -> portfolio_service.Growth:
+    value = text.strip().lower()
+    if value in ("best", "linear", "exponential", "logistic"):
+        return portfolio_service.Growth(model=value)
+    try:
+        rate = float(value.rstrip("%")) / 100
+    except ValueError:
+        raise BadInput(
+            f"--growth takes a monthly rate in percent (e.g. 5 or 5%) or a fitted curve: best, linear, exponential, "
+            f"logistic (got {text!r})"
+        ) from None
+    return portfolio_service.Growth(monthly_growth=rate)
+
+
+def _portfolio_plan(args: argparse.Namespace, store: Store) -> portfolio_service.PortfolioPlan:
+    """Usage + floors files and the store's options, optimised."""
     for label, name in (("--usage", args.usage), ("--floors", args.floors)):
         if not Path(name).exists():
             raise BadInput(f"{name}: no such file ({label})")
     monthly = planning.read_usage_file(Path(args.usage)).monthly
     floors = portfolio_service.read_floors(Path(args.floors), Path(args.floors).name)
-    workloads = portfolio_service.workloads_from_usage(monthly, floors)
-    names = [w.name for w in workloads]
     self_host = None
     if args.self_host:
         self_host = []
@@ -297,44 +317,80 @@ def _portfolio_inputs(args: argparse.Namespace, store: Store) -> tuple[list[Any]
             if not gpu:
                 raise BadInput(f"--self-host takes MODEL@GPU, e.g. llama-3.3-70b-instruct@H100 SXM (got {spec!r})")
             self_host.append((model_id.strip(), gpu.strip(), args.precision, args.mode))
-    candidates = portfolio_service.candidates_from_store(
-        store,
-        args.sheet,
-        portfolio_service.metrics_by_workload(names, floors, args.metric),
+    request = portfolio_service.PortfolioRequest(
+        monthly=monthly,
+        floors=floors,
+        months=args.months,
+        growth=_growth(args.growth),
+        default_metric=args.metric,
+        sheet_name=args.sheet,
         api_models=args.api,
         self_host=self_host,
-        cascades=[_cascade_spec(c) for c in args.cascade or []],
-        workloads=names,
-        input_output_ratio=planning.summarise_usage(monthly).input_output_ratio or 3.0,
+        cascades=[_cascade_spec(c, store) for c in args.cascade or []],
         api_decline_per_year=args.decline,
+        gpu_decline_per_year=args.gpu_decline,
+        allow_split=not args.no_split,
+        peak_to_average=args.peak_to_average,
     )
-    return workloads, candidates
+    return portfolio_service.plan_portfolio(store, request)
+
+
+def _versus(label: str, name: str | None, usd: float | None, total: float) -> str:
+    if usd is None:
+        return f"{label}: none"
+    saving = usd - total
+    share = saving / usd if usd else 0.0
+    what = f"saving USD {saving:,.2f} ({share:.1%})" if saving >= 0 else f"costing USD {-saving:,.2f} more"
+    return f"{label}{f' {name}' if name else ''}: USD {usd:,.2f}; the portfolio is {what}"
 
 
 def cmd_optimise(args: argparse.Namespace) -> int:
     store = _seeded_store()
-    workloads, candidates = _portfolio_inputs(args, store)
-    result = optimise_portfolio(
-        workloads, candidates, months=args.months, allow_split=not args.no_split, peak_to_average=args.peak_to_average
-    )
-    saving = result.saving_vs_best_single_usd
+    plan = _portfolio_plan(args, store)
+    result, workloads, candidates = plan.result, plan.workloads, plan.candidates
+    if args.pdf:
+        out = Path(args.pdf)
+        if out.suffix.lower() != ".pdf":
+            raise BadInput(f"--pdf needs a .pdf file name (got {out})")
+        from ui.report import portfolio_pdf  # kaleido and Chromium load only when a PDF is asked for
+
+        section = portfolio_service.report_section(store, plan)
+        out.write_bytes(portfolio_pdf(section, prepared_for=args.prepared_for))
     if args.json:
         payload = {
             "currency": "USD",
             "horizon_months": result.months,
             "allow_split": not args.no_split,
+            "sheet": plan.sheet_name,
             "workloads": [dataclasses.asdict(w) for w in workloads],
             "candidates": [
-                {"name": c.name, "kind": c.kind, "gpu": c.gpu, "latency_ms": c.latency_ms} for c in candidates
+                {
+                    "name": c.name,
+                    "kind": c.kind,
+                    "gpu": c.gpu,
+                    "usd_per_1m_input": c.usd_per_1m_input,
+                    "usd_per_1m_output": c.usd_per_1m_output,
+                    "usd_per_gpu_month": c.usd_per_gpu_month,
+                    "ttft_ms": c.latency_ms,
+                    "output_tokens_per_s": c.output_tokens_per_s,
+                    "source": c.source,
+                }
+                for c in candidates
             ],
             "assignments": [{k: _clean(v) for k, v in row.items()} for row in result.assignments.to_dict("records")],
             "fleet": [{k: _clean(v) for k, v in row.items()} for row in result.fleet.to_dict("records")],
             "gpus_by_type": result.gpus_by_type(),
             "total_usd": result.total_usd,
             "monthly_usd": result.monthly_usd,
+            "spend_by_month_usd": list(result.spend_by_month),
             "best_single_option": result.best_single_option,
             "best_single_usd": result.best_single_usd,
-            "saving_vs_best_single_usd": saving,
+            "saving_vs_best_single_usd": result.saving_vs_best_single_usd,
+            "current": plan.current,
+            "current_usd": result.current_usd,
+            "saving_vs_current_usd": result.saving_vs_current_usd,
+            "current_problems": list(result.current_problems),
+            "notes": list(plan.notes),
         }
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
@@ -347,21 +403,25 @@ def cmd_optimise(args: argparse.Namespace) -> int:
             f"{row.monthly_usd:>14,.2f}"
         )
     for row in result.fleet.itertuples():
-        print(f"fleet: {row.candidate}: {row.replicas} replica(s), {row.gpus} x {row.gpu}")
+        print(
+            f"fleet: {row.candidate}: {row.gpus_month_1} x {row.gpu} in month 1, {row.gpus} at the peak "
+            f"({row.replicas} replica(s))"
+        )
     gpus = result.gpus_by_type()
-    print("GPUs per type: " + (", ".join(f"{gpu} {count}" for gpu, count in gpus.items()) or "none (all on APIs)"))
+    print("GPUs per type (peak): " + (", ".join(f"{g} {n}" for g, n in gpus.items()) or "none (all on APIs)"))
     print(f"total over {result.months} months: USD {result.total_usd:,.2f} (USD {result.monthly_usd:,.2f} a month)")
-    if result.best_single_option is None or result.best_single_usd is None or saving is None:
+    if result.best_single_option is None:
         print("best single option: none meets every workload's floor and objective")
     else:
-        share = saving / result.best_single_usd if result.best_single_usd else 0.0
-        print(
-            f"best single option: {result.best_single_option} (USD {result.best_single_usd:,.2f}); "
-            f"saving USD {saving:,.2f} ({share:.1%})"
-        )
-    if any(w.latency_objective_ms is not None for w in workloads) and any(c.latency_ms is None for c in candidates):
-        unknown = ", ".join(c.name for c in candidates if c.latency_ms is None)
-        print(f"note: no measured latency for {unknown}; workloads with a latency objective were not given to them")
+        print(_versus("best single option", result.best_single_option, result.best_single_usd, result.total_usd))
+    if result.current_usd is not None:
+        print(_versus("current assignment", None, result.current_usd, result.total_usd))
+        for problem in result.current_problems:
+            print(f"  current assignment misses: {problem}")
+    for note in plan.notes:
+        print(f"note: {note}")
+    if args.pdf:
+        print(f"Wrote {args.pdf}")
     return 0
 
 
@@ -445,7 +505,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("optimise", help="cheapest mix of models per workload meeting quality floors and latency")
     p.add_argument("--usage", required=True, help="CSV, XLSX or Parquet: monthly aggregates or a raw request log")
     p.add_argument(
-        "--floors", required=True, help="CSV or XLSX: workload, metric, quality_floor, latency_objective_ms (TTFT)"
+        "--floors",
+        required=True,
+        help="CSV or XLSX: workload, metric, quality_floor, latency_objective_ms, latency_metric (ttft or e2e), "
+        "current (the option serving it today)",
     )
     p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
     p.add_argument("--metric", default=portfolio_service.DEFAULT_METRIC, help="metric of rows that name none")
@@ -460,9 +523,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--precision", default="FP8")
     p.add_argument("--decline", type=float, default=0.0, help="API price decline factor per year (default flat)")
+    p.add_argument("--gpu-decline", type=float, default=0.0, help="GPU rental price decline factor per year")
+    p.add_argument(
+        "--growth",
+        default="0",
+        help="monthly volume growth in percent (default 0: the latest month, flat) or a curve fitted to each "
+        "workload's history: best, linear, exponential, logistic",
+    )
     p.add_argument("--peak-to-average", type=float, default=2.0, help="peak-hour / average traffic (sizes fleets)")
     p.add_argument("--no-split", action="store_true", help="one option per workload (no splitting by share)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--pdf", help="also write the portfolio as a PDF report to this file")
+    p.add_argument("--prepared-for", default="", help="who the PDF is for, printed on its title page")
     p.set_defaults(func=cmd_optimise)
 
     p = sub.add_parser("report", help="a saved scenario as a PDF comparison report")

@@ -1,31 +1,38 @@
 """Portfolio optimiser: the cheapest mix of models per workload that meets each quality floor and latency objective.
 
-Pure functions over small frozen values. Each workload (monthly input/output tokens, an optional quality floor
-and latency objective) is assigned to one candidate, or split across candidates by share, minimising spend over
-the horizon, solved as a mixed-integer programme with `scipy.optimize.milp`:
+Pure functions over small frozen values. Each workload (monthly input/output tokens, how they grow over the
+horizon, an optional quality floor and latency objective) is assigned to one candidate, or split across
+candidates by share, minimising spend over the horizon, solved as a mixed-integer programme with
+`scipy.optimize.milp`:
 
 - x[w, c] in [0, 1] is the share of workload w served by candidate c (binary when splitting is not allowed);
-  pairs where c misses w's quality floor or latency objective get no variable (x = 0).
-- r[s] is the whole number of replicas of self-host candidate s; self-hosted workloads share its replicas.
-- minimise  sum x[w, c] x API token spend of w on c  +  sum r[s] x GPUs per replica x USD per GPU-month,
-  both summed over the horizon's months with `pricing.projection.monthly_price_multiplier` (0 = flat prices).
-- subject to  sum_c x[w, c] = 1 for every workload, and for every self-host s
-  sum_w x[w, s] x peak output tokens/s of w  <=  r[s] x replica tokens/s x target utilisation / (1 + headroom),
+  pairs where c misses w's quality floor or latency objective get no variable (x = 0). A share holds for the
+  whole horizon (an assignment is a decision, not a monthly trade).
+- r[s, g] is the whole number of replicas of self-host candidate s in month group g: months whose volumes are
+  the same (all months when volumes are flat, each month when they grow) share one count. Self-hosted
+  workloads share the replicas. Committed fleets (reserved or bought GPUs) never shrink: r[s, g] >= r[s, g-1].
+- minimise  sum x[w, c] x API token spend of w on c over the months  +  sum r[s, g] x GPUs per replica x USD per
+  GPU-month over g's months, with each month's volume multiplier (growth) and price multiplier
+  (`pricing.projection.monthly_price_multiplier`, 0 = flat prices).
+- subject to  sum_c x[w, c] = 1 for every workload, and for every self-host s and month group g
+  sum_w x[w, s] x peak output tokens/s of w in g  <=  r[s, g] x replica tokens/s x target utilisation / (1 + headroom),
   where peak tokens/s = monthly output tokens / (hours per month x 3600) x peak-to-average (as `pricing.sizing`).
 
-Conventions and assumptions: volumes are flat over the horizon (growth belongs to the projection page); API
-token maths follows `pricing.cost` (cached input is not modelled here); self-host cost is on the allocation
-basis and excludes the fleet's fixed ops cost; a fleet with no traffic holds no replicas (unlike
-`pricing.sizing`, which keeps one). A candidate with no score for a workload, or no latency figure, fails any
-floor or objective that workload sets. Cascades ("small model first, escalate when a check fails") are offered
-as API candidates built by `cascade_candidate`. The boundary: no storage, no UI.
+Conventions and assumptions: volumes grow by each workload's `volume_multipliers` (flat when empty: the base
+month every month); API token maths follows `pricing.cost` (cached input is not modelled here); self-host cost is
+on the allocation basis and excludes the fleet's fixed ops cost; a fleet with no traffic holds no replicas
+(unlike `pricing.sizing`, which keeps one). A candidate with no score for a workload, or no latency figure, fails
+any floor or objective that workload sets. Latency objectives are on time to first token ("ttft") or end to end
+("e2e" = TTFT + (output tokens per request - 1) / per-request output speed, as GenAI-Perf defines it).
+Cascades ("small model first, escalate when a check fails") are offered as API candidates built by
+`cascade_candidate`. The boundary: no storage, no UI.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -37,6 +44,7 @@ from pricing.projection import ApiOption, SelfHostOption, monthly_price_multipli
 from pricing.sizing import HOURS_PER_MONTH
 
 KINDS = ("api", "self-host")
+LATENCY_METRICS = ("ttft", "e2e")
 SECONDS_PER_HOUR = 3600.0
 Quality = float | Mapping[str, float]
 Assignment = Mapping[str, str | Mapping[str, float]]
@@ -48,28 +56,59 @@ class InfeasibleError(ValueError):
 
 @dataclass(frozen=True)
 class Workload:
-    """One workload: monthly tokens in and out, an optional quality floor and latency objective (ms)."""
+    """One workload: monthly tokens in and out (the base month), an optional quality floor and latency objective.
+
+    `volume_multipliers` scale the base month's tokens in months 1..N (growth; empty = flat). The latency
+    objective (ms) is on `latency_metric`: "ttft" (time to first token) or "e2e" (end to end, which needs
+    `output_tokens_per_request`).
+    """
 
     name: str
     monthly_input_tokens: float
     monthly_output_tokens: float
     quality_floor: float | None = None
     latency_objective_ms: float | None = None
+    latency_metric: str = "ttft"
+    output_tokens_per_request: float | None = None
+    volume_multipliers: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         for label, value in (("input", self.monthly_input_tokens), ("output", self.monthly_output_tokens)):
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{self.name}: monthly {label} tokens must be finite and not negative")
+        if self.latency_metric not in LATENCY_METRICS:
+            raise ValueError(
+                f"{self.name}: latency metric must be one of {LATENCY_METRICS} (got {self.latency_metric!r})"
+            )
+        if self.output_tokens_per_request is not None and not (
+            math.isfinite(self.output_tokens_per_request) and self.output_tokens_per_request >= 0
+        ):
+            raise ValueError(f"{self.name}: output tokens per request must be finite and not negative")
+        if any(not math.isfinite(m) or m < 0 for m in self.volume_multipliers):
+            raise ValueError(f"{self.name}: volume multipliers must be finite and not negative")
+
+    def multipliers(self, months: int) -> np.ndarray:
+        """Volume multiplier of months 1..months (ones when volumes are flat)."""
+        if not self.volume_multipliers:
+            return np.ones(months)
+        if len(self.volume_multipliers) < months:
+            raise ValueError(
+                f"{self.name}: volume multipliers cover {len(self.volume_multipliers)} months, fewer than {months}"
+            )
+        return np.asarray(self.volume_multipliers[:months], dtype=float)
 
 
 @dataclass(frozen=True)
 class Candidate:
     """An option for serving workloads: an API priced per token, or a self-hosted model on a GPU type.
 
-    `quality` is one score for every workload or a mapping workload name -> score; `latency_ms` is the
-    figure compared with each workload's objective (None = unknown, fails any objective). Self-host
-    capacity per replica is `replica_output_tokens_per_s` x `target_utilisation` / (1 + `headroom`).
-    `price_decline_factor_per_year` applies to API prices or the GPU-month price (0 = flat).
+    `quality` is one score for every workload or a mapping workload name -> score. `latency_ms` is the time to
+    first token compared with each workload's objective and `output_tokens_per_s` the per-request output speed
+    that end-to-end latency needs (None = unknown, fails any objective that needs it). Self-host capacity per
+    replica is `replica_output_tokens_per_s` x `target_utilisation` / (1 + `headroom`); a `committed` fleet
+    (reserved or bought GPUs) never shrinks. `price_decline_factor_per_year` applies to API prices or the
+    GPU-month price (0 = flat). `cascade` is set on cascade candidates (see `cascade_candidate`); `source` says
+    where the candidate's figures come from.
     """
 
     name: str
@@ -85,6 +124,10 @@ class Candidate:
     headroom: float = 0.0
     target_utilisation: float = 1.0
     price_decline_factor_per_year: float = 0.0
+    committed: bool = False
+    output_tokens_per_s: float | None = None
+    cascade: CascadeSpec | None = None
+    source: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -92,6 +135,8 @@ class Candidate:
         prices = (self.usd_per_1m_input, self.usd_per_1m_output, self.usd_per_gpu_month)
         if any(not math.isfinite(p) or p < 0 for p in prices):
             raise ValueError(f"{self.name}: prices must be finite and not negative")
+        if self.output_tokens_per_s is not None and not self.output_tokens_per_s > 0:
+            raise ValueError(f"{self.name}: output speed must be positive when given")
         if self.kind == "self-host":
             if self.replica_output_tokens_per_s <= 0:
                 raise ValueError(f"{self.name}: a self-host candidate needs a positive replica throughput")
@@ -106,13 +151,26 @@ class Candidate:
             return self.quality.get(workload)
         return float(self.quality)
 
+    def latency_for(self, workload: Workload) -> float | None:
+        """The latency (ms) compared with the workload's objective, on its metric; None where unknown."""
+        if self.cascade is not None:
+            return cascade_latency(self.cascade, workload)
+        return _direct_latency(self, workload, workload.latency_metric)
+
     @property
     def replica_capacity_tokens_per_s(self) -> float:
         """Output tokens/s one replica serves at the target utilisation with headroom kept free."""
         return self.replica_output_tokens_per_s * self.target_utilisation / (1 + self.headroom)
 
     @classmethod
-    def from_api_option(cls, option: ApiOption, quality: Quality, latency_ms: float | None = None) -> Candidate:
+    def from_api_option(
+        cls,
+        option: ApiOption,
+        quality: Quality,
+        latency_ms: float | None = None,
+        output_tokens_per_s: float | None = None,
+        source: str = "",
+    ) -> Candidate:
         """A candidate from a projection ApiOption (same prices and price decline)."""
         return cls(
             name=option.name,
@@ -121,7 +179,9 @@ class Candidate:
             usd_per_1m_output=option.usd_per_1m_output,
             quality=quality,
             latency_ms=latency_ms,
+            output_tokens_per_s=output_tokens_per_s,
             price_decline_factor_per_year=option.price_decline_factor_per_year,
+            source=source or option.source,
         )
 
     @classmethod
@@ -131,6 +191,8 @@ class Candidate:
         quality: Quality,
         latency_ms: float | None = None,
         hours_per_month: float = HOURS_PER_MONTH,
+        output_tokens_per_s: float | None = None,
+        source: str = "",
     ) -> Candidate:
         """A candidate from a projection SelfHostOption; bought hardware does not get cheaper (as projection)."""
         plan = option.plan
@@ -143,10 +205,24 @@ class Candidate:
             usd_per_gpu_month=plan.ownership.usd_per_gpu_month(hours_per_month),
             quality=quality,
             latency_ms=latency_ms,
+            output_tokens_per_s=output_tokens_per_s,
             headroom=plan.headroom,
             target_utilisation=plan.target_utilisation,
             price_decline_factor_per_year=option.gpu_price_decline_factor_per_year if plan.ownership.is_rented else 0,
+            committed=plan.ownership.mode != "on-demand",
+            source=source or plan.throughput_source,
         )
+
+
+def _direct_latency(candidate: Candidate, workload: Workload, metric: str) -> float | None:
+    if candidate.latency_ms is None:
+        return None
+    if metric == "ttft":
+        return candidate.latency_ms
+    tokens = workload.output_tokens_per_request
+    if tokens is None or candidate.output_tokens_per_s is None:
+        return None
+    return candidate.latency_ms + max(tokens - 1, 0.0) / candidate.output_tokens_per_s * 1000
 
 
 # --- cascades ------------------------------------------------------------------------------------------
@@ -157,6 +233,8 @@ class CascadeSpec:
     `check_usd_per_1m_output` prices the check on the small model's output (0 = a free check, e.g. a regex).
     `small_quality_when_passing` is the small model's score on the answers the check lets through; None
     assumes the check is uninformative, i.e. the small model's overall score (a conservative choice).
+    `measured_quality` overrides the formula per workload where the cascade itself was measured (an eval suite
+    run through both models); `escalation_source` says where the rate comes from.
     """
 
     small: Candidate
@@ -165,6 +243,8 @@ class CascadeSpec:
     check_usd_per_1m_output: float = 0.0
     small_quality_when_passing: Quality | None = None
     name: str | None = None
+    measured_quality: Mapping[str, float] = field(default_factory=dict)
+    escalation_source: str = "set by hand"
 
     def __post_init__(self) -> None:
         if not 0 <= self.escalation_rate <= 1:
@@ -178,7 +258,9 @@ def _score(quality: Quality, workload: str) -> float | None:
 
 
 def cascade_quality(spec: CascadeSpec, workload: str) -> float | None:
-    """Quality = (1 - e) x q_small_when_passing + e x q_large; None if either score is missing."""
+    """Measured where given; else (1 - e) x q_small_when_passing + e x q_large; None if a score is missing."""
+    if workload in spec.measured_quality:
+        return float(spec.measured_quality[workload])
     passing = spec.small_quality_when_passing if spec.small_quality_when_passing is not None else spec.small.quality
     q_small = _score(passing, workload)
     q_large = spec.large.quality_for(workload)
@@ -188,34 +270,41 @@ def cascade_quality(spec: CascadeSpec, workload: str) -> float | None:
     return (1 - e) * q_small + e * q_large
 
 
+def cascade_latency(spec: CascadeSpec, workload: Workload) -> float | None:
+    """The escalated path's latency (a conservative figure for a p90 once more than 10% escalate).
+
+    No escalation: the small model's own latency. Otherwise the check needs the small model's whole answer, so
+    the escalated request waits for the small model end to end and then the large model's TTFT (or its end to
+    end, for an e2e objective). None where a figure is missing.
+    """
+    if spec.escalation_rate == 0:
+        return _direct_latency(spec.small, workload, workload.latency_metric)
+    small = _direct_latency(spec.small, workload, "e2e")
+    large = _direct_latency(spec.large, workload, workload.latency_metric)
+    return None if small is None or large is None else small + large
+
+
 def cascade_candidate(spec: CascadeSpec) -> Candidate:
-    """The cascade as one API candidate with exact per-token prices, quality and (worst-case) latency.
+    """The cascade as one API candidate with exact per-token prices, quality and latency (`cascade_latency`).
 
     Every request goes to the small model (its input and output are paid) and through the check; the
     escalated share e is sent again, same input, to the large model. Per 1M tokens of the workload:
-    input = small_in + e x large_in; output = small_out + check + e x large_out. Latency: an escalated
-    request waits for both, so the figure is small + large when e > 0 (a p90 is the escalated path once
-    e > 10%; conservative below), the small model's alone when e = 0. Self-hosted parts are not supported.
+    input = small_in + e x large_in; output = small_out + check + e x large_out. Self-hosted parts are not
+    supported.
     """
     if spec.small.kind != "api" or spec.large.kind != "api":
         raise ValueError("cascades are priced for API candidates only; self-hosted parts need shared fleets")
     e = spec.escalation_rate
-    names: set[str] = set()
+    names: set[str] = set(spec.measured_quality)
     for given in (spec.small.quality, spec.large.quality, spec.small_quality_when_passing):
         if isinstance(given, Mapping):
             names.update(given)
-    scalar = not names
-    if scalar:
+    if not names:
         score = cascade_quality(spec, "")
         quality: Quality = {} if score is None else score
     else:
         scores = {w: cascade_quality(spec, w) for w in sorted(names)}
         quality = {w: q for w, q in scores.items() if q is not None}
-    small_latency, large_latency = spec.small.latency_ms, spec.large.latency_ms
-    if small_latency is None or (e > 0 and large_latency is None):
-        latency = None
-    else:
-        latency = small_latency + (large_latency or 0.0) if e > 0 else small_latency
     return Candidate(
         name=spec.name or f"{spec.small.name} -> {spec.large.name} ({e:.0%} escalated)",
         kind="api",
@@ -224,7 +313,9 @@ def cascade_candidate(spec: CascadeSpec) -> Candidate:
         + spec.check_usd_per_1m_output
         + e * spec.large.usd_per_1m_output,
         quality=quality,
-        latency_ms=latency,
+        latency_ms=spec.small.latency_ms,
+        cascade=spec,
+        source=f"cascade of {spec.small.name} and {spec.large.name}; escalation {e:.0%} {spec.escalation_source}",
     )
 
 
@@ -236,33 +327,51 @@ def eligible(workload: Workload, candidate: Candidate) -> bool:
         if score is None or score < workload.quality_floor:
             return False
     objective = workload.latency_objective_ms
-    return objective is None or (candidate.latency_ms is not None and candidate.latency_ms <= objective)
+    if objective is None:
+        return True
+    latency = candidate.latency_for(workload)
+    return latency is not None and latency <= objective
+
+
+def price_multipliers(candidate: Candidate, months: int) -> np.ndarray:
+    """Price multiplier of months 1..N: ones for flat prices."""
+    return monthly_price_multiplier(candidate.price_decline_factor_per_year, months).reshape(months)
 
 
 def horizon_months_factor(candidate: Candidate, months: int) -> float:
     """Sum over months 1..N of the price multiplier: N for flat prices."""
-    return float(monthly_price_multiplier(candidate.price_decline_factor_per_year, months).sum())
+    return float(price_multipliers(candidate, months).sum())
+
+
+def api_monthly_usd(workload: Workload, candidate: Candidate, months: int = 1) -> np.ndarray:
+    """API token spend of the whole workload on the candidate in each month 1..N (growth and price decline)."""
+    base = (
+        workload.monthly_input_tokens * candidate.usd_per_1m_input
+        + workload.monthly_output_tokens * candidate.usd_per_1m_output
+    ) / TOKENS_PER_MILLION
+    return base * workload.multipliers(months) * price_multipliers(candidate, months)
 
 
 def api_usd(workload: Workload, candidate: Candidate, months: int = 1) -> float:
     """API token spend of the whole workload on the candidate over the horizon."""
-    monthly = (
-        workload.monthly_input_tokens * candidate.usd_per_1m_input
-        + workload.monthly_output_tokens * candidate.usd_per_1m_output
-    ) / TOKENS_PER_MILLION
-    return monthly * horizon_months_factor(candidate, months)
+    return float(api_monthly_usd(workload, candidate, months).sum())
 
 
 def peak_output_tokens_per_s(
     workload: Workload, peak_to_average: float = 2.0, hours_per_month: float = HOURS_PER_MONTH
 ) -> float:
-    """Peak output tokens/s: monthly output / (hours x 3600) x peak-to-average."""
+    """Peak output tokens/s in the base month: monthly output / (hours x 3600) x peak-to-average."""
     return workload.monthly_output_tokens / (hours_per_month * SECONDS_PER_HOUR) * peak_to_average
+
+
+def replica_monthly_usd(candidate: Candidate, months: int = 1) -> np.ndarray:
+    """What one replica of a self-host candidate costs in each month 1..N."""
+    return candidate.gpus_per_replica * candidate.usd_per_gpu_month * price_multipliers(candidate, months)
 
 
 def replica_usd(candidate: Candidate, months: int = 1) -> float:
     """What one replica of a self-host candidate costs over the horizon."""
-    return candidate.gpus_per_replica * candidate.usd_per_gpu_month * horizon_months_factor(candidate, months)
+    return float(replica_monthly_usd(candidate, months).sum())
 
 
 def replicas_for(load_tokens_per_s: float, candidate: Candidate) -> int:
@@ -270,18 +379,29 @@ def replicas_for(load_tokens_per_s: float, candidate: Candidate) -> int:
     return max(0, math.ceil(load_tokens_per_s / candidate.replica_capacity_tokens_per_s - 1e-9))
 
 
+def fleet_replicas(loads: np.ndarray, candidate: Candidate) -> np.ndarray:
+    """Replicas held in each month for monthly peak loads; a committed fleet keeps its running maximum."""
+    replicas = np.array([replicas_for(float(load), candidate) for load in loads], dtype=np.int64)
+    return np.maximum.accumulate(replicas) if candidate.committed and replicas.size else replicas
+
+
 # --- result --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PortfolioResult:
     """An optimised portfolio, its fleet, and how it compares with the best single option and the current mix."""
 
-    assignments: pd.DataFrame  # workload, candidate, kind, share, monthly_usd (fleet cost split by load)
-    fleet: pd.DataFrame  # candidate, gpu, replicas, gpus, load_tokens_per_s, capacity_tokens_per_s, monthly_usd
+    # workload, candidate, kind, share, quality, latency_ms, monthly_usd (average; fleet cost split by tokens)
+    assignments: pd.DataFrame
+    # candidate, gpu, replicas, gpus (peak over the horizon), gpus_month_1, load_tokens_per_s (peak),
+    # capacity_tokens_per_s (at the peak fleet), monthly_usd (average)
+    fleet: pd.DataFrame
     total_usd: float  # over the horizon
     months: int
     best_single_option: str | None
     best_single_usd: float | None
     current_usd: float | None = None
+    spend_by_month: tuple[float, ...] = ()  # USD in months 1..N
+    current_problems: tuple[str, ...] = ()  # floors or objectives the current assignment misses
 
     @property
     def monthly_usd(self) -> float:
@@ -299,7 +419,7 @@ class PortfolioResult:
         return None if self.current_usd is None else self.current_usd - self.total_usd
 
     def gpus_by_type(self) -> dict[str, int]:
-        """GPUs held per GPU type across the self-host candidates."""
+        """GPUs held per GPU type at the fleet's peak across the self-host candidates."""
         out: dict[str, int] = {}
         for row in self.fleet.itertuples():
             out[str(row.gpu)] = out.get(str(row.gpu), 0) + int(row.gpus)
@@ -312,8 +432,15 @@ def _check_inputs(workloads: Sequence[Workload], candidates: Sequence[Candidate]
     for label, names in (("workload", [w.name for w in workloads]), ("candidate", [c.name for c in candidates])):
         if len(set(names)) != len(names):
             raise ValueError(f"{label} names must be unique")
+    for w in workloads:
+        w.multipliers(months)  # volumes must cover the horizon
     if not candidates:
         raise InfeasibleError("no candidates to choose from")
+
+
+def _objective_text(w: Workload) -> str:
+    metric = "time to first token" if w.latency_metric == "ttft" else "end to end"
+    return f"latency objective {w.latency_objective_ms:g} ms ({metric})"
 
 
 def explain_infeasible(workloads: Sequence[Workload], candidates: Sequence[Candidate]) -> str | None:
@@ -322,8 +449,8 @@ def explain_infeasible(workloads: Sequence[Workload], candidates: Sequence[Candi
     for w in workloads:
         if any(eligible(w, c) for c in candidates):
             continue
-        floor_ok = [c for c in candidates if eligible(Workload(w.name, 0, 0, w.quality_floor, None), c)]
-        latency_ok = [c for c in candidates if eligible(Workload(w.name, 0, 0, None, w.latency_objective_ms), c)]
+        floor_ok = [c for c in candidates if eligible(replace(w, latency_objective_ms=None), c)]
+        latency_ok = [c for c in candidates if eligible(replace(w, quality_floor=None), c)]
         if not floor_ok:
             scores = [(q, c.name) for c in candidates if (q := c.quality_for(w.name)) is not None]
             best = (
@@ -331,18 +458,59 @@ def explain_infeasible(workloads: Sequence[Workload], candidates: Sequence[Candi
             )
             problems.append(f"workload {w.name!r}: no candidate meets quality floor {w.quality_floor:g} ({best})")
         elif not latency_ok:
-            times = [(c.latency_ms, c.name) for c in candidates if c.latency_ms is not None]
+            times = [(t, c.name) for c in candidates if (t := c.latency_for(w)) is not None]
             best = f"fastest {min(times)[0]:g} ms from {min(times)[1]!r}" if times else "no candidate has a latency"
-            problems.append(
-                f"workload {w.name!r}: no candidate meets latency objective {w.latency_objective_ms:g} ms ({best})"
+            hint = (
+                "; end to end needs a measured output speed and the workload's output tokens per request"
+                if w.latency_metric == "e2e" and not times
+                else ""
             )
+            problems.append(f"workload {w.name!r}: no candidate meets {_objective_text(w)} ({best}{hint})")
         else:
             problems.append(
-                f"workload {w.name!r}: no candidate meets both quality floor {w.quality_floor:g} and latency objective "
-                f"{w.latency_objective_ms:g} ms (floor met by {', '.join(c.name for c in floor_ok)}; "
+                f"workload {w.name!r}: no candidate meets both quality floor {w.quality_floor:g} and "
+                f"{_objective_text(w)} (floor met by {', '.join(c.name for c in floor_ok)}; "
                 f"objective met by {', '.join(c.name for c in latency_ok)})"
             )
     return "; ".join(problems) or None
+
+
+def _shares(assignment: Assignment, workload: str) -> dict[str, float]:
+    shares = assignment.get(workload)
+    if shares is None:
+        raise ValueError(f"the assignment has no entry for workload {workload!r}")
+    split = {shares: 1.0} if isinstance(shares, str) else {str(k): float(v) for k, v in shares.items()}
+    if abs(sum(split.values()) - 1) > 1e-6:
+        raise ValueError(f"shares of workload {workload!r} must sum to 1")
+    return split
+
+
+def assignment_monthly_usd(
+    workloads: Sequence[Workload],
+    candidates: Sequence[Candidate],
+    assignment: Assignment,
+    months: int = 1,
+    peak_to_average: float = 2.0,
+    hours_per_month: float = HOURS_PER_MONTH,
+) -> np.ndarray:
+    """Spend in months 1..N of a given assignment (workload -> candidate or {candidate: share}), fleets sized to fit."""
+    by_name = {c.name: c for c in candidates}
+    loads: dict[str, np.ndarray] = {}
+    spend = np.zeros(months)
+    for w in workloads:
+        for name, share in _shares(assignment, w.name).items():
+            c = by_name.get(name)
+            if c is None:
+                raise ValueError(f"unknown candidate {name!r} in the assignment of {w.name!r}")
+            if c.kind == "api":
+                spend += share * api_monthly_usd(w, c, months)
+            else:
+                peak = share * peak_output_tokens_per_s(w, peak_to_average, hours_per_month) * w.multipliers(months)
+                loads[name] = loads.get(name, np.zeros(months)) + peak
+    for name, load in loads.items():
+        c = by_name[name]
+        spend += fleet_replicas(load, c) * replica_monthly_usd(c, months)
+    return spend
 
 
 def assignment_usd(
@@ -354,28 +522,31 @@ def assignment_usd(
     hours_per_month: float = HOURS_PER_MONTH,
 ) -> float:
     """Horizon spend of a given assignment (workload -> candidate or {candidate: share}), fleets sized to fit."""
+    return float(
+        assignment_monthly_usd(workloads, candidates, assignment, months, peak_to_average, hours_per_month).sum()
+    )
+
+
+def assignment_problems(
+    workloads: Sequence[Workload], candidates: Sequence[Candidate], assignment: Assignment
+) -> tuple[str, ...]:
+    """The floors and objectives an assignment misses, one line per workload and option."""
     by_name = {c.name: c for c in candidates}
-    load: dict[str, float] = {}
-    total = 0.0
+    problems = []
     for w in workloads:
-        shares = assignment.get(w.name)
-        if shares is None:
-            raise ValueError(f"the assignment has no entry for workload {w.name!r}")
-        split = {shares: 1.0} if isinstance(shares, str) else dict(shares)
-        if abs(sum(split.values()) - 1) > 1e-6:
-            raise ValueError(f"shares of workload {w.name!r} must sum to 1")
-        for name, share in split.items():
+        for name in _shares(assignment, w.name):
             c = by_name.get(name)
-            if c is None:
-                raise ValueError(f"unknown candidate {name!r} in the assignment of {w.name!r}")
-            if c.kind == "api":
-                total += share * api_usd(w, c, months)
-            else:
-                load[name] = load.get(name, 0.0) + share * peak_output_tokens_per_s(w, peak_to_average, hours_per_month)
-    for name, tokens_per_s in load.items():
-        c = by_name[name]
-        total += replicas_for(tokens_per_s, c) * replica_usd(c, months)
-    return total
+            if c is None or eligible(w, c):
+                continue
+            score, latency = c.quality_for(w.name), c.latency_for(w)
+            misses = []
+            if w.quality_floor is not None and (score is None or score < w.quality_floor):
+                misses.append(f"quality {'unknown' if score is None else f'{score:g}'} < floor {w.quality_floor:g}")
+            if w.latency_objective_ms is not None and (latency is None or latency > w.latency_objective_ms):
+                shown = "unknown" if latency is None else f"{latency:,.0f} ms"
+                misses.append(f"{w.latency_metric.upper()} {shown} > objective {w.latency_objective_ms:g} ms")
+            problems.append(f"{w.name} on {name}: {'; '.join(misses)}")
+    return tuple(problems)
 
 
 def best_single_option(
@@ -399,6 +570,18 @@ def best_single_option(
 
 
 # --- the programme -------------------------------------------------------------------------------------
+def month_groups(workloads: Sequence[Workload], months: int) -> list[list[int]]:
+    """Runs of consecutive months (0-based) in which every workload's volume is the same: one run when flat."""
+    volumes = np.array([w.multipliers(months) for w in workloads]).reshape(len(workloads), months)
+    groups = [[0]]
+    for t in range(1, months):
+        if np.array_equal(volumes[:, t], volumes[:, t - 1]):
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    return groups
+
+
 def optimise(
     workloads: Sequence[Workload],
     candidates: Sequence[Candidate],
@@ -418,27 +601,54 @@ def optimise(
         raise InfeasibleError(message)
     pairs = [(i, j) for i, w in enumerate(workloads) for j, c in enumerate(candidates) if eligible(w, c)]
     hosts = [j for j, c in enumerate(candidates) if c.kind == "self-host" and any(p[1] == j for p in pairs)]
-    n_x, n = len(pairs), len(pairs) + len(hosts)
-    peaks = [peak_output_tokens_per_s(w, peak_to_average, hours_per_month) for w in workloads]
+    groups = month_groups(workloads, months)
+    n_g = len(groups)
+    n_x = len(pairs)
+    n = n_x + len(hosts) * n_g
+
+    def r_index(h: int, g: int) -> int:
+        return n_x + h * n_g + g
+
+    peaks = np.array([peak_output_tokens_per_s(w, peak_to_average, hours_per_month) for w in workloads])
+    volume = np.array([w.multipliers(months) for w in workloads]).reshape(len(workloads), months)
+    group_peaks = np.array([[peaks[i] * volume[i, g[0]] for g in groups] for i in range(len(workloads))])
+    api_months = {k: api_monthly_usd(workloads[i], candidates[j], months) for k, (i, j) in enumerate(pairs)}
+    replica_months = {j: replica_monthly_usd(candidates[j], months) for j in hosts}
     cost = np.zeros(n)
-    for k, (i, j) in enumerate(pairs):
+    for k, (_, j) in enumerate(pairs):
         if candidates[j].kind == "api":
-            cost[k] = api_usd(workloads[i], candidates[j], months)
+            cost[k] = api_months[k].sum()
     for h, j in enumerate(hosts):
-        cost[n_x + h] = replica_usd(candidates[j], months)
-    rows = np.zeros((len(workloads) + len(hosts), n))
+        for g, members in enumerate(groups):
+            cost[r_index(h, g)] = replica_months[j][members].sum()
+    host_of = {j: h for h, j in enumerate(hosts)}
+    committed = [h for h, j in enumerate(hosts) if candidates[j].committed]
+    n_rows = len(workloads) + len(hosts) * n_g + len(committed) * (n_g - 1)
+    rows = np.zeros((n_rows, n))
     for k, (i, j) in enumerate(pairs):
         rows[i, k] = 1.0
-        if j in hosts:
-            rows[len(workloads) + hosts.index(j), k] = peaks[i]
+        if j in host_of:
+            for g in range(n_g):
+                rows[len(workloads) + host_of[j] * n_g + g, k] = group_peaks[i, g]
+    upper_bounds = np.zeros(n)
+    upper_bounds[:n_x] = 1.0
     for h, j in enumerate(hosts):
-        rows[len(workloads) + h, n_x + h] = -candidates[j].replica_capacity_tokens_per_s
-    lower = np.r_[np.ones(len(workloads)), np.full(len(hosts), -np.inf)]
-    upper = np.r_[np.ones(len(workloads)), np.zeros(len(hosts))]
-    max_replicas = [
-        replicas_for(sum(peaks[i] for i, jj in pairs if jj == j), candidates[j]) for j in hosts
-    ]  # carrying every eligible workload is the most a fleet ever needs
-    integrality = np.r_[np.full(n_x, 0 if allow_split else 1), np.ones(len(hosts))]
+        eligible_load = group_peaks[[i for i, jj in pairs if jj == j]].sum(axis=0)
+        most = np.array([replicas_for(float(load), candidates[j]) for load in eligible_load], dtype=float)
+        if candidates[j].committed:
+            most = np.maximum.accumulate(most)
+        for g in range(n_g):
+            rows[len(workloads) + h * n_g + g, r_index(h, g)] = -candidates[j].replica_capacity_tokens_per_s
+            upper_bounds[r_index(h, g)] = most[g]  # carrying every eligible workload is the most a fleet needs
+    base = len(workloads) + len(hosts) * n_g
+    for m, h in enumerate(committed):  # committed fleets never shrink
+        for g in range(1, n_g):
+            row = base + m * (n_g - 1) + g - 1
+            rows[row, r_index(h, g - 1)] = 1.0
+            rows[row, r_index(h, g)] = -1.0
+    lower = np.r_[np.ones(len(workloads)), np.full(n_rows - len(workloads), -np.inf)]
+    upper = np.r_[np.ones(len(workloads)), np.zeros(n_rows - len(workloads))]
+    integrality = np.r_[np.full(n_x, 0 if allow_split else 1), np.ones(n - n_x)]
     options: dict[str, float | bool] = {"mip_rel_gap": 0.0}
     if time_limit_s is not None:
         options["time_limit"] = time_limit_s
@@ -446,42 +656,85 @@ def optimise(
         cost,
         constraints=LinearConstraint(rows, lower, upper),
         integrality=integrality,
-        bounds=Bounds(np.zeros(n), np.r_[np.ones(n_x), np.asarray(max_replicas, dtype=float)]),
+        bounds=Bounds(np.zeros(n), upper_bounds),
         options=options,
     )
     if solved.x is None:
         raise InfeasibleError(f"the solver found no assignment: {solved.message}")
-    x = np.clip(solved.x, 0.0, None)
-    x[:n_x] = np.clip(x[:n_x], 0.0, 1.0) if allow_split else np.round(x[:n_x])  # drop the solver's float noise
-    replicas = {j: int(round(x[n_x + h])) for h, j in enumerate(hosts)}
-    load = {j: sum(x[k] * peaks[i] for k, (i, jj) in enumerate(pairs) if jj == j) for j in hosts}
+    x = np.clip(solved.x[:n_x], 0.0, 1.0) if allow_split else np.round(solved.x[:n_x])  # drop float noise
+    month_group = np.empty(months, dtype=int)
+    for g, members in enumerate(groups):
+        month_group[members] = g
+    replicas = {
+        j: np.array([int(round(solved.x[r_index(h, g)])) for g in month_group], dtype=np.int64)
+        for h, j in enumerate(hosts)
+    }
+    loads = {
+        j: sum((x[k] * peaks[i] * volume[i] for k, (i, jj) in enumerate(pairs) if jj == j), np.zeros(months))
+        for j in hosts
+    }
+    fleet_months = {j: replicas[j] * replica_months[j] for j in hosts}
+    spend = np.zeros(months)
+    for k, (_, j) in enumerate(pairs):
+        if candidates[j].kind == "api":
+            spend += x[k] * api_months[k]
+    for j in hosts:
+        spend += fleet_months[j]
     records = []
     for k, (i, j) in enumerate(pairs):
         share = float(x[k])
         if share <= 1e-9:
             continue
-        c = candidates[j]
+        w, c = workloads[i], candidates[j]
         if c.kind == "api":
-            usd = share * cost[k]
-        else:  # the fleet's cost is split across its workloads by their share of its load
-            usd = replicas[j] * replica_usd(c, months) * (share * peaks[i] / load[j]) if load[j] > 0 else 0.0
-        records.append((workloads[i].name, c.name, c.kind, share, usd / months))
-    assignments = pd.DataFrame(records, columns=["workload", "candidate", "kind", "share", "monthly_usd"])
-    fleet = pd.DataFrame(
-        [
+            usd = share * float(api_months[k].sum())
+        else:  # the fleet's cost is split across its workloads by their share of its tokens over the horizon
+            carried = float(loads[j].sum())
+            usd = float(fleet_months[j].sum()) * share * peaks[i] * float(volume[i].sum()) / carried if carried else 0.0
+        score, latency = c.quality_for(w.name), c.latency_for(w)
+        records.append(
             (
-                candidates[j].name,
-                candidates[j].gpu,
-                replicas[j],
-                replicas[j] * candidates[j].gpus_per_replica,
-                load[j],
-                replicas[j] * candidates[j].replica_capacity_tokens_per_s,
-                replicas[j] * replica_usd(candidates[j], months) / months,
+                w.name,
+                c.name,
+                c.kind,
+                share,
+                math.nan if score is None else float(score),
+                math.nan if latency is None else float(latency),
+                usd / months,
             )
-            for j in hosts
-            if replicas[j] > 0
+        )
+    assignments = pd.DataFrame(
+        records, columns=["workload", "candidate", "kind", "share", "quality", "latency_ms", "monthly_usd"]
+    )
+    fleet_rows = []
+    for j in hosts:
+        c, held = candidates[j], replicas[j]
+        if held.max(initial=0) == 0:
+            continue
+        fleet_rows.append(
+            (
+                c.name,
+                c.gpu,
+                int(held.max()),
+                int(held.max()) * c.gpus_per_replica,
+                int(held[0]) * c.gpus_per_replica,
+                float(loads[j].max()),
+                int(held.max()) * c.replica_capacity_tokens_per_s,
+                float(fleet_months[j].sum()) / months,
+            )
+        )
+    fleet = pd.DataFrame(
+        fleet_rows,
+        columns=[
+            "candidate",
+            "gpu",
+            "replicas",
+            "gpus",
+            "gpus_month_1",
+            "load_tokens_per_s",
+            "capacity_tokens_per_s",
+            "monthly_usd",
         ],
-        columns=["candidate", "gpu", "replicas", "gpus", "load_tokens_per_s", "capacity_tokens_per_s", "monthly_usd"],
     )
     single = best_single_option(workloads, candidates, months, peak_to_average, hours_per_month)
     current_usd = (
@@ -492,11 +745,13 @@ def optimise(
     return PortfolioResult(
         assignments=assignments,
         fleet=fleet,
-        total_usd=float(cost @ np.r_[x[:n_x], [replicas[j] for j in hosts]]),
+        total_usd=float(spend.sum()),
         months=months,
         best_single_option=None if single is None else single[0],
         best_single_usd=None if single is None else single[1],
         current_usd=current_usd,
+        spend_by_month=tuple(float(v) for v in spend),
+        current_problems=() if current is None else assignment_problems(workloads, candidates, current),
     )
 
 
@@ -515,12 +770,7 @@ def floor_curve(
         raise ValueError(f"unknown workload {workload_name!r}")
     rows = []
     for floor in floors:
-        moved = [
-            Workload(w.name, w.monthly_input_tokens, w.monthly_output_tokens, float(floor), w.latency_objective_ms)
-            if w.name == workload_name
-            else w
-            for w in workloads
-        ]
+        moved = [replace(w, quality_floor=float(floor)) if w.name == workload_name else w for w in workloads]
         try:
             result = optimise(moved, candidates, months, allow_split, peak_to_average, hours_per_month)
             rows.append((float(floor), result.total_usd, True))

@@ -3,15 +3,20 @@
 Reads go through the store (prices, scores, measured latency, GPU prices, throughput); the maths is
 `pricing.portfolio`'s. No SQL, no Streamlit.
 
-- `read_floors` validates a floors file (`workload, metric, quality_floor, latency_objective_ms`; only `workload`
-  is required) at the untrusted edge: every problem names the file, the row (header = 1) and the column.
-- `workloads_from_usage` turns monthly usage into optimiser workloads at the latest month's volume.
+- `read_floors` validates a floors file (`workload, metric, quality_floor, latency_objective_ms, latency_metric,
+  current`; only `workload` is required) at the untrusted edge: every problem names the file, the row (header =
+  1) and the column.
+- `workloads_from_usage` turns monthly usage into optimiser workloads: the latest month's volume, grown over the
+  horizon by a constant monthly rate or by a curve fitted to each workload's own history (`Growth`), with the
+  mean output tokens per request that end-to-end latency needs.
 - `candidates_from_store` builds the candidates: API models priced from a sheet, self-hosted models sized by
-  `pricing.planning.self_host_option`, and cascades of two API models. Quality is one score per model on each
-  workload's metric (chosen as `pricing.candidates.pick_scores` does). Latency is the measured time to first
-  token (`store.api_performance()`): the priced offer's provider when measured, else the median over the
-  model's measured providers. Self-hosted candidates have no measured latency, so a workload with a latency
-  objective never goes to them (the optimiser treats unknown latency as failing any objective).
+  `pricing.planning.self_host_option`, and cascades of two API models (escalation set by hand or measured by
+  `pricing.probe_evidence.measured_cascade`). Quality is one score per model on each workload's metric (chosen as
+  `pricing.candidates.pick_scores` does). API latency is the measured time to first token and output speed
+  (`store.api_performance()`, llm-stats): the priced offer's provider when measured, else the median over the
+  model's measured providers. Self-hosted latency is our own probe's p90 TTFT and median decode speed for that
+  model on that GPU (`pricing.probe_evidence.measured_latency`); without a probe it is unknown, so a workload
+  with a latency objective never goes to it (the optimiser treats unknown latency as failing any objective).
 """
 
 from __future__ import annotations
@@ -22,17 +27,31 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from pricing import planning, service
 from pricing.candidates import pick_scores
 from pricing.cost import UnpricedModelError
-from pricing.portfolio import Candidate, CascadeSpec, Quality, Workload, cascade_candidate
+from pricing.portfolio import (
+    LATENCY_METRICS,
+    Candidate,
+    CascadeSpec,
+    PortfolioResult,
+    Quality,
+    Workload,
+    cascade_candidate,
+    floor_curve,
+    optimise,
+)
+from pricing.probe_evidence import MeasuredCascade, measured_latency
+from pricing.projection import GROWTH_MODELS, MIN_FIT_POINTS, constant_growth, fit_growth, project_volumes
+from pricing.report import PortfolioSection
 from pricing.sheets import SheetError, SheetProblem, read_table
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
 
-FLOOR_COLUMNS = ("workload", "metric", "quality_floor", "latency_objective_ms")
+FLOOR_COLUMNS = ("workload", "metric", "quality_floor", "latency_objective_ms", "latency_metric", "current")
 DEFAULT_METRIC = "arena_elo"
 DEFAULT_API_MODELS = ("gpt-4o-mini", "gpt-4.1", "claude-sonnet-4.5")
 DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
@@ -42,11 +61,14 @@ DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
 
 
 class FloorSpec(NamedTuple):
-    """One workload's quality floor (on `metric`, None = the default metric) and latency objective (TTFT ms)."""
+    """One workload's quality floor (on `metric`, None = the default metric), latency objective (ms, on
+    `latency_metric`: "ttft" or "e2e") and the option serving it today (`current`, None = not given)."""
 
     quality_floor: float | None
     latency_objective_ms: float | None
     metric: str | None = None
+    latency_metric: str = "ttft"
+    current: str | None = None
 
 
 FloorInput = FloorSpec | tuple[float | None, float | None]
@@ -128,36 +150,123 @@ def read_floors(path_or_bytes: Path | bytes, file_name: str) -> dict[str, FloorS
         floor = _parse_number(raw.get("quality_floor"), file_name, row, "quality_floor", problems)
         latency = _parse_number(raw.get("latency_objective_ms"), file_name, row, "latency_objective_ms", problems)
         metric = _cell(raw.get("metric")) or None
-        floors[name] = FloorSpec(floor, latency, metric)
+        latency_metric = _cell(raw.get("latency_metric")).lower() or "ttft"
+        if latency_metric not in LATENCY_METRICS:
+            problems.append(
+                SheetProblem(
+                    file_name,
+                    row,
+                    "latency_metric",
+                    f"'{latency_metric}' is not a latency metric; use ttft (time to first token) or e2e (end to end).",
+                )
+            )
+        current = _cell(raw.get("current")) or None
+        floors[name] = FloorSpec(floor, latency, metric, latency_metric, current)
     if problems:
         raise FloorsFileError(problems)
     return floors
 
 
 # --- workloads -----------------------------------------------------------------------------------------
-def workloads_from_usage(monthly: pd.DataFrame, floors: Mapping[str, FloorInput]) -> list[Workload]:
-    """One Workload per usage workload at the latest month's tokens (0 where it has none that month).
+@dataclass(frozen=True)
+class Growth:
+    """How volumes move over the horizon: "constant" (`monthly_growth` a month, 0 = flat at the latest month) or a
+    curve fitted to each workload's own monthly history ("best" by AICc, or "linear", "exponential",
+    "logistic"); a workload with too short a history to fit stays flat, and the note says so."""
+
+    model: str = "constant"
+    monthly_growth: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.model not in ("constant", "best", *GROWTH_MODELS):
+            raise ValueError(f"unknown growth model {self.model!r}; use constant, best, {', '.join(GROWTH_MODELS)}")
+        if self.monthly_growth <= -1:
+            raise ValueError("monthly growth must be above -100%")
+
+
+FLAT = Growth()
+
+
+def volume_paths(monthly: pd.DataFrame, months: int, growth: Growth = FLAT) -> dict[str, tuple[np.ndarray, str]]:
+    """Workload -> (volume multiplier of months 1..N relative to its latest month, how it was set)."""
+    frame = monthly.assign(month=pd.to_datetime(monthly["month"]).dt.to_period("M"))
+    periods = pd.period_range(frame["month"].min(), frame["month"].max(), freq="M")
+    out: dict[str, tuple[np.ndarray, str]] = {}
+    for name, rows in frame.groupby("workload"):
+        history = rows.groupby("month")["output_tokens"].sum().reindex(periods, fill_value=0).to_numpy(float)
+        base = float(history[-1])
+        if growth.model == "constant" or base <= 0 or len(history) < MIN_FIT_POINTS:
+            rate = growth.monthly_growth
+            why = f"{rate:+.1%} a month" if rate else "flat at the latest month"
+            if growth.model != "constant":
+                why += f" (needs {MIN_FIT_POINTS}+ months with volume in the latest to fit; has {len(history)})"
+            out[str(name)] = (constant_growth(1.0, rate, months), why)
+            continue
+        fits = fit_growth(history)
+        chosen = fits if growth.model == "best" else [f for f in fits if f.model == growth.model]
+        if not chosen:
+            out[str(name)] = (np.ones(months), f"flat: the {growth.model} curve could not be fitted")
+            continue
+        volumes = np.clip(project_volumes(chosen[0], len(history), months), 0.0, None)
+        out[str(name)] = (volumes / base, f"fitted {chosen[0].label}")
+    return out
+
+
+def workloads_from_usage(
+    monthly: pd.DataFrame, floors: Mapping[str, FloorInput], months: int = 1, growth: Growth = FLAT
+) -> list[Workload]:
+    """One Workload per usage workload at the latest month's tokens (0 where it has none that month), grown
+    over `months` by `growth`, with its mean output tokens per request in that month.
 
     Floors name workloads of the usage; a floor for a workload the usage lacks is a typo and raises.
     """
     if monthly.empty:
         raise ValueError("the usage has no rows")
-    months = pd.to_datetime(monthly["month"]).dt.to_period("M")
-    latest = monthly[months == months.max()]
+    periods = pd.to_datetime(monthly["month"]).dt.to_period("M")
+    latest = monthly[periods == periods.max()]
     names = sorted(str(n) for n in monthly["workload"].unique())
     unknown = sorted(set(floors) - set(names))
     if unknown:
         raise ValueError(
             f"the floors name workloads the usage does not have: {', '.join(unknown)} (usage: {', '.join(names)})"
         )
-    totals = latest.groupby("workload")[["input_tokens", "output_tokens"]].sum()
+    if "requests" not in latest.columns:  # monthly volumes without request counts: no tokens per request
+        latest = latest.assign(requests=0)
+    totals = latest.groupby("workload")[["input_tokens", "output_tokens", "requests"]].sum()
+    paths = volume_paths(monthly, months, growth)
     workloads = []
     for name in names:
         spec = floors.get(name, (None, None))
-        tokens_in = float(totals.loc[name, "input_tokens"]) if name in totals.index else 0.0
-        tokens_out = float(totals.loc[name, "output_tokens"]) if name in totals.index else 0.0
-        workloads.append(Workload(name, tokens_in, tokens_out, spec[0], spec[1]))
+        tokens_in, tokens_out, requests = (
+            (float(v) for v in totals.loc[name, ["input_tokens", "output_tokens", "requests"]])
+            if name in totals.index
+            else (0.0, 0.0, 0.0)
+        )
+        workloads.append(
+            Workload(
+                name,
+                tokens_in,
+                tokens_out,
+                spec[0],
+                spec[1],
+                latency_metric=spec.latency_metric if isinstance(spec, FloorSpec) else "ttft",
+                output_tokens_per_request=tokens_out / requests if requests > 0 else None,
+                # flat volumes hold for any horizon; a growing path covers the months asked for
+                volume_multipliers=() if np.all(paths[name][0] == 1) else tuple(float(v) for v in paths[name][0]),
+            )
+        )
     return workloads
+
+
+def growth_notes(monthly: pd.DataFrame, months: int, growth: Growth = FLAT) -> dict[str, str]:
+    """Workload -> how its volume moves over the horizon, in words."""
+    return {name: why for name, (_, why) in volume_paths(monthly, months, growth).items()}
+
+
+def current_assignment(floors: Mapping[str, FloorInput], workloads: Sequence[str]) -> dict[str, str] | None:
+    """Workload -> the option serving it today, when the floors give one for every workload; else None."""
+    current = {w: spec.current for w in workloads if isinstance(spec := floors.get(w), FloorSpec) and spec.current}
+    return current if current and len(current) == len(workloads) else None
 
 
 def metrics_by_workload(
@@ -198,13 +307,36 @@ def _quality(facts: _Facts, model_id: str, metric_of: Mapping[str, str]) -> dict
     return {w: facts.scores[m][model_id] for w, m in metric_of.items() if model_id in facts.scores[m]}
 
 
+class Measured(NamedTuple):
+    """Measured latency figures of an offer: time to first token (ms), output speed (tokens/s), where from."""
+
+    ttft_ms: float | None
+    output_tokens_per_s: float | None
+    source: str
+
+
+def measured_performance(performance: pd.DataFrame, model_id: str, model_key: str | None = None) -> Measured:
+    """The priced offer's (same model key) measured TTFT and speed when measured, else the providers' medians."""
+    rows = performance[performance["model_id"] == model_id]
+    if rows.empty:
+        return Measured(None, None, "")
+    same = rows[rows["model_key"] == model_key] if model_key else rows.iloc[0:0]
+    picked = same if not same.empty else rows
+
+    def median(column: str) -> float | None:
+        values = picked[column].dropna()
+        return float(values.median()) if not values.empty else None
+
+    dates = picked["as_of"].dropna()
+    when = f", {pd.Timestamp(dates.max()).date()}" if not dates.empty else ""
+    who = f"{picked['provider'].iloc[0]}" if len(picked) == 1 else f"median of {len(picked)} providers"
+    source = f"latency: {picked['source'].iloc[0]} ({who}{when})"
+    return Measured(median("ttft_ms"), median("output_tokens_per_s"), source)
+
+
 def measured_ttft_ms(performance: pd.DataFrame, model_id: str, model_key: str | None = None) -> float | None:
     """Measured time to first token: the priced offer's (same model key) when measured, else the median provider's."""
-    rows = performance[(performance["model_id"] == model_id) & performance["ttft_ms"].notna()]
-    if rows.empty:
-        return None
-    same = rows[rows["model_key"] == model_key] if model_key else rows.iloc[0:0]
-    return float((same if not same.empty else rows)["ttft_ms"].median())
+    return measured_performance(performance, model_id, model_key).ttft_ms
 
 
 def _as_mapping(quality: Quality) -> Mapping[str, float]:
@@ -219,7 +351,30 @@ def _api_candidate(
     row = prices[prices["model_key"] == option.name].iloc[0]
     model_id = str(row["model_id"]) if pd.notna(row["model_id"]) else option.name
     quality = _quality(facts, model_id, metric_of)
-    return Candidate.from_api_option(option, quality, measured_ttft_ms(facts.performance, model_id, option.name))
+    measured = measured_performance(facts.performance, model_id, option.name)
+    source = f"prices: {option.source}" + (f"; {measured.source}" if measured.source else "; latency: not measured")
+    return Candidate.from_api_option(option, quality, measured.ttft_ms, measured.output_tokens_per_s, source)
+
+
+CascadeInput = tuple[str, str, float | MeasuredCascade]
+
+
+def _cascade_spec(
+    parts: Sequence[Candidate], rate: float | MeasuredCascade, metric_of: Mapping[str, str]
+) -> CascadeSpec:
+    if not isinstance(rate, MeasuredCascade):
+        return CascadeSpec(parts[0], parts[1], float(rate))
+    own_metric = f"own:{rate.suite}"
+    return CascadeSpec(
+        parts[0],
+        parts[1],
+        rate.escalation_rate,
+        measured_quality={w: rate.cascade_score for w, m in metric_of.items() if m == own_metric},
+        escalation_source=(
+            f"measured on suite {rate.suite} ({rate.items} items, runs {rate.small_run_id} and {rate.large_run_id}, "
+            f"{rate.measured_on}; 95% interval {rate.escalation_low:.0%}-{rate.escalation_high:.0%}; {rate.check})"
+        ),
+    )
 
 
 def candidates_from_store(
@@ -228,7 +383,7 @@ def candidates_from_store(
     metric_id: str | Mapping[str, str],
     api_models: Sequence[str] | None = None,
     self_host: Sequence[tuple[str, str, str, str]] | None = None,
-    cascades: Sequence[tuple[str, str, float]] = (),
+    cascades: Sequence[CascadeInput] = (),
     workloads: Sequence[str] = (),
     input_output_ratio: float = 3.0,
     api_decline_per_year: float = 0.0,
@@ -240,8 +395,10 @@ def candidates_from_store(
     each candidate's quality is a mapping workload -> score, so a workload's floor is checked on its metric.
     With a single metric and no `workloads`, quality is one score for all. `api_models` and `self_host`
     ((model_id, gpu, precision, mode)) default to DEFAULT_API_MODELS (those the sheet prices; unpriced defaults
-    are skipped) and DEFAULT_SELF_HOST when None. `cascades` are (small, large, escalation rate) of API models.
-    Prices are flat unless a decline factor per year (e.g. 10 for 10x cheaper a year) is given.
+    are skipped) and DEFAULT_SELF_HOST when None. `cascades` are (small, large, escalation) of API models, the
+    escalation a rate set by hand or a `MeasuredCascade` (whose cascade score stands for the workloads judged on
+    that suite's own eval). Prices are flat unless a decline factor per year (e.g. 10 for 10x cheaper a year)
+    is given.
     """
     sheet = sheet_name or service.default_sheet(store)
     if isinstance(metric_id, str):
@@ -267,7 +424,12 @@ def candidates_from_store(
             raise
         candidates.append(replace(c, quality=fix(_as_mapping(c.quality))))
     for model_id, gpu, precision, mode in DEFAULT_SELF_HOST if self_host is None else self_host:
-        usd, _ = planning.gpu_hourly_price(store, gpu)
+        try:
+            usd, price_source = planning.gpu_hourly_price(store, gpu, mode)
+        except ValueError:  # no stored price of this kind (the seed data has on-demand and marketplace prices)
+            usd, price_source = planning.gpu_hourly_price(store, gpu)
+            if mode != "on-demand":
+                price_source += f" (no {mode} price stored: the on-demand rate is used)"
         ownership = OwnershipCosts(mode=mode, usd_per_gpu_hour=usd)
         option = planning.self_host_option(
             store,
@@ -279,16 +441,224 @@ def candidates_from_store(
             gpu_price_decline_per_year=gpu_decline_per_year,
         )
         quality = fix(_quality(facts, model_id, metric_of))
-        candidates.append(Candidate.from_self_host_option(option, quality, latency_ms=None))
+        probe = measured_latency(store, model_id, gpu)
+        latency = (
+            f"latency: own probe {probe.run_id} on {probe.endpoint} ({probe.measured_on}; p90 TTFT at concurrency "
+            f"{probe.concurrency}, {probe.requests} requests)"
+            if probe is not None
+            else "latency: not measured (probe an endpoint serving it to add one)"
+        )
+        speed = probe.output_tokens_per_s if probe is not None and math.isfinite(probe.output_tokens_per_s) else None
+        candidates.append(
+            Candidate.from_self_host_option(
+                option,
+                quality,
+                latency_ms=probe.ttft_p90_ms if probe is not None else None,
+                output_tokens_per_s=speed,
+                source=f"GPU price: {price_source}; throughput: {option.plan.throughput_source}; {latency}",
+            )
+        )
     for small, large, rate in cascades:
         parts = [_api_candidate(store, sheet, m, api_decline_per_year, facts, metric_of) for m in (small, large)]
-        cascade = cascade_candidate(CascadeSpec(parts[0], parts[1], float(rate)))
+        cascade = cascade_candidate(_cascade_spec(parts, rate, metric_of))
         candidates.append(replace(cascade, quality=fix(_as_mapping(cascade.quality))))
     names = [c.name for c in candidates]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ValueError(f"each candidate may be given once: {', '.join(duplicated)}")
     return candidates
+
+
+def resolve_current(
+    store: Store, sheet_name: str | None, current: Mapping[str, str], candidates: Sequence[Candidate]
+) -> tuple[dict[str, str], list[str]]:
+    """Map each workload's current option to a candidate name: a candidate's own name, or a model the sheet prices
+    (resolved by alias). Returns the mapping and the API models that must be added as candidates to price it."""
+    names = {c.name for c in candidates}
+    sheet = sheet_name or service.default_sheet(store)
+    mapping: dict[str, str] = {}
+    extra: list[str] = []
+    for workload, given in current.items():
+        if given in names:
+            mapping[workload] = given
+            continue
+        try:
+            key = planning.api_option(store, sheet, given, 0.0).name
+        except UnpricedModelError as exc:
+            raise ValueError(
+                f"current option {given!r} of workload {workload!r} is neither an option here nor priced in "
+                f"sheet {sheet!r}: {exc}"
+            ) from None
+        mapping[workload] = key
+        if key not in names and key not in extra:
+            extra.append(key)
+    return mapping, extra
+
+
+# --- the use case ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PortfolioRequest:
+    """Everything a portfolio question needs besides the store: usage, floors and the options to weigh."""
+
+    monthly: pd.DataFrame
+    floors: Mapping[str, FloorInput]
+    months: int = 36
+    growth: Growth = FLAT
+    default_metric: str = DEFAULT_METRIC
+    sheet_name: str | None = None
+    api_models: Sequence[str] | None = None
+    self_host: Sequence[tuple[str, str, str, str]] | None = None
+    cascades: Sequence[CascadeInput] = ()
+    api_decline_per_year: float = 0.0
+    gpu_decline_per_year: float = 0.0
+    allow_split: bool = True
+    peak_to_average: float = 2.0
+
+
+@dataclass(frozen=True)
+class PortfolioPlan:
+    """A solved portfolio with the inputs that produced it and the assumptions behind it, in words."""
+
+    workloads: tuple[Workload, ...]
+    candidates: tuple[Candidate, ...]
+    result: PortfolioResult
+    metric_of: Mapping[str, str]
+    sheet_name: str
+    current: Mapping[str, str] | None
+    notes: tuple[str, ...]
+    allow_split: bool = True
+    peak_to_average: float = 2.0
+
+
+def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Candidate]], sheet: str) -> list[str]:
+    workloads, candidates = plan_inputs
+    growth = growth_notes(request.monthly, request.months, request.growth)
+    moves = sorted({why for why in growth.values()})
+    notes = [
+        "Volumes: each workload's latest month, "
+        + ("; ".join(f"{w}: {why}" for w, why in growth.items()) if len(moves) > 1 else moves[0])
+        + f", over {request.months} months.",
+        f"API prices: sheet '{sheet}', "
+        + (
+            f"falling {request.api_decline_per_year:g}x a year."
+            if request.api_decline_per_year
+            else "held at today's list prices (no decline)."
+        ),
+        "Self-hosting: allocation basis (GPUs paid busy or idle), whole replicas sized for the peak hour at "
+        f"{request.peak_to_average:g}x the average with headroom; reserved fleets never shrink; ops staff excluded"
+        + (
+            f"; GPU rental prices falling {request.gpu_decline_per_year:g}x a year."
+            if request.gpu_decline_per_year
+            else "."
+        ),
+    ]
+    if any(w.latency_objective_ms is not None for w in workloads):
+        unknown = [c.name for c in candidates if c.latency_ms is None]
+        if unknown:
+            notes.append(
+                "No latency figure for " + ", ".join(unknown) + ": workloads with a latency objective were not "
+                "given to them."
+            )
+    notes += [f"{c.name}: {c.source}" for c in candidates if c.source]
+    return notes
+
+
+def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
+    """Workloads from the usage, candidates from the store, the optimum, and the comparison with today's mix.
+
+    Raises InfeasibleError (with the floors or objectives no option meets), UnpricedModelError or ValueError.
+    """
+    if request.months < 1:
+        raise ValueError("the horizon needs at least one month")
+    sheet = request.sheet_name or service.default_sheet(store)
+    workloads = workloads_from_usage(request.monthly, request.floors, request.months, request.growth)
+    names = [w.name for w in workloads]
+    metric_of = metrics_by_workload(names, request.floors, request.default_metric)
+    ratio = planning.summarise_usage(request.monthly).input_output_ratio or 3.0
+
+    def build(api_models: Sequence[str] | None) -> list[Candidate]:
+        return candidates_from_store(
+            store,
+            sheet,
+            metric_of,
+            api_models,
+            request.self_host,
+            request.cascades,
+            workloads=names,
+            input_output_ratio=ratio,
+            api_decline_per_year=request.api_decline_per_year,
+            gpu_decline_per_year=request.gpu_decline_per_year,
+        )
+
+    candidates = build(request.api_models)
+    given = current_assignment(request.floors, names)
+    current = None
+    if given is not None:
+        current, extra = resolve_current(store, sheet, given, candidates)
+        if extra:  # today's models are options too: price them from the same sheet
+            candidates = build([c.name for c in candidates if c.kind == "api" and c.cascade is None] + extra)
+    result = optimise(
+        workloads,
+        candidates,
+        months=request.months,
+        allow_split=request.allow_split,
+        peak_to_average=request.peak_to_average,
+        current=current,
+    )
+    notes = _notes(request, (workloads, candidates), sheet)
+    if given is None and any(isinstance(s, FloorSpec) and s.current for s in request.floors.values()):
+        missing = [w for w in names if not (isinstance(s := request.floors.get(w), FloorSpec) and s.current)]
+        notes.append("No comparison with the current assignment: no current option for " + ", ".join(missing) + ".")
+    return PortfolioPlan(
+        tuple(workloads),
+        tuple(candidates),
+        result,
+        metric_of,
+        sheet,
+        current,
+        tuple(notes),
+        request.allow_split,
+        request.peak_to_average,
+    )
+
+
+def curve_floors(candidates: Sequence[Candidate], workload: str) -> list[float]:
+    """The floors worth trying for one workload: every distinct score an option has on it (each is a step)."""
+    return sorted({round(float(q), 2) for c in candidates if (q := c.quality_for(workload)) is not None})
+
+
+def plan_floor_curve(plan: PortfolioPlan, workload: str) -> pd.DataFrame:
+    """Optimal spend as a workload's floor moves over the scores its options have (`portfolio.floor_curve`)."""
+    return floor_curve(
+        list(plan.workloads),
+        list(plan.candidates),
+        workload,
+        curve_floors(plan.candidates, workload),
+        months=plan.result.months,
+        allow_split=plan.allow_split,
+        peak_to_average=plan.peak_to_average,
+    )
+
+
+def report_section(store: Store, plan: PortfolioPlan, curve_workload: str | None = None) -> PortfolioSection:
+    """The plan as the PDF report's portfolio section, with the floor curve of one workload (the first with a
+    floor when not named)."""
+    registry = service.metric_registry(store)
+    labels = {w: registry[m].label if m in registry else m for w, m in plan.metric_of.items()}
+    if curve_workload is None:
+        curve_workload = next((w.name for w in plan.workloads if w.quality_floor is not None), None)
+    curve = plan_floor_curve(plan, curve_workload) if curve_workload is not None else None
+    return PortfolioSection(
+        result=plan.result,
+        workloads=plan.workloads,
+        candidates=plan.candidates,
+        metric_labels=labels,
+        sheet_name=plan.sheet_name,
+        notes=plan.notes,
+        current=plan.current,
+        floor_curve=curve,
+        curve_workload=curve_workload,
+    )
 
 
 def read_usage_monthly(path: Path) -> pd.DataFrame:

@@ -6,6 +6,9 @@ that out with the chart images it is given. Charts are built by `ui.charts` and 
 `ui.report`, because the domain package never imports the UI layer; `build_report` takes a callable
 that turns a `ReportData` into `ReportImages`, or leaves the charts out when given none.
 
+A `PortfolioSection` (an optimised `pricing.portfolio` result with its inputs) adds a "Portfolio" section
+to the scenario report, or stands alone in `render_portfolio_pdf` for people with no saved scenario.
+
 Text uses DejaVu Sans shipped in data/fonts with Droid Sans Fallback for CJK, so any model name renders.
 The same inputs give the same bytes: the creation date is the report date and the file id is a hash.
 """
@@ -16,7 +19,7 @@ import datetime as dt
 import io
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,6 +29,7 @@ from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 from pricing import planning, service
 from pricing.candidates import CandidateOptions
 from pricing.metrics import Metric
+from pricing.portfolio import Candidate, PortfolioResult, Workload
 from pricing.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
 from pricing.selfhost import SelfHostSettings
 from pricing.store import PROJECT_ROOT, Store
@@ -36,6 +40,7 @@ FALLBACK_FONT = "DroidFallback"
 MONTHLY_COLUMNS_PER_TABLE = 5
 DEFAULT_METRIC = "arena_elo"
 MISSING = "n/a"
+CHART_MM = 115  # a heading and a chart exported at 1000 x 560 px, drawn across the page
 
 
 def usd(value: object) -> str:
@@ -90,6 +95,43 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class PortfolioSection:
+    """An optimised portfolio with the inputs it was solved from, as the report shows it.
+
+    `metric_labels` names, per workload, the metric its floor is judged on ("LMArena Elo (Elo)");
+    `notes` are assumption lines printed as a list; `current` is the option serving each workload today;
+    `floor_curve` (columns floor, total_usd, feasible) is `pricing.portfolio.floor_curve` for `curve_workload`.
+    """
+
+    result: PortfolioResult
+    workloads: tuple[Workload, ...]
+    candidates: tuple[Candidate, ...]
+    metric_labels: Mapping[str, str]
+    sheet_name: str
+    notes: tuple[str, ...] = ()
+    current: Mapping[str, str] | None = None
+    floor_curve: pd.DataFrame | None = None
+    curve_workload: str | None = None
+
+    def __post_init__(self) -> None:
+        names = {w.name for w in self.workloads}
+        if self.floor_curve is not None:
+            if self.curve_workload not in names:
+                raise ValueError(
+                    f"a floor curve needs its workload: curve_workload {self.curve_workload!r} is not one of "
+                    f"{', '.join(sorted(names))}"
+                )
+            missing = {"floor", "total_usd", "feasible"} - set(self.floor_curve.columns)
+            if missing:
+                raise ValueError(f"the floor curve lacks columns {', '.join(sorted(missing))}")
+
+    @property
+    def months(self) -> int:
+        """Months the portfolio was optimised over."""
+        return self.result.months
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Every number and table in the report, computed before any layout."""
 
@@ -110,6 +152,7 @@ class ReportData:
     sources: pd.DataFrame
     probe_runs: pd.DataFrame
     recommendation: Recommendation
+    portfolio: PortfolioSection | None = None
 
     @property
     def horizon_months(self) -> int:
@@ -125,6 +168,8 @@ class ReportImages:
     spend: bytes | None = None
     cumulative: bytes | None = None
     tornado: bytes | None = None
+    portfolio_curve: bytes | None = None
+    portfolio_spend: bytes | None = None
 
 
 FigureRenderer = Callable[[ReportData], ReportImages]
@@ -317,8 +362,9 @@ def gather(
     quality_floor: float | None = None,
     current_option: str | None = None,
     today: dt.date | None = None,
+    portfolio: PortfolioSection | None = None,
 ) -> ReportData:
-    """Every number the report shows, computed with the app's own functions."""
+    """Every number the report shows, computed with the app's own functions; `portfolio` adds its section."""
     chosen = planning.load_scenario(store, scenario) if isinstance(scenario, str) else scenario
     sheet = service.check_sheet(store, sheet_name) if sheet_name else service.default_sheet(store)
     inputs = chosen.inputs
@@ -362,9 +408,12 @@ def gather(
         sensitivity_title=title,
         options=options,
         frontier=frontier,
-        sources=_sources(store, options, frontier, sheet),
+        sources=_sources(store, options, frontier, sheet)
+        if portfolio is None
+        else pd.concat([_sources(store, options, frontier, sheet), portfolio_sources(portfolio)], ignore_index=True),
         probe_runs=store.runs(),
         recommendation=recommendation,
+        portfolio=portfolio,
     )
 
 
@@ -416,7 +465,140 @@ def executive_summary(data: ReportData) -> str:
             f" Under uncertainty its {months}-month cost runs from {usd(band['p10'])} (P10) "
             f"to {usd(band['p90'])} (P90)."
         )
+    if data.portfolio is not None:
+        text += " " + portfolio_headline(data.portfolio)
     return text
+
+
+# --- portfolio -----------------------------------------------------------------------------------------
+KIND_LABELS = {"api": "API", "self-host": "self-hosted"}
+LATENCY_LABELS = {"ttft": "TTFT", "e2e": "end-to-end"}
+
+
+def _is_nan(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def _pct(share: float) -> str:
+    """A share as a percentage, with one decimal only where it is not whole ("50%", "33.3%")."""
+    return f"{share:.0%}" if abs(share * 100 - round(share * 100)) < 1e-6 else f"{share:.1%}"
+
+
+def _usd_small(value: object) -> str:
+    """USD per month: cents below $100, whole dollars above."""
+    if _is_nan(value):
+        return MISSING
+    amount = float(value)  # type: ignore[arg-type]
+    return f"${amount:,.2f}" if abs(amount) < 100 else usd(amount)
+
+
+def candidate_kind(candidate: Candidate | None, kind: str) -> str:
+    """'API', 'API cascade' or 'self-hosted'."""
+    if candidate is not None and candidate.cascade is not None:
+        return "API cascade"
+    return KIND_LABELS.get(kind, kind)
+
+
+def spend_periods(spend_by_month: Sequence[float]) -> list[tuple[str, float]]:
+    """Month 1, the last month, each year's subtotal (a part year names its months) and the total, in USD."""
+    months = len(spend_by_month)
+    if months == 0:
+        return []
+    rows = [("month 1", float(spend_by_month[0]))]
+    if months > 1:
+        rows.append((f"month {months}", float(spend_by_month[-1])))
+    for start in range(0, months, 12):
+        end = min(start + 12, months)
+        label = f"year {start // 12 + 1}" + ("" if end - start == 12 else f" (months {start + 1}-{end})")
+        rows.append((label, float(sum(spend_by_month[start:end]))))
+    rows.append((f"total, {months} months", float(sum(spend_by_month))))
+    return rows
+
+
+def _gpu_text(section: PortfolioSection) -> str:
+    fleet = section.result.fleet
+    if fleet.empty:
+        return "It holds no GPUs: every workload is served through an API, paid per token."
+    peak = fleet.groupby("gpu", sort=True)["gpus"].sum()
+    first = fleet.groupby("gpu", sort=True)["gpus_month_1"].sum()
+    held = ", ".join(f"{int(n):,} {gpu}" for gpu, n in peak.items())
+    text = f"It holds {held} GPUs at the peak"
+    if not first.equals(peak):
+        text += " (" + ", ".join(f"{int(n):,} {gpu}" for gpu, n in first.items()) + " in month 1)"
+    return text + ", self-hosted on the allocation basis (paid whether busy or idle)."
+
+
+def portfolio_summary(section: PortfolioSection) -> str:
+    """The section's lead paragraph, written from the numbers."""
+    r = section.result
+    text = (
+        f"Over {r.months} months, the cheapest portfolio that serves {_plural(len(section.workloads), 'workload')} "
+        f"within their quality floors and latency objectives costs {usd(r.total_usd)} "
+        f"({usd(r.monthly_usd)} per month on average; API prices from '{section.sheet_name}')."
+    )
+    saving = r.saving_vs_best_single_usd
+    if r.best_single_option is None or saving is None or r.best_single_usd is None:
+        text += " No single option meets every workload's floor and objective, so only a mix can serve them all."
+    elif abs(saving) < 0.5:
+        text += (
+            f" The best single option, {r.best_single_option}, costs the same ({usd(r.best_single_usd)}): "
+            "mixing options saves nothing here."
+        )
+    else:
+        share = f" ({saving / r.best_single_usd:.0%})" if r.best_single_usd > 0 else ""
+        text += (
+            f" Serving every workload with the best single option, {r.best_single_option}, would cost "
+            f"{usd(r.best_single_usd)}: the portfolio saves {usd(saving)}{share}."
+        )
+    against = r.saving_vs_current_usd
+    if r.current_usd is not None and against is not None:
+        if abs(against) < 0.5:
+            text += f" It costs the same as the current assignment ({usd(r.current_usd)})."
+        elif against > 0:
+            text += f" Against the current assignment ({usd(r.current_usd)}), it saves {usd(against)}."
+        else:
+            text += f" It costs {usd(-against)} more than the current assignment ({usd(r.current_usd)})."
+        if r.current_problems:
+            text += f" The current assignment misses: {'; '.join(r.current_problems)}."
+    else:
+        text += " No current assignment was given, so there is no saving against today's set-up."
+    return f"{text} {_gpu_text(section)}"
+
+
+def portfolio_headline(section: PortfolioSection) -> str:
+    """One sentence on the portfolio for the executive summary."""
+    r = section.result
+    text = (
+        f"Optimising per workload, a portfolio serving {_plural(len(section.workloads), 'workload')} costs "
+        f"{usd(r.total_usd)} over {r.months} months"
+    )
+    saving = r.saving_vs_best_single_usd
+    if r.best_single_option is None or saving is None:
+        text += ", where no single option meets every workload"
+    elif abs(saving) < 0.5:
+        text += f", the same as the best single option, {r.best_single_option}"
+    else:
+        text += f", {usd(saving)} less than the best single option, {r.best_single_option} ({usd(r.best_single_usd)})"
+    return text + "; the Portfolio section gives the assignment."
+
+
+def portfolio_sources(section: PortfolioSection) -> pd.DataFrame:
+    """Where the portfolio's numbers come from: the price sheet, each workload's metric, each candidate's source."""
+    rows: list[dict[str, object]] = [
+        {"kind": "portfolio: API prices", "source": section.sheet_name, "as_of": "see the price sheet"}
+    ]
+    by_label: dict[str, list[str]] = {}
+    for w in section.workloads:
+        by_label.setdefault(section.metric_labels.get(w.name, "quality (metric not stated)"), []).append(w.name)
+    for label, names in by_label.items():
+        rows.append({"kind": "portfolio: quality metric", "source": f"{label}: {', '.join(names)}", "as_of": ""})
+    for c in section.candidates:
+        rows.append({"kind": "portfolio: candidate", "source": f"{c.name}: {c.source or 'not stated'}", "as_of": ""})
+    return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
 
 
 # --- layout --------------------------------------------------------------------------------------------
@@ -433,7 +615,8 @@ class _Pdf(FPDF):
         self.set_text_color(0)
 
 
-def _new_pdf(data: ReportData) -> _Pdf:
+def _new_pdf(title: str, today: dt.date, creator: str = "Frontier (python -m pricing report)") -> _Pdf:
+    """A4 with the report's fonts; dated `today` (creation date and file id), so the same inputs give the same bytes."""
     pdf = _Pdf(orientation="P", unit="mm", format="A4")
     pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -441,13 +624,13 @@ def _new_pdf(data: ReportData) -> _Pdf:
     pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages()
-    created = dt.datetime.combine(data.today, dt.time(), tzinfo=dt.UTC)
+    created = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
     pdf.set_creation_date(created)
-    pdf.set_title(f"Frontier report: {data.scenario.name}")
+    pdf.set_title(title)
     pdf.set_author("Frontier")
-    pdf.set_creator("Frontier (python -m pricing report)")
+    pdf.set_creator(creator)
     pdf.set_producer("Frontier")
-    pdf.title_text = f"Frontier report: {data.scenario.name}, {data.today.isoformat()}"
+    pdf.title_text = f"{title}, {today.isoformat()}"
     return pdf
 
 
@@ -456,6 +639,13 @@ def _heading(pdf: FPDF, text: str, size: int = 14) -> None:
     pdf.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
     pdf.set_font(FONT, size=9)
+
+
+def _subheading(pdf: FPDF, text: str, keep_mm: float = 30) -> None:
+    """A size-11 heading that starts a new page rather than sit alone under `keep_mm` of free space."""
+    if pdf.get_y() + keep_mm > pdf.page_break_trigger:
+        pdf.add_page()
+    _heading(pdf, text, 11)
 
 
 def _para(pdf: FPDF, text: str, size: float = 9.5) -> None:
@@ -497,6 +687,16 @@ def _table(
     pdf.ln(3)
 
 
+def _bullets(pdf: FPDF, items: Sequence[str], size: float = 9) -> None:
+    """A list with hanging bullets."""
+    pdf.set_font(FONT, size=size)
+    for item in items:
+        pdf.cell(5, size * 0.5, "•")
+        pdf.multi_cell(pdf.epw - 5, size * 0.5, item, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.8)
+    pdf.ln(1.5)
+
+
 def _image(pdf: FPDF, image: bytes | None, what: str) -> None:
     if image is None:
         _para(pdf, f"({what}: chart not rendered in this build.)")
@@ -505,25 +705,31 @@ def _image(pdf: FPDF, image: bytes | None, what: str) -> None:
     pdf.ln(2)
 
 
-def _title_page(pdf: FPDF, data: ReportData) -> None:
+def _cover(pdf: FPDF, title: str, subtitle: str, today: dt.date, prepared_for: str, facts: str) -> None:
+    """The first page's head: title, subtitle, date, who it is for and one line of facts."""
     pdf.add_page()
     pdf.ln(30)
     pdf.set_font(FONT, "B", 22)
-    pdf.multi_cell(0, 11, "LLM cost and quality comparison", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 11, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 9, f"Scenario: {data.scenario.name}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font(FONT, size=11)
-    pdf.cell(0, 7, f"Date: {data.today.isoformat()}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.multi_cell(0, 7, f"Prepared for: {data.prepared_for or 'not stated'}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.multi_cell(
-        0,
-        7,
-        f"Horizon: {data.horizon_months} months · prices: {data.sheet_name} · quality: {data.metric.label}",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    pdf.cell(0, 7, f"Date: {today.isoformat()}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, f"Prepared for: {prepared_for or 'not stated'}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, facts, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(8)
+
+
+def _title_page(pdf: FPDF, data: ReportData) -> None:
+    _cover(
+        pdf,
+        "LLM cost and quality comparison",
+        f"Scenario: {data.scenario.name}",
+        data.today,
+        data.prepared_for,
+        f"Horizon: {data.horizon_months} months · prices: {data.sheet_name} · quality: {data.metric.label}",
+    )
     _heading(pdf, "Executive summary", 13)
     _para(pdf, executive_summary(data), 10.5)
     pdf.ln(2)
@@ -738,12 +944,12 @@ def assumption_rows(scenario: planning.Scenario) -> list[tuple[str, str]]:
     return rows
 
 
-def _assumptions_section(pdf: FPDF, data: ReportData) -> None:
+def _assumptions_section(pdf: FPDF, data: ReportData, number: int = 5) -> None:
     pdf.add_page()
-    _heading(pdf, "5. Assumptions")
+    _heading(pdf, f"{number}. Assumptions")
     _para(pdf, "Every input of the scenario, as saved (USD, tokens per month, factors per year).")
     _table(pdf, ["Input", "Value"], assumption_rows(data.scenario), widths=(80, 100))
-    _heading(pdf, "6. Sources")
+    _heading(pdf, f"{number + 1}. Sources")
     _table(pdf, ["Kind", "Source", "As of"], data.sources.astype(str).values.tolist(), widths=(42, 118, 20))
 
 
@@ -786,15 +992,301 @@ def _appendix(pdf: FPDF, data: ReportData) -> None:
     )
 
 
+def _key_figures(section: PortfolioSection) -> list[list[str]]:
+    r = section.result
+    months = r.months
+    rows = [[f"Portfolio cost over {months} months", usd(r.total_usd)], ["Average per month", usd(r.monthly_usd)]]
+    if r.best_single_option is not None:
+        rows += [
+            [f"Best single option over {months} months: {r.best_single_option}", usd(r.best_single_usd)],
+            ["Saving against the best single option", usd(r.saving_vs_best_single_usd)],
+        ]
+    else:
+        rows.append(["Best single option", "none meets every workload"])
+    if r.current_usd is not None:
+        rows += [
+            [f"Current assignment over {months} months", usd(r.current_usd)],
+            ["Saving against the current assignment (negative: extra cost)", usd(r.saving_vs_current_usd)],
+        ]
+    for gpu, count in sorted(r.gpus_by_type().items()):
+        rows.append([f"{gpu} GPUs held at the peak", f"{count:,}"])
+    return rows
+
+
+def _quality_cell(quality: object, floor: float | None, label: str) -> str:
+    if _is_nan(quality):
+        return f"no score ({label})"
+    score = _num(quality, ",.4g")
+    return f"{score} vs floor {floor:,.4g} ({label})" if floor is not None else f"{score}, no floor ({label})"
+
+
+def _latency_cell(latency_ms: object, objective_ms: float | None, metric: str) -> str:
+    name = LATENCY_LABELS.get(metric, metric)
+    measured = "not measured" if _is_nan(latency_ms) else f"{_num(latency_ms)} ms {name}"
+    if objective_ms is None:
+        return f"{measured}, no objective"
+    return f"{measured} vs {objective_ms:,.0f} ms objective"
+
+
+def _candidate_price(c: Candidate) -> str:
+    decline = c.price_decline_factor_per_year
+    trend = f"; ÷{decline:g} per year" if decline not in (0, 1) else ""
+    if c.kind == "api":
+        return f"{usd_price(c.usd_per_1m_input)} in / {usd_price(c.usd_per_1m_output)} out per 1M tokens{trend}"
+    return (
+        f"{usd(c.usd_per_gpu_month)} per GPU-month{trend}; {c.gpus_per_replica} × {c.gpu or 'GPU'} per replica, "
+        f"{c.replica_output_tokens_per_s:,.0f} output tokens/s per replica"
+    )
+
+
+def _candidate_latency(c: Candidate) -> str:
+    if c.cascade is not None:
+        return "escalated requests wait for the small model end to end, then the large one"
+    if c.latency_ms is None:
+        return "not measured"
+    speed = f"; {c.output_tokens_per_s:,.0f} output tokens/s" if c.output_tokens_per_s is not None else ""
+    return f"{c.latency_ms:,.0f} ms TTFT{speed}"
+
+
+def _objective_cell(w: Workload) -> str:
+    if w.latency_objective_ms is None:
+        return "none"
+    text = f"{w.latency_objective_ms:,.0f} ms {LATENCY_LABELS.get(w.latency_metric, w.latency_metric)}"
+    if w.latency_metric == "e2e" and w.output_tokens_per_request is not None:
+        text += f" ({w.output_tokens_per_request:,.0f} output tokens per request)"
+    return text
+
+
+def _volume_cell(w: Workload, months: int) -> str:
+    if not w.volume_multipliers:
+        return "flat"
+    multipliers = w.multipliers(months)
+    return f"×{multipliers[0]:.3g} in month 1, ×{multipliers[-1]:.3g} in month {months}"
+
+
+def _candidate_quality(c: Candidate) -> str:
+    if isinstance(c.quality, Mapping):
+        scores = [f"{w}: {q:,.4g}" for w, q in sorted(c.quality.items())]
+        return "; ".join(scores) if scores else "no score"
+    return format(float(c.quality), ",.4g")
+
+
+def _floor_curve_text(section: PortfolioSection) -> str:
+    curve = section.floor_curve
+    assert curve is not None and section.curve_workload is not None
+    label = section.metric_labels.get(section.curve_workload, "quality")
+    floors = curve["floor"].astype(float)
+    infeasible = floors[~curve["feasible"].astype(bool)].sort_values().tolist()
+    text = (
+        f"The cheapest portfolio's cost over {section.months} months (USD) as the quality floor of "
+        f"{section.curve_workload} on {label} moves from {floors.min():,.4g} to {floors.max():,.4g}; the other "
+        "workloads keep their floors and objectives."
+    )
+    if len(infeasible) == 1:
+        text += f" No portfolio meets a floor of {infeasible[0]:,.4g}: a gap in the chart, 'infeasible' in the table."
+    elif infeasible:
+        shown = ", ".join(f"{f:,.4g}" for f in infeasible[:8]) + (", ..." if len(infeasible) > 8 else "")
+        text += (
+            f" No portfolio meets {len(infeasible)} of the floors ({shown}): gaps in the chart, 'infeasible' in "
+            "the table."
+        )
+    return text
+
+
+def _portfolio_section(pdf: FPDF, section: PortfolioSection, images: ReportImages, number: int) -> None:
+    """The portfolio: summary, assignment, fleet, spend per month, floor curve, workloads, candidates, notes."""
+    r = section.result
+    months = r.months
+    by_workload = {w.name: w for w in section.workloads}
+    labels = section.metric_labels
+    pdf.add_page()
+    _heading(pdf, f"{number}. Portfolio: the cheapest mix of models per workload")
+    _para(pdf, portfolio_summary(section))
+    _subheading(pdf, "Assignment")
+    rows = []
+    by_candidate = {c.name: c for c in section.candidates}
+    for row in r.assignments.itertuples(index=False):
+        w = by_workload.get(str(row.workload))
+        rows.append(
+            [
+                str(row.workload),
+                str(row.candidate),
+                candidate_kind(by_candidate.get(str(row.candidate)), str(row.kind)),
+                _pct(float(row.share)),
+                _quality_cell(row.quality, w.quality_floor if w else None, labels.get(str(row.workload), "quality")),
+                _latency_cell(row.latency_ms, w.latency_objective_ms if w else None, w.latency_metric if w else "ttft"),
+                _usd_small(row.monthly_usd),
+            ]
+        )
+    _table(
+        pdf,
+        ["Workload", "Served by", "Kind", "Share", "Quality vs floor (metric)", "Latency vs objective", "USD/month"],
+        rows,
+        widths=(26, 36, 18, 11, 38, 37, 20),
+        align=("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "RIGHT"),
+    )
+    _para(
+        pdf,
+        "USD/month is the average over the horizon; a self-hosted fleet's cost is split across its workloads by "
+        "their share of its load.",
+        8,
+    )
+    _subheading(pdf, "Self-hosted fleet")
+    fleet = r.fleet
+    if fleet.empty:
+        _para(pdf, "No self-hosted fleet: every workload is served through an API, paid per token.")
+    else:
+        _table(
+            pdf,
+            ["GPU type", "Model (candidate)", "Replicas", "GPUs month 1", "GPUs peak", "Load / capacity", "USD/month"],
+            [
+                [
+                    str(row.gpu),
+                    str(row.candidate),
+                    f"{int(row.replicas):,}",
+                    f"{int(row.gpus_month_1):,}",
+                    f"{int(row.gpus):,}",
+                    f"{_num(row.load_tokens_per_s)} / {_num(row.capacity_tokens_per_s)} output tokens/s"
+                    + (
+                        f" ({float(row.load_tokens_per_s) / float(row.capacity_tokens_per_s):.0%})"
+                        if float(row.capacity_tokens_per_s) > 0
+                        else ""
+                    ),
+                    _usd_small(row.monthly_usd),
+                ]
+                for row in fleet.itertuples(index=False)
+            ],
+            widths=(24, 42, 15, 17, 15, 50, 22),
+            align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "RIGHT"),
+        )
+        _para(
+            pdf,
+            "Replicas and peak GPUs are the most held in any month; load is the peak-hour output rate, capacity the "
+            "replicas' rate at the target utilisation with headroom kept free.",
+            8,
+        )
+    _subheading(pdf, f"Spend per month over {months} months", CHART_MM)
+    if r.spend_by_month:
+        _image(pdf, images.portfolio_spend, "portfolio spend per month")
+        periods = spend_periods(r.spend_by_month)
+        _table(
+            pdf,
+            [f"{label} (USD)" for label, _ in periods],
+            [[usd(value) for _, value in periods]],
+            align=tuple("RIGHT" for _ in periods),
+        )
+    else:
+        _para(pdf, "(This result does not break its spend down by month.)")
+    if section.floor_curve is not None and section.curve_workload is not None:
+        curve = section.floor_curve.sort_values("floor")
+        _subheading(pdf, f"What changes if the floor of {section.curve_workload} moves", CHART_MM)
+        _para(pdf, _floor_curve_text(section))
+        _image(pdf, images.portfolio_curve, "portfolio cost against the quality floor")
+        _table(
+            pdf,
+            [f"Floor ({labels.get(section.curve_workload, 'quality')})", f"Portfolio cost over {months} months (USD)"],
+            [
+                [format(float(row.floor), ",.4g"), usd(row.total_usd) if bool(row.feasible) else "infeasible"]
+                for row in curve.itertuples(index=False)
+            ],
+            widths=(90, 90),
+            align=("RIGHT", "RIGHT"),
+        )
+    _subheading(pdf, "Workloads")
+    current = section.current or {}
+    _table(
+        pdf,
+        [
+            "Workload",
+            "Input tokens/month (base)",
+            "Output tokens/month (base)",
+            "Volume growth",
+            "Quality floor (metric)",
+            "Latency objective",
+            "Served today by",
+        ],  # fmt: skip
+        [
+            [
+                w.name,
+                f"{w.monthly_input_tokens:,.0f}",
+                f"{w.monthly_output_tokens:,.0f}",
+                _volume_cell(w, months),
+                f"{w.quality_floor:,.4g} ({labels.get(w.name, 'quality')})" if w.quality_floor is not None else "none",
+                _objective_cell(w),
+                current.get(w.name, "not given"),
+            ]
+            for w in section.workloads
+        ],
+        widths=(26, 23, 23, 27, 33, 30, 28),
+        align=("LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT", "LEFT", "LEFT"),
+    )
+    _subheading(pdf, "Candidates")
+    _table(
+        pdf,
+        ["Candidate", "Kind", "Price (USD)", "Quality", "Latency", "Source"],
+        [
+            [
+                c.name,
+                candidate_kind(c, c.kind),
+                _candidate_price(c),
+                _candidate_quality(c),
+                _candidate_latency(c),
+                c.source or "not stated",
+            ]
+            for c in section.candidates
+        ],
+        widths=(34, 18, 42, 26, 28, 42),
+    )
+    _subheading(pdf, "Assumptions", 20)
+    if section.notes:
+        _bullets(pdf, section.notes)
+    else:
+        _para(pdf, "(No assumptions were given with this portfolio.)")
+
+
 def render_pdf(data: ReportData, images: ReportImages | None = None) -> bytes:
     """Lay out the report; the same data and images give the same bytes."""
     pictures = images or ReportImages()
-    pdf = _new_pdf(data)
+    pdf = _new_pdf(f"Frontier report: {data.scenario.name}", data.today)
     _title_page(pdf, data)
     _candidates_section(pdf, data, pictures)
     _projection_section(pdf, data, pictures)
-    _assumptions_section(pdf, data)
+    number = 5
+    if data.portfolio is not None:
+        _portfolio_section(pdf, data.portfolio, pictures, number)
+        number += 1
+    _assumptions_section(pdf, data, number)
     _appendix(pdf, data)
+    return bytes(pdf.output())
+
+
+def render_portfolio_pdf(
+    section: PortfolioSection, prepared_for: str = "", today: dt.date | None = None, images: ReportImages | None = None
+) -> bytes:
+    """A report of a portfolio alone (no saved scenario): title page, the section, sources; deterministic."""
+    when = today or dt.date.today()
+    pictures = images or ReportImages()
+    r = section.result
+    pdf = _new_pdf("Frontier portfolio report", when, creator="Frontier (portfolio report)")
+    labels = ", ".join(dict.fromkeys(section.metric_labels.get(w.name, "") for w in section.workloads if w.name))
+    _cover(
+        pdf,
+        "Model portfolio",
+        f"{_plural(len(section.workloads), 'workload')}, {_plural(len(section.candidates), 'candidate')}",
+        when,
+        prepared_for.strip(),
+        f"Horizon: {r.months} months · prices: {section.sheet_name} · quality: {labels or 'not stated'}",
+    )
+    _heading(pdf, "Summary", 13)
+    _para(pdf, portfolio_headline(section), 10.5)
+    _heading(pdf, "Key figures", 11)
+    _table(pdf, ["Figure", "Value"], _key_figures(section), widths=(110, 70), size=8.5, align=("LEFT", "RIGHT"))
+    _portfolio_section(pdf, section, pictures, 1)
+    _heading(pdf, "2. Sources", 14)
+    _para(pdf, "Where each number comes from. Prices, scores and latencies are as the candidates state them.")
+    _table(
+        pdf, ["Kind", "Source", "As of"], portfolio_sources(section).astype(str).values.tolist(), widths=(42, 118, 20)
+    )
     return bytes(pdf.output())
 
 
@@ -808,7 +1300,8 @@ def build_report(
     quality_floor: float | None = None,
     current_option: str | None = None,
     figures: FigureRenderer | None = None,
+    portfolio: PortfolioSection | None = None,
 ) -> bytes:
     """The report of a scenario (saved name or value) as PDF bytes; `figures` renders the charts."""
-    data = gather(store, scenario, prepared_for, sheet_name, metric_id, quality_floor, current_option, today)
+    data = gather(store, scenario, prepared_for, sheet_name, metric_id, quality_floor, current_option, today, portfolio)
     return render_pdf(data, figures(data) if figures is not None else None)

@@ -306,7 +306,9 @@ def replica_throughput(
             row = frame.sort_values("per_gpu", ascending=False).iloc[0]
             source = str(row["source"])
             kind = OWN_PROBE if source.lower().startswith(OWN_PROBE) else MEASURED
-            label = f"{source} ({int(row['gpu_count'])}x {spec.name}, {row['precision']}, as of {row.get('as_of')})"
+            as_of = row.get("as_of")
+            when = f", as of {pd.Timestamp(as_of).date()}" if as_of is not None and pd.notna(as_of) else ", undated"
+            label = f"{source} ({int(row['gpu_count'])}x {spec.name}, {row['precision']}{when})"
             return ReplicaThroughput(float(row["output_tokens_per_s"]), label, kind, int(row["gpu_count"]))
     if params_b is None:
         raise ValueError(

@@ -433,6 +433,8 @@ SQL_FINISH_RUN = """UPDATE probe_runs SET status = ?, finished_at = ?, summary_j
 SQL_RUNS = "SELECT * FROM probe_runs ORDER BY started_at DESC"
 SQL_RUN = "SELECT * FROM probe_runs WHERE run_id = ?"
 SQL_RUN_REQUESTS = "SELECT * FROM probe_requests WHERE run_id = ? ORDER BY seq"
+SQL_SCORED_ITEMS_PER_RUN = """SELECT run_id, count(DISTINCT item_id) AS items FROM probe_requests
+    WHERE phase = 'measure' AND score IS NOT NULL AND item_id IS NOT NULL GROUP BY run_id ORDER BY run_id"""
 SQL_INSERT_UPLOAD = "INSERT INTO usage_uploads VALUES (?, ?, ?, ?, ?)"
 SQL_UPLOADS = """SELECT u.*, count(DISTINCT m.month) AS months, string_agg(DISTINCT m.workload, ', ') AS workloads,
     sum(m.requests) AS requests, sum(m.input_tokens) AS input_tokens, sum(m.output_tokens) AS output_tokens
@@ -809,6 +811,10 @@ class Store:
     def run_requests(self, run_id: str) -> pd.DataFrame:
         """Every request of a run, in order."""
         return self._query(SQL_RUN_REQUESTS, [run_id])
+
+    def scored_items_per_run(self) -> pd.DataFrame:
+        """Per run, how many distinct items got a measure-phase score (runs with none are absent)."""
+        return self._query(SQL_SCORED_ITEMS_PER_RUN)
 
     # --- usage and scenarios ------------------------------------------------------------------------
     def save_usage(self, upload_id: str, file_name: str, kind: str, rows_read: int, monthly: pd.DataFrame) -> None:

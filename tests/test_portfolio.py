@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -231,14 +232,19 @@ def test_zero_volume() -> None:
 
 
 def test_cascade_maths_by_hand() -> None:
-    small = Candidate("small", "api", 0.1, 0.4, quality={"support": 0.7}, latency_ms=200)
-    large = Candidate("large", "api", 3.0, 15.0, quality={"support": 0.95}, latency_ms=800)
+    small = Candidate("small", "api", 0.1, 0.4, quality={"support": 0.7}, latency_ms=200, output_tokens_per_s=100)
+    large = Candidate("large", "api", 3.0, 15.0, quality={"support": 0.95}, latency_ms=800, output_tokens_per_s=50)
     spec = CascadeSpec(small, large, 0.2, check_usd_per_1m_output=0.1, small_quality_when_passing={"support": 0.8})
     cascade = cascade_candidate(spec)
     assert cascade.usd_per_1m_input == pytest.approx(0.1 + 0.2 * 3.0)  # 0.7
     assert cascade.usd_per_1m_output == pytest.approx(0.4 + 0.1 + 0.2 * 15.0)  # 3.5
     assert cascade.quality_for("support") == pytest.approx(0.8 * 0.8 + 0.2 * 0.95)  # 0.83
-    assert cascade.latency_ms == 1000
+    # An escalated request waits for the small model's whole answer (200 ms + 100 tokens at 100/s = 1,200 ms),
+    # then the large model's first token (800 ms), or its whole answer (800 + 100 / 50 s = 2,800 ms) end to end.
+    chat = Workload("support", 1, 1, output_tokens_per_request=101)
+    assert cascade.latency_for(chat) == pytest.approx(2000)
+    assert cascade.latency_for(replace(chat, latency_metric="e2e")) == pytest.approx(4000)
+    assert cascade.latency_for(Workload("support", 1, 1)) is None  # unknown answer length: unknown latency
     # 10M in, 2M out: small 1.0 + 0.8, check 0.2, large on 20%: 0.2 x (30 + 30) = 12; total $14
     work = [Workload("support", 10e6, 2e6, quality_floor=0.8)]
     result = optimise(work, [small, large, cascade])
@@ -246,7 +252,7 @@ def test_cascade_maths_by_hand() -> None:
     assert result.assignments["candidate"].tolist() == [cascade.name]
     # no escalation: the small model alone, its own latency and (uninformative check) its own quality
     plain = cascade_candidate(CascadeSpec(small, large, 0.0))
-    assert (plain.usd_per_1m_input, plain.usd_per_1m_output, plain.latency_ms) == (0.1, 0.4, 200)
+    assert (plain.usd_per_1m_input, plain.usd_per_1m_output, plain.latency_for(chat)) == (0.1, 0.4, 200)
     assert plain.quality_for("support") == pytest.approx(0.7)
     everything = cascade_candidate(CascadeSpec(small, large, 1.0))
     assert everything.quality_for("support") == pytest.approx(0.95)
@@ -307,3 +313,137 @@ def test_rejects_bad_inputs() -> None:
         optimise([Workload("w", 1, 1)], [Candidate("a", quality=1), Candidate("a", quality=1)])
     with pytest.raises(InfeasibleError, match="no candidates"):
         optimise([Workload("w", 1, 1)], [])
+
+
+# --- growth, price decline and committed fleets over the horizon ---------------------------------------------
+def brute_force_months(workloads: list[Workload], candidates: list[Candidate], months: int, peak: float = 2.0) -> float:
+    """Binary mode month by month from first principles: each month's volume x price, each fleet at the fewest
+    replicas carrying that month's peak (a committed fleet keeps its largest count so far)."""
+    choices = [[c for c in candidates if _ok(w, c)] for w in workloads]
+    best = math.inf
+    for pick in itertools.product(*choices):
+        total = 0.0
+        held = {c.name: 0 for c in candidates}
+        for m in range(1, months + 1):
+            for c in candidates:
+                decline = c.price_decline_factor_per_year or 1.0
+                price = decline ** (-m / 12)
+                on_c = [w for w, p in zip(workloads, pick, strict=True) if p.name == c.name]
+                growth = [w.volume_multipliers[m - 1] if w.volume_multipliers else 1.0 for w in on_c]
+                if c.kind == "api":
+                    total += sum(_api(w, c, 1) * g for w, g in zip(on_c, growth, strict=True)) * price
+                    continue
+                load = sum(_peak(w, peak) * g for w, g in zip(on_c, growth, strict=True))
+                need = math.ceil(load / c.replica_capacity_tokens_per_s - 1e-9)
+                held[c.name] = max(held[c.name], need) if c.committed else need
+                total += held[c.name] * c.gpus_per_replica * c.usd_per_gpu_month * price
+        best = min(best, total)
+    return best
+
+
+def _growing_instance(seed: int, months: int) -> tuple[list[Workload], list[Candidate]]:
+    rng = np.random.default_rng(seed)
+    workloads = []
+    for i in range(3):
+        growth = float(rng.uniform(-0.08, 0.25))
+        workloads.append(
+            Workload(
+                f"w{i}",
+                float(rng.uniform(1e8, 5e9)),
+                float(rng.uniform(1e8, 2e9)),
+                float(rng.uniform(0.5, 0.8)),
+                volume_multipliers=tuple((1 + growth) ** np.arange(1, months + 1)),
+            )
+        )
+    candidates = [
+        Candidate(
+            f"api{k}",
+            "api",
+            float(rng.uniform(0.1, 3)),
+            float(rng.uniform(0.5, 12)),
+            quality=float(rng.uniform(0.5, 1)),
+            price_decline_factor_per_year=float(rng.choice([0, 2, 10])),
+        )
+        for k in range(2)
+    ]
+    candidates.append(Candidate("frontier", "api", 5, 20, quality=1.0))
+    candidates += [
+        Candidate(
+            f"own{k}",
+            "self-host",
+            gpu="H100",
+            replica_output_tokens_per_s=float(rng.uniform(200, 3000)),
+            usd_per_gpu_month=float(rng.uniform(500, 2500)),
+            quality=float(rng.uniform(0.5, 0.95)),
+            headroom=0.2,
+            target_utilisation=0.7,
+            committed=bool(k % 2),
+            price_decline_factor_per_year=float(rng.choice([0, 1.5])),
+        )
+        for k in range(2)
+    ]
+    return workloads, candidates
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_growth_and_price_decline_match_brute_force(seed: int) -> None:
+    months = 6
+    workloads, candidates = _growing_instance(seed, months)
+    result = optimise(workloads, candidates, months=months, allow_split=False)
+    assert result.total_usd == pytest.approx(brute_force_months(workloads, candidates, months), rel=1e-9)
+    assert sum(result.spend_by_month) == pytest.approx(result.total_usd)
+    assert len(result.spend_by_month) == months
+    split = optimise(workloads, candidates, months=months, allow_split=True)
+    assert split.total_usd <= result.total_usd + 1e-6
+
+
+def test_fleet_grows_with_volume_and_committed_fleets_never_shrink() -> None:
+    up = (1.0, 2.0, 3.0, 4.0)
+    down = (4.0, 3.0, 2.0, 1.0)
+    kwargs = {"replica_output_tokens_per_s": 100.0, "usd_per_gpu_month": 1000.0, "quality": 1.0}
+    rented = Candidate("rented", "self-host", gpu="H100", **kwargs)  # type: ignore[arg-type]
+    owned = Candidate("owned", "self-host", gpu="H100", committed=True, **kwargs)  # type: ignore[arg-type]
+    # 100 tokens/s at peak in the base month (peak-to-average 2): one replica per multiple
+    grow = [Workload("w", 0, 50 * SECONDS, volume_multipliers=up)]
+    result = optimise(grow, [rented], months=4)
+    assert result.spend_by_month == pytest.approx((1000, 2000, 3000, 4000))
+    assert result.fleet[["gpus_month_1", "gpus"]].iloc[0].tolist() == [1, 4]
+    shrink = [Workload("w", 0, 50 * SECONDS, volume_multipliers=down)]
+    assert optimise(shrink, [rented], months=4).spend_by_month == pytest.approx((4000, 3000, 2000, 1000))
+    assert optimise(shrink, [owned], months=4).spend_by_month == pytest.approx((4000,) * 4)
+    with pytest.raises(ValueError, match="cover 4 months"):
+        optimise(grow, [rented], months=5)
+
+
+def test_end_to_end_latency_objective() -> None:
+    fast_start = Candidate("fast start", "api", 0.1, 0.1, quality=1.0, latency_ms=100, output_tokens_per_s=20)
+    steady = Candidate("steady", "api", 1.0, 1.0, quality=1.0, latency_ms=400, output_tokens_per_s=200)
+    unknown_speed = Candidate("no speed", "api", 0.01, 0.01, quality=1.0, latency_ms=50)
+    work = Workload("report", 1e6, 1e6, None, 2000, latency_metric="e2e", output_tokens_per_request=201)
+    # fast start: 100 + 200 / 20 s = 10,100 ms; steady: 400 + 200 / 200 s = 1,400 ms; no speed: unknown
+    assert fast_start.latency_for(work) == pytest.approx(10_100)
+    assert steady.latency_for(work) == pytest.approx(1_400)
+    result = optimise([work], [fast_start, steady, unknown_speed])
+    assert result.assignments["candidate"].tolist() == ["steady"]
+    assert result.assignments["latency_ms"].tolist() == pytest.approx([1_400])
+    ttft = replace(work, latency_metric="ttft")
+    assert optimise([ttft], [fast_start, steady, unknown_speed]).assignments["candidate"].tolist() == ["no speed"]
+    with pytest.raises(InfeasibleError, match=r"latency objective 1000 ms \(end to end\).*fastest 1,?400"):
+        optimise([replace(work, latency_objective_ms=1000)], [fast_start, steady, unknown_speed])
+    with pytest.raises(ValueError, match="latency metric"):
+        Workload("w", 1, 1, latency_metric="p99")
+
+
+def test_current_assignment_problems_are_named() -> None:
+    cheap = Candidate("cheap", "api", 0.1, 0.1, quality=0.5, latency_ms=300)
+    good = Candidate("good", "api", 1.0, 1.0, quality=0.9, latency_ms=900)
+    work = [Workload("chat", 1e6, 1e6, 0.8), Workload("voice", 1e6, 1e6, None, 500)]
+    result = optimise(work, [cheap, good], current={"chat": "cheap", "voice": "good"})
+    assert result.current_usd == pytest.approx(0.2 + 2.0)
+    assert result.current_problems == (
+        "chat on cheap: quality 0.5 < floor 0.8",
+        "voice on good: TTFT 900 ms > objective 500 ms",
+    )
+    assert optimise(work, [cheap, good], current={"chat": "good", "voice": "cheap"}).current_problems == ()
+    with pytest.raises(ValueError, match="no entry for workload 'voice'"):
+        optimise(work, [cheap, good], current={"chat": "good"})

@@ -6,17 +6,22 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from evals.loopback import LoopbackConfig, LoopbackServer
 from pricing import portfolio_service as ps
 from pricing.candidates import pick_scores
-from pricing.portfolio import InfeasibleError, optimise
+from pricing.portfolio import InfeasibleError, assignment_usd, optimise
+from pricing.probe_evidence import measured_cascade
 from pricing.sheets import SheetError
 from pricing.store import Store
 from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.test_probe_evidence import probe, write_suite
 
 SECONDS = 730 * 3600
 
@@ -113,6 +118,46 @@ def test_workloads_from_usage_takes_the_latest_month() -> None:
         ps.workloads_from_usage(monthly.iloc[0:0], {})
 
 
+def test_read_floors_latency_metric_and_current() -> None:
+    text = b"workload,quality_floor,latency_objective_ms,latency_metric,current\nchat,1200,3000,E2E,gpt-4o\nbulk,,,,\n"
+    floors = ps.read_floors(text, "floors.csv")
+    assert floors["chat"] == ps.FloorSpec(1200.0, 3000.0, None, "e2e", "gpt-4o")
+    assert floors["bulk"] == ps.FloorSpec(None, None, None, "ttft", None)
+    assert ps.current_assignment(floors, ["chat", "bulk"]) is None  # bulk has none: no comparison
+    assert ps.current_assignment(floors, ["chat"]) == {"chat": "gpt-4o"}
+    with pytest.raises(SheetError) as caught:
+        ps.read_floors(b"workload,latency_metric\nchat,p99\n", "floors.csv")
+    assert "floors.csv, row 2, column 'latency_metric': 'p99' is not a latency metric" in str(caught.value)
+
+
+def test_growth_constant_and_fitted_per_workload() -> None:
+    months = pd.date_range("2026-01-01", periods=6, freq="MS")
+    monthly = pd.DataFrame(
+        {
+            "month": list(months) * 2,
+            "workload": ["grows"] * 6 + ["steady"] * 6,
+            "requests": [100] * 12,
+            "input_tokens": [1e6 * 1.1**i for i in range(6)] + [1e6] * 6,
+            "output_tokens": [2e5 * 1.1**i for i in range(6)] + [2e5] * 6,
+        }
+    )
+    flat = {w.name: w for w in ps.workloads_from_usage(monthly, {}, months=12)}
+    assert flat["grows"].volume_multipliers == () and flat["grows"].output_tokens_per_request == pytest.approx(
+        2e5 * 1.1**5 / 100
+    )
+    constant = ps.workloads_from_usage(monthly, {}, 12, ps.Growth(monthly_growth=0.05))
+    assert constant[0].volume_multipliers == pytest.approx(tuple(1.05**m for m in range(1, 13)))
+    fitted = {w.name: w for w in ps.workloads_from_usage(monthly, {}, 12, ps.Growth(model="exponential"))}
+    assert fitted["grows"].volume_multipliers[:3] == pytest.approx((1.1, 1.21, 1.331), rel=1e-3)
+    assert fitted["steady"].volume_multipliers in ((), pytest.approx((1.0,) * 12, rel=1e-3))
+    notes = ps.growth_notes(monthly, 12, ps.Growth(model="best"))
+    assert notes["grows"].startswith("fitted ")
+    short = ps.growth_notes(monthly[monthly["month"] >= "2026-04-01"], 12, ps.Growth(model="best"))
+    assert "needs 4+ months" in short["grows"]
+    with pytest.raises(ValueError, match="unknown growth model"):
+        ps.Growth(model="quadratic")
+
+
 # --- candidates ----------------------------------------------------------------------------------------
 def test_default_candidates_from_the_seeded_store(seeded_store: Store) -> None:
     cands = ps.candidates_from_store(seeded_store, None, "arena_elo", workloads=["chat"])
@@ -170,6 +215,89 @@ def test_store_candidates_optimise_self_host_at_volume_and_api_under_latency(see
         optimise(ps.workloads_from_usage(monthly, {"chat": (None, 1.0)}), cands)
 
 
+def test_plan_compares_with_the_current_assignment(seeded_store: Store) -> None:
+    monthly = pd.DataFrame(
+        {
+            "month": ["2026-10-01"] * 2,
+            "workload": ["chat", "triage"],
+            "requests": [1e5, 1e5],
+            "input_tokens": [4e9, 1e9],
+            "output_tokens": [1e9, 2e8],
+            "cached_input_tokens": [0, 0],
+        }
+    )
+    floors = {
+        "chat": ps.FloorSpec(1200.0, None, current="gpt-4o"),
+        "triage": ps.FloorSpec(None, None, current="gpt-4.1"),
+    }
+    request = ps.PortfolioRequest(
+        monthly,
+        floors,
+        months=12,
+        api_models=["gpt-4o-mini", "gpt-4.1"],
+        self_host=[],
+        growth=ps.Growth(monthly_growth=0.03),
+    )
+    plan = ps.plan_portfolio(seeded_store, request)
+    names = [c.name for c in plan.candidates]
+    assert "gpt-4o" in names  # today's model is priced from the same sheet and offered too
+    assert plan.current == {"chat": "gpt-4o", "triage": "gpt-4.1"}
+    expected = assignment_usd(list(plan.workloads), list(plan.candidates), plan.current, 12)
+    assert plan.result.current_usd == pytest.approx(expected)
+    assert plan.result.saving_vs_current_usd == pytest.approx(expected - plan.result.total_usd)
+    assert plan.result.saving_vs_current_usd is not None and plan.result.saving_vs_current_usd >= 0
+    with pytest.raises(ValueError, match="current option 'no-such-model' of workload 'chat'"):
+        ps.plan_portfolio(
+            seeded_store,
+            ps.PortfolioRequest(monthly, {**floors, "chat": ps.FloorSpec(None, None, current="no-such-model")}),
+        )
+
+
+@pytest.fixture()
+def loopback() -> Iterator[LoopbackServer]:
+    with LoopbackServer(LoopbackConfig(output_tokens=4)) as srv:
+        yield srv
+
+
+def test_measured_cascade_and_self_host_latency_feed_the_plan(
+    seeded_store: Store, loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    suite = write_suite(tmp_path, "tiny")
+    small = probe(seeded_store, loopback, "mini", "gpt-4o-mini", suite, correct=("alpha", "bravo", "charlie"))
+    large = probe(seeded_store, loopback, "big", "gpt-4.1", suite, correct=("alpha", "bravo", "delta", "echo"))
+    probe(seeded_store, loopback, "own-8b", "llama-3.1-8b-instruct", suite, correct=(), gpu="H100 SXM")
+    measured = measured_cascade(seeded_store, small, large)
+    assert measured.escalation_rate == pytest.approx(0.4) and measured.cascade_score == pytest.approx(100.0)
+    monthly = pd.DataFrame(
+        {
+            "month": ["2026-10-01"],
+            "workload": ["chat"],
+            "requests": [1e4],
+            "input_tokens": [1e8],
+            "output_tokens": [1e7],
+            "cached_input_tokens": [0],
+        }
+    )
+    request = ps.PortfolioRequest(
+        monthly,
+        {"chat": ps.FloorSpec(90.0, None, metric="own:tiny")},
+        months=12,
+        api_models=["gpt-4o-mini", "gpt-4.1"],
+        self_host=[("llama-3.1-8b-instruct", "H100 SXM", "FP8", "on-demand")],
+        cascades=[("gpt-4o-mini", "gpt-4.1", measured)],
+    )
+    plan = ps.plan_portfolio(seeded_store, request)
+    cascade = next(c for c in plan.candidates if c.cascade is not None)
+    assert cascade.quality_for("chat") == pytest.approx(100.0)  # measured, not the formula (which gives 72)
+    assert "measured on suite tiny (5 items" in cascade.source
+    assert plan.result.assignments["candidate"].tolist() == [cascade.name]  # only the cascade reaches 90%
+    own = next(c for c in plan.candidates if c.kind == "self-host")
+    requests = seeded_store.run_requests(seeded_store.runs().query("endpoint_name == 'own-8b'")["run_id"].iloc[0])
+    ttft = requests[(requests["phase"] == "measure") & requests["error_type"].isna()]["ttft_ms"]
+    assert own.latency_ms == pytest.approx(float(np.percentile(ttft, 90)))
+    assert "own probe" in own.source
+
+
 # --- CLI -----------------------------------------------------------------------------------------------
 def test_optimise_cli_json_and_text(app_db: Path, tmp_path: Path) -> None:
     usage = usage_file(tmp_path)
@@ -192,7 +320,7 @@ def test_optimise_cli_json_and_text(app_db: Path, tmp_path: Path) -> None:
         app_db,
     )  # fmt: skip
     assert text.returncode == 0, text.stderr
-    assert "GPUs per type: H100 SXM" in text.stdout and "best single option:" in text.stdout
+    assert "GPUs per type (peak): H100 SXM" in text.stdout and "best single option" in text.stdout
     assert "total over 36 months" in text.stdout
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -343,4 +344,97 @@ def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, he
         legend={"orientation": "h", "y": -0.2},
     )
     fig.update_xaxes(tickprefix="$", tickformat="~s")
+    return fig
+
+
+def _floor_text(floors: list[float]) -> str:
+    shown = ", ".join(f"{f:,.4g}" for f in floors[:6])
+    return shown + (f" and {len(floors) - 6} more" if len(floors) > 6 else "")
+
+
+def portfolio_floor_figure(
+    curve: pd.DataFrame,
+    workload: str,
+    metric_label: str,
+    months: int,
+    current_floor: float | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """The cheapest portfolio's cost over the horizon as one workload's floor moves; infeasible floors are gaps.
+
+    Steps go up at each computed floor: a floor between two points costs what the next point up costs (exact when
+    the floors are the candidates' scores, as the Portfolio page computes them).
+    """
+    ordered = curve.sort_values("floor")
+    feasible = ordered["feasible"].astype(bool)
+    totals = ordered["total_usd"].astype(float).where(feasible)  # NaN breaks the line: a gap, never a zero
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=ordered["floor"],
+            y=totals,
+            mode="lines+markers",
+            connectgaps=False,
+            name=f"Cheapest portfolio over {months} months",
+            line={"color": PALETTE[0], "shape": "vh"},
+            marker={"size": 7},
+            hovertemplate="floor %{x:,.4g}<br>$%{y:,.0f}<extra></extra>",
+        )
+    )
+    infeasible = ordered.loc[~feasible, "floor"].astype(float).tolist()
+    if infeasible:
+        fig.add_annotation(
+            text=f"Gaps: no portfolio meets {'floor' if len(infeasible) == 1 else 'floors'} {_floor_text(infeasible)}",
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=1.0,
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 12, "color": "#b91c1c"},
+        )
+    if current_floor is not None:
+        fig.add_vline(
+            x=current_floor,
+            line_dash="dot",
+            line_color="#6b7280",
+            annotation_text=f"today's floor {current_floor:,.4g}",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title=f"Quality floor for {workload}: {metric_label}",
+        yaxis_title=f"Portfolio cost over {months} months (USD)",
+        showlegend=False,
+    )
+    fig.update_yaxes(tickprefix="$", tickformat="~s")
+    return fig
+
+
+def portfolio_spend_figure(spend_by_month: Sequence[float], title: str = "", height: int = 380) -> go.Figure:
+    """The portfolio's spend in each month of the horizon (USD per month)."""
+    months = list(range(1, len(spend_by_month) + 1))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=months,
+            y=list(spend_by_month),
+            name="Portfolio spend",
+            marker_color=PALETTE[0],
+            hovertemplate="month %{x}: $%{y:,.0f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
+        xaxis_title="Month from now",
+        yaxis_title="Spend (USD per month)",
+        showlegend=False,
+    )
+    fig.update_yaxes(tickprefix="$", tickformat="~s", rangemode="tozero")
     return fig

@@ -13,9 +13,23 @@ import kaleido
 import plotly.graph_objects as go
 
 from pricing import planning
-from pricing.report import DEFAULT_METRIC, ReportData, ReportImages, build_report
+from pricing.report import (
+    DEFAULT_METRIC,
+    PortfolioSection,
+    ReportData,
+    ReportImages,
+    build_report,
+    render_portfolio_pdf,
+)
 from pricing.store import Store
-from ui.charts import cumulative_figure, frontier_figure, spend_figure, tornado_figure
+from ui.charts import (
+    cumulative_figure,
+    frontier_figure,
+    portfolio_floor_figure,
+    portfolio_spend_figure,
+    spend_figure,
+    tornado_figure,
+)
 
 WIDTH_PX = 1000
 HEIGHT_PX = 560
@@ -50,6 +64,27 @@ def report_figures(data: ReportData) -> dict[str, go.Figure]:
     }
     if data.sensitivity is not None:
         figures["tornado"] = tornado_figure(data.sensitivity, data.sensitivity_title, data.horizon_months)
+    if data.portfolio is not None:
+        figures |= portfolio_figures(data.portfolio)
+    return figures
+
+
+def portfolio_figures(section: PortfolioSection) -> dict[str, go.Figure]:
+    """The portfolio's charts: spend per month, and cost against a moving floor when a curve is given."""
+    figures: dict[str, go.Figure] = {}
+    if section.result.spend_by_month:
+        figures["portfolio_spend"] = portfolio_spend_figure(
+            section.result.spend_by_month, f"Portfolio spend per month over {section.months} months"
+        )
+    if section.floor_curve is not None and section.curve_workload is not None:
+        workload = next(w for w in section.workloads if w.name == section.curve_workload)
+        figures["portfolio_curve"] = portfolio_floor_figure(
+            section.floor_curve,
+            section.curve_workload,
+            section.metric_labels.get(section.curve_workload, "quality"),
+            section.months,
+            current_floor=workload.quality_floor,
+        )
     return figures
 
 
@@ -71,7 +106,15 @@ def render_images(data: ReportData) -> ReportImages:
         spend=images.get("spend"),
         cumulative=images.get("cumulative"),
         tornado=images.get("tornado"),
+        portfolio_curve=images.get("portfolio_curve"),
+        portfolio_spend=images.get("portfolio_spend"),
     )
+
+
+def portfolio_images(section: PortfolioSection) -> ReportImages:
+    """The portfolio's charts as images, for the standalone portfolio report."""
+    images = export_png(portfolio_figures(section))
+    return ReportImages(portfolio_curve=images.get("portfolio_curve"), portfolio_spend=images.get("portfolio_spend"))
 
 
 def pdf_report(
@@ -83,8 +126,23 @@ def pdf_report(
     today: dt.date | None = None,
     quality_floor: float | None = None,
     current_option: str | None = None,
+    portfolio: PortfolioSection | None = None,
 ) -> bytes:
-    """The full PDF report of a scenario, charts included."""
+    """The full PDF report of a scenario, charts included; `portfolio` adds the Portfolio section."""
     return build_report(
-        store, scenario, prepared_for, sheet_name, metric_id, today, quality_floor, current_option, render_images
+        store,
+        scenario,
+        prepared_for,
+        sheet_name,
+        metric_id,
+        today,
+        quality_floor,
+        current_option,
+        render_images,
+        portfolio=portfolio,
     )
+
+
+def portfolio_pdf(section: PortfolioSection, prepared_for: str = "", today: dt.date | None = None) -> bytes:
+    """The standalone portfolio report (no saved scenario needed), charts included."""
+    return render_portfolio_pdf(section, prepared_for, today, portfolio_images(section))
