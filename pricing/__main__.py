@@ -331,6 +331,7 @@ def _portfolio_plan(args: argparse.Namespace, store: Store) -> portfolio_service
         gpu_decline_per_year=args.gpu_decline,
         allow_split=not args.no_split,
         peak_to_average=args.peak_to_average,
+        time_limit_s=args.time_limit,
     )
     return portfolio_service.plan_portfolio(store, request)
 
@@ -390,6 +391,9 @@ def cmd_optimise(args: argparse.Namespace) -> int:
             "current_usd": result.current_usd,
             "saving_vs_current_usd": result.saving_vs_current_usd,
             "current_problems": list(result.current_problems),
+            "optimal": result.optimal,
+            "optimality_gap": result.optimality_gap,
+            "solve_seconds": result.solve_seconds,
             "notes": list(plan.notes),
         }
         print(json.dumps(payload, indent=2, default=_json_default))
@@ -533,6 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--peak-to-average", type=float, default=2.0, help="peak-hour / average traffic (sizes fleets)")
     p.add_argument("--no-split", action="store_true", help="one option per workload (no splitting by share)")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=120.0,
+        help="seconds the solver may take (120); past it the best portfolio found is printed with its proven gap",
+    )
     p.add_argument("--pdf", help="also write the portfolio as a PDF report to this file")
     p.add_argument("--prepared-for", default="", help="who the PDF is for, printed on its title page")
     p.set_defaults(func=cmd_optimise)
@@ -561,7 +571,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (BadInput, SheetError, UnpricedModelError, UnknownMetricError, StoreError, LookupError, ValueError) as exc:
+    except (
+        BadInput,
+        SheetError,
+        UnpricedModelError,
+        UnknownMetricError,
+        StoreError,
+        LookupError,
+        ValueError,
+        TimeoutError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -31,6 +31,7 @@ Cascades ("small model first, escalate when a check fails") are offered as API c
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -402,6 +403,9 @@ class PortfolioResult:
     current_usd: float | None = None
     spend_by_month: tuple[float, ...] = ()  # USD in months 1..N
     current_problems: tuple[str, ...] = ()  # floors or objectives the current assignment misses
+    optimal: bool = True  # False when a time limit stopped the solver before it proved the optimum
+    optimality_gap: float = 0.0  # proven bound: the optimum is at most this share below total_usd
+    solve_seconds: float = 0.0
 
     @property
     def monthly_usd(self) -> float:
@@ -592,7 +596,12 @@ def optimise(
     current: Assignment | None = None,
     time_limit_s: float | None = None,
 ) -> PortfolioResult:
-    """Cheapest assignment of workloads to candidates over the horizon, solved exactly with scipy's milp."""
+    """Cheapest assignment of workloads to candidates over the horizon, solved exactly with scipy's milp.
+
+    Flat volumes give one fleet size per option and solve in milliseconds; growing volumes size fleets month by
+    month, which takes longer for large instances. With `time_limit_s`, the best assignment found by then is
+    returned with `optimal=False` and its proven `optimality_gap`; TimeoutError if none was found.
+    """
     _check_inputs(workloads, candidates, months)
     if peak_to_average < 1:
         raise ValueError("peak-to-average must be at least 1")
@@ -652,6 +661,7 @@ def optimise(
     options: dict[str, float | bool] = {"mip_rel_gap": 0.0}
     if time_limit_s is not None:
         options["time_limit"] = time_limit_s
+    started = time.perf_counter()
     solved = milp(
         cost,
         constraints=LinearConstraint(rows, lower, upper),
@@ -659,7 +669,13 @@ def optimise(
         bounds=Bounds(np.zeros(n), upper_bounds),
         options=options,
     )
+    solve_seconds = time.perf_counter() - started
     if solved.x is None:
+        if solved.status == 1:
+            raise TimeoutError(
+                f"no assignment found within the {time_limit_s:g} s time limit; allow more time, fix the shares "
+                "(no splitting) or hold volumes flat"
+            )
         raise InfeasibleError(f"the solver found no assignment: {solved.message}")
     x = np.clip(solved.x[:n_x], 0.0, 1.0) if allow_split else np.round(solved.x[:n_x])  # drop float noise
     month_group = np.empty(months, dtype=int)
@@ -752,6 +768,9 @@ def optimise(
         current_usd=current_usd,
         spend_by_month=tuple(float(v) for v in spend),
         current_problems=() if current is None else assignment_problems(workloads, candidates, current),
+        optimal=solved.status == 0,
+        optimality_gap=0.0 if solved.status == 0 else float(getattr(solved, "mip_gap", math.nan)),
+        solve_seconds=solve_seconds,
     )
 
 
@@ -764,16 +783,20 @@ def floor_curve(
     allow_split: bool = True,
     peak_to_average: float = 2.0,
     hours_per_month: float = HOURS_PER_MONTH,
+    time_limit_s: float | None = None,
 ) -> pd.DataFrame:
-    """Optimal spend as one workload's floor moves: columns floor, total_usd (NaN where infeasible), feasible."""
+    """Optimal spend as one workload's floor moves: columns floor, total_usd (NaN where infeasible), feasible,
+    optimal (False where a time limit stopped a solve: that point is an upper bound)."""
     if workload_name not in {w.name for w in workloads}:
         raise ValueError(f"unknown workload {workload_name!r}")
     rows = []
     for floor in floors:
         moved = [replace(w, quality_floor=float(floor)) if w.name == workload_name else w for w in workloads]
         try:
-            result = optimise(moved, candidates, months, allow_split, peak_to_average, hours_per_month)
-            rows.append((float(floor), result.total_usd, True))
+            result = optimise(
+                moved, candidates, months, allow_split, peak_to_average, hours_per_month, time_limit_s=time_limit_s
+            )
+            rows.append((float(floor), result.total_usd, True, result.optimal))
         except InfeasibleError:
-            rows.append((float(floor), math.nan, False))
-    return pd.DataFrame(rows, columns=["floor", "total_usd", "feasible"])
+            rows.append((float(floor), math.nan, False, True))
+    return pd.DataFrame(rows, columns=["floor", "total_usd", "feasible", "optimal"])

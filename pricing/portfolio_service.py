@@ -513,6 +513,7 @@ class PortfolioRequest:
     gpu_decline_per_year: float = 0.0
     allow_split: bool = True
     peak_to_average: float = 2.0
+    time_limit_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -528,6 +529,7 @@ class PortfolioPlan:
     notes: tuple[str, ...]
     allow_split: bool = True
     peak_to_average: float = 2.0
+    time_limit_s: float | None = None
 
 
 def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Candidate]], sheet: str) -> list[str]:
@@ -604,8 +606,15 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         allow_split=request.allow_split,
         peak_to_average=request.peak_to_average,
         current=current,
+        time_limit_s=request.time_limit_s,
     )
     notes = _notes(request, (workloads, candidates), sheet)
+    if not result.optimal:
+        notes.insert(
+            0,
+            f"The solver stopped at the {request.time_limit_s:g} s time limit: this portfolio is within "
+            f"{result.optimality_gap:.2%} of the cheapest possible (a proven bound), not proven the cheapest.",
+        )
     if given is None and any(isinstance(s, FloorSpec) and s.current for s in request.floors.values()):
         missing = [w for w in names if not (isinstance(s := request.floors.get(w), FloorSpec) and s.current)]
         notes.append("No comparison with the current assignment: no current option for " + ", ".join(missing) + ".")
@@ -619,6 +628,7 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         tuple(notes),
         request.allow_split,
         request.peak_to_average,
+        request.time_limit_s,
     )
 
 
@@ -637,6 +647,7 @@ def plan_floor_curve(plan: PortfolioPlan, workload: str) -> pd.DataFrame:
         months=plan.result.months,
         allow_split=plan.allow_split,
         peak_to_average=plan.peak_to_average,
+        time_limit_s=plan.time_limit_s,
     )
 
 

@@ -447,3 +447,23 @@ def test_current_assignment_problems_are_named() -> None:
     assert optimise(work, [cheap, good], current={"chat": "good", "voice": "cheap"}).current_problems == ()
     with pytest.raises(ValueError, match="no entry for workload 'voice'"):
         optimise(work, [cheap, good], current={"chat": "good"})
+
+
+def test_a_time_limit_returns_the_best_found_with_its_proven_gap() -> None:
+    rng = np.random.default_rng(7)
+    months = 36
+    growth = tuple(1.03**m for m in range(1, months + 1))
+    work = [Workload(f"w{i}", float(rng.uniform(1e9, 1e11)), float(rng.uniform(1e9, 5e10)), 0.5,
+                     volume_multipliers=growth) for i in range(30)]  # fmt: skip
+    cands = [Candidate(f"api{k}", "api", float(rng.uniform(0.1, 3)), float(rng.uniform(0.5, 12)), quality=0.9)
+             for k in range(10)]  # fmt: skip
+    cands += [Candidate(f"own{k}", "self-host", gpu="H100", replica_output_tokens_per_s=float(rng.uniform(500, 5000)),
+                        usd_per_gpu_month=float(rng.uniform(800, 2500)), quality=0.9) for k in range(8)]  # fmt: skip
+    try:
+        result = optimise(work, cands, months=months, time_limit_s=0.05)
+    except TimeoutError as exc:
+        assert "time limit" in str(exc)
+        return
+    assert not result.optimal and result.optimality_gap >= 0
+    assert sum(result.spend_by_month) == pytest.approx(result.total_usd)
+    assert result.assignments.groupby("workload")["share"].sum().to_numpy() == pytest.approx(np.ones(30))

@@ -1,40 +1,71 @@
 """Portfolio: the cheapest mix of models per workload that meets each workload's quality floor and latency
-objective, with self-hosted workloads sharing whole GPUs.
+objective over the horizon, with self-hosted workloads sharing whole GPUs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
 import pandas as pd
 import streamlit as st
 
-from pricing import portfolio_service
+from pricing import planning, portfolio_service
 from pricing.cost import UnpricedModelError
-from pricing.portfolio import InfeasibleError, floor_curve, optimise
+from pricing.portfolio import InfeasibleError
+from pricing.probe_evidence import cascade_run_pairs, measured_cascade
+from pricing.sheets import SheetError
+from ui.charts import portfolio_floor_figure, portfolio_spend_figure
 from ui.common import current_settings, download_buttons, get_store, load_metrics, load_prices
+from ui.report import portfolio_pdf
 
 KEY_UPLOAD = "portfolio_upload"
+KEY_FLOORS_FILE = "portfolio_floors_file"
 KEY_METRIC = "portfolio_metric"
 KEY_FLOORS = "portfolio_floors"
 KEY_API = "portfolio_api"
 KEY_SELF = "portfolio_self_host"
+KEY_MODE = "portfolio_mode"
 KEY_MONTHS = "portfolio_months"
+KEY_GROWTH_MODEL = "portfolio_growth_model"
+KEY_GROWTH_PCT = "portfolio_growth_pct"
+KEY_DECLINE = "portfolio_decline"
 KEY_SPLIT = "portfolio_split"
 KEY_CASCADE = "portfolio_cascade"
+KEY_CASCADE_SOURCE = "portfolio_cascade_source"
 KEY_ESCALATION = "portfolio_escalation"
+KEY_RUN_SMALL = "portfolio_run_small"
+KEY_RUN_LARGE = "portfolio_run_large"
 KEY_CURVE = "portfolio_curve_workload"
+KEY_PREPARED = "portfolio_prepared_for"
+TIME_LIMIT_S = 20.0  # per solve; past it the page shows the best portfolio found and its proven gap
 SELF_HOST_CHOICES = {
-    "llama-3.1-8b-instruct@H100 SXM": ("llama-3.1-8b-instruct", "H100 SXM", "FP8", "reserved"),
-    "llama-3.3-70b-instruct@H100 SXM": ("llama-3.3-70b-instruct", "H100 SXM", "FP8", "reserved"),
-    "llama-3.3-70b-instruct@H200": ("llama-3.3-70b-instruct", "H200", "FP8", "reserved"),
+    "llama-3.1-8b-instruct@H100 SXM": ("llama-3.1-8b-instruct", "H100 SXM", "FP8"),
+    "llama-3.3-70b-instruct@H100 SXM": ("llama-3.3-70b-instruct", "H100 SXM", "FP8"),
+    "llama-3.3-70b-instruct@H200": ("llama-3.3-70b-instruct", "H200", "FP8"),
 }
+GROWTH_CHOICES = {
+    "constant": "Constant monthly rate",
+    "best": "Fitted per workload (best by AICc)",
+    "linear": "Fitted per workload: linear",
+    "exponential": "Fitted per workload: exponential",
+    "logistic": "Fitted per workload: logistic",
+}
+BY_HAND, MEASURED = "Set by hand", "Measured from two probe runs of one eval suite"
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
 
 settings = current_settings()
 store = get_store()
 st.title("Portfolio")
 st.caption(
-    "Not one model but the right one per workload: each workload goes to the cheapest option (or mix) that "
-    "meets its quality floor and latency objective; self-hosted workloads share GPUs, counted in whole units. "
-    "Solved exactly as a mixed-integer programme (scipy milp)."
+    "Not one model but the right one per workload: each workload goes to the cheapest option (or mix) that meets "
+    "its quality floor and latency objective over the horizon, with growth and price changes month by month; "
+    "self-hosted workloads share GPUs, counted in whole units. Solved exactly as a mixed-integer programme (scipy "
+    "milp)."
 )
 
 uploads = store.usage_uploads()
@@ -44,90 +75,222 @@ if uploads.empty:
 labels = {r.upload_id: f"{r.file_name} ({str(r.uploaded_at)[:16]}; {r.workloads})" for r in uploads.itertuples()}
 upload_id = st.selectbox("Usage", list(labels), format_func=labels.get, key=KEY_UPLOAD)
 monthly = store.usage_monthly(upload_id)
-workload_names = sorted(monthly["workload"].unique())
+workload_names = sorted(str(w) for w in monthly["workload"].unique())
 
+# --- floors ------------------------------------------------------------------------------------------------
+st.subheader("1. Floors, objectives and today's assignment")
 metrics = load_metrics()
 metric_ids = sorted(metrics, key=lambda m: (m != "arena_elo", metrics[m].name.lower()))
-metric_id = st.selectbox(
-    "Quality metric for the floors", metric_ids, format_func=lambda m: metrics[m].label, key=KEY_METRIC
+f1, f2 = st.columns([1, 1])
+metric_id = f1.selectbox(
+    "Default quality metric", metric_ids, format_func=lambda m: metrics[m].label, key=KEY_METRIC,
+    help="Rows with no metric of their own are judged on this one. Own evals ('Own eval: ...') are your probes.",
+)  # fmt: skip
+floors_file = f2.file_uploader(
+    "Or load a floors file (CSV/XLSX)",
+    type=["csv", "xlsx"],
+    key=KEY_FLOORS_FILE,
+    help="Columns: workload, metric, quality_floor, latency_objective_ms, latency_metric (ttft or e2e), current.",
 )
-st.markdown(f"**Floors per workload** ({metrics[metric_id].label}; latency objective is time to first token in ms)")
+initial = pd.DataFrame(
+    {
+        "workload": workload_names,
+        "metric": [None] * len(workload_names),
+        "quality_floor": [None] * len(workload_names),
+        "latency_objective_ms": [None] * len(workload_names),
+        "latency_metric": ["ttft"] * len(workload_names),
+        "current": [None] * len(workload_names),
+    }
+)
+editor_key = KEY_FLOORS
+if floors_file is not None:
+    try:
+        loaded = portfolio_service.read_floors(floors_file.getvalue(), floors_file.name)
+    except SheetError as exc:
+        st.error(str(exc))
+        st.stop()
+    unknown = sorted(set(loaded) - set(workload_names))
+    if unknown:
+        st.error(
+            f"{floors_file.name}: workloads not in this usage: {', '.join(unknown)} "
+            f"(usage: {', '.join(workload_names)}). Fix the names or pick the usage they belong to."
+        )
+        st.stop()
+    for i, name in enumerate(workload_names):
+        spec = loaded.get(name)
+        if spec is not None:
+            initial.loc[i, ["metric", "quality_floor", "latency_objective_ms", "latency_metric", "current"]] = [
+                spec.metric, spec.quality_floor, spec.latency_objective_ms, spec.latency_metric, spec.current
+            ]  # fmt: skip
+    editor_key = f"{KEY_FLOORS}_{floors_file.file_id}"  # a new file starts a fresh editor
 floors_table = st.data_editor(
-    pd.DataFrame(
-        {
-            "workload": workload_names,
-            "quality_floor": [None] * len(workload_names),
-            "latency_objective_ms": [None] * len(workload_names),
-        }
-    ),
+    initial,
     hide_index=True,
     disabled=["workload"],
-    key=KEY_FLOORS,
+    key=editor_key,
     width="stretch",
     column_config={
-        "quality_floor": st.column_config.NumberColumn(f"Quality floor ({metrics[metric_id].unit})"),
-        "latency_objective_ms": st.column_config.NumberColumn("TTFT objective (ms)", min_value=1.0),
+        "workload": "Workload",
+        "metric": st.column_config.SelectboxColumn(
+            "Metric (empty: default)", options=metric_ids, help="The metric this workload's floor is judged on."
+        ),
+        "quality_floor": st.column_config.NumberColumn("Quality floor", help="In the metric's unit; empty: none."),
+        "latency_objective_ms": st.column_config.NumberColumn("Latency objective (ms)", min_value=1.0),
+        "latency_metric": st.column_config.SelectboxColumn(
+            "Latency on", options=["ttft", "e2e"], help="ttft: time to first token; e2e: end to end.", required=True
+        ),
+        "current": st.column_config.TextColumn(
+            "Served today by", help="A model the price sheet prices (or an option's name); fill every row to compare."
+        ),
     },
 )
 
+# --- options -------------------------------------------------------------------------------------------------
+st.subheader("2. Options and assumptions")
 prices = load_prices(settings.sheet_name)
 keys = sorted(prices["model_key"])
-c1, c2 = st.columns(2)
+c1, c2, c3 = st.columns([3, 3, 1])
 api_models = c1.multiselect(
-    "API options",
-    keys,
-    default=[k for k in portfolio_service.DEFAULT_API_MODELS if k in keys],
-    key=KEY_API,
+    "API options", keys, default=[k for k in portfolio_service.DEFAULT_API_MODELS if k in keys], key=KEY_API
 )
 self_host = c2.multiselect(
     "Self-hosted options", list(SELF_HOST_CHOICES), default=list(SELF_HOST_CHOICES)[:1], key=KEY_SELF
 )
+mode = c3.radio("GPUs", ["reserved", "on-demand"], key=KEY_MODE, help="Reserved fleets never shrink.")
 d1, d2, d3, d4 = st.columns(4)
 months = d1.radio("Horizon (months)", [18, 24, 36], index=2, horizontal=True, key=KEY_MONTHS)
-allow_split = d2.toggle("Allow splitting a workload across options", value=True, key=KEY_SPLIT)
-cascade = d3.toggle("Offer a cascade (first two API options: small first, escalate)", key=KEY_CASCADE)
-escalation = d4.slider("Escalation rate (%)", 0, 100, 20, key=KEY_ESCALATION, disabled=not cascade)
+growth_model = d2.selectbox("Volume growth", list(GROWTH_CHOICES), format_func=GROWTH_CHOICES.get, key=KEY_GROWTH_MODEL)
+growth_pct = d3.number_input(
+    "Monthly growth (%)", -50.0, 200.0, 0.0, 0.5, key=KEY_GROWTH_PCT, disabled=growth_model != "constant",
+    help="0 keeps every month at the latest month's volume.",
+)  # fmt: skip
+rates = {"flat": None} | {r.source: r for r in planning.decline_rates()}
+decline_key = d4.selectbox(
+    "API price decline",
+    list(rates),
+    format_func=lambda k: "None: today's list prices" if k == "flat" else f"{rates[k].value_per_year:g}x a year: {k}",  # type: ignore[union-attr]
+    key=KEY_DECLINE,
+    help="Trend rates are for constant capability across the market; a given model's list price often holds.",
+)
+decline = rates[decline_key]
+allow_split = st.toggle("Allow splitting a workload across options", value=True, key=KEY_SPLIT)
+
+cascades: list[portfolio_service.CascadeInput] = []
+with st.expander("Cascade: small model first, escalate to a larger one when a check fails"):
+    offer = st.toggle("Offer a cascade of the first two API options", key=KEY_CASCADE)
+    source = st.radio("Escalation rate", [BY_HAND, MEASURED], horizontal=True, key=KEY_CASCADE_SOURCE)
+    if source == BY_HAND:
+        escalation = st.slider("Escalated share (%)", 0, 100, 20, key=KEY_ESCALATION)
+        rate: float | object = escalation / 100
+    else:
+        pairs = cascade_run_pairs(store)
+        if pairs.empty:
+            st.info("No eval suite has two finished probe runs yet: run one suite on both models (Probes page).")
+            rate = None
+        else:
+            run_labels = {
+                r.run_id: f"{r.suite}: {r.model} on {r.endpoint} ({str(r.started_at)[:16]}, {r.items} items)"
+                for r in pairs.itertuples()
+            }
+            r1, r2 = st.columns(2)
+            small_run = r1.selectbox(
+                "Small model's run", list(run_labels), format_func=run_labels.get, key=KEY_RUN_SMALL
+            )
+            large_run = r2.selectbox(
+                "Large model's run", list(run_labels), format_func=run_labels.get, key=KEY_RUN_LARGE
+            )
+            try:
+                rate = measured_cascade(store, small_run, large_run)
+            except ValueError as exc:
+                st.warning(str(exc))
+                rate = None
+            else:
+                st.caption(
+                    f"Measured: {rate.escalation_rate:.0%} escalated (95% interval {rate.escalation_low:.0%}-"
+                    f"{rate.escalation_high:.0%}); cascade {rate.cascade_score:.1f}% correct against "
+                    f"{rate.small_score:.1f}% small alone and {rate.large_score:.1f}% large alone, on {rate.items} "
+                    f"items of {rate.suite} ({rate.measured_on}). {rate.check}"
+                )
+    if offer and len(api_models) < 2:
+        st.warning("Pick at least two API options: the first is the small model, the second the large one.")
+    elif offer and rate is not None:
+        cascades.append((api_models[0], api_models[1], rate))  # type: ignore[arg-type]
 
 floors = {
     str(row.workload): portfolio_service.FloorSpec(
-        None if pd.isna(row.quality_floor) else float(row.quality_floor),
-        None if pd.isna(row.latency_objective_ms) else float(row.latency_objective_ms),
+        _number(row.quality_floor),
+        _number(row.latency_objective_ms),
+        None if pd.isna(row.metric) or not str(row.metric).strip() else str(row.metric),
+        "e2e" if row.latency_metric == "e2e" else "ttft",
+        None if pd.isna(row.current) or not str(row.current).strip() else str(row.current).strip(),
     )
     for row in floors_table.itertuples()
 }
+request = portfolio_service.PortfolioRequest(
+    monthly=monthly,
+    floors=floors,
+    months=int(months),
+    growth=portfolio_service.Growth(growth_model, growth_pct / 100),
+    default_metric=metric_id,
+    sheet_name=settings.sheet_name,
+    api_models=api_models,
+    self_host=[(*SELF_HOST_CHOICES[c], mode) for c in self_host],
+    cascades=cascades,
+    api_decline_per_year=decline.value_per_year if decline is not None else 0.0,
+    allow_split=allow_split,
+    time_limit_s=TIME_LIMIT_S,
+)
 try:
-    workloads = portfolio_service.workloads_from_usage(monthly, floors)
-    cascades = [(api_models[0], api_models[1], escalation / 100)] if cascade and len(api_models) >= 2 else []
-    candidates = portfolio_service.candidates_from_store(
-        store,
-        settings.sheet_name,
-        metric_id,
-        api_models,
-        [SELF_HOST_CHOICES[c] for c in self_host],
-        cascades,
-        workloads=workload_names,
-    )
-    result = optimise(workloads, candidates, months=int(months), allow_split=allow_split)
+    plan = portfolio_service.plan_portfolio(store, request)
 except InfeasibleError as exc:
-    st.error(f"No portfolio meets every objective: {exc}")
+    st.error(f"No portfolio meets every objective: {exc}. Lower a floor, relax an objective or add an option.")
     st.stop()
-except (UnpricedModelError, LookupError, ValueError) as exc:
+except (UnpricedModelError, LookupError, ValueError, TimeoutError) as exc:
     st.error(str(exc))
     st.stop()
+result = plan.result
 
+# --- result ---------------------------------------------------------------------------------------------------
+st.subheader("3. The cheapest portfolio")
+if not result.optimal:
+    st.warning(
+        f"The solver stopped at its {TIME_LIMIT_S:g} s limit: this portfolio is within {result.optimality_gap:.2%} "
+        "of the cheapest possible (a proven bound). Fewer options, no splitting or flat volumes solve faster."
+    )
 m = st.columns(3)
-m[0].metric(f"Portfolio cost over {months} months", f"${result.total_usd:,.0f}")
-if result.best_single_usd is not None:
-    saving = result.best_single_usd - result.total_usd
-    m[1].metric(f"Best single option ({result.best_single_option})", f"${result.best_single_usd:,.0f}")
-    m[2].metric(
-        "Saving against it", f"${saving:,.0f}", help="Portfolio against serving every workload with one option."
+m[0].metric(
+    f"Portfolio cost over {months} months",
+    f"${result.total_usd:,.0f}",
+    help=f"USD, {result.months} months from now; ${result.monthly_usd:,.0f} a month on average.",
+)
+if result.best_single_usd is not None and result.saving_vs_best_single_usd is not None:
+    m[1].metric(
+        f"Best single option: {result.best_single_option}",
+        f"${result.best_single_usd:,.0f}",
+        delta=f"portfolio saves ${result.saving_vs_best_single_usd:,.0f}",
+        help="Serving every workload with the one option that meets every floor and objective most cheaply.",
     )
 else:
     m[1].metric("Best single option", "none meets every workload")
-st.markdown("**Assignment**")
+if result.current_usd is not None and result.saving_vs_current_usd is not None:
+    saving = result.saving_vs_current_usd
+    m[2].metric(
+        "Today's assignment",
+        f"${result.current_usd:,.0f}",
+        delta=f"portfolio saves ${saving:,.0f}" if saving >= 0 else f"portfolio costs ${-saving:,.0f} more",
+        delta_color="normal" if saving >= 0 else "inverse",
+        help="The 'Served today by' column priced over the same horizon, growth and prices.",
+    )
+else:
+    m[2].metric("Today's assignment", "not given", help="Fill 'Served today by' on every row to compare.")
+for problem in result.current_problems:
+    st.warning(f"Today's assignment misses an objective: {problem}")
+
+metric_labels = {w: metrics[mid].label if mid in metrics else mid for w, mid in plan.metric_of.items()}
+table = result.assignments.assign(metric=result.assignments["workload"].map(metric_labels))
+st.markdown("**Assignment** (quality on each workload's metric; latency as its objective measures it)")
 st.dataframe(
-    result.assignments,
+    table[["workload", "candidate", "kind", "share", "quality", "metric", "latency_ms", "monthly_usd"]],
     hide_index=True,
     width="stretch",
     key="portfolio_assignments",
@@ -135,31 +298,66 @@ st.dataframe(
         "workload": "Workload",
         "candidate": "Served by",
         "kind": "Kind",
-        "share": st.column_config.NumberColumn("Share", format="%.2f"),
-        "monthly_usd": st.column_config.NumberColumn("USD per month", format="$%.2f"),
+        "share": st.column_config.NumberColumn("Share", format="percent"),
+        "quality": st.column_config.NumberColumn("Quality", format="%.1f"),
+        "metric": "Metric",
+        "latency_ms": st.column_config.NumberColumn("Latency (ms)", format="%.0f"),
+        "monthly_usd": st.column_config.NumberColumn("USD per month (average)", format="$%.2f"),
     },
 )
-download_buttons(result.assignments, "portfolio_assignment", "portfolio_assignments_dl")
+download_buttons(table, "portfolio_assignment", "portfolio_assignments_dl")
 if not result.fleet.empty:
-    st.markdown("**GPUs** (whole units, sized for the peak hour with headroom; allocation basis)")
-    st.dataframe(result.fleet, hide_index=True, width="stretch", key="portfolio_fleet")
-st.caption(
-    f"Volumes: each workload's latest month. Quality: {metrics[metric_id].label}, one score per model (independent "
-    "preferred). Latency: time to first token measured per provider (llm-stats) where known; an option without a "
-    f"measurement cannot meet a latency objective. Prices: '{settings.sheet_name}' and stored GPU prices."
-)
-
-st.markdown("**What changes if a floor moves**")
-curve_workload = st.selectbox("Workload", workload_names, key=KEY_CURVE)
-scores = [q for c in candidates for q in ([c.quality] if isinstance(c.quality, int | float) else c.quality.values())]
-if scores:
-    steps = sorted({round(float(s), 2) for s in scores})
-    curve = floor_curve(workloads, candidates, curve_workload, steps, months=int(months), allow_split=allow_split)
-    st.line_chart(
-        curve.set_index("floor")["total_usd"],
-        height=260,
-        x_label=f"Floor ({metrics[metric_id].unit})",
-        y_label=f"Portfolio cost over {months} months (USD)",
+    st.markdown("**GPUs** (whole units, sized for each month's peak hour with headroom; allocation basis)")
+    st.dataframe(
+        result.fleet,
+        hide_index=True,
+        width="stretch",
+        key="portfolio_fleet",
+        column_config={
+            "candidate": "Option",
+            "gpu": "GPU",
+            "replicas": "Replicas (peak)",
+            "gpus": "GPUs (peak)",
+            "gpus_month_1": "GPUs (month 1)",
+            "load_tokens_per_s": st.column_config.NumberColumn("Peak load (output tokens/s)", format="%.0f"),
+            "capacity_tokens_per_s": st.column_config.NumberColumn("Capacity (output tokens/s)", format="%.0f"),
+            "monthly_usd": st.column_config.NumberColumn("USD per month (average)", format="$%.0f"),
+        },
     )
+st.plotly_chart(
+    portfolio_spend_figure(result.spend_by_month, "Portfolio spend per month (USD)"),
+    key="portfolio_spend_chart",
+)
+with st.expander("Assumptions and sources"):
+    for note in plan.notes:
+        st.markdown(f"- {note}")
+
+# --- floor curve ------------------------------------------------------------------------------------------
+st.subheader("4. What changes if a floor moves")
+curve_workload = st.selectbox("Workload", workload_names, key=KEY_CURVE)
+section = portfolio_service.report_section(store, plan, curve_workload)
+curve = section.floor_curve
+if curve is None or curve.empty:
+    st.caption("No option has a score on this workload's metric, so its floor cannot move.")
 else:
-    st.caption("No candidate has a score on this metric.")
+    today_floor = next((w.quality_floor for w in plan.workloads if w.name == curve_workload), None)
+    st.plotly_chart(
+        portfolio_floor_figure(curve, curve_workload, metric_labels[curve_workload], int(months), today_floor),
+        key="portfolio_curve_chart",
+    )
+    st.caption(
+        "Each point re-solves the whole portfolio with this workload's floor at one option's score; other "
+        "workloads keep theirs."
+    )
+
+# --- report ---------------------------------------------------------------------------------------------------
+st.subheader("5. Report for procurement")
+prepared_for = st.text_input("Prepared for", key=KEY_PREPARED, placeholder="Procurement, vendor review")
+st.download_button(
+    "Download portfolio PDF",
+    functools.partial(portfolio_pdf, section, prepared_for=prepared_for, today=dt.date.today()),
+    "frontier_portfolio.pdf",
+    "application/pdf",
+    key="portfolio_pdf_download",
+    help="Assignment, GPUs, savings, the floor curve, every assumption and source. Takes a few seconds.",
+)
