@@ -424,6 +424,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
             print(f"  current assignment misses: {problem}")
     for note in plan.notes:
         print(f"note: {note}")
+    for c in candidates:
+        print(f"source of {c.name}: {c.source}")
     if args.pdf:
         print(f"Wrote {args.pdf}")
     return 0
@@ -441,6 +443,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     # so every other command runs without plotly or kaleido being loaded.
     from ui.report import pdf_report
 
+    portfolio = None
+    if args.floors:
+        if not Path(args.floors).exists():
+            raise BadInput(f"{args.floors}: no such file (--floors)")
+        if scenario.upload_id is None or store.usage_monthly(scenario.upload_id).empty:
+            raise BadInput(
+                f"scenario '{scenario.name}' has no usage upload, so it has no workloads to optimise; save it from "
+                "an uploaded usage file, or use `optimise --usage FILE --floors FILE --pdf OUT` instead"
+            )
+        request = portfolio_service.PortfolioRequest(
+            monthly=store.usage_monthly(scenario.upload_id),
+            floors=portfolio_service.read_floors(Path(args.floors), Path(args.floors).name),
+            months=scenario.inputs.horizon_months,
+            growth=portfolio_service.Growth(monthly_growth=scenario.inputs.monthly_growth)
+            if scenario.inputs.growth_model == "constant"
+            else portfolio_service.Growth(model=scenario.inputs.growth_model),
+            default_metric=args.metric,
+            sheet_name=args.sheet,
+            peak_to_average=scenario.inputs.peak_to_average,
+            time_limit_s=120.0,
+        )
+        portfolio = portfolio_service.report_section(store, portfolio_service.plan_portfolio(store, request))
     pdf = pdf_report(
         store,
         scenario,
@@ -449,6 +473,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         metric_id=args.metric,
         quality_floor=args.quality_floor,
         current_option=args.current,
+        portfolio=portfolio,
     )
     out.write_bytes(pdf)
     print(f"Wrote {out} ({len(pdf):,} bytes): report of scenario '{scenario.name}'.")
@@ -555,6 +580,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", default="arena_elo", help="quality metric for the floor and the frontier")
     p.add_argument("--sheet", help="price sheet for the frontier (default: the bundled litellm sheet)")
     p.add_argument("--current", help="the option in use today (default: the dearest API option)")
+    p.add_argument(
+        "--floors",
+        help="a floors file (as for optimise): adds the cheapest portfolio for the scenario's usage workloads, "
+        "with the scenario's horizon and growth",
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("sheets", help="list price sheets")

@@ -561,8 +561,7 @@ def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Ca
                 "No latency figure for " + ", ".join(unknown) + ": workloads with a latency objective were not "
                 "given to them."
             )
-    notes += [f"{c.name}: {c.source}" for c in candidates if c.source]
-    return notes
+    return notes  # where each candidate's figures come from is `Candidate.source` (see `candidate_table`)
 
 
 def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
@@ -670,6 +669,31 @@ def report_section(store: Store, plan: PortfolioPlan, curve_workload: str | None
         floor_curve=curve,
         curve_workload=curve_workload,
     )
+
+
+def candidate_table(plan: PortfolioPlan) -> pd.DataFrame:
+    """The options weighed, one row each: prices, quality per workload, latency and where the figures come from."""
+    rows = []
+    for c in plan.candidates:
+        scores = [c.quality_for(w.name) for w in plan.workloads]
+        known = [s for s in scores if s is not None]
+        rows.append(
+            {
+                "option": c.name,
+                "kind": c.kind,
+                "usd_per_1m_input": c.usd_per_1m_input if c.kind == "api" else None,
+                "usd_per_1m_output": c.usd_per_1m_output if c.kind == "api" else None,
+                "usd_per_gpu_month": c.usd_per_gpu_month if c.kind == "self-host" else None,
+                "gpus_per_replica": c.gpus_per_replica if c.kind == "self-host" else None,
+                "replica_output_tokens_per_s": c.replica_output_tokens_per_s if c.kind == "self-host" else None,
+                "quality_min": min(known) if known else None,
+                "quality_max": max(known) if known else None,
+                "ttft_ms": c.latency_ms,
+                "output_tokens_per_s": c.output_tokens_per_s,
+                "source": c.source,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def read_usage_monthly(path: Path) -> pd.DataFrame:

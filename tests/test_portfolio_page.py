@@ -51,3 +51,25 @@ def test_portfolio_page_explains_an_unreachable_floor() -> None:
     at.run()
     assert not at.exception
     assert any("No portfolio meets every objective" in e.value and "rag-search" in e.value for e in at.error)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_portfolio_page_compares_with_today_and_grows_volumes() -> None:
+    at = open_portfolio()
+    flat_total = next(m.value for m in at.metric if m.label.startswith("Portfolio cost"))
+    at.session_state["portfolio_floors"] = {
+        "edited_rows": {0: {"current": "gpt-4.1"}, 1: {"current": "gpt-4.1", "quality_floor": 1250.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception and not at.error
+    today = next(m for m in at.metric if m.label == "Today's assignment")
+    assert today.value.startswith("$") and "portfolio saves" in str(today.delta)
+    at.number_input(key="portfolio_growth_pct").set_value(5.0).run()
+    grown_total = next(m.value for m in at.metric if m.label.startswith("Portfolio cost"))
+    assert grown_total != flat_total and not at.exception
+    assert any("+5.0% a month" in str(md.value) for md in at.markdown)
+    at.toggle(key="portfolio_cascade").set_value(True).run()
+    at.radio(key="portfolio_cascade_source").set_value("Measured from two probe runs of one eval suite").run()
+    assert not at.exception and any("No eval suite has two finished probe runs" in i.value for i in at.info)

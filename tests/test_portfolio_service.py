@@ -336,3 +336,38 @@ def test_optimise_cli_bad_input_exits_2(app_db: Path, tmp_path: Path) -> None:
     assert "'chat'" in infeasible.stderr and "quality floor 9999" in infeasible.stderr
     cascade = run_cli(["optimise", "--usage", str(usage), "--floors", str(floors), "--cascade", "a,b"], app_db)
     assert cascade.returncode == 2 and "SMALL,LARGE,RATE" in cascade.stderr
+
+
+def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, tmp_path: Path) -> None:
+    from pricing import planning
+    from pricing.usage_files import load_usage
+    from tests.test_report import pdf_text
+
+    usage = usage_file(tmp_path)
+    floors = floors_file(
+        tmp_path, "workload,quality_floor,current\nchat,1150,gpt-4.1\ntriage,,gpt-4.1\nlegacy,,gpt-4.1\n"
+    )
+    out = tmp_path / "portfolio.pdf"
+    result = run_cli(
+        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", "--pdf", str(out)],
+        app_db,
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    text = pdf_text(out.read_bytes(), tmp_path)
+    assert "Model portfolio" in text and f"${payload['total_usd']:,.0f}" in text
+    assert payload["current_usd"] is not None and f"${payload['current_usd']:,.0f}" in text
+    # the scenario report gains the portfolio section from the scenario's own usage upload
+    store = Store(app_db)
+    upload = planning.save_upload(store, load_usage(usage, "usage.csv"))
+    options = (planning.api_option(store, "litellm 1.110.2 (bundled)", "gpt-4o-mini", 0.0),)
+    inputs = planning.build_inputs(planning.load_usage_summary(store, upload), options, 12, "constant", 0.0)
+    planning.save_scenario(store, planning.Scenario("With usage", inputs, upload_id=upload))
+    store.close()
+    report = tmp_path / "scenario.pdf"
+    done = run_cli(["report", "--scenario", "With usage", "--floors", str(floors), "--out", str(report)], app_db)
+    assert done.returncode == 0, done.stderr
+    assert "Portfolio" in pdf_text(report.read_bytes(), tmp_path)
+    bad = run_cli(["report", "--scenario", "With usage", "--floors", str(tmp_path / "nope.csv"), "--out", str(report)],
+                  app_db)  # fmt: skip
+    assert bad.returncode == 2 and "no such file (--floors)" in bad.stderr

@@ -328,9 +328,31 @@ st.plotly_chart(
     portfolio_spend_figure(result.spend_by_month, "Portfolio spend per month (USD)"),
     key="portfolio_spend_chart",
 )
-with st.expander("Assumptions and sources"):
+with st.expander("Assumptions, options weighed and sources"):
     for note in plan.notes:
         st.markdown(f"- {note}")
+    options_table = portfolio_service.candidate_table(plan)
+    st.dataframe(
+        options_table,
+        hide_index=True,
+        width="stretch",
+        key="portfolio_options",
+        column_config={
+            "option": "Option",
+            "kind": "Kind",
+            "usd_per_1m_input": st.column_config.NumberColumn("USD per 1M input", format="$%.3f"),
+            "usd_per_1m_output": st.column_config.NumberColumn("USD per 1M output", format="$%.3f"),
+            "usd_per_gpu_month": st.column_config.NumberColumn("USD per GPU-month", format="$%.0f"),
+            "gpus_per_replica": "GPUs per replica",
+            "replica_output_tokens_per_s": st.column_config.NumberColumn("Replica output tokens/s", format="%.0f"),
+            "quality_min": st.column_config.NumberColumn("Quality (lowest workload)", format="%.1f"),
+            "quality_max": st.column_config.NumberColumn("Quality (highest workload)", format="%.1f"),
+            "ttft_ms": st.column_config.NumberColumn("TTFT (ms)", format="%.0f"),
+            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s per request", format="%.0f"),
+            "source": st.column_config.TextColumn("Source (with dates)", width="large"),
+        },
+    )
+    download_buttons(options_table, "portfolio_options", "portfolio_options_dl")
 
 # --- floor curve ------------------------------------------------------------------------------------------
 st.subheader("4. What changes if a floor moves")
