@@ -53,7 +53,7 @@ from pricing.store import Store
 
 FLOOR_COLUMNS = ("workload", "metric", "quality_floor", "latency_objective_ms", "latency_metric", "current")
 DEFAULT_METRIC = "arena_elo"
-DEFAULT_API_MODELS = ("gpt-4o-mini", "gpt-4.1", "claude-sonnet-4.5")
+DEFAULT_API_MODELS = ("gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5")
 DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
     ("llama-3.1-8b-instruct", "H100 SXM", "FP8", "reserved"),
     ("llama-3.3-70b-instruct", "H100 SXM", "FP8", "reserved"),
@@ -81,7 +81,8 @@ class FloorsFileError(SheetError):
     def __init__(self, problems: list[SheetProblem]) -> None:
         super().__init__(problems)
         # SheetError's text speaks of a price sheet; keep its list of problems but say what this is.
-        self.args = (str(self.args[0]).replace("in the price sheet", "in the floors file", 1),)
+        text = str(self.args[0]).replace("in the price sheet", "in the floors file", 1)
+        self.args = (text.replace("nothing was saved", "nothing from it was used", 1),)
 
 
 def _cell(value: object) -> str:
@@ -197,7 +198,7 @@ def volume_paths(monthly: pd.DataFrame, months: int, growth: Growth = FLAT) -> d
         base = float(history[-1])
         if growth.model == "constant" or base <= 0 or len(history) < MIN_FIT_POINTS:
             rate = growth.monthly_growth
-            why = f"{rate:+.1%} a month" if rate else "flat at the latest month"
+            why = f"growing {rate:+.1%} a month" if rate else "held flat"
             if growth.model != "constant":
                 why += f" (needs {MIN_FIT_POINTS}+ months with volume in the latest to fit; has {len(history)})"
             out[str(name)] = (constant_growth(1.0, rate, months), why)
@@ -424,12 +425,9 @@ def candidates_from_store(
             raise
         candidates.append(replace(c, quality=fix(_as_mapping(c.quality))))
     for model_id, gpu, precision, mode in DEFAULT_SELF_HOST if self_host is None else self_host:
-        try:
-            usd, price_source = planning.gpu_hourly_price(store, gpu, mode)
-        except ValueError:  # no stored price of this kind (the seed data has on-demand and marketplace prices)
-            usd, price_source = planning.gpu_hourly_price(store, gpu)
-            if mode != "on-demand":
-                price_source += f" (no {mode} price stored: the on-demand rate is used)"
+        usd, price_source = planning.gpu_hourly_price(store, gpu, mode)
+        if mode not in price_source:  # the store falls back to another kind of price (the seed has no reserved ones)
+            price_source += f" (no {mode} price stored; that rate is used)"
         ownership = OwnershipCosts(mode=mode, usd_per_gpu_hour=usd)
         option = planning.self_host_option(
             store,
@@ -536,10 +534,11 @@ def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Ca
     workloads, candidates = plan_inputs
     growth = growth_notes(request.monthly, request.months, request.growth)
     moves = sorted({why for why in growth.values()})
+    latest = pd.to_datetime(request.monthly["month"]).max().strftime("%Y-%m")
     notes = [
-        "Volumes: each workload's latest month, "
+        f"Volumes: from each workload's {latest} volume over {request.months} months, "
         + ("; ".join(f"{w}: {why}" for w, why in growth.items()) if len(moves) > 1 else moves[0])
-        + f", over {request.months} months.",
+        + ".",
         f"API prices: sheet '{sheet}', "
         + (
             f"falling {request.api_decline_per_year:g}x a year."
@@ -669,6 +668,60 @@ def report_section(store: Store, plan: PortfolioPlan, curve_workload: str | None
         floor_curve=curve,
         curve_workload=curve_workload,
     )
+
+
+KIND_LABELS = {"api": "API", "self-host": "Self-hosted"}
+
+
+def _latency_text(value: float | None, metric: str, objective: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none" if objective else "not measured"
+    return f"{'<= ' if objective else ''}{value:,.0f} ms {metric.upper()}"
+
+
+def assignment_table(plan: PortfolioPlan, metric_labels: Mapping[str, str]) -> pd.DataFrame:
+    """The assignment as people read it: who serves each workload, at what share and volume, its quality against
+    the floor (on the workload's metric), its latency against the objective, and what it costs a month."""
+    by_workload = {w.name: w for w in plan.workloads}
+    by_candidate = {c.name: c for c in plan.candidates}
+    rows = []
+    for row in plan.result.assignments.itertuples():
+        w, c = by_workload[str(row.workload)], by_candidate[str(row.candidate)]
+        first = w.multipliers(1)[0]
+        rows.append(
+            {
+                "workload": w.name,
+                "option": c.name,
+                "kind": "Cascade" if c.cascade is not None else KIND_LABELS[c.kind],
+                "share": float(row.share),
+                "output_tokens_month_1": round(w.monthly_output_tokens * first * float(row.share)),
+                "quality": None if pd.isna(row.quality) else float(row.quality),
+                "floor": w.quality_floor,
+                "metric": metric_labels.get(w.name, plan.metric_of.get(w.name, "")),
+                "latency": _latency_text(None if pd.isna(row.latency_ms) else float(row.latency_ms), w.latency_metric),
+                "objective": _latency_text(w.latency_objective_ms, w.latency_metric, objective=True),
+                "usd_per_month": float(row.monthly_usd),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def added_for_today(plan: PortfolioPlan, requested: Sequence[str] | None) -> list[str]:
+    """API options weighed only because they serve a workload today (not among those asked for)."""
+    if plan.current is None or requested is None:
+        return []
+    asked = set(requested)
+    return sorted({n for n in plan.current.values() if n not in asked and n in {c.name for c in plan.candidates}})
+
+
+def history_growth(monthly: pd.DataFrame) -> tuple[float, str]:
+    """Average compound monthly growth of all workloads' output tokens over the usage history, and the months."""
+    summary = planning.summarise_usage(monthly)
+    months, volumes = summary.months, summary.output_tokens
+    span = f"{months[0]} to {months[-1]} ({len(months)} months)" if len(months) > 1 else f"{months[0]} (one month)"
+    if len(volumes) < 2 or volumes[0] <= 0 or volumes[-1] <= 0:
+        return 0.0, span
+    return float((volumes[-1] / volumes[0]) ** (1 / (len(volumes) - 1)) - 1), span
 
 
 def candidate_table(plan: PortfolioPlan) -> pd.DataFrame:

@@ -1,13 +1,14 @@
-"""Full-page screenshots of the Home and Explorer pages, and of Live probes' results, for the docs.
+"""Full-page screenshots of the Home and Explorer pages, of Live probes' results and of a Portfolio, for the docs.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 .venv/bin/python scripts/screenshot.py [--out DIR] [--only PAGE]
 
 Starts the app on a free port against a freshly seeded temp database (tests/browser_support.py) and
 drives Debian's Chromium at a 1440x1000 viewport. Writes docs/screenshot-home.png,
-docs/screenshot-explorer.png and docs/screenshot-probes.png. For the last it starts a loopback
-OpenAI-compatible server (evals/loopback.py) in this process that answers every item of the intent suite
-correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4 and shoots the
-"Results and history" tab.
+docs/screenshot-explorer.png, docs/screenshot-probes.png and docs/screenshot-portfolio.png. For the probes
+shot it starts a loopback OpenAI-compatible server (evals/loopback.py) in this process that answers every item
+of the intent suite correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4 and
+shoots the "Results and history" tab. For the portfolio shot it uploads tests/fixtures/usage_portfolio.csv on
+Spend projections and tests/fixtures/floors_portfolio.csv on Portfolio, as a user would.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ VIEWPORT = {"width": 1440, "height": 1000}
 PROBES_SHOT = "screenshot-probes.png"
 PROBE_SUITE = "intent"
 PROBE_LEVELS = [1, 4]
+PORTFOLIO_SHOT = "screenshot-portfolio.png"
+PORTFOLIO_USAGE = ROOT / "tests" / "fixtures" / "usage_portfolio.csv"
+PORTFOLIO_FLOORS = ROOT / "tests" / "fixtures" / "floors_portfolio.csv"
 
 
 def full_page_screenshot(page: Any, target: Path) -> None:
@@ -94,14 +98,30 @@ def probes_results_screenshot(page: Any, base_url: str, target: Path) -> None:
     full_page_screenshot(page, target)
 
 
+def portfolio_screenshot(page: Any, base_url: str, target: Path) -> None:
+    """Upload usage on Spend projections and floors on Portfolio, then shoot the whole Portfolio page."""
+    bs.open_page(page, base_url, "projections")
+    choice = page.get_by_role("radio", name="Upload a usage file", exact=True)
+    if not choice.is_checked():
+        bs.rerun_after(page, lambda: choice.check(force=True))
+    bs.upload_file(page, "Usage file", PORTFOLIO_USAGE.name, PORTFOLIO_USAGE.read_bytes())
+    warn_on_errors(page, "/projections after the usage upload")
+    bs.open_page(page, base_url, "portfolio")
+    bs.upload_file(page, "Or load a floors file (CSV/XLSX)", PORTFOLIO_FLOORS.name, PORTFOLIO_FLOORS.read_bytes())
+    bs.metric(page, "Portfolio cost over").wait_for(state="visible")
+    warn_on_errors(page, "/portfolio")
+    wait_for_paint(page)
+    full_page_screenshot(page, target)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNGs (default docs/)")
     parser.add_argument(
         "--only",
         action="append",
-        choices=["home", "explorer", "probes"],
-        help="shoot only this page (repeatable; default: all three)",
+        choices=["home", "explorer", "probes", "portfolio"],
+        help="shoot only this page (repeatable; default: all four)",
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -125,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.only or "probes" in args.only:
                 target = args.out / PROBES_SHOT
                 probes_results_screenshot(page, base_url, target)
+                print(f"wrote {shown(target)}")
+            if not args.only or "portfolio" in args.only:
+                target = args.out / PORTFOLIO_SHOT
+                portfolio_screenshot(page, base_url, target)
                 print(f"wrote {shown(target)}")
         finally:
             browser.close()

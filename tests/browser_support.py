@@ -8,6 +8,7 @@ Used by tests/test_browser.py and scripts/screenshot.py.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -317,3 +318,78 @@ def start_probe(
     if errors:
         raise AssertionError("the probe run failed:\n" + "\n---\n".join(errors))
     return done.inner_text().strip()
+
+
+# --- Uploads, reruns, tables, metrics and PDFs (used by tests/test_browser_portfolio.py and the screenshots) -------
+
+DATAFRAME = '[data-testid="stDataFrame"]'
+METRIC = '[data-testid="stMetric"]'
+METRIC_VALUE = '[data-testid="stMetricValue"]'
+METRIC_DELTA = '[data-testid="stMetricDelta"]'
+UPLOADED_FILE = '[data-testid="stFileChipName"]'
+PDFTOTEXT = "pdftotext"
+
+
+def rerun_after(page: Any, action: Any, timeout_ms: float = 30_000) -> None:
+    """Do `action` and wait until the script run it triggers has started and finished."""
+    page.evaluate(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            window.__frontierRan = false;
+            window.__frontierObserver?.disconnect();
+            window.__frontierObserver = new MutationObserver(() => {
+                if (app.getAttribute('data-test-script-state') === 'running') window.__frontierRan = true;
+            });
+            window.__frontierObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        }"""
+    )
+    action()
+    page.wait_for_function(
+        """() => window.__frontierRan && document.querySelector('[data-testid="stApp"]')
+                  .getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=timeout_ms,
+    )
+    wait_for_app(page, timeout_ms)
+
+
+def upload_file(page: Any, label: str, file_name: str, content: bytes, mime_type: str = "text/csv") -> None:
+    """Put a file into the st.file_uploader labelled `label` (as a user choosing it would), wait until the uploader
+    lists it and the run it triggers has finished."""
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
+
+    def choose() -> None:
+        uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            {"name": file_name, "mimeType": mime_type, "buffer": content}
+        )
+        # The chip shortens a long name in the middle ("floors_...io_bad.csv"); its title holds it whole.
+        uploader.locator(f"{UPLOADED_FILE}[title={json.dumps(file_name)}]").wait_for(state="visible")
+
+    rerun_after(page, choose)
+
+
+def dataframe_rows(table: Any) -> list[list[str]]:
+    """The body rows of an st.dataframe (a stDataFrame locator) as cell texts, read from the grid's accessibility
+    table (attached but not "visible": the canvas draws what a person sees)."""
+    grid = table.locator('[role="grid"]').first
+    grid.locator('[role="row"]').nth(1).wait_for(state="attached")  # a fresh grid fills its rows a moment later
+    rows = grid.locator('[role="row"]').all()[1:]  # the first is the header
+    return [[cell.strip() for cell in row.locator('[role="gridcell"]').all_inner_texts()] for row in rows]
+
+
+def metric(page: Any, label: str) -> Any:
+    """The st.metric whose label starts with `label`."""
+    return page.locator(METRIC).filter(has=page.locator('[data-testid="stMetricLabel"]').filter(has_text=label))
+
+
+def usd(text: str) -> float:
+    """'$1,234,567' (or '-$12') as a number of dollars."""
+    cleaned = text.strip().replace(",", "").replace("$", "")
+    return float(cleaned)
+
+
+def pdf_text(pdf: bytes, folder: Path) -> str:
+    """The text of a PDF by poppler's pdftotext, whitespace collapsed to single spaces."""
+    path = folder / "download.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run([PDFTOTEXT, str(path), "-"], check=True, capture_output=True, text=True, timeout=60)
+    return " ".join(done.stdout.split())

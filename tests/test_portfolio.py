@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
+from benchmarks.portfolio_brute import brute_force, brute_force_months, brute_force_split
 from pricing.portfolio import (
     Candidate,
     CascadeSpec,
@@ -23,76 +22,6 @@ from pricing.projection import ApiOption, SelfHostOption
 from pricing.sizing import OwnershipCosts, SelfHostPlan
 
 SECONDS = 730 * 3600  # a month at the default 730 hours
-
-
-def _ok(w: Workload, c: Candidate) -> bool:
-    q = c.quality_for(w.name)
-    if w.quality_floor is not None and (q is None or q < w.quality_floor):
-        return False
-    lat = w.latency_objective_ms
-    return lat is None or (c.latency_ms is not None and c.latency_ms <= lat)
-
-
-def _peak(w: Workload, peak: float) -> float:
-    return w.monthly_output_tokens / SECONDS * peak
-
-
-def _api(w: Workload, c: Candidate, months: int) -> float:
-    return (w.monthly_input_tokens * c.usd_per_1m_input + w.monthly_output_tokens * c.usd_per_1m_output) / 1e6 * months
-
-
-def _replica_ranges(workloads: list[Workload], hosts: list[Candidate], peak: float) -> list[range]:
-    # up to the replicas that carry every workload at once: no assignment ever needs more
-    total = sum(_peak(w, peak) for w in workloads)
-    return [range(math.ceil(total / h.replica_capacity_tokens_per_s) + 1) for h in hosts]
-
-
-def brute_force(workloads: list[Workload], candidates: list[Candidate], months: int = 1, peak: float = 2.0) -> float:
-    """Binary mode from first principles: every single-candidate assignment x every replica count that fits."""
-    hosts = [c for c in candidates if c.kind == "self-host"]
-    choices = [[c for c in candidates if _ok(w, c)] for w in workloads]
-    best = math.inf
-    for pick in itertools.product(*choices):
-        api = sum(_api(w, c, months) for w, c in zip(workloads, pick, strict=True) if c.kind == "api")
-        for counts in itertools.product(*_replica_ranges(workloads, hosts, peak)):
-            fits = all(
-                sum(_peak(w, peak) for w, c in zip(workloads, pick, strict=True) if c.name == h.name)
-                <= n * h.replica_capacity_tokens_per_s + 1e-9
-                for h, n in zip(hosts, counts, strict=True)
-            )
-            if fits:
-                gpu = sum(
-                    n * h.gpus_per_replica * h.usd_per_gpu_month * months for h, n in zip(hosts, counts, strict=True)
-                )
-                best = min(best, api + gpu)
-    return best
-
-
-def brute_force_split(
-    workloads: list[Workload], candidates: list[Candidate], months: int = 1, peak: float = 2.0
-) -> float:
-    """Split mode: every replica count, each with the exact LP over shares (linprog)."""
-    pairs = [(i, j) for i, w in enumerate(workloads) for j, c in enumerate(candidates) if _ok(w, c)]
-    hosts = [j for j, c in enumerate(candidates) if c.kind == "self-host"]
-    cost = [_api(workloads[i], candidates[j], months) if candidates[j].kind == "api" else 0.0 for i, j in pairs]
-    eq = np.zeros((len(workloads), len(pairs)))
-    for k, (i, _) in enumerate(pairs):
-        eq[i, k] = 1
-    best = math.inf
-    for counts in itertools.product(*_replica_ranges(workloads, [candidates[j] for j in hosts], peak)):
-        ub = np.zeros((len(hosts), len(pairs)))
-        for k, (i, j) in enumerate(pairs):
-            if j in hosts:
-                ub[hosts.index(j), k] = _peak(workloads[i], peak)
-        caps = [n * candidates[j].replica_capacity_tokens_per_s for j, n in zip(hosts, counts, strict=True)]
-        lp = linprog(cost, A_ub=ub, b_ub=caps, A_eq=eq, b_eq=np.ones(len(workloads)), bounds=(0, 1), method="highs")
-        if lp.status == 0:
-            gpu = sum(
-                n * candidates[j].gpus_per_replica * candidates[j].usd_per_gpu_month * months
-                for j, n in zip(hosts, counts, strict=True)
-            )
-            best = min(best, lp.fun + gpu)
-    return best
 
 
 def _random_instance(seed: int) -> tuple[list[Workload], list[Candidate]]:
@@ -316,31 +245,6 @@ def test_rejects_bad_inputs() -> None:
 
 
 # --- growth, price decline and committed fleets over the horizon ---------------------------------------------
-def brute_force_months(workloads: list[Workload], candidates: list[Candidate], months: int, peak: float = 2.0) -> float:
-    """Binary mode month by month from first principles: each month's volume x price, each fleet at the fewest
-    replicas carrying that month's peak (a committed fleet keeps its largest count so far)."""
-    choices = [[c for c in candidates if _ok(w, c)] for w in workloads]
-    best = math.inf
-    for pick in itertools.product(*choices):
-        total = 0.0
-        held = {c.name: 0 for c in candidates}
-        for m in range(1, months + 1):
-            for c in candidates:
-                decline = c.price_decline_factor_per_year or 1.0
-                price = decline ** (-m / 12)
-                on_c = [w for w, p in zip(workloads, pick, strict=True) if p.name == c.name]
-                growth = [w.volume_multipliers[m - 1] if w.volume_multipliers else 1.0 for w in on_c]
-                if c.kind == "api":
-                    total += sum(_api(w, c, 1) * g for w, g in zip(on_c, growth, strict=True)) * price
-                    continue
-                load = sum(_peak(w, peak) * g for w, g in zip(on_c, growth, strict=True))
-                need = math.ceil(load / c.replica_capacity_tokens_per_s - 1e-9)
-                held[c.name] = max(held[c.name], need) if c.committed else need
-                total += held[c.name] * c.gpus_per_replica * c.usd_per_gpu_month * price
-        best = min(best, total)
-    return best
-
-
 def _growing_instance(seed: int, months: int) -> tuple[list[Workload], list[Candidate]]:
     rng = np.random.default_rng(seed)
     workloads = []

@@ -64,7 +64,7 @@ def test_portfolio_page_compares_with_today_and_grows_volumes() -> None:
     }
     at.run()
     assert not at.exception and not at.error
-    today = next(m for m in at.metric if m.label == "Today's assignment")
+    today = next(m for m in at.metric if m.label.startswith("Today's assignment"))
     assert today.value.startswith("$") and "portfolio saves" in str(today.delta)
     at.number_input(key="portfolio_growth_pct").set_value(5.0).run()
     grown_total = next(m.value for m in at.metric if m.label.startswith("Portfolio cost"))

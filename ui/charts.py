@@ -400,7 +400,7 @@ def portfolio_floor_figure(
             line_dash="dot",
             line_color="#6b7280",
             annotation_text=f"today's floor {current_floor:,.4g}",
-            annotation_position="bottom right",
+            annotation_position="top right",
         )
     fig.update_layout(
         height=height,
@@ -414,9 +414,14 @@ def portfolio_floor_figure(
     return fig
 
 
-def portfolio_spend_figure(spend_by_month: Sequence[float], title: str = "", height: int = 380) -> go.Figure:
-    """The portfolio's spend in each month of the horizon (USD per month)."""
-    months = list(range(1, len(spend_by_month) + 1))
+def portfolio_spend_figure(
+    spend_by_month: Sequence[float], title: str = "", height: int = 380, first_month: str | None = None
+) -> go.Figure:
+    """The portfolio's spend in each month of the horizon (USD per month); calendar months from `first_month`
+    ("YYYY-MM") when given, else months from now."""
+    months: list[int] | list[str] = list(range(1, len(spend_by_month) + 1))
+    if first_month is not None:
+        months = [str(p) for p in pd.period_range(first_month, periods=len(spend_by_month), freq="M")]
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
@@ -432,7 +437,7 @@ def portfolio_spend_figure(spend_by_month: Sequence[float], title: str = "", hei
         height=height,
         template="plotly_white",
         margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
-        xaxis_title="Month from now",
+        xaxis_title="Month" if first_month is not None else "Month from now",
         yaxis_title="Spend (USD per month)",
         showlegend=False,
     )

@@ -92,6 +92,7 @@ floors_file = f2.file_uploader(
     key=KEY_FLOORS_FILE,
     help="Columns: workload, metric, quality_floor, latency_objective_ms, latency_metric (ttft or e2e), current.",
 )
+metric_of_label = {metrics[m].label: m for m in metric_ids}
 initial = pd.DataFrame(
     {
         "workload": workload_names,
@@ -104,25 +105,28 @@ initial = pd.DataFrame(
 )
 editor_key = KEY_FLOORS
 if floors_file is not None:
+    loaded: dict[str, portfolio_service.FloorSpec] = {}
     try:
         loaded = portfolio_service.read_floors(floors_file.getvalue(), floors_file.name)
     except SheetError as exc:
-        st.error(str(exc))
-        st.stop()
+        lines = "\n".join(f"- {problem}" for problem in exc.problems)
+        st.error(f"{floors_file.name} cannot be used; fix it and load it again, or fill the table below.\n\n{lines}")
     unknown = sorted(set(loaded) - set(workload_names))
     if unknown:
         st.error(
             f"{floors_file.name}: workloads not in this usage: {', '.join(unknown)} "
             f"(usage: {', '.join(workload_names)}). Fix the names or pick the usage they belong to."
         )
-        st.stop()
+        loaded = {}
     for i, name in enumerate(workload_names):
         spec = loaded.get(name)
         if spec is not None:
+            label = metrics[spec.metric].label if spec.metric in metrics else spec.metric
             initial.loc[i, ["metric", "quality_floor", "latency_objective_ms", "latency_metric", "current"]] = [
-                spec.metric, spec.quality_floor, spec.latency_objective_ms, spec.latency_metric, spec.current
+                label, spec.quality_floor, spec.latency_objective_ms, spec.latency_metric, spec.current
             ]  # fmt: skip
-    editor_key = f"{KEY_FLOORS}_{floors_file.file_id}"  # a new file starts a fresh editor
+    if loaded:
+        editor_key = f"{KEY_FLOORS}_{floors_file.file_id}"  # a new file starts a fresh editor
 floors_table = st.data_editor(
     initial,
     hide_index=True,
@@ -132,7 +136,9 @@ floors_table = st.data_editor(
     column_config={
         "workload": "Workload",
         "metric": st.column_config.SelectboxColumn(
-            "Metric (empty: default)", options=metric_ids, help="The metric this workload's floor is judged on."
+            "Metric (empty: default)",
+            options=list(metric_of_label),
+            help="The metric this workload's floor is judged on.",
         ),
         "quality_floor": st.column_config.NumberColumn("Quality floor", help="In the metric's unit; empty: none."),
         "latency_objective_ms": st.column_config.NumberColumn("Latency objective (ms)", min_value=1.0),
@@ -160,9 +166,11 @@ mode = c3.radio("GPUs", ["reserved", "on-demand"], key=KEY_MODE, help="Reserved 
 d1, d2, d3, d4 = st.columns(4)
 months = d1.radio("Horizon (months)", [18, 24, 36], index=2, horizontal=True, key=KEY_MONTHS)
 growth_model = d2.selectbox("Volume growth", list(GROWTH_CHOICES), format_func=GROWTH_CHOICES.get, key=KEY_GROWTH_MODEL)
+history_rate, history_span = portfolio_service.history_growth(monthly)
 growth_pct = d3.number_input(
-    "Monthly growth (%)", -50.0, 200.0, 0.0, 0.5, key=KEY_GROWTH_PCT, disabled=growth_model != "constant",
-    help="0 keeps every month at the latest month's volume.",
+    "Monthly growth (%)", -50.0, 200.0, round(min(max(history_rate * 100, -50.0), 200.0), 1), 0.5,
+    key=KEY_GROWTH_PCT, disabled=growth_model != "constant",
+    help=f"Starts at your history's average: {history_rate:+.1%} a month over {history_span}. 0 holds volumes flat.",
 )  # fmt: skip
 rates = {"flat": None} | {r.source: r for r in planning.decline_rates()}
 decline_key = d4.selectbox(
@@ -173,6 +181,10 @@ decline_key = d4.selectbox(
     help="Trend rates are for constant capability across the market; a given model's list price often holds.",
 )
 decline = rates[decline_key]
+st.caption(
+    f"Usage history: {history_span}; all workloads together grew {history_rate:+.1%} a month on average. The "
+    "horizon starts from each workload's latest month."
+)
 allow_split = st.toggle("Allow splitting a workload across options", value=True, key=KEY_SPLIT)
 
 cascades: list[portfolio_service.CascadeInput] = []
@@ -220,7 +232,9 @@ floors = {
     str(row.workload): portfolio_service.FloorSpec(
         _number(row.quality_floor),
         _number(row.latency_objective_ms),
-        None if pd.isna(row.metric) or not str(row.metric).strip() else str(row.metric),
+        None
+        if pd.isna(row.metric) or not str(row.metric).strip()
+        else metric_of_label.get(str(row.metric), str(row.metric)),
         "e2e" if row.latency_metric == "e2e" else "ttft",
         None if pd.isna(row.current) or not str(row.current).strip() else str(row.current).strip(),
     )
@@ -249,6 +263,7 @@ except (UnpricedModelError, LookupError, ValueError, TimeoutError) as exc:
     st.error(str(exc))
     st.stop()
 result = plan.result
+first_month = (pd.to_datetime(monthly["month"]).max() + pd.DateOffset(months=1)).strftime("%Y-%m")
 
 # --- result ---------------------------------------------------------------------------------------------------
 st.subheader("3. The cheapest portfolio")
@@ -265,9 +280,10 @@ m[0].metric(
 )
 if result.best_single_usd is not None and result.saving_vs_best_single_usd is not None:
     m[1].metric(
-        f"Best single option: {result.best_single_option}",
+        f"Best single option over {months} months: {result.best_single_option}",
         f"${result.best_single_usd:,.0f}",
         delta=f"portfolio saves ${result.saving_vs_best_single_usd:,.0f}",
+        delta_arrow="off",
         help="Serving every workload with the one option that meets every floor and objective most cheaply.",
     )
 else:
@@ -275,10 +291,11 @@ else:
 if result.current_usd is not None and result.saving_vs_current_usd is not None:
     saving = result.saving_vs_current_usd
     m[2].metric(
-        "Today's assignment",
+        f"Today's assignment over {months} months",
         f"${result.current_usd:,.0f}",
         delta=f"portfolio saves ${saving:,.0f}" if saving >= 0 else f"portfolio costs ${-saving:,.0f} more",
         delta_color="normal" if saving >= 0 else "inverse",
+        delta_arrow="off",
         help="The 'Served today by' column priced over the same horizon, growth and prices.",
     )
 else:
@@ -287,50 +304,64 @@ for problem in result.current_problems:
     st.warning(f"Today's assignment misses an objective: {problem}")
 
 metric_labels = {w: metrics[mid].label if mid in metrics else mid for w, mid in plan.metric_of.items()}
-table = result.assignments.assign(metric=result.assignments["workload"].map(metric_labels))
-st.markdown("**Assignment** (quality on each workload's metric; latency as its objective measures it)")
+added = portfolio_service.added_for_today(plan, api_models)
+if added:
+    st.caption(f"Also weighed because a workload runs on it today: {', '.join(added)} (priced from the same sheet).")
+table = portfolio_service.assignment_table(plan, metric_labels)
+shown = table[["workload", "option", "kind", "share", "output_tokens_month_1"]].assign(
+    quality=[
+        "no score" if pd.isna(q) else f"{q:,.4g}" + ("" if pd.isna(f) else f" (floor {f:,.4g})") + f" {m}"
+        for q, f, m in zip(table["quality"], table["floor"], table["metric"], strict=True)
+    ],
+    latency=[
+        lat if obj == "none" else f"{lat} ({obj.replace('<= ', 'objective ')})"
+        for lat, obj in zip(table["latency"], table["objective"], strict=True)
+    ],
+    usd_per_month=table["usd_per_month"],
+)
+st.markdown("**Assignment** (quality on each workload's metric against its floor; latency against its objective)")
 st.dataframe(
-    table[["workload", "candidate", "kind", "share", "quality", "metric", "latency_ms", "monthly_usd"]],
+    shown,
     hide_index=True,
     width="stretch",
     key="portfolio_assignments",
     column_config={
         "workload": "Workload",
-        "candidate": "Served by",
+        "option": st.column_config.TextColumn("Served by", width="medium"),
         "kind": "Kind",
         "share": st.column_config.NumberColumn("Share", format="percent"),
-        "quality": st.column_config.NumberColumn("Quality", format="%.1f"),
-        "metric": "Metric",
-        "latency_ms": st.column_config.NumberColumn("Latency (ms)", format="%.0f"),
-        "monthly_usd": st.column_config.NumberColumn("USD per month (average)", format="$%.2f"),
+        "output_tokens_month_1": st.column_config.NumberColumn("Output tokens (month 1)", format="compact"),
+        "quality": st.column_config.TextColumn("Quality", width="medium"),
+        "latency": st.column_config.TextColumn("Latency", width="medium"),
+        "usd_per_month": st.column_config.NumberColumn("USD per month (average)", format="dollar"),
     },
 )
 download_buttons(table, "portfolio_assignment", "portfolio_assignments_dl")
 if not result.fleet.empty:
     st.markdown("**GPUs** (whole units, sized for each month's peak hour with headroom; allocation basis)")
     st.dataframe(
-        result.fleet,
+        result.fleet.round({"load_tokens_per_s": 0, "capacity_tokens_per_s": 0, "monthly_usd": 0}),
         hide_index=True,
         width="stretch",
         key="portfolio_fleet",
         column_config={
-            "candidate": "Option",
+            "candidate": st.column_config.TextColumn("Option", width="large"),
             "gpu": "GPU",
-            "replicas": "Replicas (peak)",
-            "gpus": "GPUs (peak)",
-            "gpus_month_1": "GPUs (month 1)",
-            "load_tokens_per_s": st.column_config.NumberColumn("Peak load (output tokens/s)", format="%.0f"),
-            "capacity_tokens_per_s": st.column_config.NumberColumn("Capacity (output tokens/s)", format="%.0f"),
-            "monthly_usd": st.column_config.NumberColumn("USD per month (average)", format="$%.0f"),
+            "replicas": "Replicas",
+            "gpus": "GPUs at peak",
+            "gpus_month_1": "GPUs month 1",
+            "load_tokens_per_s": st.column_config.NumberColumn("Peak tok/s", format="localized"),
+            "capacity_tokens_per_s": st.column_config.NumberColumn("Capacity tok/s", format="localized"),
+            "monthly_usd": st.column_config.NumberColumn("USD/month (avg)", format="dollar"),
         },
     )
 st.plotly_chart(
-    portfolio_spend_figure(result.spend_by_month, "Portfolio spend per month (USD)"),
+    portfolio_spend_figure(result.spend_by_month, "Portfolio spend per month (USD)", first_month=first_month),
     key="portfolio_spend_chart",
 )
-with st.expander("Assumptions, options weighed and sources"):
-    for note in plan.notes:
-        st.markdown(f"- {note}")
+st.markdown("**Assumptions**")
+st.markdown("\n".join(f"- {note}" for note in plan.notes))
+with st.expander("Options weighed, with their prices, quality, latency and sources"):
     options_table = portfolio_service.candidate_table(plan)
     st.dataframe(
         options_table,
