@@ -125,6 +125,21 @@ def _cost_of(row: pd.Series, options: CandidateOptions) -> float:
     return blended_usd_per_1m(price, options.input_output_ratio, options.cache_hit_rate)
 
 
+def _join_scores(
+    frame: pd.DataFrame, scores: pd.DataFrame, score_filter: str, suffixes: tuple[str, str]
+) -> pd.DataFrame:
+    """Rows of `frame` with a picked score, as quality / quality_source / quality_date (inner join on model_id)."""
+    picked = pick_scores(scores, score_filter)
+    return frame.merge(
+        picked[["model_id", "score", "source", "as_of", "self_reported", "raw_model_name"]].rename(
+            columns={"score": "quality", "source": "quality_source", "as_of": "quality_date"}
+        ),
+        on="model_id",
+        how="inner",
+        suffixes=suffixes,
+    )
+
+
 def build_candidates(
     prices: pd.DataFrame,
     scores: pd.DataFrame,
@@ -144,15 +159,7 @@ def build_candidates(
         offers = pd.concat([offers, self_hosted], ignore_index=True)
     offers = offers[offers["model_id"].notna()]
     offers = offers[(offers["usd_per_1m_input"] > 0) | (offers["usd_per_1m_output"] > 0)]
-    picked = pick_scores(scores, options.score_filter)
-    joined = offers.merge(
-        picked[["model_id", "score", "source", "as_of", "self_reported", "raw_model_name"]].rename(
-            columns={"score": "quality", "source": "quality_source", "as_of": "quality_date"}
-        ),
-        on="model_id",
-        how="inner",
-        suffixes=("", "_score"),
-    )
+    joined = _join_scores(offers, scores, options.score_filter, suffixes=("", "_score"))
     if joined.empty:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
     joined = joined.rename(columns={"source": "price_source", "effective_date": "price_date"})
@@ -236,15 +243,7 @@ def build_performance_candidates(
     performance: pd.DataFrame, scores: pd.DataFrame, models: pd.DataFrame, score_filter: str = "any"
 ) -> pd.DataFrame:
     """Provider offers with measured speed and latency, joined to one metric's scores and model facts."""
-    picked = pick_scores(scores, score_filter)
-    joined = performance.merge(
-        picked[["model_id", "score", "source", "as_of", "self_reported", "raw_model_name"]].rename(
-            columns={"score": "quality", "source": "quality_source", "as_of": "quality_date"}
-        ),
-        on="model_id",
-        how="inner",
-        suffixes=("_measured", ""),
-    )
+    joined = _join_scores(performance, scores, score_filter, suffixes=("_measured", ""))
     if joined.empty:
         return pd.DataFrame(columns=list(PERFORMANCE_COLUMNS))
     joined = joined.rename(columns={"source": "measured_by", "as_of": "measured_date"})

@@ -308,7 +308,7 @@ added = portfolio_service.added_for_today(plan, api_models)
 if added:
     st.caption(f"Also weighed because a workload runs on it today: {', '.join(added)} (priced from the same sheet).")
 table = portfolio_service.assignment_table(plan, metric_labels)
-shown = table[["workload", "option", "kind", "share", "output_tokens_month_1"]].assign(
+shown = table[["workload", "option", "share", "usd_per_month", "output_tokens_month_1"]].assign(
     quality=[
         "no score" if pd.isna(q) else f"{q:,.4g}" + ("" if pd.isna(f) else f" (floor {f:,.4g})") + f" {m}"
         for q, f, m in zip(table["quality"], table["floor"], table["metric"], strict=True)
@@ -317,7 +317,6 @@ shown = table[["workload", "option", "kind", "share", "output_tokens_month_1"]].
         lat if obj == "none" else f"{lat} ({obj.replace('<= ', 'objective ')})"
         for lat, obj in zip(table["latency"], table["objective"], strict=True)
     ],
-    usd_per_month=table["usd_per_month"],
 )
 st.markdown("**Assignment** (quality on each workload's metric against its floor; latency against its objective)")
 st.dataframe(
@@ -328,12 +327,11 @@ st.dataframe(
     column_config={
         "workload": "Workload",
         "option": st.column_config.TextColumn("Served by", width="medium"),
-        "kind": "Kind",
-        "share": st.column_config.NumberColumn("Share", format="percent"),
-        "output_tokens_month_1": st.column_config.NumberColumn("Output tokens (month 1)", format="compact"),
+        "share": st.column_config.NumberColumn("Share", format="percent", width="small"),
+        "usd_per_month": st.column_config.NumberColumn("USD/month (avg)", format="dollar"),
+        "output_tokens_month_1": st.column_config.NumberColumn("Tokens out, month 1", format="compact"),
         "quality": st.column_config.TextColumn("Quality", width="medium"),
         "latency": st.column_config.TextColumn("Latency", width="medium"),
-        "usd_per_month": st.column_config.NumberColumn("USD per month (average)", format="dollar"),
     },
 )
 download_buttons(table, "portfolio_assignment", "portfolio_assignments_dl")
@@ -345,7 +343,7 @@ if not result.fleet.empty:
         width="stretch",
         key="portfolio_fleet",
         column_config={
-            "candidate": st.column_config.TextColumn("Option", width="large"),
+            "candidate": st.column_config.TextColumn("Option", width="medium"),
             "gpu": "GPU",
             "replicas": "Replicas",
             "gpus": "GPUs at peak",
