@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import pickle
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,7 @@ from pricing import planning, portfolio_service
 from pricing.cost import UnpricedModelError
 from pricing.portfolio import InfeasibleError
 from pricing.probe_evidence import cascade_run_pairs, measured_cascade
+from pricing.report import PortfolioSection
 from pricing.sheets import SheetError
 from ui.charts import portfolio_floor_figure, portfolio_spend_figure
 from ui.common import current_settings, download_buttons, get_store, load_metrics, load_prices
@@ -52,6 +54,19 @@ GROWTH_CHOICES = {
     "logistic": "Fitted per workload: logistic",
 }
 BY_HAND, MEASURED = "Set by hand", "Measured from two probe runs of one eval suite"
+
+
+@st.cache_data(show_spinner="Solving the portfolio...", max_entries=32)
+def solve(request_blob: bytes, evidence: str) -> portfolio_service.PortfolioPlan:
+    """The plan for a request (pickled, so every input is part of the cache key); `evidence` changes when probe
+    runs do, since they feed quality, latency and cascades."""
+    return portfolio_service.plan_portfolio(get_store(), pickle.loads(request_blob))  # noqa: S301 - our own bytes
+
+
+@st.cache_data(show_spinner="Moving the floor...", max_entries=32)
+def floor_section(request_blob: bytes, evidence: str, workload: str) -> PortfolioSection:
+    """The report section of the plan, with the floor curve of one workload."""
+    return portfolio_service.report_section(get_store(), solve(request_blob, evidence), workload)
 
 
 def _number(value: object) -> float | None:
@@ -255,7 +270,10 @@ request = portfolio_service.PortfolioRequest(
     time_limit_s=TIME_LIMIT_S,
 )
 try:
-    plan = portfolio_service.plan_portfolio(store, request)
+    runs = store.runs()
+    evidence = f"{len(runs)}:{runs['finished_at'].max() if not runs.empty else ''}"
+    request_blob = pickle.dumps(request)
+    plan = solve(request_blob, evidence)
 except InfeasibleError as exc:
     st.error(f"No portfolio meets every objective: {exc}. Lower a floor, relax an objective or add an option.")
     st.stop()
@@ -386,7 +404,7 @@ with st.expander("Options weighed, with their prices, quality, latency and sourc
 # --- floor curve ------------------------------------------------------------------------------------------
 st.subheader("4. What changes if a floor moves")
 curve_workload = st.selectbox("Workload", workload_names, key=KEY_CURVE)
-section = portfolio_service.report_section(store, plan, curve_workload)
+section = floor_section(request_blob, evidence, curve_workload)
 curve = section.floor_curve
 if curve is None or curve.empty:
     st.caption("No option has a score on this workload's metric, so its floor cannot move.")
