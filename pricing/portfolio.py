@@ -632,32 +632,46 @@ def optimise(
             cost[r_index(h, g)] = replica_months[j][members].sum()
     host_of = {j: h for h, j in enumerate(hosts)}
     committed = [h for h, j in enumerate(hosts) if candidates[j].committed]
-    n_rows = len(workloads) + len(hosts) * n_g + len(committed) * (n_g - 1)
-    rows = np.zeros((n_rows, n))
+    # When every workload moves by the same multipliers (flat, or one growth rate), each fleet's load is one base
+    # load L[h] = sum x[w, h] x peak of w, scaled month by month: capacity rows then hold two entries instead of
+    # one per workload, which solves about twice as fast. Otherwise each capacity row sums the workloads' loads.
+    common = len(workloads) > 0 and bool(np.all(volume == volume[0]))
+    n_load = len(hosts) if common else 0
+    n_eq = len(workloads) + n_load
+    cost = np.r_[cost, np.zeros(n_load)]
+    n_rows = n_eq + len(hosts) * n_g + len(committed) * (n_g - 1)
+    rows = np.zeros((n_rows, n + n_load))
     for k, (i, j) in enumerate(pairs):
         rows[i, k] = 1.0
-        if j in host_of:
+        if j not in host_of:
+            continue
+        if common:
+            rows[len(workloads) + host_of[j], k] = peaks[i]
+        else:
             for g in range(n_g):
-                rows[len(workloads) + host_of[j] * n_g + g, k] = group_peaks[i, g]
-    upper_bounds = np.zeros(n)
-    upper_bounds[:n_x] = 1.0
+                rows[n_eq + host_of[j] * n_g + g, k] = group_peaks[i, g]
+    upper_bounds = np.r_[np.ones(n_x), np.zeros(n - n_x), np.full(n_load, np.inf)]
     for h, j in enumerate(hosts):
+        if common:
+            rows[len(workloads) + h, n + h] = -1.0  # L[h] = the base load sent to this fleet
         eligible_load = group_peaks[[i for i, jj in pairs if jj == j]].sum(axis=0)
         most = np.array([replicas_for(float(load), candidates[j]) for load in eligible_load], dtype=float)
         if candidates[j].committed:
             most = np.maximum.accumulate(most)
-        for g in range(n_g):
-            rows[len(workloads) + h * n_g + g, r_index(h, g)] = -candidates[j].replica_capacity_tokens_per_s
+        for g, members in enumerate(groups):
+            if common:
+                rows[n_eq + h * n_g + g, n + h] = volume[0, members[0]]
+            rows[n_eq + h * n_g + g, r_index(h, g)] = -candidates[j].replica_capacity_tokens_per_s
             upper_bounds[r_index(h, g)] = most[g]  # carrying every eligible workload is the most a fleet needs
-    base = len(workloads) + len(hosts) * n_g
+    base = n_eq + len(hosts) * n_g
     for m, h in enumerate(committed):  # committed fleets never shrink
         for g in range(1, n_g):
             row = base + m * (n_g - 1) + g - 1
             rows[row, r_index(h, g - 1)] = 1.0
             rows[row, r_index(h, g)] = -1.0
-    lower = np.r_[np.ones(len(workloads)), np.full(n_rows - len(workloads), -np.inf)]
-    upper = np.r_[np.ones(len(workloads)), np.zeros(n_rows - len(workloads))]
-    integrality = np.r_[np.full(n_x, 0 if allow_split else 1), np.ones(n - n_x)]
+    lower = np.r_[np.ones(len(workloads)), np.zeros(n_load), np.full(n_rows - n_eq, -np.inf)]
+    upper = np.r_[np.ones(len(workloads)), np.zeros(n_load), np.zeros(n_rows - n_eq)]
+    integrality = np.r_[np.full(n_x, 0 if allow_split else 1), np.ones(n - n_x), np.zeros(n_load)]
     options: dict[str, float | bool] = {"mip_rel_gap": 0.0}
     if time_limit_s is not None:
         options["time_limit"] = time_limit_s
@@ -666,7 +680,7 @@ def optimise(
         cost,
         constraints=LinearConstraint(rows, lower, upper),
         integrality=integrality,
-        bounds=Bounds(np.zeros(n), upper_bounds),
+        bounds=Bounds(np.zeros(n + n_load), upper_bounds),
         options=options,
     )
     solve_seconds = time.perf_counter() - started

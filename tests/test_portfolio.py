@@ -245,11 +245,13 @@ def test_rejects_bad_inputs() -> None:
 
 
 # --- growth, price decline and committed fleets over the horizon ---------------------------------------------
-def _growing_instance(seed: int, months: int) -> tuple[list[Workload], list[Candidate]]:
+def _growing_instance(seed: int, months: int, common: bool = False) -> tuple[list[Workload], list[Candidate]]:
+    """Three workloads, each at its own monthly rate (or, `common`, all at one rate) between -8% and +25%."""
     rng = np.random.default_rng(seed)
     workloads = []
+    shared = float(rng.uniform(-0.08, 0.25))
     for i in range(3):
-        growth = float(rng.uniform(-0.08, 0.25))
+        growth = shared if common else float(rng.uniform(-0.08, 0.25))
         workloads.append(
             Workload(
                 f"w{i}",
@@ -289,10 +291,12 @@ def _growing_instance(seed: int, months: int) -> tuple[list[Workload], list[Cand
     return workloads, candidates
 
 
+@pytest.mark.parametrize("common", [False, True], ids=["own-rates", "one-rate"])
 @pytest.mark.parametrize("seed", range(8))
-def test_growth_and_price_decline_match_brute_force(seed: int) -> None:
+def test_growth_and_price_decline_match_brute_force(seed: int, common: bool) -> None:
+    """Both formulations: per-workload load rows (own rates) and one base load per fleet (one common rate)."""
     months = 6
-    workloads, candidates = _growing_instance(seed, months)
+    workloads, candidates = _growing_instance(seed, months, common)
     result = optimise(workloads, candidates, months=months, allow_split=False)
     assert result.total_usd == pytest.approx(brute_force_months(workloads, candidates, months), rel=1e-9)
     assert sum(result.spend_by_month) == pytest.approx(result.total_usd)
