@@ -12,11 +12,13 @@ Reads go through the store (prices, scores, measured latency, GPU prices, throug
 - `candidates_from_store` builds the candidates: API models priced from a sheet, self-hosted models sized by
   `pricing.planning.self_host_option`, and cascades of two API models (escalation set by hand or measured by
   `pricing.probe_evidence.measured_cascade`). Quality is one score per model on each workload's metric (chosen as
-  `pricing.candidates.pick_scores` does). API latency is the measured time to first token and output speed
-  (`store.api_performance()`, llm-stats): the priced offer's provider when measured, else the median over the
-  model's measured providers. Self-hosted latency is our own probe's p90 TTFT and median decode speed for that
-  model on that GPU (`pricing.probe_evidence.measured_latency`); without a probe it is unknown, so a workload
-  with a latency objective never goes to it (the optimiser treats unknown latency as failing any objective).
+  `pricing.candidates.pick_scores` does). API latency is our own probe's p90 TTFT and median decode speed when
+  the model was probed without a GPU recorded (an API endpoint), else the published time to first token and
+  output speed (`store.api_performance()`, llm-stats; one typical figure, not a p90): the priced offer's provider
+  when measured, else the median over the model's measured providers. Self-hosted latency is our own probe's p90
+  TTFT and median decode speed for that model on that GPU (`pricing.probe_evidence.measured_latency`); without a
+  probe it is unknown, so a workload with a latency objective never goes to it (the optimiser treats unknown
+  latency as failing any objective).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from pricing.portfolio import (
     floor_curve,
     optimise,
 )
-from pricing.probe_evidence import MeasuredCascade, measured_latency
+from pricing.probe_evidence import MeasuredCascade, MeasuredLatency, measured_latency
 from pricing.projection import GROWTH_MODELS, MIN_FIT_POINTS, constant_growth, fit_growth, project_volumes
 from pricing.report import PortfolioSection
 from pricing.sheets import SheetError, SheetProblem, read_table
@@ -352,9 +354,23 @@ def _api_candidate(
     row = prices[prices["model_key"] == option.name].iloc[0]
     model_id = str(row["model_id"]) if pd.notna(row["model_id"]) else option.name
     quality = _quality(facts, model_id, metric_of)
+    probe = measured_latency(store, model_id)
+    if probe is not None and probe.gpu is None:  # our own probe of the API beats a published figure
+        speed = probe.output_tokens_per_s if math.isfinite(probe.output_tokens_per_s) else None
+        source = f"prices: {option.source}; latency: {_probe_source(probe)}"
+        return Candidate.from_api_option(option, quality, probe.ttft_p90_ms, speed, source)
     measured = measured_performance(facts.performance, model_id, option.name)
-    source = f"prices: {option.source}" + (f"; {measured.source}" if measured.source else "; latency: not measured")
+    source = f"prices: {option.source}" + (
+        f"; {measured.source}, a typical figure, not a p90" if measured.source else "; latency: not measured"
+    )
     return Candidate.from_api_option(option, quality, measured.ttft_ms, measured.output_tokens_per_s, source)
+
+
+def _probe_source(probe: MeasuredLatency) -> str:
+    return (
+        f"own probe {probe.run_id} of {probe.endpoint} ({probe.measured_on}; p90 TTFT at concurrency "
+        f"{probe.concurrency}, {probe.requests} requests)"
+    )
 
 
 CascadeInput = tuple[str, str, float | MeasuredCascade]
@@ -441,8 +457,7 @@ def candidates_from_store(
         quality = fix(_quality(facts, model_id, metric_of))
         probe = measured_latency(store, model_id, gpu)
         latency = (
-            f"latency: own probe {probe.run_id} on {probe.endpoint} ({probe.measured_on}; p90 TTFT at concurrency "
-            f"{probe.concurrency}, {probe.requests} requests)"
+            f"latency: {_probe_source(probe)}"
             if probe is not None
             else "latency: not measured (probe an endpoint serving it to add one)"
         )

@@ -296,6 +296,12 @@ def test_measured_cascade_and_self_host_latency_feed_the_plan(
     ttft = requests[(requests["phase"] == "measure") & requests["error_type"].isna()]["ttft_ms"]
     assert own.latency_ms == pytest.approx(float(np.percentile(ttft, 90)))
     assert "own probe" in own.source
+    # an API model we probed ourselves (no GPU on the endpoint): our p90 replaces the published figure
+    mini = next(c for c in plan.candidates if c.name == "gpt-4o-mini")
+    answers = seeded_store.run_requests(small)
+    answers = answers[(answers["phase"] == "measure") & answers["error_type"].isna()]
+    assert mini.latency_ms == pytest.approx(float(np.percentile(answers["ttft_ms"], 90)))
+    assert f"own probe {small}" in mini.source
 
 
 # --- CLI -----------------------------------------------------------------------------------------------
