@@ -402,6 +402,7 @@ class PortfolioResult:
     best_single_usd: float | None
     current_usd: float | None = None
     spend_by_month: tuple[float, ...] = ()  # USD in months 1..N
+    spend_by_option: pd.DataFrame = field(default_factory=pd.DataFrame)  # USD per month (rows 1..N) per option
     current_problems: tuple[str, ...] = ()  # floors or objectives the current assignment misses
     optimal: bool = True  # False when a time limit stopped the solver before it proved the optimum
     optimality_gap: float = 0.0  # proven bound: the optimum is at most this share below total_usd
@@ -704,12 +705,16 @@ def optimise(
         for j in hosts
     }
     fleet_months = {j: replicas[j] * replica_months[j] for j in hosts}
-    spend = np.zeros(months)
+    by_option: dict[str, np.ndarray] = {}
     for k, (_, j) in enumerate(pairs):
-        if candidates[j].kind == "api":
-            spend += x[k] * api_months[k]
+        if candidates[j].kind == "api" and x[k] > 1e-9:
+            name = candidates[j].name
+            by_option[name] = by_option.get(name, np.zeros(months)) + x[k] * api_months[k]
     for j in hosts:
-        spend += fleet_months[j]
+        if fleet_months[j].any():
+            by_option[candidates[j].name] = fleet_months[j]
+    spend = sum(by_option.values(), np.zeros(months))
+    spend_by_option = pd.DataFrame(by_option, index=pd.RangeIndex(1, months + 1, name="month"))
     records = []
     for k, (i, j) in enumerate(pairs):
         share = float(x[k])
@@ -781,6 +786,7 @@ def optimise(
         best_single_usd=None if single is None else single[1],
         current_usd=current_usd,
         spend_by_month=tuple(float(v) for v in spend),
+        spend_by_option=spend_by_option,
         current_problems=() if current is None else assignment_problems(workloads, candidates, current),
         optimal=solved.status == 0,
         optimality_gap=0.0 if solved.status == 0 else float(getattr(solved, "mip_gap", math.nan)),

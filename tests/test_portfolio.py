@@ -301,6 +301,9 @@ def test_growth_and_price_decline_match_brute_force(seed: int, common: bool) -> 
     assert result.total_usd == pytest.approx(brute_force_months(workloads, candidates, months), rel=1e-9)
     assert sum(result.spend_by_month) == pytest.approx(result.total_usd)
     assert len(result.spend_by_month) == months
+    by_option = result.spend_by_option
+    assert by_option.sum(axis=1).to_numpy() == pytest.approx(np.asarray(result.spend_by_month))
+    assert set(by_option.columns) == set(result.assignments["candidate"])
     split = optimise(workloads, candidates, months=months, allow_split=True)
     assert split.total_usd <= result.total_usd + 1e-6
 

@@ -415,31 +415,44 @@ def portfolio_floor_figure(
 
 
 def portfolio_spend_figure(
-    spend_by_month: Sequence[float], title: str = "", height: int = 380, first_month: str | None = None
+    spend_by_month: Sequence[float],
+    title: str = "",
+    height: int = 380,
+    first_month: str | None = None,
+    by_option: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """The portfolio's spend in each month of the horizon (USD per month); calendar months from `first_month`
-    ("YYYY-MM") when given, else months from now."""
+    """The portfolio's spend in each month of the horizon (USD per month), stacked by option when `by_option`
+    (rows = months, columns = options) is given; calendar months from `first_month` ("YYYY-MM") when given, else
+    months from now."""
     months: list[int] | list[str] = list(range(1, len(spend_by_month) + 1))
     if first_month is not None:
         months = [str(p) for p in pd.period_range(first_month, periods=len(spend_by_month), freq="M")]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=months,
-            y=list(spend_by_month),
-            name="Portfolio spend",
-            marker_color=PALETTE[0],
-            hovertemplate="month %{x}: $%{y:,.0f}<extra></extra>",
-        )
+    parts = (
+        {str(name): by_option[name].tolist() for name in by_option.columns}
+        if by_option is not None and not by_option.empty
+        else {"Portfolio spend": list(spend_by_month)}
     )
+    fig = go.Figure()
+    for k, (name, values) in enumerate(parts.items()):
+        fig.add_trace(
+            go.Bar(
+                x=months,
+                y=values,
+                name=name,
+                marker_color=PALETTE[k % len(PALETTE)],
+                hovertemplate=f"{name}<br>month %{{x}}: $%{{y:,.0f}}<extra></extra>",
+            )
+        )
     fig.update_layout(
         title=title,
         height=height,
         template="plotly_white",
+        barmode="stack",
         margin={"l": 10, "r": 10, "t": 40 if title else 20, "b": 10},
         xaxis_title="Month" if first_month is not None else "Month from now",
         yaxis_title="Spend (USD per month)",
-        showlegend=False,
+        showlegend=len(parts) > 1,
+        legend={"orientation": "h", "y": -0.25},
     )
     fig.update_yaxes(tickprefix="$", tickformat="~s", rangemode="tozero")
     return fig

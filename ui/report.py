@@ -74,7 +74,9 @@ def portfolio_figures(section: PortfolioSection) -> dict[str, go.Figure]:
     figures: dict[str, go.Figure] = {}
     if section.result.spend_by_month:
         figures["portfolio_spend"] = portfolio_spend_figure(
-            section.result.spend_by_month, f"Portfolio spend per month over {section.months} months"
+            section.result.spend_by_month,
+            f"Portfolio spend per month over {section.months} months, by option",
+            by_option=section.result.spend_by_option,
         )
     if section.floor_curve is not None and section.curve_workload is not None:
         workload = next(w for w in section.workloads if w.name == section.curve_workload)

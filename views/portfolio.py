@@ -372,7 +372,12 @@ if not result.fleet.empty:
         },
     )
 st.plotly_chart(
-    portfolio_spend_figure(result.spend_by_month, "Portfolio spend per month (USD)", first_month=first_month),
+    portfolio_spend_figure(
+        result.spend_by_month,
+        "Portfolio spend per month, by option (USD)",
+        first_month=first_month,
+        by_option=result.spend_by_option,
+    ),
     key="portfolio_spend_chart",
 )
 st.markdown("**Assumptions**")
