@@ -123,16 +123,22 @@ def with_growth(
     )
 
 
-def growing(seed: int, months: int = GROWTH_MONTHS) -> tuple[list[Workload], list[Candidate]]:
-    """A reduced growth instance: 3 workloads x 5 options (an on-demand and a committed fleet), prices declining."""
+def growing(seed: int, months: int = GROWTH_MONTHS, common: bool = False) -> tuple[list[Workload], list[Candidate]]:
+    """A reduced growth instance: 3 workloads x 5 options (an on-demand and a committed fleet), prices declining.
+
+    Each workload grows at its own monthly rate between -8% and +25%, or all at one such rate when `common` (the
+    optimiser then uses its one-base-load-per-fleet form)."""
     rng = np.random.default_rng(seed)
+    shared = float(rng.uniform(-0.08, 0.25)) if common else None
     workloads = [
         Workload(
             f"w{i}",
             float(rng.uniform(1e8, 5e9)),
             float(rng.uniform(1e8, 2e9)),
             float(rng.uniform(0.5, 0.8)),
-            volume_multipliers=tuple((1 + float(rng.uniform(-0.08, 0.25))) ** np.arange(1, months + 1)),
+            volume_multipliers=tuple(
+                (1 + (shared if shared is not None else float(rng.uniform(-0.08, 0.25)))) ** np.arange(1, months + 1)
+            ),
         )
         for i in range(3)
     ]

@@ -125,28 +125,6 @@ def nav_titles(page: Any) -> list[str]:
     return [text.strip() for text in page.locator(NAV_LABELS).all_inner_texts()]
 
 
-def rerun_after(page: Any, action: Any, timeout_ms: float = 30_000) -> None:
-    """Do `action` and wait until the script run it triggers has started and finished."""
-    page.evaluate(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            window.__frontierRan = false;
-            window.__frontierObserver?.disconnect();
-            window.__frontierObserver = new MutationObserver(() => {
-                if (app.getAttribute('data-test-script-state') === 'running') window.__frontierRan = true;
-            });
-            window.__frontierObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-        }"""
-    )
-    action()
-    page.wait_for_function(
-        """() => window.__frontierRan && document.querySelector('[data-testid="stApp"]')
-                  .getAttribute('data-test-script-state') === 'notRunning'""",
-        timeout=timeout_ms,
-    )
-    bs.wait_for_app(page, timeout_ms)
-
-
 def upload(page: Any, file_name: str, content: bytes, label: str = "Price sheet file") -> None:
     """Put a file into the uploader labelled `label` and wait until the uploader lists it."""
     uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
@@ -215,7 +193,7 @@ def test_explorer_chart_table_and_metric_change(server: str, page: Any) -> None:
     metric.click()
     metric.fill("GPQA Diamond")
     option = page.locator('[role="option"]').filter(has_text="GPQA Diamond").first
-    rerun_after(page, option.click)
+    bs.rerun_after(page, option.click)
 
     assert metric.input_value() != before
     assert metric.input_value().startswith("GPQA Diamond")
@@ -234,7 +212,7 @@ def test_price_sheet_upload_reports_problems_then_saves(server: str, page: Any) 
 
     name.fill("Browser bad sheet")
     upload(page, "bad-prices.csv", BAD_SHEET)
-    rerun_after(page, save.click)
+    bs.rerun_after(page, save.click)
     error = page.locator(ERROR_ALERT)
     error.first.wait_for(state="visible")
     message = "\n".join(error.all_inner_texts() + page.locator(CODE).all_inner_texts())
@@ -245,7 +223,7 @@ def test_price_sheet_upload_reports_problems_then_saves(server: str, page: Any) 
 
     name.fill("Browser test sheet")
     upload(page, "good-prices.csv", GOOD_SHEET)
-    rerun_after(page, save.click)
+    bs.rerun_after(page, save.click)
     success = page.locator(SUCCESS)
     success.first.wait_for(state="visible")
     assert "Browser test sheet" in success.first.inner_text()
@@ -309,10 +287,10 @@ def test_projection_from_uploaded_usage_then_save_scenario(server: str, page: An
     assert_no_errors(page, "/projections")
     choice = page.get_by_role("radio", name="Upload a usage file", exact=True)
     if not choice.is_checked():  # the default source; choose it in case that changes
-        rerun_after(page, lambda: choice.check(force=True))
+        bs.rerun_after(page, lambda: choice.check(force=True))
     assert choice.is_checked()
 
-    rerun_after(page, lambda: upload(page, "usage-8-months.csv", usage_csv(), label="Usage file"))
+    bs.rerun_after(page, lambda: upload(page, "usage-8-months.csv", usage_csv(), label="Usage file"))
     success = page.locator(SUCCESS).filter(has_text="usage-8-months.csv")
     success.wait_for(state="visible")
     read = success.inner_text()
@@ -327,7 +305,7 @@ def test_projection_from_uploaded_usage_then_save_scenario(server: str, page: An
     assert spend_chart.locator(".scatterlayer .trace").count() > 0, "the spend chart draws no lines"
     assert_no_errors(page, "/projections after a good usage upload")
 
-    rerun_after(page, lambda: upload(page, "bad-usage.csv", usage_csv(negative_output_row=3), label="Usage file"))
+    bs.rerun_after(page, lambda: upload(page, "bad-usage.csv", usage_csv(negative_output_row=3), label="Usage file"))
     error = page.locator(ERROR_ALERT).filter(has_text="bad-usage.csv")
     error.wait_for(state="visible")
     message = "\n".join(error.all_inner_texts() + page.locator(CODE).filter(has_text="bad-usage.csv").all_inner_texts())
@@ -338,8 +316,8 @@ def test_projection_from_uploaded_usage_then_save_scenario(server: str, page: An
 
     name = page.get_by_label("Scenario name", exact=True)
     name.fill("Browser usage scenario")
-    rerun_after(page, lambda: name.press("Enter"))
-    rerun_after(page, page.get_by_test_id("stButton").filter(has_text="Save scenario").click)
+    bs.rerun_after(page, lambda: name.press("Enter"))
+    bs.rerun_after(page, page.get_by_test_id("stButton").filter(has_text="Save scenario").click)
     saved = page.locator(SUCCESS).filter(has_text="Browser usage scenario")
     saved.wait_for(state="visible")
     assert "Saved 'Browser usage scenario'" in saved.inner_text()
@@ -356,7 +334,7 @@ def test_projection_pdf_report_and_table_downloads(server: str, page: Any, tmp_p
 
     bs.open_page(page, server, "projections")
     choice = page.get_by_role("radio", name="Type volumes", exact=True)
-    rerun_after(page, lambda: choice.check(force=True))
+    bs.rerun_after(page, lambda: choice.check(force=True))
     assert_no_errors(page, "/projections with typed volumes")
     with page.expect_download(timeout=60_000) as table_download:
         page.locator(".st-key-proj_download_xlsx button").click()

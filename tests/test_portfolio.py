@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from benchmarks.portfolio_bench import growing
 from benchmarks.portfolio_brute import brute_force, brute_force_months, brute_force_split
 from pricing.portfolio import (
     Candidate,
@@ -245,50 +246,6 @@ def test_rejects_bad_inputs() -> None:
 
 
 # --- growth, price decline and committed fleets over the horizon ---------------------------------------------
-def _growing_instance(seed: int, months: int, common: bool = False) -> tuple[list[Workload], list[Candidate]]:
-    """Three workloads, each at its own monthly rate (or, `common`, all at one rate) between -8% and +25%."""
-    rng = np.random.default_rng(seed)
-    workloads = []
-    shared = float(rng.uniform(-0.08, 0.25))
-    for i in range(3):
-        growth = shared if common else float(rng.uniform(-0.08, 0.25))
-        workloads.append(
-            Workload(
-                f"w{i}",
-                float(rng.uniform(1e8, 5e9)),
-                float(rng.uniform(1e8, 2e9)),
-                float(rng.uniform(0.5, 0.8)),
-                volume_multipliers=tuple((1 + growth) ** np.arange(1, months + 1)),
-            )
-        )
-    candidates = [
-        Candidate(
-            f"api{k}",
-            "api",
-            float(rng.uniform(0.1, 3)),
-            float(rng.uniform(0.5, 12)),
-            quality=float(rng.uniform(0.5, 1)),
-            price_decline_factor_per_year=float(rng.choice([0, 2, 10])),
-        )
-        for k in range(2)
-    ]
-    candidates.append(Candidate("frontier", "api", 5, 20, quality=1.0))
-    candidates += [
-        Candidate(
-            f"own{k}",
-            "self-host",
-            gpu="H100",
-            replica_output_tokens_per_s=float(rng.uniform(200, 3000)),
-            usd_per_gpu_month=float(rng.uniform(500, 2500)),
-            quality=float(rng.uniform(0.5, 0.95)),
-            headroom=0.2,
-            target_utilisation=0.7,
-            committed=bool(k % 2),
-            price_decline_factor_per_year=float(rng.choice([0, 1.5])),
-        )
-        for k in range(2)
-    ]
-    return workloads, candidates
 
 
 @pytest.mark.parametrize("common", [False, True], ids=["own-rates", "one-rate"])
@@ -296,7 +253,7 @@ def _growing_instance(seed: int, months: int, common: bool = False) -> tuple[lis
 def test_growth_and_price_decline_match_brute_force(seed: int, common: bool) -> None:
     """Both formulations: per-workload load rows (own rates) and one base load per fleet (one common rate)."""
     months = 6
-    workloads, candidates = _growing_instance(seed, months, common)
+    workloads, candidates = growing(seed, months, common)
     result = optimise(workloads, candidates, months=months, allow_split=False)
     assert result.total_usd == pytest.approx(brute_force_months(workloads, candidates, months), rel=1e-9)
     assert sum(result.spend_by_month) == pytest.approx(result.total_usd)
