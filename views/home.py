@@ -85,22 +85,25 @@ if GLANCE_METRIC in metrics:
             )
 
 st.subheader("Where to go next")
-nav = st.columns(5)
-with nav[0]:
-    st.page_link("views/explorer.py", label="Frontier explorer", icon=":material/scatter_plot:")
-    st.caption("Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier.")
-with nav[1]:
-    st.page_link("views/catalogue.py", label="Catalogue", icon=":material/table_view:")
-    st.caption("Search every model, price, score, GPU price and throughput measurement, with sources.")
-with nav[2]:
-    st.page_link("views/costs.py", label="Prices & self-hosting", icon=":material/payments:")
-    st.caption("Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs.")
-with nav[3]:
-    st.page_link("views/projections.py", label="Spend projections", icon=":material/trending_up:")
-    st.caption("Upload usage and compare API, self-hosted and hybrid spend over 18-36 months, with break-even.")
-with nav[4]:
-    st.page_link("views/probes.py", label="Live probes", icon=":material/speed:")
-    st.caption("Measure your own NIM, vLLM or API endpoints: latency, throughput, quality on your tasks, cost.")
+PLACES = (
+    ("views/explorer.py", "Frontier explorer", ":material/scatter_plot:",
+     "Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier."),
+    ("views/catalogue.py", "Catalogue", ":material/table_view:",
+     "Search every model, price, score, GPU price and throughput measurement, with sources."),
+    ("views/costs.py", "Prices & self-hosting", ":material/payments:",
+     "Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs."),
+    ("views/projections.py", "Spend projections", ":material/trending_up:",
+     "Upload usage and compare API, self-hosted and hybrid spend over 18-36 months, with break-even."),
+    ("views/portfolio.py", "Portfolio", ":material/account_tree:",
+     "The cheapest model per workload that meets its quality floor and latency objective, GPUs included."),
+    ("views/probes.py", "Live probes", ":material/speed:",
+     "Measure your own NIM, vLLM or API endpoints: latency, throughput, quality on your tasks, cost."),
+)  # fmt: skip
+for start in range(0, len(PLACES), 3):
+    for column, (page, label, icon, what) in zip(st.columns(3), PLACES[start : start + 3], strict=True):
+        with column:
+            st.page_link(page, label=label, icon=icon)
+            st.caption(what)
 
 st.subheader("What the data is")
 KIND_LABELS = {
@@ -123,6 +126,7 @@ sources = sources[sources["kind"].isin(KIND_LABELS)].assign(
 sources = sources.groupby(["kind", "source"], as_index=False, sort=False).agg(
     rows=("rows", "sum"), as_of=("as_of", "max")
 )
+sources["as_of"] = sources["as_of"].map(fmt_date)  # a source without dates says "undated", not "None"
 st.dataframe(
     sources,
     hide_index=True,
@@ -133,7 +137,7 @@ st.dataframe(
         "kind": "Data",
         "source": "Source",
         "rows": st.column_config.NumberColumn("Rows", format="%d"),
-        "as_of": st.column_config.DateColumn("Latest date", format="YYYY-MM-DD"),
+        "as_of": st.column_config.TextColumn("Latest date"),
     },
 )
 download_buttons(sources, "home_sources", "home_sources_dl")
