@@ -7,6 +7,7 @@ formula. Numbers stay numbers: a negative number is not text and is left alone. 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -18,6 +19,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_SHEET_NAME = 31  # Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def fmt_date(value: object) -> str:
+    """A date for display and exports (YYYY-MM-DD), or 'undated'."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return "undated"
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)[:10]
 
 
 def neutralise(value: object) -> object:

@@ -339,11 +339,6 @@ def price_multipliers(candidate: Candidate, months: int) -> np.ndarray:
     return monthly_price_multiplier(candidate.price_decline_factor_per_year, months).reshape(months)
 
 
-def horizon_months_factor(candidate: Candidate, months: int) -> float:
-    """Sum over months 1..N of the price multiplier: N for flat prices."""
-    return float(price_multipliers(candidate, months).sum())
-
-
 def api_monthly_usd(workload: Workload, candidate: Candidate, months: int = 1) -> np.ndarray:
     """API token spend of the whole workload on the candidate in each month 1..N (growth and price decline)."""
     base = (
@@ -368,11 +363,6 @@ def peak_output_tokens_per_s(
 def replica_monthly_usd(candidate: Candidate, months: int = 1) -> np.ndarray:
     """What one replica of a self-host candidate costs in each month 1..N."""
     return candidate.gpus_per_replica * candidate.usd_per_gpu_month * price_multipliers(candidate, months)
-
-
-def replica_usd(candidate: Candidate, months: int = 1) -> float:
-    """What one replica of a self-host candidate costs over the horizon."""
-    return float(replica_monthly_usd(candidate, months).sum())
 
 
 def replicas_for(load_tokens_per_s: float, candidate: Candidate) -> int:

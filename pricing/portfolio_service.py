@@ -337,11 +337,6 @@ def measured_performance(performance: pd.DataFrame, model_id: str, model_key: st
     return Measured(median("ttft_ms"), median("output_tokens_per_s"), source)
 
 
-def measured_ttft_ms(performance: pd.DataFrame, model_id: str, model_key: str | None = None) -> float | None:
-    """Measured time to first token: the priced offer's (same model key) when measured, else the median provider's."""
-    return measured_performance(performance, model_id, model_key).ttft_ms
-
-
 def _as_mapping(quality: Quality) -> Mapping[str, float]:
     return quality if isinstance(quality, Mapping) else {"": float(quality)}
 
@@ -548,7 +543,7 @@ class PortfolioPlan:
 def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Candidate]], sheet: str) -> list[str]:
     workloads, candidates = plan_inputs
     growth = growth_notes(request.monthly, request.months, request.growth)
-    moves = sorted({why for why in growth.values()})
+    moves = sorted(set(growth.values()))
     latest = pd.to_datetime(request.monthly["month"]).max().strftime("%Y-%m")
     notes = [
         f"Volumes: from each workload's {latest} volume over {request.months} months, "
@@ -762,8 +757,3 @@ def candidate_table(plan: PortfolioPlan) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def read_usage_monthly(path: Path) -> pd.DataFrame:
-    """Monthly volumes of a usage file on disk (monthly aggregates or a raw request log)."""
-    return planning.read_usage_file(path).monthly

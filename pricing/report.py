@@ -28,6 +28,7 @@ from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 
 from pricing import planning, service
 from pricing.candidates import CandidateOptions
+from pricing.exports import fmt_date
 from pricing.metrics import Metric
 from pricing.portfolio import Candidate, PortfolioResult, Workload
 from pricing.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
@@ -70,14 +71,6 @@ def _yes_no(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     return "yes" if bool(value) else "no"
-
-
-def _date(value: object) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return "undated"
-    if isinstance(value, pd.Timestamp | dt.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)[:10]
 
 
 @dataclass(frozen=True)
@@ -224,7 +217,7 @@ def _option_rows(
                 row |= {
                     "output_tokens_per_s": float(measured["output_tokens_per_s"].median()),
                     "ttft_ms": float(measured["ttft_ms"].median()),
-                    "speed_source": f"{measured['source'].iloc[0]}, {_date(measured['as_of'].max())} "
+                    "speed_source": f"{measured['source'].iloc[0]}, {fmt_date(measured['as_of'].max())} "
                     f"(median of {len(measured)} provider offers)",
                 }
         elif isinstance(option, SelfHostOption):
@@ -259,7 +252,7 @@ def _option_rows(
                 row |= {
                     "quality": float(scored["quality"]),
                     "quality_source": f"{scored['quality_source']}{own}",
-                    "quality_date": _date(scored["quality_date"]),
+                    "quality_date": fmt_date(scored["quality_date"]),
                 }
         by_name[name] = row
         rows.append(row)
@@ -335,20 +328,20 @@ def _sources(store: Store, data: pd.DataFrame, frontier: service.FrontierResult,
                 {
                     "kind": f"price sheet ({sheet['kind']})",
                     "source": f"{name}: {sheet['source']}",
-                    "as_of": _date(sheet["last_effective"] if pd.notna(sheet["last_effective"]) else sheet["as_of"]),
+                    "as_of": fmt_date(sheet["last_effective"] if pd.notna(sheet["last_effective"]) else sheet["as_of"]),
                 }
             )
         else:
             rows.append({"kind": "computed prices", "source": name, "as_of": "see the candidates"})
     scored = frontier.candidates.groupby("quality_source")["quality_date"].max()
     for source, as_of in scored.items():
-        rows.append({"kind": f"benchmark: {frontier.metric.name}", "source": str(source), "as_of": _date(as_of)})
+        rows.append({"kind": f"benchmark: {frontier.metric.name}", "source": str(source), "as_of": fmt_date(as_of)})
     for row in data.dropna(subset=["speed_source"]).itertuples(index=False):
         rows.append({"kind": "speed", "source": f"{row.option}: {row.speed_source}", "as_of": ""})
     # The store does not promise an order; sorting keeps two builds of the same inputs identical.
     for row in store.sources().sort_values(["kind", "source"]).itertuples(index=False):
         rows.append(
-            {"kind": f"store: {row.kind}", "source": f"{row.source} ({row.rows:,} rows)", "as_of": _date(row.as_of)}
+            {"kind": f"store: {row.kind}", "source": f"{row.source} ({row.rows:,} rows)", "as_of": fmt_date(row.as_of)}
         )
     return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
 
@@ -827,7 +820,7 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
                 usd_price(row.usd_per_1m_input) if row.deployment != "self-hosted" else "GPU time",
                 usd_price(row.usd_per_1m_output),
                 _num(row.quality, ".4g"),
-                f"{row.quality_source}{' (self-reported)' if row.self_reported else ''}, {_date(row.quality_date)}",
+                f"{row.quality_source}{' (self-reported)' if row.self_reported else ''}, {fmt_date(row.quality_date)}",
                 _num(row.context_tokens),
                 f"{row.licence if isinstance(row.licence, str) else MISSING} · {_yes_no(row.open_weights)}",
             ]
@@ -979,7 +972,7 @@ def _appendix(pdf: FPDF, data: ReportData) -> None:
                 f"{run.model} ({run.endpoint_name or 'no endpoint'})",
                 str(run.suite or "latency"),
                 str(run.status),
-                _date(run.started_at),
+                fmt_date(run.started_at),
                 usd_price(run.estimated_cost_usd),
                 facts,
             ]

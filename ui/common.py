@@ -7,7 +7,6 @@ every browser session sees an upload at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import streamlit as st
 from pricing import service
 from pricing.candidates import CandidateFilters, CandidateOptions
 from pricing.cost import DEFAULT_STALE_AFTER_DAYS
+from pricing.exports import fmt_date as fmt_date  # re-exported: pages format dates with it
 from pricing.exports import to_csv_bytes, to_xlsx_bytes
 from pricing.litellm_prices import BUNDLED_SHEET_NAME
 from pricing.metrics import Metric
@@ -190,15 +190,6 @@ def fmt_usd(value: object, digits: int = 4) -> str:
     if abs(number) >= 100:
         return f"${number:,.0f}"
     return f"${number:.{digits}g}"
-
-
-def fmt_date(value: object) -> str:
-    """A date for display, or 'undated'."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return "undated"
-    if isinstance(value, pd.Timestamp | dt.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)[:10]
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -27,6 +27,18 @@ from ui import probe_jobs
 from ui.charts import latency_figure, quality_cost_figure, throughput_figure
 from ui.common import after_write, current_settings, download_buttons, fmt_date, fmt_usd, get_store, load_table
 
+HISTORY_COLUMNS = [
+    "run_id",
+    "started",
+    "endpoint_name",
+    "model",
+    "suite",
+    "status",
+    "requests",
+    "failed",
+    "estimated_cost_usd",
+]
+
 KEY_RUN_ENDPOINT = "probes_endpoint"
 KEY_SUITE = "probes_suite"
 KEY_UPLOAD = "probes_suite_upload"
@@ -289,20 +301,9 @@ with tab_results:
             + " · "
             + runs["run_id"],
         )
+        history_table = history[HISTORY_COLUMNS]
         st.dataframe(
-            history[
-                [
-                    "run_id",
-                    "started",
-                    "endpoint_name",
-                    "model",
-                    "suite",
-                    "status",
-                    "requests",
-                    "failed",
-                    "estimated_cost_usd",
-                ]
-            ],
+            history_table,
             hide_index=True,
             width="stretch",
             key="probes_history",
@@ -319,19 +320,7 @@ with tab_results:
             },
         )
         download_buttons(
-            history[
-                [
-                    "run_id",
-                    "started",
-                    "endpoint_name",
-                    "model",
-                    "suite",
-                    "status",
-                    "requests",
-                    "failed",
-                    "estimated_cost_usd",
-                ]
-            ],
+            history_table,
             "probes_history",
             "probes_history_dl",
         )
