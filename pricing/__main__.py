@@ -21,6 +21,7 @@ from pricing import planning, portfolio_service, service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
 from pricing.metrics import UnknownMetricError
+from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
 from pricing.probe_evidence import measured_cascade
 from pricing.seed import seed
 from pricing.sheets import SheetError, read_table
@@ -85,6 +86,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     pricer, prices = service.pricer_for(store, sheet)
     priced = price_requests(rows, pricer, prices, path.name)
     total = sum(p.cost_usd for p in priced)
+    resolved = {p.model: p.resolved for p in priced if p.resolved is not None}
     if args.json:
         payload = {
             "sheet": sheet,
@@ -94,6 +96,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
                     "row": p.row,
                     "model": p.model,
                     "model_key": p.model_key,
+                    "offer": p.resolved.offer_label if p.resolved else None,
+                    "free_tier": p.free_tier,
                     "input_tokens": p.usage.input_tokens,
                     "output_tokens": p.usage.output_tokens,
                     "cached_input_tokens": p.usage.cached_input_tokens,
@@ -101,19 +105,25 @@ def cmd_cost(args: argparse.Namespace) -> int:
                 }
                 for p in priced
             ],
+            "resolved": [dataclasses.asdict(r) for r in resolved.values()],
+            "resolution_rule": DEFAULT_RULE,
             "total_cost_usd": total,
         }
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
     print(f"Price sheet: {sheet}")
-    print(f"{'row':>5}  {'model':<40} {'input':>10} {'cached':>10} {'output':>10} {'cost_usd':>14}")
+    print(f"{'row':>5}  {'model':<48} {'input':>10} {'cached':>10} {'output':>10} {'cost_usd':>14}")
     for p in priced:
         label = p.model if p.model == p.model_key else f"{p.model} -> {p.model_key}"
+        label = f"{label} [{FREE_TIER}]" if p.free_tier else label
         print(
-            f"{p.row:>5}  {label[:40]:<40} {p.usage.input_tokens:>10,} {p.usage.cached_input_tokens:>10,} "
+            f"{p.row:>5}  {label[:48]:<48} {p.usage.input_tokens:>10,} {p.usage.cached_input_tokens:>10,} "
             f"{p.usage.output_tokens:>10,} {p.cost_usd:>14.6f}"
         )
     print(f"total_cost_usd {total:.6f} over {len(priced)} requests")
+    print(f"Offers used (rule: {DEFAULT_RULE}):")
+    for found in resolved.values():
+        print(f"  {found.note}")
     return 0
 
 
@@ -126,7 +136,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         input_output_ratio=args.ratio,
         cache_hit_rate=args.cache_hit,
         profile=WorkloadProfile(args.input_tokens, args.output_tokens, args.cache_hit),
-        cheapest_offer_per_model=not args.all_offers,
+        offers=args.offers,
+        include_flagged=args.include_flagged,
     )
     result = service.frontier(
         store, args.metric, sheet, options, self_host=None if args.api_only else service.SelfHostSettings()
@@ -137,14 +148,21 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         "provider",
         "model_key",
         "deployment",
+        "offer_kind",
+        "offer_label",
+        "offer_basis",
         "cost_usd",
         "quality",
         "quality_source",
         "quality_date",
         "self_reported",
         "price_date",
+        "price_stale",
+        "price_flagged",
+        "price_flag_reason",
         "on_frontier",
     ]
+    left_off = result.left_off
     if args.json:
         payload = {
             "metric": result.metric.metric_id,
@@ -153,19 +171,29 @@ def cmd_frontier(args: argparse.Namespace) -> int:
             "cost": result.cost_metric.metric_id,
             "cost_unit": result.cost_metric.unit,
             "sheet": sheet,
+            "offers": options.offers,
+            "include_flagged": options.include_flagged,
             "candidates": [{c: _clean(row[c]) for c in columns} for _, row in table.iterrows()],
+            "left_off": [{c: _clean(v) for c, v in row.items()} for row in left_off.to_dict("records")],
         }
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
     print(f"Metric: {result.metric.label}; cost: {result.cost_metric.label}; sheet: {sheet}")
-    print(f"{'':2}{'model':<38} {'provider':<26} {'cost':>12} {'quality':>9}  source")
+    print(f"Offers: {OFFER_CHOICES[options.offers].lower()} per model ({options.offers})")
+    print(f"{'':2}{'model':<38} {'offer':<34} {'cost':>12} {'quality':>9}  source")
     for _, row in table.iterrows():
         mark = "* " if row["on_frontier"] else "  "
+        flag = "  [price flagged]" if row["price_flagged"] is True else ""
         print(
-            f"{mark}{str(row['model_id'])[:38]:<38} {str(row['provider'])[:26]:<26} {row['cost_usd']:>12.6g} "
-            f"{row['quality']:>9.4g}  {row['quality_source']} ({_json_default(row['quality_date'])})"
+            f"{mark}{str(row['model_id'])[:38]:<38} {str(row['offer_label'])[:34]:<34} {row['cost_usd']:>12.6g} "
+            f"{row['quality']:>9.4g}  {row['quality_source']} ({_json_default(row['quality_date'])}){flag}"
         )
     print(f"* = on the frontier ({int(table['on_frontier'].sum())} of {len(table)} candidates)")
+    flagged_note = "added (--include-flagged)" if options.include_flagged else "left off (--include-flagged adds them)"
+    print(
+        f"{result.free_tier_left_off} {FREE_TIER} offers at $0 left off (usable only when named by key); "
+        f"{result.flagged_left_off if not options.include_flagged else 0} offers with a flagged price {flagged_note}."
+    )
     return 0
 
 
@@ -507,7 +535,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-tokens", type=float, default=1500.0, help="per task, with --cost task")
     p.add_argument("--output-tokens", type=float, default=500.0, help="per task, with --cost task")
     p.add_argument("--scores", choices=["any", "independent", "self-reported"], default="any")
-    p.add_argument("--all-offers", action="store_true", help="every provider offer, not the cheapest per model")
+    p.add_argument(
+        "--offers",
+        choices=list(OFFER_CHOICES),
+        default=DEFAULT_OFFER_CHOICE,
+        help="which offers stand for a model: the maker's list price (default; without one, the cheapest host of "
+        "open weights or the median-priced reseller), the cheapest offer, or every offer",
+    )
+    p.add_argument("--all-offers", dest="offers", action="store_const", const="all", help="same as --offers all")
+    p.add_argument("--include-flagged", action="store_true", help="keep offers whose price is flagged as an outlier")
     p.add_argument("--api-only", action="store_true", help="leave out self-hosted offers")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_frontier)

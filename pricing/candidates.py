@@ -2,7 +2,9 @@
 
 A candidate is one way to buy a model's output: an API offer from a price sheet, or a self-hosted
 offer on a GPU type. Its cost is either a blended price per 1M tokens or the cost of one task of a
-workload profile; its quality is the chosen metric's score, with the score's source and date.
+workload profile; its quality is the chosen metric's score, with the score's source and date. Which
+offers stand for a model (the maker's list price by default, the cheapest, or all) and which prices
+are flagged as outliers is decided by `pricing.offers`; $0 offers are never candidates.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from pricing.cost import (
     per_task_usd,
 )
 from pricing.frontier import mark_frontier
-from pricing.usage import FIRST_PARTY_PROVIDERS
+from pricing.offers import (
+    DEFAULT_OFFER_CHOICE,
+    OFFER_CHOICES,
+    OFFER_COLUMNS,
+    SELF_HOSTED,
+    annotate_offers,
+    choose_offers,
+)
 
 SCORE_FILTERS = ("any", "independent", "self-reported")
 COST_KINDS = ("blended", "task")
@@ -54,6 +63,11 @@ CANDIDATE_COLUMNS = (
     "param_count_b",
     "licence",
     "price_source",
+    "offer_kind",
+    "offer_label",
+    "offer_basis",
+    "price_flagged",
+    "price_flag_reason",
 )
 
 
@@ -66,11 +80,14 @@ class CandidateOptions:
     input_output_ratio: float = DEFAULT_INPUT_OUTPUT_RATIO
     cache_hit_rate: float = 0.0
     profile: WorkloadProfile = WorkloadProfile()
-    cheapest_offer_per_model: bool = True
+    offers: str = DEFAULT_OFFER_CHOICE  # which offers stand for a model: "maker", "cheapest" or "all"
+    include_flagged: bool = False  # outlier prices are left out unless asked for
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     today: dt.date | None = None
 
     def __post_init__(self) -> None:
+        if self.offers not in OFFER_CHOICES:
+            raise ValueError(f"offer choice must be one of {tuple(OFFER_CHOICES)}, not {self.offers!r}")
         if self.score_filter not in SCORE_FILTERS:
             raise ValueError(f"score filter must be one of {SCORE_FILTERS}, not {self.score_filter!r}")
         if self.cost_kind not in COST_KINDS:
@@ -151,12 +168,22 @@ def build_candidates(
     """Join offers to the chosen metric's scores and model facts; cost each offer as the options say.
 
     Offers priced at exactly zero (free tiers, local runtimes) are dropped: zero is not a price a
-    budget can use, and would hide the real cost of running the model.
+    budget can use, and would hide the real cost of running the model. Flagged prices are dropped
+    unless `options.include_flagged`; of the rest, `options.offers` says which stand for each model.
     """
     today = options.today or dt.date.today()
+    if not all(column in prices for column in OFFER_COLUMNS):
+        prices = annotate_offers(prices, models)
     offers = prices.assign(deployment="API") if "deployment" not in prices else prices.copy()
     if self_hosted is not None and not self_hosted.empty:
-        offers = pd.concat([offers, self_hosted], ignore_index=True)
+        hosted = self_hosted.assign(
+            offer_kind=SELF_HOSTED,
+            offer_label=self_hosted["provider"],
+            free_tier=False,
+            price_flagged=False,
+            price_flag_reason="",
+        )
+        offers = pd.concat([offers, hosted], ignore_index=True)
     offers = offers[offers["model_id"].notna()]
     offers = offers[(offers["usd_per_1m_input"] > 0) | (offers["usd_per_1m_output"] > 0)]
     joined = _join_scores(offers, scores, options.score_filter, suffixes=("", "_score"))
@@ -183,19 +210,7 @@ def build_candidates(
             joined["model_id"].map(offers.groupby("model_id")["context_tokens"].max())
         )
     joined["self_hostable"] = joined["model_id"].isin(self_hostable).to_numpy() | _is_true(joined["open_weights"])
-    if options.cheapest_offer_per_model:
-        # Among offers equally cheap (within 0.1%) the model maker's own API wins, then the provider's name.
-        rank = joined["provider"].map({p: i for i, p in enumerate(FIRST_PARTY_PROVIDERS)})
-        joined = (
-            joined.assign(
-                _cost=np.round(np.log(joined["cost_usd"].clip(lower=1e-12)), 3),
-                _rank=rank.fillna(len(FIRST_PARTY_PROVIDERS)),
-            )
-            .sort_values(["_cost", "_rank", "provider"])
-            .groupby(["model_id", "deployment"], as_index=False)
-            .head(1)
-            .drop(columns=["_cost", "_rank"])
-        )
+    joined = choose_offers(joined, options.offers, options.include_flagged, cost_column="cost_usd")
     for column in CANDIDATE_COLUMNS:
         if column not in joined:
             joined[column] = None

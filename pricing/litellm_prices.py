@@ -4,22 +4,29 @@ litellm is imported with LITELLM_LOCAL_MODEL_COST_MAP=True so that it reads the 
 package instead of fetching one at import; refreshing prices from upstream is an explicit action.
 Costs for this sheet are computed by `litellm.cost_per_token` itself, so tiered prices (e.g. above
 200k tokens) and cache-read prices agree with litellm exactly.
+
+The map gives no date per price, so every bundled price is dated by the release of litellm that
+shipped it (`litellm_release`): from `data/litellm_releases.csv` (curated, with how each date was
+found), else from the build time the installed wheel records, else undated (then the seed day stands
+in, and the sheet says so). A price is therefore at least as old as its date, never younger.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import json
 import math
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pricing.cost import TOKENS_PER_MILLION, UnpricedModelError, Usage
 from pricing.identity import canonical_model_id
-from pricing.store import TABLE_COLUMNS, PriceSheet
+from pricing.store import PROJECT_ROOT, TABLE_COLUMNS, PriceSheet
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,6 +37,59 @@ CHAT_MODES = frozenset({"chat", "completion", "responses"})
 LITELLM_VERSION = importlib.metadata.version("litellm")
 BUNDLED_SHEET_NAME = f"litellm {LITELLM_VERSION} (bundled)"
 BUNDLED_SOURCE = f"BerriAI/litellm model_prices_and_context_window.json as bundled in litellm=={LITELLM_VERSION}"
+
+
+RELEASES_FILE = "litellm_releases.csv"
+
+
+@dataclass(frozen=True)
+class LitellmRelease:
+    """When a litellm version was released, how that date was found, and where to check it."""
+
+    version: str
+    release_date: dt.date
+    dated_by: str
+    source_url: str
+
+
+def _wheel_build_date(version: str) -> LitellmRelease | None:
+    """The build time recorded in the installed wheel's SBOM, when the installed litellm is that version."""
+    try:
+        dist = importlib.metadata.distribution("litellm")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    if dist.version != version:
+        return None
+    for file in dist.files or ():
+        if "sboms" in file.parts and file.name.endswith(".json"):
+            try:
+                stamp = json.loads(file.read_text() or "{}")["metadata"]["timestamp"]
+                built = dt.datetime.fromisoformat(str(stamp)[:19]).date()
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            return LitellmRelease(
+                version, built, f"build time recorded in the installed wheel's SBOM ({file.name})", ""
+            )
+    return None
+
+
+def litellm_release(version: str = LITELLM_VERSION, data_dir: Path | None = None) -> LitellmRelease | None:
+    """The release date of a litellm version: the curated file first, else the installed wheel's build time."""
+    path = (data_dir or PROJECT_ROOT / "data") / RELEASES_FILE
+    if path.exists():
+        table = pd.read_csv(path, dtype=str).fillna("")
+        match = table[table["version"].str.strip() == version]
+        if not match.empty:
+            row = match.iloc[0]
+            return LitellmRelease(
+                version, dt.date.fromisoformat(row["release_date"].strip()), row["dated_by"], row["source_url"]
+            )
+    return _wheel_build_date(version)
+
+
+def bundled_price_date(today: dt.date, release: LitellmRelease | None) -> dt.date:
+    """The date every bundled price carries: the release date, never after today (the seed day when unknown)."""
+    return today if release is None else min(release.release_date, today)
 
 
 def model_cost_map() -> dict[str, dict[str, Any]]:
@@ -53,15 +113,23 @@ def is_priced_chat_model(entry: dict[str, Any]) -> bool:
     )
 
 
-def bundled_sheet(as_of: dt.date) -> PriceSheet:
-    """The metadata of the bundled sheet, read on a given day."""
+def bundled_sheet(as_of: dt.date, release: LitellmRelease | None = None) -> PriceSheet:
+    """The metadata of the bundled sheet, dated by the litellm release that shipped it."""
+    if release is None:
+        dated = f"Release date of litellm {LITELLM_VERSION} unknown: prices carry the seed day, {as_of}."
+    else:
+        dated = (
+            f"Prices dated {as_of}, the release of litellm {release.version} (dated by: {release.dated_by}"
+            + (f"; {release.source_url}" if release.source_url else "")
+            + "); litellm gives no date per price, so a price may be older than this."
+        )
     return PriceSheet(
         sheet_name=BUNDLED_SHEET_NAME,
         kind="bundled",
         source=BUNDLED_SOURCE,
         as_of=as_of,
         note="List prices as shipped in the pinned litellm release; tiered and priority prices are "
-        "applied by litellm when pricing usage.",
+        f"applied by litellm when pricing usage. {dated}",
     )
 
 
@@ -76,7 +144,7 @@ def bundled_price_records(as_of: dt.date, cost_map: dict[str, dict[str, Any]] | 
             {
                 "model_key": key,
                 "provider": entry.get("litellm_provider"),
-                "model_id": canonical_model_id(key),
+                "model_id": canonical_model_id(key) or None,  # "" = a spelling identity refuses
                 "usd_per_1m_input": _per_1m(entry["input_cost_per_token"]),
                 "usd_per_1m_output": _per_1m(entry["output_cost_per_token"]),
                 "usd_per_1m_cached_input": _per_1m(entry.get("cache_read_input_token_cost")),

@@ -18,7 +18,13 @@ import pandas as pd
 
 from pricing import sources
 from pricing.identity import canonical_model_id
-from pricing.litellm_prices import LITELLM_VERSION, bundled_price_records, bundled_sheet
+from pricing.litellm_prices import (
+    LITELLM_VERSION,
+    bundled_price_date,
+    bundled_price_records,
+    bundled_sheet,
+    litellm_release,
+)
 from pricing.store import PROJECT_ROOT, TABLE_COLUMNS, Store
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -88,10 +94,12 @@ def seed(store: Store, data_dir: Path = DATA_DIR, only_if_needed: bool = False) 
     if only_if_needed and last is not None and last.get("data_version") == version:
         return SeedReport(False, version, 0.0, {})
     started = time.perf_counter()
-    today = dt.date.today()
-    prices = bundled_price_records(as_of=today)
+    # litellm's map dates no price: each is dated by the release that shipped it, not by the seed day.
+    release = litellm_release(LITELLM_VERSION, data_dir)
+    as_of = bundled_price_date(dt.date.today(), release)
+    prices = bundled_price_records(as_of=as_of)
     frames = build_seed_frames(data_dir, prices)
     seconds = time.perf_counter() - started
-    store.replace_seed(frames, bundled_sheet(today), prices, version, seconds)
+    store.replace_seed(frames, bundled_sheet(as_of, release), prices, version, seconds)
     rows = {name: len(frame) for name, frame in frames.items()} | {"prices": len(prices)}
     return SeedReport(True, version, time.perf_counter() - started, rows)

@@ -4,6 +4,7 @@ the pure functions, and return plain values. No Streamlit here, no SQL here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -21,12 +22,14 @@ from pricing.cost import Pricer, Usage
 from pricing.frontier import mark_frontier
 from pricing.litellm_prices import BUNDLED_SHEET_NAME, LitellmPricer
 from pricing.metrics import COST_METRICS, PERFORMANCE_METRICS, Metric, get_metric, quality_metrics
+from pricing.offers import FREE_TIER, annotate_offers
 from pricing.selfhost import SelfHostSettings, self_hosted_offers
 from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
 from pricing.store import PriceSheet, Store
-from pricing.usage import resolve_model_key, sheet_pricer
+from pricing.usage import ResolvedModel, resolve_model, sheet_pricer
 
 CUSTOM_SHEET_NAME = "Deployment prices (set in Frontier)"
+LEFT_OFF_COLUMNS = ("model_id", "model_key", "provider", "usd_per_1m_input", "usd_per_1m_output", "why")
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,18 @@ class FrontierResult:
     candidates: pd.DataFrame
     sheet_name: str
     excluded_unscored: int
+    # Offers of scored models kept off the chart, with why: $0 free tiers always, flagged prices by default.
+    left_off: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=list(LEFT_OFF_COLUMNS)))
+
+    @property
+    def free_tier_left_off(self) -> int:
+        """How many $0 offers of scored models were left off."""
+        return int((self.left_off["why"] == FREE_TIER).sum())
+
+    @property
+    def flagged_left_off(self) -> int:
+        """How many offers of scored models were left off because their price is flagged."""
+        return int((self.left_off["why"] != FREE_TIER).sum())
 
 
 def default_sheet(store: Store) -> str:
@@ -58,20 +73,22 @@ def check_sheet(store: Store, sheet_name: str) -> str:
 
 
 def prices_with_deployments(store: Store, sheet_name: str, on: dt.date | None = None) -> pd.DataFrame:
-    """A sheet's current prices, with the user's deployment prices added (they win on the same key)."""
+    """A sheet's current prices, with the user's deployment prices added (they win on the same key).
+
+    Each offer carries its model's `open_weights` and the offer columns of `pricing.offers.annotate_offers`:
+    who sells it (maker or reseller, with a label), whether it is a $0 free tier, and any price flag.
+    """
     prices = store.current_prices(sheet_name, on)
-    if sheet_name == CUSTOM_SHEET_NAME:
-        return prices
-    custom = store.current_prices(CUSTOM_SHEET_NAME, on)
-    if custom.empty:
-        return prices
-    prices = prices[~prices["model_key"].isin(custom["model_key"])]
-    return pd.concat([prices, custom], ignore_index=True)
+    if sheet_name != CUSTOM_SHEET_NAME:
+        custom = store.current_prices(CUSTOM_SHEET_NAME, on)
+        if not custom.empty:
+            prices = pd.concat([prices[~prices["model_key"].isin(custom["model_key"])], custom], ignore_index=True)
+    return annotate_offers(prices, store.models())
 
 
 def pricer_for(store: Store, sheet_name: str) -> tuple[Pricer, pd.DataFrame]:
-    """The pricer of a sheet (litellm's own for the bundled sheet) and its current prices."""
-    prices = store.current_prices(check_sheet(store, sheet_name))
+    """The pricer of a sheet (litellm's own for the bundled sheet) and its current prices, annotated as offers."""
+    prices = annotate_offers(store.current_prices(check_sheet(store, sheet_name)), store.models())
     if sheet_name == BUNDLED_SHEET_NAME:
         return LitellmPricer(), prices
     return sheet_pricer(prices, sheet_name), prices
@@ -105,7 +122,17 @@ def frontier(
     priced_ids = set(prices["model_id"].dropna())
     unscored = len(priced_ids - set(scores["model_id"]))
     marked = frontier_of(filter_candidates(candidates, filters), metric.higher_is_better)
-    return FrontierResult(metric, cost_metric, marked, sheet_name, unscored)
+    return FrontierResult(metric, cost_metric, marked, sheet_name, unscored, left_off_offers(prices, scores, options))
+
+
+def left_off_offers(prices: pd.DataFrame, scores: pd.DataFrame, options: CandidateOptions) -> pd.DataFrame:
+    """Offers of scored models that the frontier leaves out, and why: $0 free tiers, and flagged prices by default."""
+    scored = prices[prices["model_id"].isin(set(scores["model_id"]))]
+    free = scored["free_tier"].astype(bool)
+    flagged = scored["price_flagged"].astype(bool) & ~free & (not options.include_flagged)
+    left = scored[free | flagged]
+    left = left.assign(why=left["price_flag_reason"].where(~left["free_tier"].astype(bool), FREE_TIER))
+    return left[list(LEFT_OFF_COLUMNS)].sort_values(["model_id", "model_key"]).reset_index(drop=True)
 
 
 def set_deployment_price(
@@ -158,23 +185,25 @@ def upload_price_sheet(store: Store, name: str, file_name: str, content: bytes, 
 
 @dataclass(frozen=True)
 class RequestQuote:
-    """The cost of one request and the price it used."""
+    """The cost of one request, the price it used, and which offer the name resolved to and why."""
 
     model_key: str
     cost_usd: float
     price: pd.Series
+    resolved: ResolvedModel
 
 
 def quote_request(store: Store, sheet_name: str, model: str, usage: Usage) -> RequestQuote:
     """Cost of one request under a sheet (deployment prices included); UnpricedModelError if none."""
     prices = prices_with_deployments(store, check_sheet(store, sheet_name))
-    key = resolve_model_key(model, prices, sheet_name)
+    resolved = resolve_model(model, prices, sheet_name)
+    key = resolved.model_key
     row = prices[prices["model_key"] == key].iloc[0]
     if sheet_name == BUNDLED_SHEET_NAME and row["sheet_name"] == BUNDLED_SHEET_NAME:
         cost = LitellmPricer().cost_usd(key, usage)
     else:
         cost = sheet_pricer(prices, str(row["sheet_name"])).cost_usd(key, usage)
-    return RequestQuote(key, cost, row)
+    return RequestQuote(key, cost, row, resolved)
 
 
 @dataclass(frozen=True)

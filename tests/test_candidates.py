@@ -88,7 +88,7 @@ def test_candidates_join_cost_and_drop_free_and_unscored() -> None:
 
 
 def test_all_offers_and_stale_flags() -> None:
-    options = CandidateOptions(today=TODAY, cheapest_offer_per_model=False)
+    options = CandidateOptions(today=TODAY, offers="all")
     cands = build_candidates(prices(), scores(), models(), options).set_index("model_key")
     assert len(cands) == 3
     assert bool(cands.loc["hostx/small", "price_stale"]) and not bool(cands.loc["small", "price_stale"])

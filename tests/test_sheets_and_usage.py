@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from pricing.cost import UnpricedModelError, Usage
+from pricing.identity import canonical_model_id
 from pricing.sheets import SheetError, parse_price_sheet, read_table, validate_sheet_name
-from pricing.usage import parse_requests, resolve_model_key
+from pricing.usage import parse_requests, resolve_model, resolve_model_key
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = dt.date(2026, 11, 27)
@@ -95,15 +96,21 @@ def test_request_log_parses_and_validates() -> None:
     assert "log.csv, row 3, column 'input_tokens'" in str(info.value)
 
 
-def test_resolve_prefers_exact_key_then_first_party() -> None:
+def test_resolve_prefers_exact_key_then_the_makers_own_offer() -> None:
+    model_id = canonical_model_id("GPT-4o-2024-08-06")
     prices = pd.DataFrame(
         {
             "model_key": ["azure/gpt-4o", "gpt-4o", "openrouter/openai/gpt-4o"],
-            "model_id": ["gpt-4o", "gpt-4o", "gpt-4o"],
+            "model_id": [model_id] * 3,
             "provider": ["azure", "openai", "openrouter"],
+            "usd_per_1m_input": [2.5, 2.5, 2.4],
+            "usd_per_1m_output": [10.0, 10.0, 9.6],
         }
     )
     assert resolve_model_key("azure/gpt-4o", prices, "s") == "azure/gpt-4o"
-    assert resolve_model_key("GPT-4o-2024-08-06", prices, "s") == "gpt-4o"
+    resolved = resolve_model("GPT-4o-2024-08-06", prices, "s")
+    assert resolved.model_key == "gpt-4o"  # the maker's list price, though a reseller is cheaper
+    assert resolved.offer_label == "openai (maker's list price)"
+    assert "the maker's list price" in resolved.reason
     with pytest.raises(UnpricedModelError, match="no price for gpt-4q in sheet s. Did you mean"):
         resolve_model_key("gpt-4q", prices, "s")
