@@ -183,7 +183,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     print(f"{'':2}{'model':<38} {'offer':<34} {'cost':>12} {'quality':>9}  source")
     for _, row in table.iterrows():
         mark = "* " if row["on_frontier"] else "  "
-        flag = "  [price flagged]" if row["price_flagged"] is True else ""
+        flag = "  [price flagged]" if bool(row["price_flagged"]) else ""
         print(
             f"{mark}{str(row['model_id'])[:38]:<38} {str(row['offer_label'])[:34]:<34} {row['cost_usd']:>12.6g} "
             f"{row['quality']:>9.4g}  {row['quality_source']} ({_json_default(row['quality_date'])}){flag}"

@@ -30,6 +30,7 @@ from pricing import planning, service
 from pricing.candidates import CandidateOptions
 from pricing.exports import fmt_date
 from pricing.metrics import Metric
+from pricing.offers import FREE_TIER
 from pricing.portfolio import Candidate, PortfolioResult, Workload
 from pricing.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
 from pricing.selfhost import SelfHostSettings
@@ -183,6 +184,16 @@ def _model_id_in(name: str, known: Sequence[str]) -> str | None:
     return max(found, key=len) if found else None
 
 
+def _offer_cell(priced: pd.Series | None) -> str:
+    """Who sells an API option's offer, as the candidates table says it ('via oci (reseller)', '... free tier')."""
+    if priced is None:
+        return MISSING
+    label = priced.get("offer_label")
+    if isinstance(label, str) and label:
+        return label
+    return str(priced["provider"]) if pd.notna(priced["provider"]) else MISSING
+
+
 def _option_rows(
     store: Store, data_options: tuple[object, ...], sheet_name: str, candidates: pd.DataFrame, totals: pd.Series
 ) -> pd.DataFrame:
@@ -206,7 +217,7 @@ def _option_rows(
             priced = match.iloc[0] if not match.empty else None
             model_id = str(priced["model_id"]) if priced is not None and pd.notna(priced["model_id"]) else None
             row |= {
-                "provider": str(priced["provider"]) if priced is not None and pd.notna(priced["provider"]) else MISSING,
+                "provider": _offer_cell(priced),
                 "usd_per_1m_input": option.usd_per_1m_input,
                 "usd_per_1m_output": option.usd_per_1m_output,
                 "price_source": option.source or option.sheet_name,
@@ -760,7 +771,10 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         f"Every priced and scored offer under '{data.sheet_name}' (and self-hosted offers on rented GPUs), "
         f"{frontier.cost_metric.label} against {frontier.metric.label}. Points on the line are not beaten on both "
         f"cost and quality. {len(frontier.candidates):,} offers plotted; {frontier.excluded_unscored:,} priced models "
-        "have no score on this metric.",
+        "have no score on this metric. Each model is priced at its maker's own list price where the maker sells it; "
+        "otherwise at the cheapest host of its open weights, or else at the median-priced reseller (marked 'via ... "
+        f"(reseller)'). {frontier.free_tier_left_off:,} free-tier ($0) offers and {frontier.flagged_left_off:,} offers "
+        "with a flagged price are left off (the flagged ones are listed after the frontier table).",
     )
     _image(pdf, images.frontier, "frontier")
     _heading(pdf, "Options in this scenario", 11)
@@ -815,7 +829,7 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         [
             [
                 str(row.display_name),
-                str(row.provider),
+                str(row.offer_label) + (f" (price flagged: {row.price_flag_reason})" if row.price_flagged else ""),
                 usd_price(row.cost_usd),
                 usd_price(row.usd_per_1m_input) if row.deployment != "self-hosted" else "GPU time",
                 usd_price(row.usd_per_1m_output),
@@ -826,8 +840,27 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
             ]
             for row in on.itertuples(index=False)
         ],
-        widths=(30, 24, 15, 13, 13, 13, 26, 17, 39),
+        widths=(30, 32, 15, 13, 13, 13, 26, 15, 33),
     )
+    flagged = frontier.left_off[frontier.left_off["why"] != FREE_TIER]
+    if not flagged.empty:
+        _heading(pdf, "Offers left off: flagged prices", 11)
+        _table(
+            pdf,
+            ["Model", "Offer (sheet key)", "Input $/1M", "Output $/1M", "Why the price is flagged"],
+            [
+                [
+                    str(row.model_id),
+                    str(row.model_key),
+                    usd_price(row.usd_per_1m_input),
+                    usd_price(row.usd_per_1m_output),
+                    str(row.why),
+                ]
+                for row in flagged.itertuples(index=False)
+            ],
+            widths=(32, 48, 14, 14, 82),
+            align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+        )
 
 
 def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> None:

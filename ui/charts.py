@@ -8,6 +8,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -29,13 +30,25 @@ def _date_text(value: object) -> str:
     return str(value)[:10]
 
 
+def _is_yes(value: object) -> bool:
+    """A true boolean cell (Python or NumPy); None, NaN and anything else count as no."""
+    return isinstance(value, bool | np.bool_) and bool(value)
+
+
+def _offer_text(row: pd.Series) -> str:
+    """Who sells a plotted offer: 'via oci (reseller)', 'openai (maker's list price)', or the provider."""
+    label = row.get("offer_label")
+    return label if isinstance(label, str) and label else str(row["provider"])
+
+
 def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[list[list[str]], str]:
-    """Hover text: model, offer, the x value with its unit, source and date, and the score's source and date."""
+    """Hover text: model, offer (who sells it: the maker or a reseller), the x value with its unit, source and
+    date, any price flag, and the score's source and date."""
     is_cost = x_column == "cost_usd"
     custom = [
         [
             str(row["display_name"]),
-            str(row["provider"]),
+            _offer_text(row) if is_cost else str(row["provider"]),
             str(row["sheet_name"] if is_cost else row["measured_by"]),
             _date_text(row["price_date"] if is_cost else row["measured_date"]),
             str(row["quality_source"]),
@@ -43,6 +56,7 @@ def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[l
             "self-reported" if bool(row["self_reported"]) else "independent",
             " (possibly stale)" if is_cost and bool(row.get("price_stale", False)) else "",
             str(row["model_key"]),
+            f"<br>Price flagged: {row['price_flag_reason']}" if is_cost and _is_yes(row.get("price_flagged")) else "",
         ]
         for _, row in frame.iterrows()
     ]
@@ -52,7 +66,9 @@ def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[l
         x_line = f"{x_metric.name}: %{{x:,.0f}} {x_metric.unit}<br>Measured by: %{{customdata[2]}}, "
     template = (
         "<b>%{customdata[0]}</b><br>"
-        "%{customdata[1]} · <i>%{customdata[8]}</i><br>" + x_line + "%{customdata[3]}%{customdata[7]}<br>"
+        "%{customdata[1]} · <i>%{customdata[8]}</i><br>"
+        + x_line
+        + "%{customdata[3]}%{customdata[7]}%{customdata[9]}<br>"
         "Quality: %{y:.4g}<br>"
         "Score source: %{customdata[4]}, %{customdata[5]} (%{customdata[6]})"
         "<extra></extra>"

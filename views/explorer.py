@@ -6,12 +6,14 @@ import streamlit as st
 
 from pricing.candidates import CandidateFilters
 from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
+from pricing.offers import OFFER_CHOICES
 from pricing.selfhost import SelfHostSettings
 from ui.charts import frontier_figure
 from ui.common import (
     current_settings,
     download_buttons,
     fmt_date,
+    fmt_usd,
     load_frontier,
     load_metrics,
     load_performance_frontier,
@@ -30,7 +32,9 @@ KEY_SELF_HOSTABLE = "explorer_self_hostable"
 KEY_MIN_CONTEXT = "explorer_min_context_k"
 KEY_MIN_QUALITY = "explorer_min_quality"
 KEY_MAX_COST = "explorer_max_cost"
-KEY_ALL_OFFERS = "explorer_all_offers"
+KEY_OFFERS = "explorer_offers"
+KEY_INCLUDE_FLAGGED = "explorer_include_flagged"
+
 KEY_UTILISATION = "explorer_utilisation_pct"
 KEY_BASIS = "explorer_basis"
 KEY_DELTA_8 = "explorer_quality_delta_8bit"
@@ -57,6 +61,10 @@ if KEY_COST_KIND not in st.session_state and params.get("cost") in COST_KINDS:
     st.session_state[KEY_COST_KIND] = params["cost"]
 if KEY_SCORES not in st.session_state and params.get("scores") in SCORE_FILTERS:
     st.session_state[KEY_SCORES] = params["scores"]
+if KEY_OFFERS not in st.session_state and params.get("offers") in OFFER_CHOICES:
+    st.session_state[KEY_OFFERS] = params["offers"]
+if KEY_INCLUDE_FLAGGED not in st.session_state and params.get("flagged") in ("0", "1"):
+    st.session_state[KEY_INCLUDE_FLAGGED] = params["flagged"] == "1"
 
 st.title("Frontier explorer")
 st.caption(
@@ -141,6 +149,26 @@ if axis != "cost":
     download_buttons(points, f"frontier_{metric_id}_{axis}", "explorer_perf_download", label="all offers")
     st.stop()
 
+offer_cols = st.columns([3, 2])
+offer_choice = offer_cols[0].radio(
+    "Offer per model",
+    list(OFFER_CHOICES),  # the first, the maker's list price, is the default
+    format_func=OFFER_CHOICES.get,
+    key=KEY_OFFERS,
+    horizontal=True,
+    help="A model is often sold by its maker and by resellers, not always as the same product. The maker's list "
+    "price is the default; where the maker does not sell a model, the cheapest host of open weights stands for "
+    "it, and for other models the median-priced reseller. $0 offers (free tiers) are never plotted.",
+)
+include_flagged = offer_cols[1].toggle(
+    "Include flagged prices",
+    key=KEY_INCLUDE_FLAGGED,
+    help="A reseller's price more than 5x the maker's list price (or 5x the median of the model's other offers), "
+    "or one dearer for input than output where the family charges more for output, is flagged and left off "
+    "unless you include it.",
+)
+st.query_params.update({"offers": offer_choice, "flagged": "1" if include_flagged else "0"})
+
 profile = WorkloadProfile(cache_hit_rate=settings.cache_hit_rate)
 if cost_kind == "task":
     task_cols = st.columns(2)
@@ -164,7 +192,6 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
         f"Minimum quality ({metrics[metric_id].unit})", value=None, key=KEY_MIN_QUALITY, placeholder="none"
     )
     max_cost = f2.number_input("Maximum cost (USD)", min_value=0.0, value=None, key=KEY_MAX_COST, placeholder="none")
-    all_offers = f3.toggle("Every provider offer (not only the cheapest per model)", key=KEY_ALL_OFFERS)
     utilisation = f3.slider(
         "Self-hosted utilisation (%)",
         5,
@@ -199,7 +226,11 @@ self_host_settings = SelfHostSettings(
     quality_delta_by_precision=tuple((k, v) for k, v in (("8-bit", delta_8), ("4-bit", delta_4)) if v),
 )
 options = settings.options(
-    score_filter=score_filter, cost_kind=cost_kind, profile=profile, cheapest_offer_per_model=not all_offers
+    score_filter=score_filter,
+    cost_kind=cost_kind,
+    profile=profile,
+    offers=offer_choice,
+    include_flagged=include_flagged,
 )
 base = load_frontier(
     metric_id,
@@ -233,7 +264,7 @@ m = st.columns(4)
 m[0].metric(
     "Offers plotted",
     f"{len(candidates):,}",
-    help="Offers with a price and a score: one per model and deployment unless 'Every provider offer' is on.",
+    help="Offers with a price and a score: one per model and deployment unless 'Every offer' is chosen.",
 )
 m[1].metric("On the frontier", f"{len(frontier):,}")
 m[2].metric(
@@ -254,6 +285,36 @@ if candidates.empty:
     st.stop()
 
 st.plotly_chart(frontier_figure(candidates, result.metric, result.cost_metric), key="explorer_chart")
+left_off = result.left_off
+flagged_note = (
+    f"{result.flagged_left_off:,} offers with a flagged price are included and marked"
+    if include_flagged
+    else f"{result.flagged_left_off:,} offers with a flagged price are left off"
+)
+st.caption(
+    f"Offers: {OFFER_CHOICES[offer_choice].lower()} per model. {result.free_tier_left_off:,} free-tier ($0) offers "
+    f"are never plotted (a $0 price is usable only when an offer is named by its key); {flagged_note}."
+)
+if not left_off.empty:
+    with st.expander(f"Offers left off ({len(left_off):,}), and why"):
+        st.table(
+            left_off.assign(
+                usd_per_1m_input=left_off["usd_per_1m_input"].map(fmt_usd),
+                usd_per_1m_output=left_off["usd_per_1m_output"].map(fmt_usd),
+            )
+            .rename(
+                columns={
+                    "model_id": "Model",
+                    "model_key": "Offer (sheet key)",
+                    "provider": "Provider",
+                    "usd_per_1m_input": "Input (USD per 1M)",
+                    "usd_per_1m_output": "Output (USD per 1M)",
+                    "why": "Why it is left off",
+                }
+            )
+            .set_index("Model")
+        )
+        download_buttons(left_off, f"left_off_{metric_id}", "explorer_left_off_download", label="this list")
 basis_text = "allocation basis (reserved GPUs, busy or idle)" if basis == ALLOCATION_BASIS else "busy-time basis"
 st.caption(
     f"Cost: {result.cost_metric.label}. API prices from '{settings.sheet_name}' at {settings.input_output_ratio:g}:1 "
@@ -277,7 +338,9 @@ st.dataframe(
     table[
         [
             "display_name",
-            "provider",
+            "offer_label",
+            "offer_basis",
+            "price_flag_reason",
             "cost_usd",
             "quality",
             "quality_source",
@@ -294,6 +357,9 @@ st.dataframe(
     key="explorer_frontier_table",
     column_config={
         "display_name": "Model",
+        "offer_label": "Offer",
+        "offer_basis": "Why this offer",
+        "price_flag_reason": "Price flag",
         "provider": "Provider",
         "deployment": "Deployment",
         "cost_usd": st.column_config.NumberColumn(f"Cost ({result.cost_metric.unit})", format="$%.4g"),
