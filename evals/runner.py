@@ -86,9 +86,9 @@ class Endpoint:
         return Target(self.litellm_model, self.api_base)
 
     @property
-    def canonical_id(self) -> str:
-        """The canonical model it serves (for joining scores)."""
-        return self.model_id or canonical_model_id(self.model)
+    def canonical_id(self) -> str | None:
+        """The canonical model it serves (for joining scores); None when identity refuses its name."""
+        return self.model_id or canonical_model_id(self.model) or None
 
     @property
     def self_hosted(self) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pricing import sources
-from pricing.identity import canonical_model_id
+from pricing.identity import canonical_model_id, resolve_model
 from pricing.litellm_prices import (
     LITELLM_VERSION,
     bundled_price_date,
@@ -42,8 +42,11 @@ class SeedReport:
 
 
 def data_version(data_dir: Path = DATA_DIR) -> str:
-    """Fingerprint of the shipped CSVs and the litellm version."""
+    """Fingerprint of the shipped CSVs, the identity rules and readers, and the litellm version."""
     digest = hashlib.sha256(f"litellm=={LITELLM_VERSION}".encode())
+    # The identity rules and the readers decide which model each row joins: a change to them reseeds too.
+    for module in ("identity.py", "sources.py"):
+        digest.update((Path(__file__).resolve().parent / module).read_bytes())
     for path in sorted(data_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -64,13 +67,24 @@ def read_api_performance(data_dir: Path = DATA_DIR) -> pd.DataFrame:
             "as_of": pd.to_datetime(raw["updated_at"], errors="coerce", utc=True).dt.date.fillna(LLMSTATS_AS_OF),
         }
     )
+    frame = frame[frame["model_id"].str.len() > 0]  # spellings identity refuses name no one model
     frame = frame.dropna(subset=["output_tokens_per_s", "ttft_ms"], how="all")
     return frame.drop_duplicates(subset=["provider", "model_key"], keep="last")[list(TABLE_COLUMNS["api_performance"])]
 
 
 def litellm_aliases(prices: pd.DataFrame) -> pd.DataFrame:
-    """Every litellm key as an alias of its canonical model."""
-    return pd.DataFrame({"alias": prices["model_key"], "source": "litellm", "model_id": prices["model_id"]})
+    """Every litellm key as a spelling of its canonical model, with the rule that joined it (or why it is refused)."""
+    resolved = [resolve_model(str(key)) for key in prices["model_key"]]
+    return pd.DataFrame(
+        {
+            "alias": prices["model_key"],
+            "source": "litellm",
+            "model_id": [r.model_id for r in resolved],
+            "rule": [r.rule for r in resolved],
+            "loose": [r.loose for r in resolved],
+            "reason": [r.reason for r in resolved],
+        }
+    )
 
 
 def build_seed_frames(data_dir: Path, prices: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -27,6 +27,7 @@ from pricing.selfhost import SelfHostSettings, self_hosted_offers
 from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
 from pricing.store import PriceSheet, Store
 from pricing.usage import ResolvedModel, resolve_model, sheet_pricer
+from pricing.variants import with_variant_offers
 
 CUSTOM_SHEET_NAME = "Deployment prices (set in Frontier)"
 LEFT_OFF_COLUMNS = ("model_id", "model_key", "provider", "usd_per_1m_input", "usd_per_1m_output", "why")
@@ -118,9 +119,11 @@ def frontier(
         offers = self_hosted_offers(store.throughput(), store.gpu_prices(), self_host, ratio)
     scores = store.scores(metric_id)
     delta = self_host.quality_delta if self_host is not None and self_host.quality_delta_by_precision else None
-    candidates = build_candidates(prices, scores, store.models(), options, offers, delta)
     priced_ids = set(prices["model_id"].dropna())
     unscored = len(priced_ids - set(scores["model_id"]))
+    # A scored reasoning variant ("o3-mini:high") is offered at its base model's prices, labelled as such.
+    with_variants = with_variant_offers(prices, scores["model_id"])
+    candidates = build_candidates(with_variants, scores, store.models(), options, offers, delta)
     marked = frontier_of(filter_candidates(candidates, filters), metric.higher_is_better)
     return FrontierResult(metric, cost_metric, marked, sheet_name, unscored, left_off_offers(prices, scores, options))
 

@@ -133,7 +133,7 @@ def parse_price_sheet(table: pd.DataFrame, file_name: str, default_effective_dat
         if not model or model.lower() == "nan":
             problems.append(SheetProblem(file_name, row_number, "model", "is empty; give the model's name."))
             continue
-        record: dict[str, object] = {"model_key": model, "model_id": canonical_model_id(model)}
+        record: dict[str, object] = {"model_key": model, "model_id": canonical_model_id(model) or None}
         provider = raw.get("provider")
         record["provider"] = str(provider).strip() if isinstance(provider, str) and provider.strip() else None
         for column in PRICE_COLUMNS:

@@ -10,8 +10,10 @@ Choices documented here rather than in the data:
   Epoch fractions are multiplied by 100), arena_elo in Elo points.
 - Open LLM Leaderboard v2 scores are the leaderboard's *normalized* scores (what its table showed:
   chance level rescaled to 0), under their own ollb_* ids because its harness differs from vendors'.
-- Where a source has several rows for one canonical model (date snapshots, reasoning-effort variants,
-  precision runs), the best score is kept and its raw spelling, variant included, is raw_model_name.
+- Dated snapshots a maker shipped separately and reasoning-effort/thinking variants are their own models
+  (see `pricing.identity`). Where a source still has several rows for one canonical model (the Open LLM
+  Leaderboard's precision runs, two spellings of one snapshot), the best score is kept and its raw
+  spelling is raw_model_name.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pricing.identity import canonical_gpu, canonical_model_id, family_of, organisation_of, split_variant
+from pricing.identity import (
+    canonical_gpu,
+    canonical_model_id,
+    family_of,
+    organisation_of,
+    resolve_model,
+    split_variant,
+)
 from pricing.store import TABLE_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -186,10 +195,15 @@ def _epoch_hf_orgs(data_dir: Path) -> dict[str, str]:
     return {str(k).strip(): str(v).strip() for k, v in zip(orgs["id"], orgs["Hugging Face developer id"], strict=True)}
 
 
-def _epoch_canonical(model_version: str, hf_orgs: dict[str, str]) -> str:
-    """Canonical id of an Epoch model version."""
+def _epoch_spelling(model_version: str, hf_orgs: dict[str, str]) -> str:
+    """An Epoch model version as a spelling identity resolves: with its Hugging Face org, variant kept."""
     base, _ = split_variant(model_version)
-    return canonical_model_id(_epoch_raw_name(base, hf_orgs.get(base.strip())))
+    return _epoch_raw_name(model_version.strip(), hf_orgs.get(base.strip()))
+
+
+def _epoch_canonical(model_version: str, hf_orgs: dict[str, str]) -> str:
+    """Canonical id of an Epoch model version (a reasoning-effort run is its own variant model)."""
+    return canonical_model_id(_epoch_spelling(model_version, hf_orgs))
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -298,7 +312,7 @@ def read_models(data_dir: Path) -> pd.DataFrame:
         row["source"] = " + ".join(contributors or [str(group["source"].iloc[0])])
         row["as_of"] = group["as_of"].iloc[0]
         rows.append(row)
-    models = pd.DataFrame(rows)
+    models = _variants_inherit_facts(pd.DataFrame(rows), fill)
     models["family"] = models["model_id"].map(family_of)
     models["organisation"] = [
         organisation_of(m) or _text(hint)
@@ -310,15 +324,42 @@ def read_models(data_dir: Path) -> pd.DataFrame:
     return models[MODEL_COLUMNS].reset_index(drop=True)
 
 
+def _variants_inherit_facts(models: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A reasoning variant ("o3-mini:high") runs its base model's weights: missing facts come from the base."""
+    base_ids = models["model_id"].str.split(":", n=1).str[0]
+    is_variant = models["model_id"] != base_ids
+    if not is_variant.any():
+        return models
+    facts = models[~is_variant].set_index("model_id")
+    for column in [*columns, "context_tokens"]:
+        inherited = base_ids[is_variant].map(facts[column]) if column in facts else None
+        if inherited is not None:
+            missing = is_variant & models[column].isna()
+            models.loc[missing, column] = inherited[missing[is_variant]]
+    labels = models.loc[is_variant, "model_id"].str.split(":", n=1).str[1]
+    names = base_ids[is_variant].map(facts["display_name"]).fillna(base_ids[is_variant])
+    models.loc[is_variant, "display_name"] = names + " (" + labels + ")"
+    return models
+
+
 # --------------------------------------------------------------------------------------------- aliases
 
 
 def _alias_rows(source: str, spellings: pd.Series, hf_orgs: dict[str, str] | None = None) -> pd.DataFrame:
-    """(alias, source, model_id) for each distinct spelling."""
+    """(alias, source, model_id, rule, loose, reason) for each distinct spelling; refused ones have no model_id."""
     names = sorted({s for s in (_text(v) for v in spellings) if s})
-    canonical = canonical_model_id if hf_orgs is None else (lambda n: _epoch_canonical(n, hf_orgs))
-    ids = [canonical(n) for n in names]
-    return pd.DataFrame({"alias": names, "source": source, "model_id": ids})
+    resolved = [resolve_model(n if hf_orgs is None else _epoch_spelling(n, hf_orgs)) for n in names]
+    return pd.DataFrame(
+        {
+            "alias": names,
+            "source": source,
+            "model_id": [r.model_id for r in resolved],
+            "rule": [r.rule for r in resolved],
+            "loose": [r.loose for r in resolved],
+            "reason": [r.reason for r in resolved],
+        },
+        columns=ALIAS_COLUMNS,
+    )
 
 
 def read_aliases(data_dir: Path) -> pd.DataFrame:
@@ -356,17 +397,20 @@ def read_aliases(data_dir: Path) -> pd.DataFrame:
     ]
     # TRT-LLM's short names ("Llama 3.1 8B") stand for the HF model beside them
     trt_pairs = trt[["model", "hf_model_family"]].drop_duplicates()
+    short = [resolve_model(name) for name in trt_pairs["hf_model_family"]]
     parts.append(
         pd.DataFrame(
             {
                 "alias": trt_pairs["model"],
                 "source": "trtllm",
-                "model_id": trt_pairs["hf_model_family"].map(canonical_model_id),
+                "model_id": [r.model_id for r in short],
+                "rule": "curated",
+                "loose": False,
+                "reason": [f"TensorRT-LLM's table names {name} beside it" for name in trt_pairs["hf_model_family"]],
             }
         )
     )
     aliases = pd.concat(parts, ignore_index=True)
-    aliases = aliases[aliases["model_id"].str.len() > 0]
     return aliases.drop_duplicates(["source", "alias"]).reset_index(drop=True)[ALIAS_COLUMNS]
 
 

@@ -254,6 +254,19 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        4,
+        "model identity: why each spelling joined its model (rule, loose rule, reason); refused spellings kept",
+        (
+            "ALTER TABLE model_aliases ALTER COLUMN model_id DROP NOT NULL",
+            "ALTER TABLE model_aliases ADD COLUMN rule VARCHAR",
+            "ALTER TABLE model_aliases ADD COLUMN loose BOOLEAN",
+            "ALTER TABLE model_aliases ADD COLUMN reason VARCHAR",
+        ),
+    )
+)
+
 SEEDED_TABLES: tuple[str, ...] = (
     "models",
     "model_aliases",
@@ -279,7 +292,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "source",
         "as_of",
     ),
-    "model_aliases": ("alias", "source", "model_id"),
+    "model_aliases": ("alias", "source", "model_id", "rule", "loose", "reason"),
     "benchmarks": ("benchmark_id", "name", "scale", "higher_is_better", "description"),
     "scores": (
         "model_id",

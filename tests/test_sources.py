@@ -46,7 +46,7 @@ def test_models() -> None:
     assert row["open_weights"] is True
     assert row["source"].startswith("llm-stats")
     assert row["as_of"] == dt.date(2025, 10, 16)
-    gpt = models.set_index("model_id").loc["gpt-4o"]
+    gpt = models.set_index("model_id").loc["gpt-4o-2024-08-06"]
     assert gpt["open_weights"] is False
     qwen_base = models.set_index("model_id").loc["qwen2.5-72b"]
     assert qwen_base["param_count_b"] == pytest.approx(72.7, abs=0.1)
@@ -124,11 +124,13 @@ def test_score_spot_values(scores: pd.DataFrame) -> None:
     assert arena["score"] == 1470
     assert arena["raw_model_name"] == "Gemini-2.5-Pro"
     assert not arena["self_reported"]
-    gpqa = key.loc[("gpt-5.1", "gpqa_diamond", "Epoch AI Benchmarking Hub")]
-    assert gpqa["score"] == pytest.approx(87.6)  # _high beats _medium (85.0)
-    assert gpqa["raw_model_name"] == "gpt-5.1_high"
-    # the best reasoning-effort variant is kept, and named
-    o3 = key.loc[("o3", "frontiermath_private", "Epoch AI Benchmarking Hub")]
+    # each reasoning-effort run is its own model, scored as itself (never merged into the base, best kept)
+    high = key.loc[("gpt-5.1:high", "gpqa_diamond", "Epoch AI Benchmarking Hub")]
+    medium = key.loc[("gpt-5.1:medium", "gpqa_diamond", "Epoch AI Benchmarking Hub")]
+    assert (high["score"], medium["score"]) == (pytest.approx(87.6), pytest.approx(85.0))
+    assert high["raw_model_name"] == "gpt-5.1_high"
+    assert ("gpt-5.1", "gpqa_diamond", "Epoch AI Benchmarking Hub") not in key.index
+    o3 = key.loc[("o3:high", "frontiermath_private", "Epoch AI Benchmarking Hub")]
     assert o3["raw_model_name"] == "o3-2025-04-16_high"
     stats = key.loc[("jamba-1.5-large", "gpqa_diamond", "llm-stats")]
     assert stats["score"] == pytest.approx(36.9)
