@@ -15,7 +15,6 @@ from pricing.candidates import CandidateOptions
 from pricing.identity import (
     ALIASES_FILE,
     LOOSE_RULES,
-    POINTERS_FILE,
     SNAPSHOTS_FILE,
     load_registry,
     resolve_model,
@@ -141,7 +140,11 @@ def test_variant_offers_are_priced_as_their_base_and_labelled(store: Store) -> N
 
 def test_with_variant_offers_copies_only_unpriced_variants() -> None:
     prices = pd.DataFrame(
-        {"model_key": ["o3-mini", "o3-mini-high"], "model_id": ["o3-mini", "o3-mini:high"], "usd_per_1m_input": [1.1, 1.1]}
+        {
+            "model_key": ["o3-mini", "o3-mini-high"],
+            "model_id": ["o3-mini", "o3-mini:high"],
+            "usd_per_1m_input": [1.1, 1.1],
+        }
     )
     out = with_variant_offers(prices, ["o3-mini:high", "o3-mini:low", "gpt-9:high", "o3-mini"])
     added = out[out["priced_as"].notna()]
