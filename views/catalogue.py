@@ -8,6 +8,8 @@ import streamlit as st
 from ui.common import current_settings, download_buttons, load_coverage, load_prices, load_table
 
 KEY_SEARCH = "catalogue_search"
+KEY_SPELLINGS_VIEW = "catalogue_spellings_view"
+KEY_FLAGGED_ONLY = "catalogue_flagged_only"
 
 settings = current_settings()
 st.title("Catalogue")
@@ -31,21 +33,32 @@ def matching(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 aliases = load_table("aliases")
-alias_text = aliases.groupby("model_id")["alias"].agg(lambda s: " ".join(sorted(set(s))))
+joined_aliases = aliases.dropna(subset=["model_id"])
+alias_text = joined_aliases.groupby("model_id")["alias"].agg(lambda s: " ".join(sorted(set(s))))
+loose_count = joined_aliases[joined_aliases["loose"].fillna(False).astype(bool)].groupby("model_id").size()
 priced, joined, entries = load_coverage(settings.sheet_name)
 st.caption(
     f"Join coverage: {joined:,} of {priced:,} priced models ({joined / max(priced, 1):.0%}) in '{settings.sheet_name}' "
-    f"have at least one benchmark score; {len(aliases):,} source spellings map to canonical ids."
+    f"have at least one benchmark score; {len(joined_aliases):,} source spellings map to canonical ids, "
+    f"{int(joined_aliases['loose'].fillna(False).astype(bool).sum()):,} of them by a loose rule, and "
+    f"{int(aliases['model_id'].isna().sum()):,} are refused (they would name several models). See 'Spellings'."
 )
 
-tab_models, tab_prices, tab_scores, tab_gpu, tab_tp, tab_api = st.tabs(
-    ["Models", "Prices", "Scores", "GPU prices", "Serving throughput", "API speed"]
+tab_models, tab_spellings, tab_prices, tab_scores, tab_gpu, tab_tp, tab_api = st.tabs(
+    ["Models", "Spellings", "Prices", "Scores", "GPU prices", "Serving throughput", "API speed"]
 )
 
 with tab_models:
-    models = load_table("models").assign(aliases=lambda f: f["model_id"].map(alias_text))
+    models = load_table("models").assign(
+        aliases=lambda f: f["model_id"].map(alias_text),
+        loose_joins=lambda f: f["model_id"].map(loose_count).fillna(0).astype(int),
+    )
     shown = matching(models, ["model_id", "display_name", "family", "organisation", "aliases"])
-    st.caption(f"{len(shown):,} of {len(models):,} models. Facts with their source and as-of date.")
+    st.caption(
+        f"{len(shown):,} of {len(models):,} models. Facts with their source and as-of date. Dated snapshots and "
+        "reasoning variants (`model:high`, `model:thinking-32k`) are models of their own; 'Loose joins' counts "
+        "spellings joined by a loose rule (another precision, a host's name): see 'Spellings'."
+    )
     st.dataframe(
         shown.drop(columns=["aliases"]),
         hide_index=True,
@@ -54,25 +67,73 @@ with tab_models:
         column_config={
             "param_count_b": st.column_config.NumberColumn("Parameters (billions)", format="%.1f"),
             "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
+            "loose_joins": st.column_config.NumberColumn("Loose joins", format="%d"),
         },
     )
     download_buttons(shown, "models", "catalogue_models_dl")
+
+with tab_spellings:
+    view = st.radio(
+        "Show",
+        ["All spellings", "Loose joins only", "Refused spellings"],
+        horizontal=True,
+        key=KEY_SPELLINGS_VIEW,
+        help="A loose join reads another build of the same weights (a quantised file, a host's marketing name, a "
+        "bare size read as the instruct model) as the model; a refused spelling names a family or a moving alias "
+        "with no dated target, so it joins nothing rather than the wrong model.",
+    )
+    table = aliases.assign(loose=aliases["loose"].fillna(False).astype(bool))
+    if view == "Loose joins only":
+        table = table[table["loose"]]
+    elif view == "Refused spellings":
+        table = table[table["model_id"].isna()]
+    shown = matching(table, ["model_id", "alias", "source", "rule"]).sort_values(["model_id", "source", "alias"])
+    st.caption(
+        f"{len(shown):,} spellings. Each row is one source's name for a model and the rule that joined it: 'curated' "
+        "rows are in data/model_aliases.csv (reviewed), 'snapshot-table' and 'pointer' rows in "
+        "data/model_snapshots.csv and data/model_pointers.csv (dated, with sources); the others are spelling rules."
+    )
+    st.dataframe(
+        shown[["model_id", "alias", "source", "rule", "loose", "reason"]],
+        hide_index=True,
+        width="stretch",
+        key="catalogue_spellings",
+        column_config={
+            "model_id": st.column_config.TextColumn("Canonical model"),
+            "alias": st.column_config.TextColumn("Spelling in the source"),
+            "rule": st.column_config.TextColumn("Joined by"),
+            "loose": st.column_config.CheckboxColumn("Loose rule"),
+            "reason": st.column_config.TextColumn("Why", width="large"),
+        },
+    )
+    download_buttons(shown, "spellings", "catalogue_spellings_dl")
 
 with tab_prices:
     prices = load_prices(settings.sheet_name)
     ages = (pd.Timestamp.today().normalize() - pd.to_datetime(prices["effective_date"])).dt.days
     prices = prices.assign(possibly_stale=ages.isna() | (ages > settings.stale_after_days))
-    shown = matching(prices, ["model_key", "model_id", "provider"])
+    flagged_only = st.checkbox(
+        "Only prices flagged as outliers",
+        key=KEY_FLAGGED_ONLY,
+        help="A price far from the same model's other offers (over 5x their median) or with input and output the "
+        "wrong way round for its family. Flagged offers stay off the frontier unless you include them there.",
+    )
+    if flagged_only:
+        prices = prices[prices["price_flagged"].astype(bool)]
+    shown = matching(prices, ["model_key", "model_id", "provider", "offer_label"])
     st.caption(
         f"{len(shown):,} of {len(prices):,} prices in '{settings.sheet_name}' (USD per 1M tokens), with deployment "
-        f"prices you set. Prices older than {settings.stale_after_days} days are flagged as possibly stale."
+        f"prices you set. Prices older than {settings.stale_after_days} days are flagged as possibly stale; "
+        f"{int(prices['price_flagged'].astype(bool).sum()):,} prices are flagged as outliers, "
+        f"{int(prices['free_tier'].astype(bool).sum()):,} are $0 free tiers (used only when named by key)."
     )
     st.dataframe(
         shown[
             [
                 "model_key",
-                "provider",
+                "offer_label",
                 "model_id",
+                "price_flag_reason",
                 "usd_per_1m_input",
                 "usd_per_1m_output",
                 "usd_per_1m_cached_input",
@@ -89,6 +150,10 @@ with tab_prices:
         width="stretch",
         key="catalogue_prices",
         column_config={
+            "offer_label": st.column_config.TextColumn("Sold by"),
+            "price_flag_reason": st.column_config.TextColumn("Price flag"),
+        }
+        | {
             c: st.column_config.NumberColumn(c.replace("usd_per_1m_", "USD/1M ").replace("_", " "), format="$%.4g")
             for c in [
                 "usd_per_1m_input",
