@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import statistics
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pricing import service
+from pricing import planning, report, service
 from pricing.__main__ import main
 from pricing.candidates import CandidateOptions, build_candidates
 from pricing.cost import UnpricedModelError, Usage
@@ -37,6 +39,7 @@ from pricing.offers import (
 )
 from pricing.store import Store
 from pricing.usage import RequestRow, price_requests, resolve_model
+from ui.charts import frontier_figure
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GEMMA = "gemma-3-27b-it"
@@ -317,6 +320,37 @@ def test_staleness_counts_from_the_release_not_the_seed_day(seeded_store: Store)
     assert not fresh.candidates["price_stale"].any()
     old = service.frontier(seeded_store, "gpqa_diamond", sheet, CandidateOptions(today=as_of + dt.timedelta(181)))
     assert old.candidates["price_stale"].all()
+
+
+def test_hover_says_who_sells_each_offer_and_why_a_price_is_flagged(seeded_store: Store) -> None:
+    sheet = service.default_sheet(seeded_store)
+    result = service.frontier(seeded_store, "gpqa_diamond", sheet, CandidateOptions(offers="all", include_flagged=True))
+    figure = frontier_figure(result.candidates, result.metric, result.cost_metric)
+    hovers = [
+        " | ".join(map(str, row)) for trace in figure.data if trace.customdata is not None for row in trace.customdata
+    ]
+    assert any(
+        "via oci (reseller)" in h and GROK_OUTLIER_KEY in h and "Price flagged: input $5.00/1M is 25x" in h
+        for h in hovers
+    )
+    assert any("openai (maker's list price)" in h for h in hovers)
+
+
+def test_pdf_names_the_offer_behind_each_price_and_lists_flagged_prices(seeded_store: Store, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:  # pragma: no cover - depends on the machine
+        pytest.fail("pdftotext not found: run `apt-get install poppler-utils`", pytrace=False)
+    sheet = service.default_sheet(seeded_store)
+    options = tuple(planning.api_option(seeded_store, sheet, name) for name in ("gpt-4o-mini", GEMMA_FREE_KEY, GEMMA))
+    inputs = planning.build_inputs(None, options, 24, "constant", 0.02, base_output_tokens=5e8)
+    scenario = planning.Scenario("Offers", inputs, uncertainty=planning.Uncertainty(n_paths=200))
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report.render_pdf(report.gather(seeded_store, scenario, metric_id="gpqa_diamond")))
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True).stdout
+    words = " ".join(text.decode("utf-8").split())
+    assert "gemini (free tier, $0)" in words  # the free tier was named, and the options table says so
+    assert "(maker's list price)" in words and "(reseller)" in words
+    assert "Offers left off: flagged prices" in words and GROK_OUTLIER_KEY in words
+    assert "is 25x the median $0.20 of 2 other offers" in words
 
 
 # --- the command line, in process ---------------------------------------------------------------------
