@@ -213,14 +213,40 @@ def cmd_upload_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
-DEFAULT_API_MODELS = ("gpt-4o-mini", "gpt-4.1")
-DEFAULT_SELF_HOST = ("llama-3.3-70b-instruct@H100 SXM",)
+DEFAULT_SELF_HOST = (f"{planning.DEFAULT_SELF_HOST_MODEL}@H100 SXM",)
 
 
-def _options_for(args: argparse.Namespace, store: Store, usage: planning.UsageSummary | None) -> tuple[Any, ...]:
+def _decline(text: str | None) -> tuple[float, str | None]:
+    """--decline: 'flat' (the default), 'capability', or a factor per year."""
+    value = (text or "flat").strip().lower()
+    if value == "flat":
+        rate = planning.default_api_decline()
+        return rate.value_per_year, rate.source
+    if value == "capability":
+        rate = planning.capability_decline()
+        return rate.value_per_year, rate.source
+    try:
+        factor = float(value.rstrip("x"))
+    except ValueError:
+        raise BadInput(f"--decline takes flat, capability or a factor per year such as 10 (got {text!r})") from None
+    if factor < 0:
+        raise BadInput(f"--decline must not be negative (got {text!r}); 0 or flat holds list prices")
+    return factor, None
+
+
+def _options_for(
+    args: argparse.Namespace, store: Store, usage: planning.UsageSummary | None
+) -> tuple[tuple[Any, ...], list[str]]:
+    """The scenario's options and, for defaults, why each was chosen."""
     sheet = args.sheet or service.default_sheet(store)
-    decline = args.decline if args.decline is not None else planning.default_api_decline().value_per_year
-    options: list[Any] = [planning.api_option(store, sheet, model, decline) for model in args.api or DEFAULT_API_MODELS]
+    decline, why = _decline(args.decline)
+    notes: list[str] = []
+    models = args.api
+    if not models:
+        defaults = planning.default_api_models(store, sheet, args.metric)
+        models = [d.model_key for d in defaults]
+        notes += [f"API option {d.model_key} (default): {d.reason}" for d in defaults]
+    options: list[Any] = [planning.api_option(store, sheet, model, decline, why) for model in models]
     ratio = usage.input_output_ratio if usage else 3.0
     for spec in args.self_host or DEFAULT_SELF_HOST:
         model_id, _, gpu = spec.partition("@")
@@ -229,22 +255,34 @@ def _options_for(args: argparse.Namespace, store: Store, usage: planning.UsageSu
         usd, _ = planning.gpu_hourly_price(store, gpu)
         ownership = OwnershipCosts(mode=args.mode, usd_per_gpu_hour=usd)
         options.append(planning.self_host_option(store, model_id, gpu, args.precision, ownership, ratio))
-    return tuple(options)
+    if not args.self_host:
+        notes.append(f"Self-hosted option {DEFAULT_SELF_HOST[0]} (default): the open model the API defaults match")
+    return tuple(options), notes
 
 
-def _growth_label(inputs: Any) -> str:
-    fit = inputs.growth_fit()
-    return str(fit.label) if fit is not None else f"constant {inputs.monthly_growth:+.1%} per month"
+def _uncertainty(args: argparse.Namespace, base: planning.Uncertainty) -> planning.Uncertainty:
+    """The scenario's spread with any of --paths, --seed and the --*-spread options put over it."""
+    changes = {
+        "n_paths": args.paths,
+        "seed": args.seed,
+        "growth_spread_per_month": args.growth_spread,
+        "api_decline_spread": args.decline_spread,
+        "gpu_decline_spread": args.gpu_decline_spread,
+        "peak_to_average_spread": args.peak_spread,
+    }
+    return dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
 
 
 def cmd_project(args: argparse.Namespace) -> int:
     store = _seeded_store()
     usage = None
+    load = None
     if args.usage:
         path = Path(args.usage)
         if not path.exists():
             raise BadInput(f"{path}: no such file")
-        usage = planning.summarise_usage(planning.read_usage_file(path).monthly)
+        load = planning.read_usage_file(path)
+        usage = planning.summarise_usage(load.monthly, mix_months=args.mix_months)
     if args.scenario:
         scenario = planning.load_scenario(store, args.scenario)
         inputs = scenario.inputs
@@ -255,46 +293,86 @@ def cmd_project(args: argparse.Namespace) -> int:
                 args.months or inputs.horizon_months,
                 inputs.growth_model,
                 inputs.monthly_growth,
-                peak_to_average=inputs.peak_to_average,
+                peak_to_average=args.peak_to_average or inputs.peak_to_average,
             )
-        elif args.months:
-            inputs = dataclasses.replace(inputs, horizon_months=args.months)
+            scenario = dataclasses.replace(scenario, upload_id=None, workload=None, mix_window=usage.mix_window)
+        elif args.months or args.peak_to_average:
+            inputs = dataclasses.replace(
+                inputs,
+                horizon_months=args.months or inputs.horizon_months,
+                peak_to_average=args.peak_to_average or inputs.peak_to_average,
+            )
+        scenario = dataclasses.replace(scenario, inputs=inputs)
     else:
         if usage is None:
             raise BadInput("give --usage FILE (monthly aggregates or a request log), or --scenario NAME")
+        options, notes = _options_for(args, store, usage)
         inputs = planning.build_inputs(
-            usage, _options_for(args, store, usage), args.months or 36, args.growth, args.monthly_growth
+            usage,
+            options,
+            args.months or 36,
+            args.growth,
+            args.monthly_growth,
+            peak_to_average=args.peak_to_average or 2.0,
         )
+        scenario = planning.Scenario(
+            args.save or "project (command line)", inputs, mix_window=usage.mix_window, notes=tuple(notes)
+        )
+    scenario = dataclasses.replace(scenario, uncertainty=_uncertainty(args, scenario.uncertainty))
     result = planning.outcome(inputs)
-    monthly = result.result.monthly_usd
+    mc = planning.run_monte_carlo(inputs, scenario.uncertainty)
+    if args.save:
+        upload_id = planning.save_upload(store, load) if load is not None else scenario.upload_id
+        scenario = dataclasses.replace(scenario, name=args.save.strip(), upload_id=upload_id)
+        planning.save_scenario(store, scenario)
     if args.json:
-        payload = {
-            "currency": "USD",
-            "horizon_months": inputs.horizon_months,
-            "options": [o.name for o in inputs.options],
-            "monthly_spend_usd": {name: [float(v) for v in monthly[name]] for name in monthly.columns},
-            "total_usd": {k: float(v) for k, v in result.result.total_usd.items()},
-            "cheapest": result.cheapest,
-            "break_even_month": result.break_even,
-            "growth": _growth_label(inputs),
-        }
+        payload = planning.projection_payload(scenario, result, mc)
+        payload["saved_as"] = scenario.name if args.save else None
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
-    print(f"Horizon {inputs.horizon_months} months; growth: {_growth_label(inputs)}")
+    _print_projection(scenario, result, mc)
+    if args.save:
+        print(f"Saved scenario '{scenario.name}'; its report: python -m pricing report --scenario NAME --out FILE.pdf")
+    return 0
+
+
+def _print_projection(scenario: planning.Scenario, result: planning.Outcome, mc: Any) -> None:
+    inputs = scenario.inputs
+    months = inputs.horizon_months
+    print(f"Horizon {months} months; growth: {planning.growth_label(inputs)}")
+    print(
+        f"Mix: input:output {inputs.input_output_ratio:.2f}:1, {inputs.cached_share:.1%} of input from cache "
+        f"({scenario.mix_window or 'set in the scenario'})"
+    )
+    for note in scenario.notes:
+        print(note)
+    for option in inputs.options:
+        if isinstance(option, planning.ApiOption):
+            why = option.price_decline_source or planning.describe_decline(option.price_decline_factor_per_year)
+            print(f"API price of {option.name}: {why}")
+    monthly = result.result.monthly_usd
     names = list(monthly.columns)
     print("month  " + "  ".join(f"{n[:28]:>28}" for n in names))
     for month, row in monthly.iterrows():
         print(f"{month:>5}  " + "  ".join(f"{row[n]:>28,.2f}" for n in names))
     print("total  " + "  ".join(f"{result.result.total_usd[n]:>28,.2f}" for n in names))
+    print(f"cheapest over {months} months: {result.cheapest} (USD {result.result.total_usd[result.cheapest]:,.2f})")
     print(
-        f"cheapest over {inputs.horizon_months} months: {result.cheapest} "
-        f"(USD {result.result.total_usd[result.cheapest]:,.2f})"
+        f"Monte Carlo, {mc.n_paths:,} paths (seed {mc.seed}), centred on this scenario: "
+        + "; ".join(f"{label.lower()}: {text}" for label, text in scenario.uncertainty.describe()[:4])
     )
-    for own, against in result.break_even.items():
-        for api, month in against.items():
-            when = f"month {month}" if month else f"not within {inputs.horizon_months} months"
-            print(f"break-even of {own} against {api}: {when}")
-    return 0
+    for name, band in mc.tco.iterrows():
+        last = planning.paths_bands(mc, str(name)).iloc[-1]
+        print(
+            f"  {name}: {months}-month total P10/P50/P90 USD {band['p10']:,.0f} / {band['p50']:,.0f} / "
+            f"{band['p90']:,.0f} (plan {result.result.total_usd[name]:,.0f}); month {months} P10/P50/P90 USD "
+            f"{last['p10']:,.0f} / {last['p50']:,.0f} / {last['p90']:,.0f} (plan {monthly[name].iloc[-1]:,.0f})"
+        )
+    if result.head_to_head:
+        print(f"Rule: {planning.BREAK_EVEN_RULE}.")
+    for against in result.head_to_head.values():
+        for h in against.values():
+            print(planning.head_to_head_text(h))
 
 
 def _cascade_spec(text: str, store: Store) -> portfolio_service.CascadeInput:
@@ -553,7 +631,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", help="horizon (default 36)")
     p.add_argument("--scenario", help="a saved scenario's name (its options and assumptions)")
     p.add_argument("--sheet", help="price sheet for API options")
-    p.add_argument("--api", action="append", help="API model option (repeat); default gpt-4o-mini and gpt-4.1")
+    p.add_argument(
+        "--api",
+        action="append",
+        help="API model option (repeat); default: two models from the store's frontier on --metric, the cheapest "
+        "scoring at least as well as the default self-hosted model and the best-scoring (each printed with why)",
+    )
+    p.add_argument("--metric", default=planning.DEFAULT_METRIC, help="quality metric that picks the default --api")
     p.add_argument(
         "--self-host", action="append", help="MODEL@GPU option (repeat), e.g. llama-3.3-70b-instruct@H100 SXM"
     )
@@ -561,9 +645,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--mode", choices=["on-demand", "reserved"], default="reserved", help="how self-host GPUs are rented"
     )
     p.add_argument("--precision", default="FP8")
-    p.add_argument("--decline", type=float, help="API price decline factor per year (default 10x, a16z)")
+    p.add_argument(
+        "--decline",
+        help="API price decline per year: flat (default: each named model's list price held, as list prices "
+        "rarely move), capability (the cheapest model at this quality, re-chosen each year: 10x a year, a16z "
+        "LLMflation; Epoch AI finds 9x-900x), or a factor such as 3",
+    )
     p.add_argument("--growth", choices=["best", "linear", "exponential", "logistic", "constant"], default="best")
     p.add_argument("--monthly-growth", type=float, default=0.0, help="with --growth constant, e.g. 0.05")
+    p.add_argument("--peak-to-average", type=float, help="peak-hour / average traffic, sizes fleets (default 2)")
+    p.add_argument(
+        "--mix-months",
+        type=int,
+        default=1,
+        help="months of history whose input:output and cache mix prices the projection (default 1: the latest)",
+    )
+    p.add_argument("--paths", type=int, help="Monte Carlo paths (default 10,000, or the scenario's)")
+    p.add_argument("--seed", type=int, help="Monte Carlo seed (default 0, or the scenario's)")
+    p.add_argument(
+        "--growth-spread", type=float, help="extra monthly growth drawn from -X to +X around the plan (default 0.02)"
+    )
+    p.add_argument(
+        "--decline-spread", type=float, help="API decline factor drawn x/÷ up to X around each option's (1.5)"
+    )
+    p.add_argument("--gpu-decline-spread", type=float, help="GPU rental price decline x/÷ up to X (default 1.25)")
+    p.add_argument("--peak-spread", type=float, help="peak-to-average drawn x/÷ up to X around it (default 1.25)")
+    p.add_argument("--save", metavar="NAME", help="save this scenario (inputs, usage upload, spread) under NAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_project)
 

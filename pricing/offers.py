@@ -40,7 +40,7 @@ FREE_TIER = "free tier"
 OUTLIER_FACTOR = 5.0  # a price this many times the median of the model's other offers is flagged
 MIN_OTHER_OFFERS = 2  # with one other offer there is no telling which of the two is odd
 
-OFFER_CHOICES: dict[str, str] = {
+OFFER_CHOICES: dict[str, str] = {  # the default first
     "maker": "The maker's list price",
     "cheapest": "The cheapest offer",
     "all": "Every offer",

@@ -6,7 +6,9 @@ No Streamlit, no SQL: reads go through the store, maths through `projection` and
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from pricing.cost import TokenPrice
+from pricing.gpus import GpuHourlyPrice, pick_gpu_price
 from pricing.projection import (
     ApiOption,
     DeclineRate,
@@ -31,9 +34,17 @@ from pricing.projection import (
     project,
     tornado,
 )
-from pricing.selfhost import latest_gpu_prices
 from pricing.service import prices_with_deployments
-from pricing.sizing import OwnershipCosts, gpu_spec, plan_from_sizing
+from pricing.sizing import (
+    DEFAULT_HEADROOM,
+    DEFAULT_TARGET_UTILISATION,
+    OwnershipCosts,
+    gpu_spec,
+    pick_measurement,
+    plan_from_measurement,
+    plan_from_sizing,
+    request_lengths,
+)
 from pricing.store import PROJECT_ROOT, Store
 from pricing.usage import resolve_model_key
 from pricing.usage_files import UsageLoad
@@ -119,14 +130,13 @@ def api_option(store: Store, sheet_name: str, model: str, decline_per_year: floa
 
 
 def gpu_hourly_price(store: Store, gpu: str, price_type: str = "on-demand") -> tuple[float, str]:
-    """The latest stored hourly price of a GPU and where it came from."""
-    latest = latest_gpu_prices(store.gpu_prices(), price_type).set_index("gpu")
-    canonical = gpu_spec(gpu).name
-    if canonical not in latest.index:
-        raise ValueError(f"no stored hourly price for {gpu}; enter one")
-    row = latest.loc[canonical]
-    as_of = pd.Timestamp(row["as_of"]).date() if pd.notna(row["as_of"]) else "undated"
-    return float(row["usd_per_gpu_hour"]), f"{row['provider']} {row['price_type']}, {as_of}"
+    """The latest stored hourly price of a GPU of the wanted kind, and where it came from.
+
+    A reserved (or other) kind with no stored rate for that GPU falls back to the on-demand rate and the
+    text says so ("priced at on-demand, no reserved rate known"), so it is never shown as a saving.
+    """
+    price = pick_gpu_price(store.gpu_prices(), gpu_spec(gpu).name, price_type)
+    return price.usd_per_gpu_hour, price.describe()
 
 
 def self_host_option(
@@ -139,23 +149,74 @@ def self_host_option(
     context_tokens: int = 8192,
     gpu_price_decline_per_year: float = 0.0,
     name: str | None = None,
+    *,
+    output_tokens_per_request: float | None = None,
+    headroom: float = DEFAULT_HEADROOM,
+    target_utilisation: float = DEFAULT_TARGET_UTILISATION,
 ) -> SelfHostOption:
-    """A self-host option: replica sized by memory, throughput measured (or roofline), GPUs paid as chosen."""
+    """A self-host option: the measured setup nearest the workload (else memory + roofline), GPUs paid as chosen.
+
+    The plan names the stored GPU price its hourly rate matches (kind, source, date), or "set by you". A
+    reserved plan priced at the on-demand rate says so in its price source and its name.
+    """
+    spec = gpu_spec(gpu)
+    workload = request_lengths(input_output_ratio, output_tokens_per_request)
+    measurements = store.throughput()
+    price = _stored_price_for(store, spec.name, ownership)
     models = store.models().set_index("model_id")
-    if model_id not in models.index or pd.isna(models.loc[model_id, "param_count_b"]):
-        raise ValueError(f"no parameter count for {model_id}: pick an open model with a known size")
-    plan = plan_from_sizing(
-        model_id,
-        float(models.loc[model_id, "param_count_b"]),
-        precision,
-        gpu,
-        ownership,
-        context_tokens=context_tokens,
-        measurements=store.throughput(),
-        input_output_ratio=input_output_ratio,
-    )
-    label = name or f"self-host {model_id} on {gpu} ({ownership.mode})"
-    return SelfHostOption(label, plan, gpu_price_decline_per_year)
+    params = models["param_count_b"].get(model_id) if "param_count_b" in models else None
+    if params is None or pd.isna(params):
+        measured = pick_measurement(measurements, model_id, spec, precision, workload)
+        if measured is None:
+            raise ValueError(
+                f"no parameter count for {model_id} and no stored measurement on {spec.name} at {precision}: "
+                "pick an open model with a known size"
+            )
+        plan = plan_from_measurement(measured, ownership, headroom, target_utilisation, price)
+    else:
+        plan = plan_from_sizing(
+            model_id,
+            float(params),
+            precision,
+            spec.name,
+            ownership,
+            context_tokens=context_tokens,
+            measurements=measurements,
+            headroom=headroom,
+            target_utilisation=target_utilisation,
+            workload=workload,
+            gpu_price=price,
+        )
+    mode = "reserved at the on-demand rate" if plan.reserved_at_on_demand_rate else ownership.mode
+    return SelfHostOption(name or f"self-host {model_id} on {gpu} ({mode})", plan, gpu_price_decline_per_year)
+
+
+def _stored_price_for(store: Store, gpu: str, ownership: OwnershipCosts) -> GpuHourlyPrice | None:
+    """The stored price an ownership's hourly rate was taken from: of its own kind, else the on-demand one."""
+    if not ownership.is_rented:
+        return None
+    prices = store.gpu_prices()
+    candidates: list[GpuHourlyPrice] = []
+    for kind in dict.fromkeys((ownership.mode, "on-demand")):
+        try:
+            candidates.append(pick_gpu_price(prices, gpu, kind))
+        except ValueError:
+            continue
+    for price in candidates:
+        if not math.isclose(price.usd_per_gpu_hour, ownership.usd_per_gpu_hour, abs_tol=0.005):
+            continue
+        if price.wanted_type == ownership.mode:
+            return price
+        # The caller gave reserved GPUs the on-demand rate although a reserved rate is stored: say both.
+        own_kind = candidates[0]
+        note = (
+            f"a {ownership.mode} rate is stored ({own_kind.describe()}) but this plan was given the "
+            f"{price.price_type} rate"
+            if own_kind.price_type == ownership.mode
+            else ""
+        )
+        return dataclasses.replace(price, wanted_type=ownership.mode, note=note)
+    return None
 
 
 def build_inputs(

@@ -436,9 +436,8 @@ def candidates_from_store(
             raise
         candidates.append(replace(c, quality=fix(_as_mapping(c.quality))))
     for model_id, gpu, precision, mode in DEFAULT_SELF_HOST if self_host is None else self_host:
-        usd, price_source = planning.gpu_hourly_price(store, gpu, mode)
-        if mode not in price_source:  # the store falls back to another kind of price (the seed has no reserved ones)
-            price_source += f" (no {mode} price stored; that rate is used)"
+        # A reserved rate where one is stored; else the on-demand rate, which the plan's price source says.
+        usd, _ = planning.gpu_hourly_price(store, gpu, mode)
         ownership = OwnershipCosts(mode=mode, usd_per_gpu_hour=usd)
         option = planning.self_host_option(
             store,
@@ -463,7 +462,11 @@ def candidates_from_store(
                 quality,
                 latency_ms=probe.ttft_p90_ms if probe is not None else None,
                 output_tokens_per_s=speed,
-                source=f"GPU price: {price_source}; throughput: {option.plan.throughput_source}; {latency}",
+                source=(
+                    f"GPU price: {option.plan.gpu_price_source}; throughput: {option.plan.throughput_source}; "
+                    f"utilisation target {option.plan.target_utilisation:.0%} at the peak, "
+                    f"{option.plan.headroom:.0%} headroom; {latency}"
+                ),
             )
         )
     for small, large, rate in cascades:

@@ -24,7 +24,14 @@ import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from pricing.cost import TOKENS_PER_MILLION, TokenPrice
-from pricing.sizing import HOURS_PER_MONTH, OwnershipCosts, SelfHostPlan, self_host_gpus, self_host_monthly_cost
+from pricing.sizing import (
+    HOURS_PER_MONTH,
+    OwnershipCosts,
+    SelfHostPlan,
+    ThroughputMeasurement,
+    self_host_gpus,
+    self_host_monthly_cost,
+)
 
 SCHEMA_VERSION = 1
 HORIZONS_MONTHS = (18, 24, 36)
@@ -663,6 +670,8 @@ def _option_from_dict(data: Mapping[str, Any]) -> Option:
     if kind == "self-host":
         plan = dict(values["plan"])
         plan["ownership"] = OwnershipCosts(**plan["ownership"])
+        if isinstance(plan.get("measurement"), Mapping):  # scenarios saved before plans named it have none
+            plan["measurement"] = ThroughputMeasurement(**plan["measurement"])
         return SelfHostOption(**{**values, "plan": SelfHostPlan(**plan)})
     if kind == "hybrid":
         shares = tuple((str(name), share) for name, share in values["shares"])

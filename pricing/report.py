@@ -375,11 +375,9 @@ def gather(
     outcome = planning.outcome(inputs)
     result = outcome.result
     totals = planning.horizon_totals(result)
-    mc = None
-    bands = None
-    if inputs.growth_model == "constant":
-        mc = planning.run_monte_carlo(inputs, chosen.uncertainty, inputs.monthly_growth)
-        bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns}
+    # The bands are centred on the scenario, a fitted growth curve included (its path is what the draws move).
+    mc = planning.run_monte_carlo(inputs, chosen.uncertainty)
+    bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns}
     frontier = service.frontier(store, metric_id, sheet, CandidateOptions(), self_host=SelfHostSettings())
     frontier.candidates.attrs["higher_is_better"] = frontier.metric.higher_is_better
     options = _option_rows(store, inputs.options, sheet, frontier.candidates, totals)
@@ -454,15 +452,15 @@ def executive_summary(data: ReportData) -> str:
             f" It costs {usd(-rec.savings_usd)} more than the current option, {rec.current_option} "
             f"({usd(rec.current_usd)}), which does not meet the floor."
         )
-    if rec.break_even_versus is not None:
-        when = (
-            f"pays for itself against {rec.break_even_versus} in month {rec.break_even_month}"
-            if rec.break_even_month
-            else f"does not break even against {rec.break_even_versus} within {months} months"
-        )
-        text += f" Self-hosting {when}."
-    elif data.outcome.break_even:
-        text += " Self-hosting break-even months against each API option are in the break-even section."
+    versus = data.outcome.head_to_head.get(rec.option or "", {}).get(rec.break_even_versus or "")
+    if versus is not None:
+        text += f" Self-hosting: {planning.head_to_head_text(versus)}"
+    else:
+        # The self-hosted options against today's option, so a fleet that leads most months is not lost.
+        against = [h for options in data.outcome.head_to_head.values() for h in options.values()]
+        text += "".join(f" {planning.head_to_head_text(h)}" for h in against if h.versus == rec.current_option)
+    if data.outcome.head_to_head:
+        text += f" The rule: {planning.BREAK_EVEN_RULE}; the break-even section compares every pair."
     if data.monte_carlo is not None and rec.option in data.monte_carlo.tco.index:
         band = data.monte_carlo.tco.loc[rec.option]
         text += (
@@ -868,10 +866,11 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
     inputs = data.scenario.inputs
     _heading(pdf, f"2. Spend over {data.horizon_months} months")
     band_text = (
-        f"Lines are the expected monthly spend; bands are P10 to P90 of {data.monte_carlo.n_paths:,} Monte Carlo paths "
-        f"(seed {data.monte_carlo.seed})."
+        f"Lines are the plan's monthly spend; bands are P10 to P90 of {data.monte_carlo.n_paths:,} Monte Carlo paths "
+        f"(seed {data.monte_carlo.seed}), each moving the scenario's own growth, price declines and peak-to-average "
+        "by at most the spreads listed under Assumptions, so the plan sits in the middle of its band."
         if data.monte_carlo is not None
-        else "Volumes follow a fitted growth curve, so no Monte Carlo band is drawn."
+        else "No Monte Carlo bands in this build."
     )
     _para(pdf, band_text)
     _image(pdf, images.spend, "monthly spend")
@@ -880,10 +879,11 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         _heading(pdf, f"{data.horizon_months}-month cost under uncertainty (USD)", 11)
         _table(
             pdf,
-            ["Option", "P10", "P50", "P90", "Mean", "Share of paths cheapest"],
+            ["Option", "Plan", "P10", "P50", "P90", "Mean", "Share of paths cheapest"],
             [
                 [
                     str(name),
+                    usd(data.totals.get(name)),
                     usd(row["p10"]),
                     usd(row["p50"]),
                     usd(row["p90"]),
@@ -892,8 +892,8 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
                 ]  # fmt: skip
                 for name, row in tco.iterrows()
             ],
-            widths=(70, 22, 22, 22, 22, 22),
-            align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+            widths=(56, 21, 21, 21, 21, 21, 19),
+            align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         )
     _heading(pdf, "Monthly spend (USD), with yearly subtotals", 11)
     names = list(data.monthly.columns)
@@ -909,16 +909,38 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
     pdf.add_page()
     _heading(pdf, "3. Break-even")
     _image(pdf, images.cumulative, "cumulative spend")
-    if data.outcome.break_even:
+    if data.outcome.head_to_head:
+        n = data.horizon_months
+        _para(
+            pdf,
+            f"The rule: {planning.BREAK_EVEN_RULE}. An option can lead for most of the horizon and still have no "
+            f"break-even, so the saving over the {n} months (the API option's total minus this one's; negative: it "
+            "costs more) and the months it leads stand beside it.",
+        )
         _table(
             pdf,
-            ["Self-hosted or hybrid option", "Against API option", "Break-even month"],
             [
-                [own, api, f"month {month}" if month else f"not within {data.horizon_months} months"]
-                for own, against in data.outcome.break_even.items()
-                for api, month in against.items()
+                "Self-hosted or hybrid option",
+                "Against API option",
+                "Break-even",
+                f"Saving over {n} months",
+                "Ahead on cumulative spend",
+                "Cheaper month by month",
             ],
-            widths=(80, 70, 30),
+            [
+                [
+                    h.option,
+                    h.versus,
+                    f"month {h.break_even_month}" if h.break_even_month else f"none within {n} months",
+                    usd(h.saving_usd) if h.saving_usd >= 0 else f"-{usd(-h.saving_usd)}",
+                    _months_text(h.months_ahead, n),
+                    _months_text(h.months_cheaper, n),
+                ]
+                for against in data.outcome.head_to_head.values()
+                for h in against.values()
+            ],
+            widths=(44, 32, 22, 24, 29, 29),
+            align=("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"),
         )
     else:
         _para(pdf, "No self-hosted or hybrid option in this scenario, so there is no break-even to compute.")
@@ -950,6 +972,29 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
     del inputs
 
 
+def _months_text(months: tuple[int, ...], horizon: int) -> str:
+    """'34 of 36 (1-34)'."""
+    ranges = f" ({planning.month_ranges(months)})" if 0 < len(months) < horizon else ""
+    return f"{len(months)} of {horizon}{ranges}"
+
+
+def assumption_notes(scenario: planning.Scenario) -> list[str]:
+    """The assumptions a reader needs in words: the mix, each API price's decline and why, the Monte Carlo's
+    spreads (centred on the scenario), and why each default option was chosen."""
+    inputs = scenario.inputs
+    notes = [
+        f"Volume: {planning.growth_label(inputs)}; input:output {inputs.input_output_ratio:.2f}:1 with "
+        f"{inputs.cached_share:.1%} of input from cache ({scenario.mix_window or 'set in the scenario'}).",
+    ]
+    for option in inputs.options:
+        if isinstance(option, ApiOption):
+            why = option.price_decline_source or planning.describe_decline(option.price_decline_factor_per_year)
+            notes.append(f"API price of {option.name}: {why}.")
+    notes += [f"Monte Carlo, {label}: {text}." for label, text in scenario.uncertainty.describe()]
+    notes += [note if note.endswith(".") else f"{note}." for note in scenario.notes]
+    return notes
+
+
 def _flatten(prefix: str, value: object, out: list[tuple[str, str]]) -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -966,13 +1011,16 @@ def _flatten(prefix: str, value: object, out: list[tuple[str, str]]) -> None:
 def assumption_rows(scenario: planning.Scenario) -> list[tuple[str, str]]:
     """Every input of the scenario as (name, value) pairs, in the scenario's own order."""
     rows: list[tuple[str, str]] = []
-    _flatten("", scenario.to_dict(), rows)
+    saved = scenario.to_dict()
+    saved.pop("notes", None)  # written out as sentences above the table
+    _flatten("", saved, rows)
     return rows
 
 
 def _assumptions_section(pdf: FPDF, data: ReportData, number: int = 5) -> None:
     pdf.add_page()
     _heading(pdf, f"{number}. Assumptions")
+    _bullets(pdf, assumption_notes(data.scenario))
     _para(pdf, "Every input of the scenario, as saved (USD, tokens per month, factors per year).")
     _table(pdf, ["Input", "Value"], assumption_rows(data.scenario), widths=(80, 100))
     _heading(pdf, f"{number + 1}. Sources")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pricing import planning
+from pricing.__main__ import main
 from pricing.projection import ApiOption, SelfHostOption
 from pricing.scenarios import decode_scenario, encode_scenario
 from pricing.sizing import OwnershipCosts
@@ -85,36 +84,40 @@ def test_projection_break_even_and_scenario_round_trip(seeded_store: Store, tmp_
 def test_monte_carlo_bands_contain_the_expected_path(seeded_store: Store) -> None:
     api = planning.api_option(seeded_store, SHEET, "gpt-4o-mini", 10.0)
     inputs = planning.build_inputs(None, (api,), 18, "constant", 0.05, base_output_tokens=1e9)
-    mc = planning.run_monte_carlo(inputs, planning.Uncertainty(n_paths=2000), 0.05)
+    mc = planning.run_monte_carlo(inputs, planning.Uncertainty(n_paths=2000))
     bands = planning.paths_bands(mc, "gpt-4o-mini")
     expected = planning.outcome(inputs).result.monthly_usd["gpt-4o-mini"]
     assert (bands["p10"].to_numpy() <= expected.to_numpy() * 1.0001).all()
     assert (bands["p90"].to_numpy() >= expected.to_numpy() * 0.9999).all()
 
 
-def run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, FRONTIER_DB=str(db), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "pricing", *args], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=180
-    )
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The command line in this process (FRONTIER_DB points at the test's database)."""
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
-def test_project_cli_prints_spend_cheapest_and_break_even(app_db: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("app_db")
+def test_project_cli_prints_spend_cheapest_and_break_even(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = history_file(tmp_path)
-    result = run_cli(["project", "--usage", str(path), "--months", "18", "--json"], app_db)
-    assert result.returncode == 0, result.stderr
-    payload = json.loads(result.stdout)
+    code, out, err = run_cli(["project", "--usage", str(path), "--months", "18", "--json", "--paths", "500"], capsys)
+    assert code == 0, err
+    payload = json.loads(out)
     assert payload["horizon_months"] == 18 and payload["cheapest"] in payload["total_usd"]
     assert all(len(v) == 18 for v in payload["monthly_spend_usd"].values())
     assert payload["growth"].startswith("exponential")
-    text = run_cli(
-        ["project", "--usage", str(path), "--api", "gpt-4o-mini", "--self-host", "llama-3.1-8b-instruct@H100 SXM"],
-        app_db,
-    )
-    assert text.returncode == 0, text.stderr
-    assert "cheapest over 36 months" in text.stdout and "break-even of self-host" in text.stdout
+    code, out, err = run_cli(
+        ["project", "--usage", str(path), "--api", "gpt-4o-mini", "--self-host", "llama-3.1-8b-instruct@H100 SXM",
+         "--paths", "500"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "cheapest over 36 months" in out and "break-even against gpt-4o-mini" in out
+    assert "P10/P50/P90" in out and planning.BREAK_EVEN_RULE in out
 
 
+@pytest.mark.usefixtures("app_db")
 @pytest.mark.parametrize(
     "args",
     [
@@ -124,12 +127,17 @@ def test_project_cli_prints_spend_cheapest_and_break_even(app_db: Path, tmp_path
         ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--api", "no-such-model-xyz"],
         ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--self-host", "llama"],
         ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--scenario", "nope"],
+        ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--decline", "fast"],
+        ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--decline-spread", "0.5"],
+        ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--paths", "0"],
+        ["project", "--usage", "tests/fixtures/usage_monthly_ok.csv", "--mix-months", "0"],
     ],
 )
-def test_project_cli_bad_input_exits_2(app_db: Path, args: list[str]) -> None:
-    result = run_cli(args, app_db)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr and result.stderr.strip()
+def test_project_cli_bad_input_exits_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli([args[0], *(a if not a.startswith("tests/") else str(PROJECT_ROOT / a) for a in args[1:])],
+                             capsys)  # fmt: skip
+    assert code == 2, out + err
+    assert "Traceback" not in err and err.strip()
 
 
 APP = str(PROJECT_ROOT / "app.py")

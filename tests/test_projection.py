@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -15,19 +16,25 @@ from pricing.cost import TokenPrice, blended_usd_per_1m
 from pricing.projection import (
     ApiOption,
     HybridOption,
+    MonteCarloResult,
     MonthlyVolumes,
+    Option,
     ProjectionInputs,
     SelfHostOption,
     break_even_month,
+    centred_scale,
+    centred_shift,
     constant_growth,
     default_decline_rates,
     fit_growth,
+    head_to_head,
     monte_carlo,
     monte_carlo_loop,
     monthly_price_multiplier,
     project,
     project_spend,
     project_volumes,
+    self_host_detail,
     tco_usd,
     tornado,
     with_input,
@@ -297,6 +304,11 @@ def test_volumes_are_checked() -> None:
         MonthlyVolumes.from_output(np.ones(2), -1.0, 0.0)
 
 
+def with_option(inputs: ProjectionInputs, position: int, option: Option) -> ProjectionInputs:
+    options = (*inputs.options[:position], option, *inputs.options[position + 1 :])
+    return dataclasses.replace(inputs, options=options)
+
+
 # --- scenario inputs ------------------------------------------------------------------------------------------------
 def _scenario(**changes: object) -> ProjectionInputs:
     bought = SelfHostPlan(
@@ -376,38 +388,73 @@ def test_a_scenario_can_grow_by_a_fitted_curve() -> None:
 
 # --- Monte Carlo ------------------------------------------------------------------------------------------------------
 CENTRAL = {
-    "monthly_growth": stats.norm(0.06, 0.02),  # median = the scenario's 6%
-    "api_price_decline": stats.lognorm(0.6, scale=10.0),  # median = the API's 10x a year
-    "peak_to_average": stats.uniform(1.5, 1.0),  # median = the scenario's 2.0
+    "growth_shift": stats.uniform(-0.02, 0.04),  # -2 to +2 points a month on top of the scenario's 6%
+    "api_decline_scale": stats.loguniform(1 / 2, 2),  # the API's own 10x a year, x/÷ up to 2
+    "gpu_decline_scale": stats.loguniform(1 / 1.25, 1.25),  # the rented fleet's own 1.3x a year, x/÷ up to 1.25
+    "peak_to_average_scale": stats.loguniform(1 / 1.3, 1.3),  # the scenario's 2.0, x/÷ up to 1.3
 }
 
 
+def _band(result: MonteCarloResult, name: str) -> pd.DataFrame:
+    return result.monthly[result.monthly["option"] == name].set_index("month")
+
+
 def test_bands_contain_the_deterministic_path() -> None:
-    inputs = _scenario()
-    deterministic = project(inputs)
-    result = monte_carlo(inputs, n_paths=4000, seed=11, **CENTRAL)
-    for name in deterministic.monthly_usd.columns:
-        band = result.monthly[result.monthly["option"] == name].set_index("month")
-        path = deterministic.monthly_usd[name]
-        assert (band["p10"] <= path * (1 + 1e-9)).all() and (path <= band["p90"] * (1 + 1e-9)).all(), name
-        assert (band["p10"] <= band["p50"]).all() and (band["p50"] <= band["p90"]).all()
-        total = deterministic.total_usd[name]
-        assert result.tco.loc[name, "p10"] <= total <= result.tco.loc[name, "p90"], name
-    assert result.prob_cheapest.sum() == pytest.approx(1.0)
+    # Every draw is centred on the scenario and spend is monotone in each input, so with at most three inputs
+    # acting on an option the plan lies between its P12.5 and P87.5: inside P10-P90 for every kind of option.
+    for inputs in (_scenario(), _scenario(options=(_api("api"), _rented("rented")), monthly_growth=0.0)):
+        deterministic = project(inputs)
+        result = monte_carlo(inputs, n_paths=4000, seed=11, **CENTRAL)
+        for name in deterministic.monthly_usd.columns:
+            band = _band(result, name)
+            path = deterministic.monthly_usd[name]
+            assert (band["p10"] <= path * (1 + 1e-9)).all() and (path <= band["p90"] * (1 + 1e-9)).all(), name
+            assert (band["p10"] <= band["p50"]).all() and (band["p50"] <= band["p90"]).all()
+            total = deterministic.total_usd[name]
+            assert result.tco.loc[name, "p10"] <= total <= result.tco.loc[name, "p90"], name
+        assert result.prob_cheapest.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("decline", [0.0, 10.0])
+def test_a_price_decline_drawn_around_the_options_own_has_the_plan_as_median(decline: float) -> None:
+    # Month m spend = plan_m x k^(-m/12) for a drawn scale k (flat counts as 1x a year): with an odd number of
+    # paths the P50 is exactly the plan moved by the sample median of k, whatever the option's own decline.
+    inputs = _scenario(options=(_api("api", decline=decline),))
+    n_paths, seed = 4001, 7
+    scale = stats.loguniform(1 / 3, 3)
+    result = monte_carlo(inputs, api_decline_scale=scale, n_paths=n_paths, seed=seed)
+    median = float(np.median(scale.rvs(size=n_paths, random_state=np.random.default_rng(seed))))
+    plan = project(inputs).monthly_usd["api"].to_numpy()
+    months = np.arange(1, 37)
+    np.testing.assert_allclose(_band(result, "api")["p50"], plan * median ** (-months / 12), rtol=1e-12)
+    np.testing.assert_allclose(_band(result, "api")["p50"], plan, rtol=0.05)  # the sample median is near 1
+    low, high = _band(result, "api").iloc[-1][["p10", "p90"]]
+    assert low < plan[-1] < high and high / plan[-1] == pytest.approx(plan[-1] / low, rel=0.1)  # symmetric in log
+
+
+def test_a_growth_shift_moves_a_fitted_curve_around_itself() -> None:
+    history = tuple(1e8 * 1.08**t for t in range(12))
+    inputs = _scenario(options=(_api("api"),), growth_model="exponential", history_output_tokens=history)
+    shift = stats.uniform(-0.03, 0.06)
+    result = monte_carlo(inputs, growth_shift=shift, n_paths=2001, seed=3)
+    median = float(np.median(shift.rvs(size=2001, random_state=np.random.default_rng(3))))
+    plan = project(inputs).monthly_usd["api"].to_numpy()
+    np.testing.assert_allclose(_band(result, "api")["p50"], plan * (1 + median) ** np.arange(1, 37), rtol=1e-12)
+    assert (_band(result, "api")["p10"] < plan).all() and (plan < _band(result, "api")["p90"]).all()
 
 
 def test_bands_collapse_to_the_deterministic_path_when_inputs_are_certain() -> None:
     inputs = _scenario()
     deterministic = project(inputs)
     certain = {
-        "monthly_growth": stats.norm(0.06, 0.0),
-        "api_price_decline": stats.uniform(10.0, 0.0),
-        "gpu_price_decline": 1.3,  # a plain number is a certain input
-        "peak_to_average": stats.norm(2.0, 0.0),
+        "growth_shift": stats.uniform(0.0, 0.0),
+        "api_decline_scale": stats.uniform(1.0, 0.0),
+        "gpu_decline_scale": 1.0,  # a plain number is a certain input
+        "peak_to_average_scale": stats.norm(1.0, 0.0),
     }
     result = monte_carlo(inputs, n_paths=200, seed=3, **certain)
     for name in deterministic.monthly_usd.columns:
-        band = result.monthly[result.monthly["option"] == name].set_index("month")
+        band = _band(result, name)
         for label in ("p10", "p50", "p90"):
             np.testing.assert_allclose(band[label], deterministic.monthly_usd[name], rtol=1e-12)
         cumulative = result.cumulative[result.cumulative["option"] == name].set_index("month")
@@ -420,22 +467,81 @@ def test_bands_collapse_to_the_deterministic_path_when_inputs_are_certain() -> N
 
 def test_vectorised_monte_carlo_equals_the_per_path_loop() -> None:
     inputs = _scenario(horizon_months=24)
-    spread = {**CENTRAL, "gpu_price_decline": stats.uniform(1.0, 1.0)}
-    fast = monte_carlo(inputs, n_paths=300, seed=5, **spread)
-    slow = monte_carlo_loop(inputs, n_paths=300, seed=5, **spread)
+    fast = monte_carlo(inputs, n_paths=300, seed=5, **CENTRAL)
+    slow = monte_carlo_loop(inputs, n_paths=300, seed=5, **CENTRAL)
     pd.testing.assert_frame_equal(fast.monthly, slow.monthly, rtol=1e-12)
     pd.testing.assert_frame_equal(fast.cumulative, slow.cumulative, rtol=1e-12)
     pd.testing.assert_frame_equal(fast.tco, slow.tco, rtol=1e-12)
     pd.testing.assert_series_equal(fast.prob_cheapest, slow.prob_cheapest)
-    other_seed = monte_carlo(inputs, n_paths=300, seed=6, **spread)
+    other_seed = monte_carlo(inputs, n_paths=300, seed=6, **CENTRAL)
     assert not other_seed.tco.equals(fast.tco)
 
 
-def test_monte_carlo_rejects_bad_path_counts_and_draws() -> None:
+def test_monte_carlo_rejects_bad_path_counts_draws_and_spreads() -> None:
     with pytest.raises(ValueError, match="n_paths"):
         monte_carlo(_scenario(), n_paths=0)
-    with pytest.raises(ValueError, match="peak-to-average"):
-        monte_carlo(_scenario(), n_paths=10, peak_to_average=stats.uniform(0.1, 0.5))
+    with pytest.raises(ValueError, match="api_decline_scale draws must be positive"):
+        monte_carlo(_scenario(), n_paths=10, api_decline_scale=stats.uniform(-1.0, 0.5))
+    # A peak drawn below the average is clipped to it (the peak is never below the average), not refused.
+    low_peak = monte_carlo(_scenario(), n_paths=10, peak_to_average_scale=stats.uniform(0.1, 0.1))
+    assert np.isfinite(low_peak.tco["p50"]).all()
+    assert centred_shift(0.0) is None and centred_scale(1.0) is None
+    assert centred_shift(0.02).median() == pytest.approx(0.0) and centred_scale(3.0).median() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="spread"):
+        centred_shift(-0.01)
+    with pytest.raises(ValueError, match="at least 1"):
+        centred_scale(0.5)
+
+
+# --- break-even, saving and the months an option leads -------------------------------------------------------------
+def test_head_to_head_reports_saving_and_months_ahead_beside_break_even() -> None:
+    # Own 10 a month; API 30, 20, 12, 8, 4, 2: cumulative own 10..60, API 30, 50, 62, 70, 74, 76.
+    h = head_to_head("own", "api", [10.0] * 6, [30.0, 20.0, 12.0, 8.0, 4.0, 2.0])
+    assert h.break_even_month == 1 and h.saving_usd == pytest.approx(76 - 60)
+    assert h.months_cheaper == (1, 2, 3) and h.months_ahead == (1, 2, 3, 4, 5, 6)
+    # API 30, 20, 5, 2, 1, 1: cumulative 30, 50, 55, 57, 58, 59 against 10..60. Ahead at the end of months 1-5,
+    # overtaken in month 6: no break-even, and it costs 1 more over the six months.
+    h = head_to_head("own", "api", [10.0] * 6, [30.0, 20.0, 5.0, 2.0, 1.0, 1.0])
+    assert h.break_even_month is None and h.saving_usd == pytest.approx(59 - 60)
+    assert h.months_ahead == (1, 2, 3, 4, 5) and h.months_cheaper == (1, 2) and h.horizon_months == 6
+    with pytest.raises(ValueError, match="equally long"):
+        head_to_head("own", "api", [1.0, 2.0], [1.0])
+
+
+def test_projection_result_compares_an_option_with_an_api() -> None:
+    result = project(_scenario())
+    h = result.head_to_head("bought", "api")
+    assert h.break_even_month == result.break_even("bought", "api")
+    assert h.saving_usd == pytest.approx(result.total_usd["api"] - result.total_usd["bought"])
+    cheaper = result.monthly_usd["bought"] < result.monthly_usd["api"]
+    assert h.months_cheaper == tuple(int(m) for m in result.monthly_usd.index[cheaper])
+    with pytest.raises(ValueError, match="no option named"):
+        result.head_to_head("bought", "missing")
+
+
+# --- self-hosting month by month ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("timing", ["annualised", "upfront"])
+def test_self_host_detail_redoes_the_fleet_sum(timing: str) -> None:
+    inputs = _scenario()
+    upfront = dataclasses.replace(
+        inputs.options[2].plan, ownership=dataclasses.replace(inputs.options[2].plan.ownership, capex_timing=timing)
+    )
+    inputs = with_option(inputs, 2, SelfHostOption("bought", upfront))
+    result = project(inputs)
+    for option, share in ((inputs.options[1], 1.0), (inputs.options[2], 1.0), (inputs.options[2], 0.7)):
+        assert isinstance(option, SelfHostOption)
+        detail = self_host_detail(inputs, option, share)
+        redone = detail["gpus"] * detail["usd_per_gpu_hour"] * inputs.hours_per_month + detail["capex_usd"]
+        np.testing.assert_allclose(redone + detail["ops_usd"], detail["spend_usd"], rtol=1e-12)
+        plan = option.plan
+        assert (detail["gpus"] == detail["replicas"] * plan.gpus_per_replica).all()
+        assert (detail["utilisation_at_peak"] <= plan.target_utilisation / (1 + plan.headroom) + 1e-12).all()
+        if share == 1.0:
+            np.testing.assert_allclose(detail["spend_usd"], result.monthly_usd[option.name], rtol=1e-12)
+            np.testing.assert_array_equal(detail["gpus"], result.gpus[option.name])
+    # the hybrid's fleet is its 70% part's
+    part = self_host_detail(inputs, inputs.options[2], 0.7)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(part["gpus"], result.gpus["mix"])
 
 
 # --- sensitivity ----------------------------------------------------------------------------------------------------

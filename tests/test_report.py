@@ -95,9 +95,12 @@ def test_report_numbers_are_planning_numbers(store: Store, full_pdf: bytes, tmp_
     for period in ("month 1", "year 1 subtotal", "year 3 subtotal", "total"):
         for name in table.columns:
             assert report.usd(table.loc[period, name]) in text, (period, name)
-    for own, against in outcome.break_even.items():
-        for api, month in against.items():
-            assert (f"month {month}" if month else "not within 36 months") in flat, (own, api)
+    for own, against in outcome.head_to_head.items():
+        for api, h in against.items():
+            assert (f"month {h.break_even_month}" if h.break_even_month else "none within 36 months") in flat, api
+            saving = report.usd(h.saving_usd) if h.saving_usd >= 0 else f"-{report.usd(-h.saving_usd)}"
+            assert saving in flat and f"{len(h.months_ahead)} of 36" in flat, (own, api)
+    assert planning.BREAK_EVEN_RULE in flat
     assert "Prepared for: Procurement, ACME" in flat and "Date: 2026-11-27" in flat
     assert "Scenario: Base case" in flat
 
@@ -117,6 +120,16 @@ def test_summary_recommends_the_cheapest_option_meeting_the_floor(
     assert f"the recommended option is {rec.option}: {report.usd(rec.horizon_usd)} over 36 months" in flat
     if rec.option != rec.current_option:
         assert f"it saves {report.usd(rec.savings_usd)}" in flat
+
+
+def test_summary_gives_the_fleets_saving_and_lead_beside_break_even(store: Store) -> None:
+    data = report.gather(store, full_scenario(store), sheet_name=SHEET, today=TODAY)
+    summary = report.executive_summary(data)
+    own = "self-host llama-3.1-8b-instruct"
+    against = next(h for name, hs in data.outcome.head_to_head.items() if name.startswith(own) for h in hs.values()
+                   if h.versus == data.recommendation.current_option)  # fmt: skip
+    assert planning.head_to_head_text(against) in summary and planning.BREAK_EVEN_RULE in summary
+    assert data.monte_carlo is not None and data.bands is not None
 
 
 def test_no_option_meets_an_impossible_floor(store: Store) -> None:
@@ -169,6 +182,9 @@ def test_assumptions_and_sources_are_listed(store: Store, full_pdf: bytes, tmp_p
     flat = " ".join(pdf_text(full_pdf, tmp_path).split())
     for name, _value in report.assumption_rows(full_scenario(store)):
         assert name in flat, name
+    for note in report.assumption_notes(full_scenario(store)):
+        assert " ".join(note.split()[:6]) in flat, note
+    assert "re-chosen each year" in flat and "x/÷ up to 1.5" in flat  # each API price's decline, the spreads
     assert "inputs.monthly_growth 0.05" in flat
     assert f"{SHEET}:" in flat and "LMArena" in flat
 

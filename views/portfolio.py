@@ -56,6 +56,15 @@ GROWTH_CHOICES = {
 BY_HAND, MEASURED = "Set by hand", "Measured from two probe runs of one eval suite"
 
 
+@st.cache_data(show_spinner=False)
+def default_api_models(sheet_name: str, metric_id: str) -> tuple[planning.DefaultModel, ...]:
+    """The API options every page starts from (the Projections page and `project` too), or none without scores."""
+    try:
+        return planning.default_api_models(get_store(), sheet_name, metric_id)
+    except LookupError:
+        return ()
+
+
 @st.cache_data(show_spinner="Solving the portfolio...", max_entries=32)
 def solve(request_blob: bytes, evidence: str) -> portfolio_service.PortfolioPlan:
     """The plan for a request (pickled, so every input is part of the cache key); `evidence` changes when probe
@@ -171,8 +180,9 @@ st.subheader("2. Options and assumptions")
 prices = load_prices(settings.sheet_name)
 keys = sorted(prices["model_key"])
 c1, c2, c3 = st.columns([3, 3, 1])
+defaults = default_api_models(settings.sheet_name, metric_id)
 api_models = c1.multiselect(
-    "API options", keys, default=[k for k in portfolio_service.DEFAULT_API_MODELS if k in keys], key=KEY_API
+    "API options", keys, default=[d.model_key for d in defaults if d.model_key in keys], key=KEY_API
 )
 self_host = c2.multiselect(
     "Self-hosted options", list(SELF_HOST_CHOICES), default=list(SELF_HOST_CHOICES)[:1], key=KEY_SELF
@@ -187,19 +197,23 @@ growth_pct = d3.number_input(
     key=KEY_GROWTH_PCT, disabled=growth_model != "constant",
     help=f"Starts at your history's average: {history_rate:+.1%} a month over {history_span}. 0 holds volumes flat.",
 )  # fmt: skip
-rates = {"flat": None} | {r.source: r for r in planning.decline_rates()}
-decline_key = d4.selectbox(
-    "API price decline",
-    list(rates),
-    format_func=lambda k: "None: today's list prices" if k == "flat" else f"{rates[k].value_per_year:g}x a year: {k}",  # type: ignore[union-attr]
-    key=KEY_DECLINE,
-    help="Trend rates are for constant capability across the market; a given model's list price often holds.",
-)
-decline = rates[decline_key]
+rates = planning.decline_rates()  # the default first: each named model's list price, held flat
+decline = rates[
+    d4.selectbox(
+        "API price decline",
+        range(len(rates)),
+        format_func=lambda i: planning.decline_label(rates[i]),
+        key=KEY_DECLINE,
+        help="A named model's list price rarely moves, so it is held flat by default. The trends are for a constant "
+        "capability across the market: the cheapest model at this quality, re-chosen each year.",
+    )
+]
 st.caption(
     f"Usage history: {history_span}; all workloads together grew {history_rate:+.1%} a month on average. The "
     "horizon starts from each workload's latest month."
 )
+if defaults:
+    st.caption("Default API options: " + " · ".join(f"**{d.model_key}**: {d.reason}." for d in defaults))
 allow_split = st.toggle("Allow splitting a workload across options", value=True, key=KEY_SPLIT)
 
 cascades: list[portfolio_service.CascadeInput] = []
@@ -265,7 +279,7 @@ request = portfolio_service.PortfolioRequest(
     api_models=api_models,
     self_host=[(*SELF_HOST_CHOICES[c], mode) for c in self_host],
     cascades=cascades,
-    api_decline_per_year=decline.value_per_year if decline is not None else 0.0,
+    api_decline_per_year=decline.value_per_year,
     allow_split=allow_split,
     time_limit_s=TIME_LIMIT_S,
 )

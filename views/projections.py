@@ -4,6 +4,7 @@ shared as links.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -51,6 +52,12 @@ KEY_SH_OPS = "proj_sh_ops"
 KEY_PEAK = "proj_peak"
 KEY_HYBRID = "proj_hybrid_pct"
 KEY_PATHS = "proj_paths"
+KEY_SEED = "proj_seed"
+KEY_MIX = "proj_mix_months"
+KEY_GROWTH_SPREAD = "proj_growth_spread_pct"
+KEY_API_SPREAD = "proj_api_decline_spread"
+KEY_GPU_SPREAD = "proj_gpu_decline_spread"
+KEY_PEAK_SPREAD = "proj_peak_spread"
 KEY_SCENARIO_NAME = "proj_scenario_name"
 KEY_LOADED = "proj_loaded_scenario"
 KEY_COMPARE = "proj_compare"
@@ -62,6 +69,16 @@ GROWTH_MODELS = {
     "logistic": "Logistic fit",
     "constant": "Set by hand",
 }
+
+
+@st.cache_data(show_spinner=False)
+def default_api_models(sheet_name: str) -> tuple[planning.DefaultModel, ...]:
+    """The API options this page, `project` and the Portfolio start from (none when nothing is scored)."""
+    try:
+        return planning.default_api_models(get_store(), sheet_name, planning.DEFAULT_METRIC)
+    except LookupError:
+        return ()
+
 
 settings = current_settings()
 store = get_store()
@@ -125,9 +142,21 @@ elif source == "kept":
 if upload_id:
     monthly = store.usage_monthly(upload_id)
     workloads = sorted(monthly["workload"].unique())
-    choice = st.selectbox("Workload", ["(all workloads)", *workloads], key=KEY_WORKLOAD)
+    u1, u2 = st.columns([3, 1])
+    choice = u1.selectbox("Workload", ["(all workloads)", *workloads], key=KEY_WORKLOAD)
     workload = None if choice == "(all workloads)" else choice
-    usage = planning.summarise_usage(monthly, workload)
+    history_months = int(pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m").nunique())
+    mix_months = u2.number_input(
+        "Mix from the latest (months)",
+        1,
+        max(history_months, 1),
+        1,
+        1,
+        key=KEY_MIX,
+        help="Projections start from the latest month's volume, so they price it with the input:output and cache "
+        "mix of the latest month (or of the last few, to smooth a noisy month).",
+    )
+    usage = planning.summarise_usage(monthly, workload, int(mix_months))
     st.bar_chart(
         pd.DataFrame({"output tokens": usage.output_tokens, "input tokens": usage.input_tokens}, index=usage.months),
         height=220,
@@ -135,8 +164,8 @@ if upload_id:
         y_label="Tokens per month",
     )
     st.caption(
-        f"Input:output {usage.input_output_ratio:.2f}:1, {usage.cached_share:.0%} of input from cache; projections "
-        f"start from the latest month ({usage.base_output_tokens:,.0f} output tokens)."
+        f"Projections start from the latest month ({usage.base_output_tokens:,.0f} output tokens) priced with "
+        f"{usage.mix_text}."
     )
 manual = source == "manual" or usage is None
 base_output = None
@@ -168,23 +197,25 @@ if history_ok and usage is not None:
 
 prices = load_prices(settings.sheet_name)
 keys = sorted(prices["model_key"])
-defaults = [k for k in ("gpt-4o-mini", "gpt-4.1") if k in keys]
+default_models = [d for d in default_api_models(settings.sheet_name) if d.model_key in keys]
 b1, b2 = st.columns([3, 2])
-api_models = b1.multiselect("API options", keys, default=defaults, key=KEY_API, max_selections=6)
-rates = planning.decline_rates()
-rate_labels = {i: f"{r.value_per_year:g}x per year: {r.source}" for i, r in enumerate(rates)}
-default_rate = next((i for i, r in enumerate(rates) if r.source.startswith("a16z")), 0)
-rate_index = b2.selectbox(
-    "API price decline",
-    list(rate_labels),
-    index=default_rate,
-    format_func=rate_labels.get,
-    key=KEY_DECLINE,
-    help="Annual decline factor of API prices, from the trend data we ship.",
+api_models = b1.multiselect(
+    "API options", keys, default=[d.model_key for d in default_models], key=KEY_API, max_selections=6
 )
-decline = rates[rate_index]
-if decline.source_url:
-    b2.caption(f"Source: {decline.source_url}")
+if default_models:
+    b1.caption("Default API options: " + " · ".join(f"**{d.model_key}**: {d.reason}." for d in default_models))
+rates = planning.decline_rates()  # the default first: each named model's list price, held flat
+decline = rates[
+    b2.selectbox(
+        "API price decline",
+        range(len(rates)),
+        format_func=lambda i: planning.decline_label(rates[i]),
+        key=KEY_DECLINE,
+        help="A named model's list price rarely moves, so it is held flat by default. The capability level is its "
+        "own choice: what you would pay if you re-chose the cheapest model at this quality each year.",
+    )
+]
+b2.caption(f"{planning.decline_label(decline)}" + (f" Source: {decline.source_url}" if decline.source_url else ""))
 
 models = load_table("models")
 sizable = models[models["param_count_b"].notna() & models["open_weights"].eq(True)]
@@ -263,11 +294,37 @@ hybrid_pct = st.slider(
     "Hybrid: share of traffic self-hosted, the rest on the first API option (%)", 0, 100, 0, key=KEY_HYBRID
 )
 
+st.markdown(
+    "**Uncertainty** (Monte Carlo bands): every path moves your scenario's own values by at most these spreads, "
+    "so the plan sits in the middle of the bands"
+)
+g1, g2, g3, g4, g5, g6 = st.columns(6)
+defaults_spread = planning.Uncertainty()
+growth_spread = g1.number_input(
+    "Growth ± (points a month)", 0.0, 20.0, defaults_spread.growth_spread_per_month * 100, 0.5, key=KEY_GROWTH_SPREAD,
+    help="Extra monthly growth drawn evenly from minus to plus this, on top of your growth (rate or fitted curve).",
+)  # fmt: skip
+api_spread = g2.number_input(
+    "API decline ×/÷ (per year)", 1.0, 10.0, defaults_spread.api_decline_spread, 0.1, key=KEY_API_SPREAD,
+    help="Each API option's own decline factor times a factor drawn evenly in log space between 1/x and x; a flat "
+    "list price may then rise or fall. 1 holds it.",
+)  # fmt: skip
+gpu_spread = g3.number_input(
+    "GPU rental decline ×/÷ (per year)", 1.0, 10.0, defaults_spread.gpu_decline_spread, 0.05, key=KEY_GPU_SPREAD,
+    help="The same for rented GPUs' hourly price; bought GPUs are unaffected.",
+)  # fmt: skip
+peak_spread = g4.number_input(
+    "Peak-to-average ×/÷", 1.0, 5.0, defaults_spread.peak_to_average_spread, 0.05, key=KEY_PEAK_SPREAD,
+    help="Your peak-hour / average traffic times a factor drawn evenly in log space between 1/x and x (at least 1).",
+)  # fmt: skip
+n_paths = g5.number_input("Paths", 100, planning.MAX_PATHS, defaults_spread.n_paths, 1000, key=KEY_PATHS)
+seed = g6.number_input("Seed", 0, 2**31 - 1, 0, 1, key=KEY_SEED, help="The same seed gives the same bands.")
+
 options: list[Option] = []
 problems: list[str] = []
 for model in api_models:
     try:
-        options.append(planning.api_option(store, settings.sheet_name, model, decline.value_per_year))
+        options.append(planning.api_option(store, settings.sheet_name, model, decline.value_per_year, decline.source))
     except (LookupError, ValueError) as exc:
         problems.append(str(exc))
 self_host = None
@@ -328,15 +385,22 @@ else:
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
-    uncertainty = planning.Uncertainty(n_paths=int(st.session_state.get(KEY_PATHS, 10_000)))
+    uncertainty = planning.Uncertainty(
+        growth_spread_per_month=float(growth_spread) / 100,
+        api_decline_spread=float(api_spread),
+        gpu_decline_spread=float(gpu_spread),
+        peak_to_average_spread=float(peak_spread),
+        n_paths=int(n_paths),
+        seed=int(seed),
+    )
 
 # --- results ----------------------------------------------------------------------------------------------
 st.subheader("3. What it costs")
 outcome = planning.outcome(inputs)
 result = outcome.result
 totals = planning.horizon_totals(result)
-central_growth = inputs.monthly_growth if inputs.growth_model == "constant" else 0.0
-mc = planning.run_monte_carlo(inputs, uncertainty, central_growth) if inputs.growth_model == "constant" else None
+mc = planning.run_monte_carlo(inputs, uncertainty)
+comparisons = [h for against in outcome.head_to_head.values() for h in against.values()]
 r = st.columns(3)
 r[0].metric(
     f"Cheapest over {inputs.horizon_months} months",
@@ -344,44 +408,69 @@ r[0].metric(
     help="Lowest deterministic total; the Monte Carlo table below gives how often each option wins.",
 )
 r[1].metric(f"Its {inputs.horizon_months}-month cost", fmt_usd(totals.iloc[0]))
-breaks = [
-    f"{own} vs {api}: month {m}" if m else f"{own} vs {api}: not within {inputs.horizon_months} months"
-    for own, against in outcome.break_even.items()
-    for api, m in against.items()
-]
-r[2].metric("Break-even of self-hosting", "see below" if breaks else "no self-hosting option")
-for line in breaks:
-    st.caption("Break-even " + line)
-bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns} if mc is not None else None
+if comparisons:
+    first = comparisons[0]
+    r[2].metric(
+        "Break-even of self-hosting",
+        f"month {first.break_even_month}" if first.break_even_month else f"none in {first.horizon_months} months",
+        f"{'saves' if first.saving_usd >= 0 else 'costs'} {fmt_usd(abs(first.saving_usd))}"
+        f"{'' if first.saving_usd >= 0 else ' more'} over {first.horizon_months} months",
+        delta_color="normal" if first.saving_usd >= 0 else "inverse",
+        help=f"{first.option} against {first.versus}. The rule: {planning.BREAK_EVEN_RULE}. The saving is the API's "
+        "total minus the self-hosted option's at the horizon; the months ahead and cheaper are below.",
+    )
+else:
+    r[2].metric("Break-even of self-hosting", "no self-hosting option")
+for h in comparisons:
+    st.caption(planning.head_to_head_text(h))
+bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns}
 st.plotly_chart(
-    spend_figure(result.monthly_usd, bands, "Monthly spend (line: expected; band: P10-P90 of the Monte Carlo)"),
+    spend_figure(result.monthly_usd, bands, "Monthly spend (line: the plan; band: P10-P90 of the Monte Carlo)"),
     key="proj_spend_chart",
 )
-if mc is None:
-    st.caption("Bands need a constant growth rate to vary; with a fitted curve the line is the fit.")
-else:
-    tco = mc.tco.assign(prob_cheapest=mc.prob_cheapest)
+tco = mc.tco.assign(plan=totals.reindex(mc.tco.index), prob_cheapest=mc.prob_cheapest)
+st.dataframe(
+    tco[["plan", "p10", "p50", "p90", "mean", "prob_cheapest"]],
+    width="stretch",
+    key="proj_mc_table",
+    column_config={
+        c: st.column_config.NumberColumn(f"{c.upper()} total (USD)", format="$%.0f") for c in ("p10", "p50", "p90")
+    }
+    | {
+        "plan": st.column_config.NumberColumn("Plan total (USD)", format="$%.0f"),
+        "mean": st.column_config.NumberColumn("Mean total (USD)", format="$%.0f"),
+        "prob_cheapest": st.column_config.NumberColumn("Share of paths cheapest", format="%.2f"),
+    },
+)
+download_buttons(tco, "projection_monte_carlo", "proj_mc_download", index=True)
+st.caption(
+    "Monte Carlo, centred on this scenario: "
+    + "; ".join(f"{label}: {text}" for label, text in uncertainty.describe())
+    + "."
+)
+st.plotly_chart(cumulative_figure(result.cumulative_usd, outcome.break_even), key="proj_cumulative_chart")
+if comparisons:
+    versus_table = pd.DataFrame(planning.head_to_head_rows(outcome)).drop(columns=["summary", "horizon_months"])
     st.dataframe(
-        tco,
+        versus_table,
         width="stretch",
-        key="proj_mc_table",
+        hide_index=True,
+        key="proj_break_even_table",
         column_config={
-            c: st.column_config.NumberColumn(f"{c.upper()} total (USD)", format="$%.0f") for c in ("p10", "p50", "p90")
-        }
-        | {
-            "mean": st.column_config.NumberColumn("Mean total (USD)", format="$%.0f"),
-            "prob_cheapest": st.column_config.NumberColumn("Share of paths cheapest", format="%.2f"),
+            "option": "Self-hosted or hybrid option",
+            "versus": "Against API option",
+            "break_even_month": st.column_config.NumberColumn("Break-even month", format="%d"),
+            "saving_usd": st.column_config.NumberColumn(
+                f"Saving over {inputs.horizon_months} months (USD)", format="$%.0f", help="Negative: it costs more."
+            ),
+            "months_ahead": st.column_config.NumberColumn("Months ahead (cumulative)", format="%d"),
+            "months_ahead_ranges": "Which months ahead",
+            "months_cheaper": st.column_config.NumberColumn("Months cheaper (monthly)", format="%d"),
+            "months_cheaper_ranges": "Which months cheaper",
         },
     )
-    download_buttons(tco, "projection_monte_carlo", "proj_mc_download", index=True)
-    st.caption(
-        f"{mc.n_paths:,} paths: monthly growth normal around {central_growth:.1%} (sd "
-        f"{uncertainty.monthly_growth_sd:.0%}), API price decline log-uniform "
-        f"{uncertainty.api_decline_low_per_year:g}x-"
-        f"{uncertainty.api_decline_high_per_year:g}x per year, peak-to-average uniform "
-        f"{uncertainty.peak_to_average_low:g}-{uncertainty.peak_to_average_high:g}."
-    )
-st.plotly_chart(cumulative_figure(result.cumulative_usd, outcome.break_even), key="proj_cumulative_chart")
+    download_buttons(versus_table, "projection_break_even", "proj_break_even_download")
+    st.caption(f"The rule: {planning.BREAK_EVEN_RULE}; an empty break-even means none within the horizon.")
 st.markdown("**Cost per 1M tokens (input + output) over time**")
 st.line_chart(result.usd_per_1m_tokens, height=260, x_label="Month from now", y_label="USD per 1M tokens")
 table = planning.monthly_table(result)
@@ -408,18 +497,26 @@ if own_options and api_names:
 
 # --- scenarios --------------------------------------------------------------------------------------------
 st.subheader("4. Scenarios")
+if loaded is not None:
+    mix_window, notes = loaded.mix_window, loaded.notes
+else:
+    mix_window = usage.mix_window if usage is not None and not manual else None
+    chosen = {d.model_key: d for d in default_models}
+    notes = tuple(f"API option {m} (default): {chosen[m].reason}" for m in api_models if m in chosen)
 scenario = planning.Scenario(
     name=st.session_state.get(KEY_SCENARIO_NAME) or (loaded.name if loaded else "My scenario"),
     inputs=inputs,
-    upload_id=upload_id,
-    workload=workload,
+    upload_id=upload_id if loaded is None else loaded.upload_id,
+    workload=workload if loaded is None else loaded.workload,
     uncertainty=uncertainty,
+    mix_window=mix_window,
+    notes=notes,
 )
 s1, s2 = st.columns([2, 3])
 name = s1.text_input("Scenario name", key=KEY_SCENARIO_NAME, placeholder="Base case")
 if s1.button("Save scenario", key="proj_save"):
     try:
-        planning.save_scenario(store, planning.Scenario(name, inputs, upload_id, workload, uncertainty))
+        planning.save_scenario(store, dataclasses.replace(scenario, name=name))
     except ValueError as exc:
         st.error(str(exc))
     else:
