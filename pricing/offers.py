@@ -117,7 +117,10 @@ def is_free_tier(usd_per_1m_input: object, usd_per_1m_output: object) -> bool:
 
 def offer_label(provider: object, kind: str) -> str:
     """How an offer is named in tables, hovers and reports: 'via oci (reseller)', 'openai (maker's list price)'."""
-    name = str(provider) if isinstance(provider, str) and provider else "unnamed provider"
+    if not (isinstance(provider, str) and provider):
+        # An uploaded sheet may not say who sells a price: say so rather than call it a reseller.
+        return f"provider not stated ({FREE_TIER}, $0)" if kind == FREE_TIER else "provider not stated"
+    name = provider
     if kind == MAKER:
         return f"{name} (maker's list price)"
     if kind == FREE_TIER:

@@ -23,6 +23,7 @@ from pricing.offers import FREE_TIER, OFFER_COLUMNS, annotate_offers, base_model
 from pricing.sheets import SheetError, SheetProblem
 
 REQUEST_COLUMNS = ("model", "input_tokens", "output_tokens")
+STAND_IN = ", none usable, so an offer of the same base model (or a variant of it) stands in"  # see resolve_model
 OPTIONAL_REQUEST_COLUMNS = ("cached_input_tokens",)
 
 
@@ -158,16 +159,23 @@ def _named(name: str, row: pd.Series) -> ResolvedModel:
     )
 
 
-def _chosen(name: str, model_id: str, own: pd.DataFrame, row: pd.Series, caveat: str) -> ResolvedModel:
+def _chosen(
+    name: str, model_id: str, own: pd.DataFrame, row: pd.Series, stand_in: bool, all_flagged: bool
+) -> ResolvedModel:
     skipped = int(own["free_tier"].astype(bool).sum())
     passed = f"; {skipped} {FREE_TIER} offer{'s' if skipped != 1 else ''} at $0 passed over" if skipped else ""
-    count = f"{len(own)} offer{'s' if len(own) != 1 else ''}"
+    if own.empty:
+        found = f"{model_id} has no offer of its own in this sheet, so one of the same base model stands in"
+    else:
+        found = f"{model_id} has {len(own)} offer{'s' if len(own) != 1 else ''} in this sheet"
+        found += STAND_IN if stand_in else ""
+    flagged = ", every one with a flagged price" if all_flagged else ""
     return ResolvedModel(
         name=name,
         model_key=str(row["model_key"]),
         provider=row["provider"] if isinstance(row["provider"], str) else None,
         offer_label=str(row["offer_label"]),
-        reason=f"{model_id} has {count} in this sheet{caveat}; {row['offer_basis']}{passed}",
+        reason=f"{found}{flagged}; {row['offer_basis']}{passed}",
         price_flag_reason=str(row["price_flag_reason"] or ""),
     )
 
@@ -191,16 +199,16 @@ def resolve_model(name: str, prices: pd.DataFrame, sheet_name: str) -> ResolvedM
     variants = (ids.map(base_model_id) == base_model_id(model_id)) & ~own
     if model_id and (own | variants).any():
         annotated = _with_offer_columns(prices).assign(_blended_usd=lambda f: _blended(f))
-        # The model's own offers first; offers of its reasoning variants stand in only when it has no usable one.
+        # The model's own offers first; offers of its base model or sibling variants (priced alike) stand in only
+        # when it has no usable one: grok-4-fast's one offer is flagged, its reasoning variant's are not.
         for include_flagged in (False, True):
-            for pool, caveat in ((own, ""), (own | variants, ", none usable, so offers of its variants stand in")):
+            for pool, stand_in in ((own, False), (own | variants, True)):
                 if pool.any():
                     chosen = choose_offers(
                         annotated[pool].assign(model_id=model_id), "maker", include_flagged, "_blended_usd"
                     )
                     if not chosen.empty:
-                        flagged = ", every one with a flagged price" if include_flagged else ""
-                        return _chosen(name, model_id, annotated[own], chosen.iloc[0], caveat + flagged)
+                        return _chosen(name, model_id, annotated[own], chosen.iloc[0], stand_in, include_flagged)
         free = ", ".join(annotated.loc[own & annotated["free_tier"].astype(bool), "model_key"].astype(str).head(3))
         raise UnpricedModelError(
             name, sheet_name, f"{model_id} is offered only at $0 ({FREE_TIER}): name an offer by its key ({free})."

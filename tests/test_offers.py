@@ -29,11 +29,13 @@ from pricing.litellm_prices import (
 )
 from pricing.offers import (
     MAKER_PROVIDERS,
+    RESELLER,
     OfferPrice,
     annotate_offers,
     base_model_id,
     choose_offers,
     maker_of,
+    offer_label,
     outlier_reasons,
     usd_text,
 )
@@ -136,6 +138,7 @@ def test_maker_providers_name_each_makers_own_api() -> None:
     labels = annotate_offers(offers_frame()).set_index("model_key")["offer_label"]
     assert labels["gpt-4o-mini"] == "openai (maker's list price)"
     assert labels["free/llama"] == "free (free tier, $0)"
+    assert offer_label(None, RESELLER) == "provider not stated"  # an uploaded sheet need not name its seller
 
 
 def test_release_date_never_after_today() -> None:
@@ -297,6 +300,14 @@ def test_claude_opus_4_without_anthropics_offer_is_not_priced_at_snowflakes_thir
     row = offer(prices, quote.model_key)
     assert row["provider"] != "snowflake"
     assert (row["usd_per_1m_input"], row["usd_per_1m_output"]) == (15.0, 75.0)
+
+
+def test_a_bare_name_passes_over_a_flagged_price(seeded_store: Store) -> None:
+    prices = store_prices(seeded_store)
+    model_id = str(offer(prices, GROK_OUTLIER_KEY)["model_id"])
+    resolved = resolve_model(model_id, prices, "sheet")
+    assert resolved.model_key != GROK_OUTLIER_KEY and not resolved.price_flag_reason
+    assert offer(prices, resolved.model_key)["usd_per_1m_output"] < 1.0  # not OCI's $25
 
 
 def test_bundled_prices_are_dated_by_the_litellm_release(seeded_store: Store) -> None:
