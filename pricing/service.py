@@ -125,7 +125,8 @@ def frontier(
     with_variants = with_variant_offers(prices, scores["model_id"])
     candidates = build_candidates(with_variants, scores, store.models(), options, offers, delta)
     marked = frontier_of(filter_candidates(candidates, filters), metric.higher_is_better)
-    return FrontierResult(metric, cost_metric, marked, sheet_name, unscored, left_off_offers(prices, scores, options))
+    left_off = left_off_offers(with_variants, scores, options)
+    return FrontierResult(metric, cost_metric, marked, sheet_name, unscored, left_off)
 
 
 def left_off_offers(prices: pd.DataFrame, scores: pd.DataFrame, options: CandidateOptions) -> pd.DataFrame:
