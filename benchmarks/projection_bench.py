@@ -1,12 +1,13 @@
 """Benchmark: Monte Carlo spend projection, vectorised over paths x months against a per-path Python loop.
 
 One 36-month scenario with 20 options: 16 `ApiOption`s (prices from $0.05 to $60 per 1M output tokens, some with
-a cache price; in the Monte Carlo the sampled API decline replaces their own list-price declines) and 4
-`SelfHostOption`s whose `SelfHostPlan`s are sized by `pricing.sizing.plan_from_sizing` (roofline throughput) under
-different `OwnershipCosts` (on-demand, reserved, bought annualised, bought paid upfront). Volume starts at 2e9
-output tokens a month, 3 input tokens per output token, 25% of input cached. Three inputs are uncertain, as
-scipy.stats frozen distributions: monthly growth normal(6%, 2%), API price decline log-uniform 2x-20x a year,
-peak-to-average uniform 1.5-3.0.
+a cache price, each with its own list-price decline) and 4 `SelfHostOption`s whose `SelfHostPlan`s are sized by
+`pricing.sizing.plan_from_sizing` (roofline throughput) under different `OwnershipCosts` (on-demand, reserved,
+bought annualised, bought paid upfront). Volume starts at 2e9 output tokens a month, grows 6% a month, 3 input
+tokens per output token, 25% of input cached. Four inputs are uncertain, each drawn around the scenario's own
+value as scipy.stats frozen distributions: extra growth normal(0, 2 points)/month on top of the 6%, each API
+option's own decline times a log-uniform factor 1/2-2, each rented fleet's GPU price decline times a log-uniform
+1/1.25-1.25, peak-to-average times a log-uniform 1/1.25-1.25.
 
 Ours is `pricing.projection.monte_carlo` (every path at once as (paths, months) arrays); the baseline is
 `monte_carlo_loop` (the same maths one path at a time in Python), with the same inputs, draws and seed, timed
@@ -51,11 +52,15 @@ MIN_LOOP_PATHS = 500
 AGREEMENT_RTOL = 1e-9
 
 UNCERTAIN = {
-    "monthly_growth": stats.norm(loc=0.06, scale=0.02),
-    "api_price_decline": stats.loguniform(2.0, 20.0),
-    "peak_to_average": stats.uniform(loc=1.5, scale=1.5),
+    "growth_shift": stats.norm(loc=0.0, scale=0.02),
+    "api_decline_scale": stats.loguniform(1 / 2, 2),
+    "gpu_decline_scale": stats.loguniform(1 / 1.25, 1.25),
+    "peak_to_average_scale": stats.loguniform(1 / 1.25, 1.25),
 }
-UNCERTAIN_TEXT = "growth normal(6%, 2%)/month, API decline log-uniform 2x-20x/year, peak-to-average uniform 1.5-3.0"
+UNCERTAIN_TEXT = (
+    "centred draws: growth +normal(0, 2 points)/month, each API decline x/÷ up to 2, GPU decline x/÷ up to 1.25, "
+    "peak-to-average x/÷ up to 1.25"
+)
 
 # (name, USD per 1M input, per 1M output, per 1M cached input or None, list-price decline per year)
 API_PRICES: tuple[tuple[str, float, float, float | None, float], ...] = (

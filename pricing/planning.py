@@ -12,29 +12,35 @@ import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from pricing import service
+from pricing.candidates import CandidateOptions
 from pricing.cost import TokenPrice
+from pricing.exports import fmt_date
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
 from pricing.projection import (
     ApiOption,
     DeclineRate,
+    HeadToHead,
     HybridOption,
     MonteCarloResult,
     Option,
     ProjectionInputs,
     ProjectionResult,
     SelfHostOption,
+    centred_scale,
+    centred_shift,
     default_decline_rates,
     fit_growth,
     monte_carlo,
     project,
+    self_host_detail,
     tornado,
 )
-from pricing.service import prices_with_deployments
 from pricing.sizing import (
     DEFAULT_HEADROOM,
     DEFAULT_TARGET_UTILISATION,
@@ -50,12 +56,23 @@ from pricing.usage import resolve_model_key
 from pricing.usage_files import UsageLoad
 
 DATA_DIR = PROJECT_ROOT / "data"
-DEFAULT_API_DECLINE_SOURCE = "a16z_llmflation"
+CAPABILITY_DECLINE_SOURCE = "a16z_llmflation"  # the capability-level trend offered as its own choice
+FLAT_LIST_PRICE = "list price, held flat"
+CAPABILITY_LEVEL = "the cheapest model at this quality, re-chosen each year"
+PRICE_HISTORY_FILE = "simonw_llm_prices_history.csv"
+PRICE_HISTORY_URL = "https://github.com/simonw/llm-prices"
+DEFAULT_METRIC = "arena_elo"  # the metric that picks the default API options
+DEFAULT_SELF_HOST_MODEL = "llama-3.3-70b-instruct"  # the open model sized by default, which API defaults match
 
 
 @dataclass(frozen=True)
 class UsageSummary:
-    """Monthly history of one upload (all workloads or one), as the projection needs it."""
+    """Monthly history of one upload (all workloads or one), as the projection needs it.
+
+    Projections start from the latest month's volume, so they price it with the latest months' mix too:
+    `input_output_ratio` and `cached_share` come from the last `mix_months` months (default the latest one);
+    the whole history's averages are kept beside them to show how far the mix has moved.
+    """
 
     months: tuple[str, ...]
     output_tokens: tuple[float, ...]
@@ -63,15 +80,53 @@ class UsageSummary:
     requests: tuple[float, ...]
     input_output_ratio: float
     cached_share: float
+    mix_months: tuple[str, ...] = ()
+    history_input_output_ratio: float | None = None
+    history_cached_share: float | None = None
 
     @property
     def base_output_tokens(self) -> float:
         """The latest month's output tokens, where projections start."""
         return self.output_tokens[-1] if self.output_tokens else 0.0
 
+    @property
+    def mix_window(self) -> str:
+        """The months whose input:output and cache mix prices the projection, in words."""
+        if not self.mix_months:
+            return "the whole history"
+        if len(self.mix_months) == 1:
+            latest = ", the latest month" if self.months and self.mix_months[-1] == self.months[-1] else ""
+            return f"{self.mix_months[0]}{latest}"
+        return f"{self.mix_months[0]} to {self.mix_months[-1]}, the latest {len(self.mix_months)} months"
 
-def summarise_usage(monthly: pd.DataFrame, workload: str | None = None) -> UsageSummary:
-    """Sum workloads (or pick one) per month; ratios come from the whole history."""
+    @property
+    def mix_text(self) -> str:
+        """The mix used, its window, and the whole history's for comparison."""
+        text = (
+            f"input:output {self.input_output_ratio:.2f}:1 and {self.cached_share:.1%} of input from cache, "
+            f"the mix of {self.mix_window}"
+        )
+        if self.history_input_output_ratio is not None and self.history_cached_share is not None:
+            text += (
+                f" (the whole history averages {self.history_input_output_ratio:.2f}:1 and "
+                f"{self.history_cached_share:.1%})"
+            )
+        return text
+
+
+def _mix(per_month: pd.DataFrame) -> tuple[float, float]:
+    output_total = float(per_month["output_tokens"].sum())
+    input_total = float(per_month["input_tokens"].sum())
+    return (
+        input_total / output_total if output_total else 0.0,
+        float(per_month["cached_input_tokens"].sum()) / input_total if input_total else 0.0,
+    )
+
+
+def summarise_usage(monthly: pd.DataFrame, workload: str | None = None, mix_months: int = 1) -> UsageSummary:
+    """Sum workloads (or pick one) per month; the input:output and cache mix come from the last `mix_months`."""
+    if mix_months < 1:
+        raise ValueError(f"the mix needs at least one month (got {mix_months})")
     frame = monthly if workload is None else monthly[monthly["workload"] == workload]
     if frame.empty:
         raise ValueError(f"no usage for workload {workload!r}" if workload else "the usage has no rows")
@@ -81,15 +136,19 @@ def summarise_usage(monthly: pd.DataFrame, workload: str | None = None) -> Usage
         .sum()
         .sort_index()
     )
-    output_total = float(per_month["output_tokens"].sum())
-    input_total = float(per_month["input_tokens"].sum())
+    window = per_month.tail(mix_months)
+    ratio, cached = _mix(window)
+    history_ratio, history_cached = _mix(per_month)
     return UsageSummary(
         months=tuple(per_month.index),
         output_tokens=tuple(float(v) for v in per_month["output_tokens"]),
         input_tokens=tuple(float(v) for v in per_month["input_tokens"]),
         requests=tuple(float(v) for v in per_month["requests"]),
-        input_output_ratio=input_total / output_total if output_total else 0.0,
-        cached_share=float(per_month["cached_input_tokens"].sum()) / input_total if input_total else 0.0,
+        input_output_ratio=ratio,
+        cached_share=cached,
+        mix_months=tuple(window.index),
+        history_input_output_ratio=history_ratio,
+        history_cached_share=history_cached,
     )
 
 
@@ -101,20 +160,87 @@ def save_upload(store: Store, load: UsageLoad) -> str:
     return upload_id
 
 
+def list_price_changes(data_dir: Path = DATA_DIR) -> tuple[int, int, int]:
+    """In the shipped list-price history: models, how many changed price, and how many of those rose."""
+    history = pd.read_csv(data_dir / PRICE_HISTORY_FILE)
+    changed = raised = 0
+    for _, rows in history.groupby("model_id"):
+        if len(rows) < 2:
+            continue
+        changed += 1
+        dated = rows.assign(_from=pd.to_datetime(rows["from_date"], errors="coerce")).sort_values(
+            "_from", na_position="first"
+        )
+        first, last = dated.iloc[0], dated.iloc[-1]
+        if float(last["output_usd_per_1m"]) > float(first["output_usd_per_1m"]):
+            raised += 1
+    return int(history["model_id"].nunique()), changed, raised
+
+
+def flat_list_price() -> DeclineRate:
+    """The default for a named API model: its list price held flat, with how rarely list prices move."""
+    models, changed, raised = list_price_changes()
+    return DeclineRate(
+        0.0,
+        f"{FLAT_LIST_PRICE}: a named model's list price rarely moves ({changed} of {models} models in the shipped "
+        f"price history changed price, {raised} of them upward; simonw/llm-prices)",
+        PRICE_HISTORY_URL,
+    )
+
+
+def capability_decline() -> DeclineRate:
+    """The capability-level trend as its own choice: the cheapest model at this quality, re-chosen each year."""
+    trend = next(r for r in default_decline_rates(DATA_DIR) if r.source.startswith(CAPABILITY_DECLINE_SOURCE))
+    return DeclineRate(
+        trend.value_per_year,
+        f"{CAPABILITY_LEVEL}: the cost of a constant capability falls {trend.value_per_year:g}x a year as newer, "
+        "cheaper models arrive (a16z LLMflation, Nov 2024; Epoch AI finds 9x to 900x a year by benchmark)",
+        trend.source_url,
+        trend.low_per_year,
+        trend.high_per_year,
+    )
+
+
 def decline_rates() -> list[DeclineRate]:
-    """Price-decline rates from the trend data we ship, with their sources."""
-    return default_decline_rates(DATA_DIR)
+    """API price-decline choices, the default first: list price held flat, the capability level, then every
+    published trend we ship (a16z, Epoch, Gundlach, halving times, Epoch's fits), each with its source."""
+    trends = [r for r in default_decline_rates(DATA_DIR)[1:] if not r.source.startswith(CAPABILITY_DECLINE_SOURCE)]
+    return [flat_list_price(), capability_decline(), *trends]
 
 
 def default_api_decline() -> DeclineRate:
-    """The default API price decline: about 10x per year at constant capability (a16z), with its source."""
-    rates = decline_rates()
-    return next((r for r in rates if r.source.startswith(DEFAULT_API_DECLINE_SOURCE)), rates[0])
+    """The default API price decline: none. A named model is priced at its list price, held flat."""
+    return flat_list_price()
 
 
-def api_option(store: Store, sheet_name: str, model: str, decline_per_year: float) -> ApiOption:
-    """An API option priced from a sheet (deployment prices included); unknown models raise with a hint."""
-    prices = prices_with_deployments(store, sheet_name)
+def decline_label(rate: DeclineRate) -> str:
+    """A decline choice as a select box shows it."""
+    if rate.value_per_year == 0:
+        return f"None: {rate.source}"
+    return f"{rate.value_per_year:.3g}x a year: {rate.source}"
+
+
+def describe_decline(factor_per_year: float) -> str:
+    """Words for a decline factor: the matching published choice, or the factor set by hand."""
+    for rate in decline_rates():
+        if math.isclose(rate.value_per_year, factor_per_year, rel_tol=1e-9) or (
+            rate.value_per_year == 0 and factor_per_year in (0.0, 1.0)
+        ):
+            return rate.source
+    if factor_per_year < 1:
+        return f"prices rise {1 / factor_per_year:.3g}x a year (set by hand)"
+    return f"prices fall {factor_per_year:g}x a year (set by hand)"
+
+
+def api_option(
+    store: Store, sheet_name: str, model: str, decline_per_year: float = 0.0, decline_source: str | None = None
+) -> ApiOption:
+    """An API option priced from a sheet (deployment prices included); unknown models raise with a hint.
+
+    Prices are held flat unless a decline factor per year is given; `decline_source` says why (by default
+    the matching published choice, see `describe_decline`).
+    """
+    prices = service.prices_with_deployments(store, sheet_name)
     key = resolve_model_key(model, prices, sheet_name)
     row = prices[prices["model_key"] == key].iloc[0]
     cached = row["usd_per_1m_cached_input"]
@@ -126,7 +252,99 @@ def api_option(store: Store, sheet_name: str, model: str, decline_per_year: floa
         usd_per_1m_cached_input=None if pd.isna(cached) else float(cached),
         effective_date=pd.Timestamp(row["effective_date"]).date(),
     )
-    return ApiOption.from_token_price(price, decline_per_year)
+    why = decline_source if decline_source is not None else describe_decline(decline_per_year)
+    return ApiOption.from_token_price(price, decline_per_year, why)
+
+
+@dataclass(frozen=True)
+class DefaultModel:
+    """An API model offered by default, with why it was chosen (metric, score, price and their sources)."""
+
+    model_key: str  # the sheet's key, which names the API option
+    model_id: str
+    quality: float
+    role: str  # "like-for-like" or "frontier"
+    reason: str
+
+
+def default_api_models(
+    store: Store,
+    sheet_name: str | None = None,
+    metric_id: str = DEFAULT_METRIC,
+    match_model_id: str = DEFAULT_SELF_HOST_MODEL,
+) -> tuple[DefaultModel, ...]:
+    """The API options every page and command starts from, chosen from the store's frontier for `metric_id`.
+
+    Two models, so neither side is flattered: the cheapest API offer on the frontier that scores at least as
+    well as `match_model_id` (the self-hosted model sized by default: like-for-like quality), and the
+    best-scoring offer on the frontier (today's top model). Without a score for `match_model_id`, the first is
+    the cheapest offer on the frontier. One model when both are the same.
+    """
+    sheet = sheet_name or service.default_sheet(store)
+    result = service.frontier(store, metric_id, sheet, CandidateOptions(), self_host=None)
+    metric = result.metric
+    pool = result.candidates[result.candidates["on_frontier"].astype(bool)]
+    pool = pool[(pool["usd_per_1m_input"] > 0) & (pool["usd_per_1m_output"] > 0)]
+    if pool.empty:
+        raise LookupError(f"no priced API model is scored on {metric.name} under '{sheet}': name the API options")
+
+    def price_text(row: pd.Series) -> str:
+        return (
+            f"${float(row['usd_per_1m_input']):.4g}/${float(row['usd_per_1m_output']):.4g} per 1M input/output "
+            f"tokens via {row['provider']} ('{sheet}')"
+        )
+
+    def score_text(row: pd.Series) -> str:
+        when = fmt_date(row["quality_date"])
+        return f"{float(row['quality']):,.4g} on {metric.name} ({row['quality_source']}, {when})"
+
+    scored = result.candidates[result.candidates["model_id"] == match_model_id]
+    sign = 1.0 if metric.higher_is_better else -1.0
+    chosen: list[DefaultModel] = []
+    if not scored.empty:
+        anchor = float(scored["quality"].iloc[0])
+        matching = pool[sign * pool["quality"] >= sign * anchor]
+    else:
+        anchor, matching = math.nan, pool.iloc[0:0]
+    if not matching.empty:
+        row = matching.sort_values(["cost_usd", "model_key"]).iloc[0]
+        chosen.append(
+            DefaultModel(
+                str(row["model_key"]),
+                str(row["model_id"]),
+                float(row["quality"]),
+                "like-for-like",
+                f"the cheapest API offer on the {metric.name} frontier scoring at least as well as "
+                f"{match_model_id} ({anchor:,.4g}), the self-hosted model sized by default: {score_text(row)}, "
+                f"{price_text(row)}",
+            )
+        )
+    else:
+        row = pool.sort_values(["cost_usd", "model_key"]).iloc[0]
+        chosen.append(
+            DefaultModel(
+                str(row["model_key"]),
+                str(row["model_id"]),
+                float(row["quality"]),
+                "like-for-like",
+                f"the cheapest API offer on the {metric.name} frontier ({match_model_id} has no score to match): "
+                f"{score_text(row)}, {price_text(row)}",
+            )
+        )
+    top = pool.assign(_rank=sign * pool["quality"]).sort_values(["_rank", "cost_usd"], ascending=[False, True])
+    row = top.iloc[0]
+    if str(row["model_key"]) != chosen[0].model_key:
+        chosen.append(
+            DefaultModel(
+                str(row["model_key"]),
+                str(row["model_id"]),
+                float(row["quality"]),
+                "frontier",
+                f"the best-scoring API offer on the {metric.name} frontier, today's top model: {score_text(row)}, "
+                f"{price_text(row)}",
+            )
+        )
+    return tuple(chosen)
 
 
 def gpu_hourly_price(store: Store, gpu: str, price_type: str = "on-demand") -> tuple[float, str]:
@@ -250,35 +468,89 @@ def build_inputs(
     )
 
 
+# Fields of the Monte Carlo spread before it was centred on the scenario; old saved scenarios and links carry them.
+_OLD_UNCERTAINTY_FIELDS = {
+    "monthly_growth_sd",
+    "api_decline_low_per_year",
+    "api_decline_high_per_year",
+    "peak_to_average_low",
+    "peak_to_average_high",
+}
+MAX_PATHS = 200_000
+
+
 @dataclass(frozen=True)
 class Uncertainty:
-    """Spread of the uncertain inputs for the Monte Carlo (standard deviations, or relative spreads)."""
+    """How far the Monte Carlo moves each input from the scenario's own value; every draw is centred there.
 
-    monthly_growth_sd: float = 0.02
-    api_decline_low_per_year: float = 2.0
-    api_decline_high_per_year: float = 20.0
-    peak_to_average_low: float = 1.5
-    peak_to_average_high: float = 3.0
+    Growth: the scenario's volume path (its constant rate or its fitted curve) with extra growth a month
+    drawn evenly from -spread to +spread. Price declines and peak-to-average: the scenario's value (each API
+    option's own decline, each rented fleet's GPU price decline; flat counts as 1x a year) times a factor
+    drawn evenly in log space between 1/spread and spread, so a flat list price may rise or fall. A spread of
+    0 (growth) or 1 (factors) holds that input at the scenario's value.
+    """
+
+    growth_spread_per_month: float = 0.02
+    api_decline_spread: float = 1.5
+    gpu_decline_spread: float = 1.25
+    peak_to_average_spread: float = 1.25
     n_paths: int = 10_000
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.growth_spread_per_month) or not 0 <= self.growth_spread_per_month < 1:
+            raise ValueError(f"growth spread must be 0 to 100% a month (got {self.growth_spread_per_month})")
+        for name in ("api_decline_spread", "gpu_decline_spread", "peak_to_average_spread"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or not 1 <= value <= 100:
+                raise ValueError(f"{name.replace('_', ' ')} must be a factor from 1 (certain) to 100 (got {value})")
+        if not 1 <= self.n_paths <= MAX_PATHS:
+            raise ValueError(f"paths must be 1 to {MAX_PATHS:,} (got {self.n_paths})")
 
-def run_monte_carlo(inputs: ProjectionInputs, uncertainty: Uncertainty, central_growth: float) -> MonteCarloResult:
-    """P10/P50/P90 bands: growth normal around the central rate, API decline log-uniform, peak-to-average uniform."""
-    growth = (
-        stats.norm(loc=central_growth, scale=uncertainty.monthly_growth_sd) if uncertainty.monthly_growth_sd else None
-    )
-    low, high = sorted(
-        (max(uncertainty.api_decline_low_per_year, 1.0), max(uncertainty.api_decline_high_per_year, 1.0))
-    )
-    decline = stats.loguniform(low, high) if high > low else None
-    peak_low, peak_high = sorted((uncertainty.peak_to_average_low, uncertainty.peak_to_average_high))
-    peak = stats.uniform(peak_low, peak_high - peak_low) if peak_high > peak_low else None
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Uncertainty:
+        """The spread back from a saved scenario; one saved before draws were centred keeps its paths and seed."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names - _OLD_UNCERTAINTY_FIELDS
+        if unknown:
+            raise ValueError(f"unknown uncertainty fields: {', '.join(sorted(unknown))}")
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Each uncertain input and how it is drawn, in words (for the page, the CLI and the report)."""
+
+        def factor(spread: float, what: str) -> str:
+            if spread <= 1:
+                return f"held at {what} (no spread)"
+            return f"{what} x/÷ up to {spread:g}, drawn evenly in log space (median: the scenario's value)"
+
+        spread = self.growth_spread_per_month
+        growth = (
+            f"the scenario's volume path (constant rate or fitted curve) with an extra -{spread:.1%} to "
+            f"+{spread:.1%} of growth a month, drawn evenly (median: the plan)"
+            if self.growth_spread_per_month > 0
+            else "held at the scenario's volume path (no spread)"
+        )
+        return [
+            ("Monthly volume growth", growth),
+            ("API price decline", factor(self.api_decline_spread, "each API option's own decline per year")
+             + "; one market draw per path for every API option; a flat list price counts as 1x and may rise"),
+            ("GPU rental price decline", factor(self.gpu_decline_spread, "each rented fleet's own GPU price decline")
+             + "; bought GPUs are unaffected"),
+            ("Peak-hour / average traffic", factor(self.peak_to_average_spread, "the scenario's peak-to-average")
+             + ", never below 1"),
+            ("Paths", f"{self.n_paths:,} (seed {self.seed})"),
+        ]  # fmt: skip
+
+
+def run_monte_carlo(inputs: ProjectionInputs, uncertainty: Uncertainty) -> MonteCarloResult:
+    """P10/P50/P90 bands with every draw centred on the scenario's own values, spread as `uncertainty` says."""
     return monte_carlo(
         inputs,
-        monthly_growth=growth,
-        api_price_decline=decline,
-        peak_to_average=peak,
+        growth_shift=centred_shift(uncertainty.growth_spread_per_month),
+        api_decline_scale=centred_scale(uncertainty.api_decline_spread),
+        gpu_decline_scale=centred_scale(uncertainty.gpu_decline_spread),
+        peak_to_average_scale=centred_scale(uncertainty.peak_to_average_spread),
         n_paths=uncertainty.n_paths,
         seed=uncertainty.seed,
     )
@@ -299,8 +571,9 @@ def sensitivity(inputs: ProjectionInputs, option: str, versus: str | None = None
         ranges.pop("monthly_growth")
     for opt in inputs.options:
         if isinstance(opt, ApiOption) and opt.name in (option, versus):
+            # x/÷ 2 around the option's own factor (flat counts as 1): as likely to move up as down.
             base = opt.price_decline_factor_per_year or 1.0
-            ranges[f"{opt.name}.price_decline_factor_per_year"] = (max(1.0, base / 3), base * 3)
+            ranges[f"{opt.name}.price_decline_factor_per_year"] = (base / 2, base * 2)
         if isinstance(opt, SelfHostOption) and opt.name in (option, versus):
             ownership = opt.plan.ownership
             if ownership.mode == "bought":
@@ -346,13 +619,19 @@ def _input_label(key: str) -> str:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named scenario: the projection inputs, the usage it came from and the Monte Carlo spread."""
+    """A named scenario: the projection inputs, the usage it came from and the Monte Carlo spread.
+
+    `mix_window` names the months whose input:output and cache mix the inputs use; `notes` are assumptions in
+    words that the inputs do not say themselves (why each default option was chosen).
+    """
 
     name: str
     inputs: ProjectionInputs
     upload_id: str | None = None
     workload: str | None = None
     uncertainty: Uncertainty = Uncertainty()
+    mix_window: str | None = None
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
@@ -361,22 +640,32 @@ class Scenario:
             "inputs": self.inputs.to_dict(),
             "upload_id": self.upload_id,
             "workload": self.workload,
-            "uncertainty": self.uncertainty.__dict__,
+            "uncertainty": dataclasses.asdict(self.uncertainty),
+            "mix_window": self.mix_window,
+            "notes": list(self.notes),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Scenario:
-        """A scenario back from `to_dict`'s output."""
+        """A scenario back from `to_dict`'s output (also one saved before the mix window and notes were kept)."""
         inputs = data.get("inputs")
         if not isinstance(inputs, dict):
             raise ValueError("the scenario has no inputs")
         uncertainty = data.get("uncertainty") or {}
+        notes = data.get("notes") or []
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) else None
+
         return cls(
             name=str(data.get("name") or "Unnamed scenario"),
             inputs=ProjectionInputs.from_dict(inputs),
-            upload_id=data.get("upload_id") if isinstance(data.get("upload_id"), str) else None,  # type: ignore[arg-type]
-            workload=data.get("workload") if isinstance(data.get("workload"), str) else None,  # type: ignore[arg-type]
-            uncertainty=Uncertainty(**uncertainty) if isinstance(uncertainty, dict) else Uncertainty(),
+            upload_id=text("upload_id"),
+            workload=text("workload"),
+            uncertainty=Uncertainty.from_dict(uncertainty) if isinstance(uncertainty, dict) else Uncertainty(),
+            mix_window=text("mix_window"),
+            notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (),
         )
 
 
@@ -396,22 +685,207 @@ def load_scenario(store: Store, name: str) -> Scenario:
     return Scenario.from_dict(json.loads(row.iloc[0]["inputs_json"]))
 
 
+BREAK_EVEN_RULE = (
+    "break-even is the first month from which an option's cumulative spend stays at or below the API option's "
+    "to the end of the horizon"
+)
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """A projection with its break-even months and cheapest option."""
+    """A projection with its break-even months, head-to-head comparisons and cheapest option."""
 
     result: ProjectionResult
     break_even: dict[str, dict[str, int | None]]
     cheapest: str
+    head_to_head: dict[str, dict[str, HeadToHead]] = dataclasses.field(default_factory=dict)
 
 
 def outcome(inputs: ProjectionInputs) -> Outcome:
-    """Project a scenario; break-even month of each self-host or hybrid option against each API option."""
+    """Project a scenario; each self-host or hybrid option against each API option (break-even, saving, lead)."""
     result = project(inputs)
     api = [o.name for o in inputs.options if isinstance(o, ApiOption)]
     own = [o.name for o in inputs.options if isinstance(o, SelfHostOption | HybridOption)]
-    breaks = {name: {other: result.break_even(name, other) for other in api} for name in own}
-    return Outcome(result, breaks, str(result.cheapest))
+    versus = {name: {other: result.head_to_head(name, other) for other in api} for name in own}
+    breaks = {name: {other: h.break_even_month for other, h in against.items()} for name, against in versus.items()}
+    return Outcome(result, breaks, str(result.cheapest), versus)
+
+
+def month_ranges(months: tuple[int, ...]) -> str:
+    """Months as compact ranges: (1, 2, 3, 7) -> "1-3, 7"."""
+    runs: list[list[int]] = []
+    for month in months:
+        if runs and month == runs[-1][-1] + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def head_to_head_text(h: HeadToHead) -> str:
+    """One sentence: break-even (or none), the saving at the horizon, and the months the option leads."""
+    n = h.horizon_months
+    if h.break_even_month is not None:
+        head = f"{h.option} breaks even against {h.versus} in month {h.break_even_month}"
+    else:
+        head = f"{h.option} has no break-even against {h.versus} within {n} months"
+    money = (
+        f"over the {n} months it saves ${h.saving_usd:,.0f}"
+        if h.saving_usd >= 0
+        else f"over the {n} months it costs ${-h.saving_usd:,.0f} more"
+    )
+
+    def share(months: tuple[int, ...]) -> str:
+        ranges = f" (months {month_ranges(months)})" if 0 < len(months) < n else ""
+        return f"{len(months)} of {n} months{ranges}"
+
+    return (
+        f"{head}: {money}; it is ahead on cumulative spend at the end of {share(h.months_ahead)}, and cheaper "
+        f"month by month in {share(h.months_cheaper)}."
+    )
+
+
+def head_to_head_rows(o: Outcome) -> list[dict[str, object]]:
+    """Each comparison as a flat row (for tables and JSON): break-even, saving, months cheaper and ahead."""
+    return [
+        {
+            "option": h.option,
+            "versus": h.versus,
+            "break_even_month": h.break_even_month,
+            "saving_usd": h.saving_usd,
+            "months_ahead": len(h.months_ahead),
+            "months_ahead_ranges": month_ranges(h.months_ahead),
+            "months_cheaper": len(h.months_cheaper),
+            "months_cheaper_ranges": month_ranges(h.months_cheaper),
+            "horizon_months": h.horizon_months,
+            "summary": head_to_head_text(h),
+        }
+        for against in o.head_to_head.values()
+        for h in against.values()
+    ]
+
+
+def growth_label(inputs: ProjectionInputs) -> str:
+    """The volume growth of a scenario in words: the fitted curve's label or the constant rate."""
+    fit = inputs.growth_fit()
+    return str(fit.label) if fit is not None else f"constant {inputs.monthly_growth:+.1%} per month"
+
+
+def _gpu_price_source(plan: Any) -> str | None:
+    # A plan may carry where its GPU price came from; the field's name is looked up rather than assumed.
+    for name, value in dataclasses.asdict(plan).items():
+        if "source" in name and ("price" in name or "usd" in name) and isinstance(value, str) and value:
+            return value
+    return None
+
+
+def self_host_payload(inputs: ProjectionInputs) -> dict[str, dict[str, Any]]:
+    """Per self-hosted option (and each hybrid's self-hosted part) and month: the fleet and its price, with the
+    plan as stored (every field it carries), so an analyst can redo the sum."""
+    by_name = {option.name: option for option in inputs.options}
+    payload: dict[str, dict[str, Any]] = {}
+    for option in inputs.options:
+        if isinstance(option, SelfHostOption):
+            parts = [(option, 1.0)]
+        elif isinstance(option, HybridOption):
+            parts = [
+                (part, share)
+                for name, share in option.shares
+                if share > 0 and isinstance(part := by_name[name], SelfHostOption)
+            ]
+        else:
+            continue
+        for part, share in parts:
+            plan = part.plan
+            detail = self_host_detail(inputs, part, share)
+            payload[option.name if part is option else f"{option.name}: {part.name}"] = {
+                "option": option.name,
+                "self_hosted_part": part.name,
+                "share_of_traffic": share,
+                "gpu": plan.gpu,
+                "gpus_per_replica": plan.gpus_per_replica,
+                "replica_output_tokens_per_s": plan.replica_output_tokens_per_s,
+                "throughput_source": plan.throughput_source,
+                "ownership_mode": plan.ownership.mode,
+                "usd_per_gpu_hour": plan.ownership.usd_per_gpu_hour,
+                "usd_per_gpu_hour_source": _gpu_price_source(plan) or "set in the scenario (no source recorded)",
+                "gpu_price_decline_factor_per_year": part.gpu_price_decline_factor_per_year,
+                "headroom": plan.headroom,
+                "target_utilisation": plan.target_utilisation,
+                "peak_to_average": inputs.peak_to_average,
+                "hours_per_month": inputs.hours_per_month,
+                "formula": "spend_usd = gpus x usd_per_gpu_hour x hours_per_month + capex_usd + ops_usd; replicas = "
+                "ceil(peak_output_tokens_per_s x (1 + headroom) / (replica_output_tokens_per_s x target_utilisation))"
+                "; committed (reserved, bought) fleets never shrink",
+                "plan": dataclasses.asdict(plan),
+                "months": [{k: _plain_number(v) for k, v in row.items()} for row in detail.to_dict("records")],
+            }
+    return payload
+
+
+def _plain_number(value: object) -> object:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def bands_payload(mc: MonteCarloResult) -> dict[str, Any]:
+    """The Monte Carlo's P10/P50/P90 per option and month (monthly and cumulative) and over the horizon."""
+
+    def per_option(frame: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
+        return {
+            str(name): {label: [float(v) for v in rows[label]] for label in ("p10", "p50", "p90")}
+            for name, rows in frame.groupby("option", sort=False)
+        }
+
+    return {
+        "n_paths": mc.n_paths,
+        "seed": mc.seed,
+        "monthly_usd": per_option(mc.monthly),
+        "cumulative_usd": per_option(mc.cumulative),
+        "total_usd": {str(k): {c: float(v) for c, v in row.items()} for k, row in mc.tco.iterrows()},
+        "share_of_paths_cheapest": {str(k): float(v) for k, v in mc.prob_cheapest.items()},
+    }
+
+
+def projection_payload(scenario: Scenario, o: Outcome, mc: MonteCarloResult | None) -> dict[str, Any]:
+    """Everything `project --json` prints for a scenario: spend, bands, comparisons, self-hosting, assumptions."""
+    inputs = scenario.inputs
+    monthly = o.result.monthly_usd
+    return {
+        "currency": "USD",
+        "scenario": scenario.name,
+        "horizon_months": inputs.horizon_months,
+        "options": [option.name for option in inputs.options],
+        "monthly_spend_usd": {name: [float(v) for v in monthly[name]] for name in monthly.columns},
+        "total_usd": {k: float(v) for k, v in o.result.total_usd.items()},
+        "cheapest": o.cheapest,
+        "break_even_month": o.break_even,
+        "break_even_rule": BREAK_EVEN_RULE,
+        "head_to_head": head_to_head_rows(o),
+        "growth": growth_label(inputs),
+        "volume_mix": {
+            "input_output_ratio": inputs.input_output_ratio,
+            "cached_share": inputs.cached_share,
+            "window": scenario.mix_window or "set in the scenario",
+        },
+        "api_price_decline": {
+            option.name: {
+                "factor_per_year": option.price_decline_factor_per_year,
+                "source": option.price_decline_source or describe_decline(option.price_decline_factor_per_year),
+            }
+            for option in inputs.options
+            if isinstance(option, ApiOption)
+        },
+        "uncertainty": dataclasses.asdict(scenario.uncertainty) | {"draws": dict(scenario.uncertainty.describe())},
+        "bands": bands_payload(mc) if mc is not None else None,
+        "self_host": self_host_payload(inputs),
+        "notes": list(scenario.notes),
+    }
 
 
 def monthly_table(result: ProjectionResult) -> pd.DataFrame:

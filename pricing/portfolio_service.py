@@ -55,7 +55,6 @@ from pricing.store import Store
 
 FLOOR_COLUMNS = ("workload", "metric", "quality_floor", "latency_objective_ms", "latency_metric", "current")
 DEFAULT_METRIC = "arena_elo"
-DEFAULT_API_MODELS = ("gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5")
 DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
     ("llama-3.1-8b-instruct", "H100 SXM", "FP8", "reserved"),
     ("llama-3.3-70b-instruct", "H100 SXM", "FP8", "reserved"),
@@ -400,14 +399,16 @@ def candidates_from_store(
     input_output_ratio: float = 3.0,
     api_decline_per_year: float = 0.0,
     gpu_decline_per_year: float = 0.0,
+    default_metric: str | None = None,
 ) -> list[Candidate]:
     """Candidates for the optimiser from the store.
 
     `metric_id` is one metric for every workload or a mapping workload -> metric (see `metrics_by_workload`);
     each candidate's quality is a mapping workload -> score, so a workload's floor is checked on its metric.
     With a single metric and no `workloads`, quality is one score for all. `api_models` and `self_host`
-    ((model_id, gpu, precision, mode)) default to DEFAULT_API_MODELS (those the sheet prices; unpriced defaults
-    are skipped) and DEFAULT_SELF_HOST when None. `cascades` are (small, large, escalation) of API models, the
+    ((model_id, gpu, precision, mode)) default, when None, to `planning.default_api_models` on `default_metric`
+    (else the one metric given, else planning's default metric: the same defaults as the Projections page and
+    `project`) and DEFAULT_SELF_HOST. `cascades` are (small, large, escalation) of API models, the
     escalation a rate set by hand or a `MeasuredCascade` (whose cascade score stands for the workloads judged on
     that suite's own eval). Prices are flat unless a decline factor per year (e.g. 10 for 10x cheaper a year)
     is given.
@@ -427,7 +428,10 @@ def candidates_from_store(
 
     candidates: list[Candidate] = []
     defaults = api_models is None
-    for model in DEFAULT_API_MODELS if api_models is None else api_models:
+    if api_models is None:
+        chooser = default_metric or (metric_id if isinstance(metric_id, str) else planning.DEFAULT_METRIC)
+        api_models = [d.model_key for d in planning.default_api_models(store, sheet, chooser)]
+    for model in api_models:
         try:
             c = _api_candidate(store, sheet, model, api_decline_per_year, facts, metric_of)
         except UnpricedModelError:
@@ -601,6 +605,7 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
             input_output_ratio=ratio,
             api_decline_per_year=request.api_decline_per_year,
             gpu_decline_per_year=request.gpu_decline_per_year,
+            default_metric=request.default_metric,
         )
 
     candidates = build(request.api_models)
@@ -620,6 +625,9 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         time_limit_s=request.time_limit_s,
     )
     notes = _notes(request, (workloads, candidates), sheet)
+    if request.api_models is None:
+        defaults = planning.default_api_models(store, sheet, request.default_metric)
+        notes += [f"API option {d.model_key} (default): {d.reason}." for d in defaults]
     if not result.optimal:
         notes.insert(
             0,

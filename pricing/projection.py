@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from pricing.cost import TOKENS_PER_MILLION, TokenPrice
@@ -275,7 +276,8 @@ def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
 # --- options -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ApiOption:
-    """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat)."""
+    """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat), for the
+    reason in `price_decline_source` (a named model's list price held, or a market trend with its source)."""
 
     name: str
     usd_per_1m_input: float
@@ -284,6 +286,7 @@ class ApiOption:
     price_decline_factor_per_year: float = 0.0
     sheet_name: str = ""
     source: str = ""
+    price_decline_source: str = ""
 
     def __post_init__(self) -> None:
         prices = (self.usd_per_1m_input, self.usd_per_1m_output, self.usd_per_1m_cached_input or 0.0)
@@ -295,7 +298,9 @@ class ApiOption:
             raise ValueError(f"{self.name}: price-decline factor must not be negative (0 means flat)")
 
     @classmethod
-    def from_token_price(cls, price: TokenPrice, price_decline_factor_per_year: float = 0.0) -> ApiOption:
+    def from_token_price(
+        cls, price: TokenPrice, price_decline_factor_per_year: float = 0.0, price_decline_source: str = ""
+    ) -> ApiOption:
         """An option from a sheet's TokenPrice, named after its model key."""
         cached = price.usd_per_1m_cached_input
         return cls(
@@ -307,6 +312,7 @@ class ApiOption:
             price_decline_factor_per_year=price_decline_factor_per_year,
             sheet_name=price.sheet_name,
             source=f"{price.sheet_name}" + (f", {price.effective_date}" if price.effective_date else ""),
+            price_decline_source=price_decline_source,
         )
 
     @property
@@ -417,12 +423,21 @@ class MonthlyVolumes:
         )
 
 
+def _decline_factor(factor_per_year: float) -> float:
+    # 0 means flat; as a factor that is 1 (prices x1 a year), so a drawn scale can move it either way.
+    return 1.0 if factor_per_year == 0 else factor_per_year
+
+
 @dataclass(frozen=True)
 class _Draw:
-    """Per-path (or fixed) values that override an option's deterministic inputs; None keeps the option's."""
+    """Per-path (or fixed) scales of the scenario's own values; 1 keeps each option's value as it is.
 
-    api_decline: np.ndarray | float | None = None
-    gpu_decline: np.ndarray | float | None = None
+    A price-decline scale multiplies each option's own factor per year (flat counts as 1), so every path is
+    centred on the scenario rather than replacing it.
+    """
+
+    api_decline_scale: np.ndarray | float = 1.0
+    gpu_decline_scale: np.ndarray | float = 1.0
     peak_to_average: np.ndarray | float = 2.0
     hours_per_month: float = HOURS_PER_MONTH
 
@@ -436,12 +451,12 @@ def _api_spend(option: ApiOption, volumes: MonthlyVolumes, draw: _Draw) -> np.nd
         + cached * price.usd_per_1m_cached_effective
         + np.asarray(volumes.output_tokens, dtype=float) * price.usd_per_1m_output
     ) / TOKENS_PER_MILLION
-    factor = option.price_decline_factor_per_year if draw.api_decline is None else draw.api_decline
+    factor = _decline_factor(option.price_decline_factor_per_year) * np.asarray(draw.api_decline_scale, dtype=float)
     return usd * monthly_price_multiplier(factor, volumes.months)
 
 
 def _self_host_spend(option: SelfHostOption, volumes: MonthlyVolumes, draw: _Draw) -> tuple[np.ndarray, np.ndarray]:
-    factor = option.gpu_price_decline_factor_per_year if draw.gpu_decline is None else draw.gpu_decline
+    factor = _decline_factor(option.gpu_price_decline_factor_per_year) * np.asarray(draw.gpu_decline_scale, dtype=float)
     multiplier = monthly_price_multiplier(factor, volumes.months)
     output = np.asarray(volumes.output_tokens, dtype=float)
     usd = self_host_monthly_cost(output, option.plan, draw.peak_to_average, draw.hours_per_month, multiplier)
@@ -479,11 +494,51 @@ def break_even_month(
     api = np.asarray(api_cumulative, dtype=float)
     if own.shape != api.shape or own.ndim != 1:
         raise ValueError(f"cumulative series must be one-dimensional and equally long (got {own.shape}, {api.shape})")
-    ahead = own <= api + 1e-9 * np.maximum(np.abs(api), 1.0)
+    ahead = _at_or_below(own, api)
     if not ahead.size or not ahead[-1]:
         return None
     behind = np.flatnonzero(~ahead)
     return int(behind[-1]) + 2 if behind.size else 1
+
+
+def _at_or_below(own: np.ndarray, api: np.ndarray) -> np.ndarray:
+    # A relative tolerance keeps rounding in long sums from turning a tie into a loss.
+    return own <= api + 1e-9 * np.maximum(np.abs(api), 1.0)
+
+
+@dataclass(frozen=True)
+class HeadToHead:
+    """A self-hosted (or hybrid) option against an API option over the horizon: the break-even month by its rule,
+    and what that rule leaves out: the saving at the horizon and the months the option leads."""
+
+    option: str
+    versus: str
+    horizon_months: int
+    break_even_month: int | None  # `break_even_month`: from then on cumulative spend stays at or below the API's
+    saving_usd: float  # the API's total over the horizon minus the option's; negative when the option costs more
+    months_cheaper: tuple[int, ...]  # months whose own spend is below the API's that month
+    months_ahead: tuple[int, ...]  # months at whose end cumulative spend is at or below the API's
+
+
+def head_to_head(
+    option: str, versus: str, monthly_own: Sequence[float] | np.ndarray, monthly_api: Sequence[float] | np.ndarray
+) -> HeadToHead:
+    """An option's monthly spend against an API option's: break-even, horizon saving, months cheaper and ahead."""
+    own = np.asarray(monthly_own, dtype=float)
+    api = np.asarray(monthly_api, dtype=float)
+    if own.shape != api.shape or own.ndim != 1 or not own.size:
+        raise ValueError(f"monthly series must be one-dimensional, equally long, not empty ({own.shape}, {api.shape})")
+    own_total, api_total = np.cumsum(own), np.cumsum(api)
+    cheaper = own < api - 1e-9 * np.maximum(np.abs(api), 1.0)
+    return HeadToHead(
+        option=option,
+        versus=versus,
+        horizon_months=len(own),
+        break_even_month=break_even_month(own_total, api_total),
+        saving_usd=float(api_total[-1] - own_total[-1]),
+        months_cheaper=tuple(int(m) + 1 for m in np.flatnonzero(cheaper)),
+        months_ahead=tuple(int(m) + 1 for m in np.flatnonzero(_at_or_below(own_total, api_total))),
+    )
 
 
 def _month_index(months: int) -> pd.Index:
@@ -514,6 +569,13 @@ class ProjectionResult:
             if name not in self.cumulative_usd.columns:
                 raise ValueError(f"no option named {name!r}; have {', '.join(self.cumulative_usd.columns)}")
         return break_even_month(self.cumulative_usd[self_host].to_numpy(), self.cumulative_usd[api].to_numpy())
+
+    def head_to_head(self, option: str, versus: str) -> HeadToHead:
+        """The named option against the named API option: break-even, horizon saving, months cheaper and ahead."""
+        for name in (option, versus):
+            if name not in self.monthly_usd.columns:
+                raise ValueError(f"no option named {name!r}; have {', '.join(self.monthly_usd.columns)}")
+        return head_to_head(option, versus, self.monthly_usd[option].to_numpy(), self.monthly_usd[versus].to_numpy())
 
 
 def project_spend(
@@ -686,6 +748,56 @@ def project(inputs: ProjectionInputs) -> ProjectionResult:
     )
 
 
+def self_host_detail(inputs: ProjectionInputs, option: SelfHostOption, share: float = 1.0) -> pd.DataFrame:
+    """Month by month, how a self-hosted fleet (on `share` of the traffic) is sized and priced, to redo by hand.
+
+    spend_usd = gpus x usd_per_gpu_hour x hours_per_month + capex_usd + ops_usd. Rented: usd_per_gpu_hour is
+    the hourly price after that month's price decline. Bought and annualised: the GPU-month cost (capital
+    recovery plus power) over the month's hours. Bought upfront: power per hour, and capex_usd pays for the
+    GPUs added that month. Peak tokens/s = average x peak-to-average; replicas are sized for peak x (1 +
+    headroom) at the target utilisation, so utilisation_at_peak (peak / capacity) stays at or below it.
+    """
+    plan = option.plan
+    own = plan.ownership
+    hours = inputs.hours_per_month
+    months = np.arange(1, inputs.horizon_months + 1)
+    output = inputs.output_tokens() * share
+    average = output / (hours * 3600)
+    peak = average * inputs.peak_to_average
+    gpus = self_host_gpus(output, plan, inputs.peak_to_average, hours)
+    replicas = gpus // plan.gpus_per_replica
+    capacity = replicas * plan.replica_output_tokens_per_s
+    multiplier = monthly_price_multiplier(option.gpu_price_decline_factor_per_year, inputs.horizon_months)
+    capex = np.zeros(len(months))
+    if own.is_rented:
+        per_hour = own.usd_per_gpu_hour * multiplier
+    elif own.capex_timing == "upfront":
+        per_hour = np.full(len(months), own.power_usd_per_gpu_month(hours) / hours)
+        capex = np.diff(gpus, prepend=0) * own.purchase_usd_per_gpu * (1 + own.server_overhead_share)
+    else:
+        per_hour = np.full(len(months), own.usd_per_gpu_month(hours) / hours)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation_at_peak = np.where(capacity > 0, peak / capacity, np.nan)
+        average_utilisation = np.where(capacity > 0, average / capacity, np.nan)
+    return pd.DataFrame(
+        {
+            "month": months,
+            "output_tokens": output,
+            "average_output_tokens_per_s": average,
+            "peak_output_tokens_per_s": peak,
+            "replicas": replicas,
+            "gpus": gpus,
+            "capacity_output_tokens_per_s": capacity,
+            "utilisation_at_peak": utilisation_at_peak,
+            "average_utilisation": average_utilisation,
+            "usd_per_gpu_hour": per_hour,
+            "capex_usd": capex,
+            "ops_usd": np.full(len(months), own.ops_usd_per_month),
+            "spend_usd": self_host_monthly_cost(output, plan, inputs.peak_to_average, hours, multiplier),
+        }
+    )
+
+
 # --- Monte Carlo -----------------------------------------------------------------------------------------
 class Distribution(Protocol):
     """A scipy.stats frozen distribution (anything with `rvs(size=..., random_state=...)`)."""
@@ -696,6 +808,22 @@ class Distribution(Protocol):
 
 
 Uncertain = Distribution | float | None
+UNCERTAIN_INPUTS = ("growth_shift", "api_decline_scale", "gpu_decline_scale", "peak_to_average_scale")
+MIN_GROWTH_FACTOR = 0.01  # a drawn shift never takes a month's growth factor (1 + shift) below this
+
+
+def centred_shift(spread: float) -> Distribution | None:
+    """Uniform on [-spread, +spread], median 0 (an amount added to the scenario's value); None when spread is 0."""
+    if not math.isfinite(spread) or spread < 0:
+        raise ValueError(f"a spread must be a finite number, not negative (got {spread})")
+    return stats.uniform(loc=-spread, scale=2 * spread) if spread > 0 else None
+
+
+def centred_scale(spread: float) -> Distribution | None:
+    """Log-uniform on [1/spread, spread], median 1 (a factor on the scenario's value); None when spread is 1."""
+    if not math.isfinite(spread) or spread < 1:
+        raise ValueError(f"a spread factor must be a finite number of at least 1 (got {spread})")
+    return stats.loguniform(1 / spread, spread) if spread > 1 else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -710,38 +838,38 @@ class MonteCarloResult:
     seed: int
 
 
-def _draws(
-    n_paths: int,
-    seed: int,
-    monthly_growth: Uncertain,
-    api_price_decline: Uncertain,
-    gpu_price_decline: Uncertain,
-    peak_to_average: Uncertain,
-) -> dict[str, np.ndarray | None]:
+def _draws(n_paths: int, seed: int, specs: Mapping[str, Uncertain]) -> dict[str, np.ndarray | None]:
     """One array of n_paths samples per uncertain input, drawn in a fixed order from one generator."""
     if n_paths < 1:
         raise ValueError(f"n_paths must be at least 1 (got {n_paths})")
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray | None] = {}
-    for name, spec in (
-        ("monthly_growth", monthly_growth),
-        ("api_price_decline", api_price_decline),
-        ("gpu_price_decline", gpu_price_decline),
-        ("peak_to_average", peak_to_average),
-    ):
+    for name in UNCERTAIN_INPUTS:
+        spec = specs.get(name)
         if spec is None:
             out[name] = None
         elif isinstance(spec, int | float):
             out[name] = np.full(n_paths, float(spec))
         else:
             out[name] = np.asarray(spec.rvs(size=n_paths, random_state=rng), dtype=float).reshape(n_paths)
+    for name in ("api_decline_scale", "gpu_decline_scale", "peak_to_average_scale"):
+        values = out[name]
+        if values is not None and (np.any(values <= 0) or not np.all(np.isfinite(values))):
+            raise ValueError(f"{name} draws must be positive finite factors (1 keeps the scenario's value)")
     return out
 
 
-def _paths_output(inputs: ProjectionInputs, growth: np.ndarray | float | None) -> np.ndarray:
-    if growth is None:
-        return inputs.output_tokens()
-    return constant_growth(inputs.base_output_tokens_per_month, growth, inputs.horizon_months)
+def _paths_output(inputs: ProjectionInputs, shift: np.ndarray | float | None) -> np.ndarray:
+    """The scenario's own output path (constant growth or fitted curve) with `shift` more growth a month on top.
+
+    path x (1 + shift)^m: a shift of 0 is the plan itself, and more growth never lowers a month's volume, so a
+    shift drawn with median 0 gives volumes whose median is the plan's.
+    """
+    path = inputs.output_tokens()
+    if shift is None:
+        return path
+    factor = np.maximum(1 + np.asarray(shift, dtype=float), MIN_GROWTH_FACTOR)
+    return path * factor ** np.arange(1, inputs.horizon_months + 1, dtype=float)
 
 
 def _spend_paths(
@@ -749,11 +877,6 @@ def _spend_paths(
 ) -> dict[str, np.ndarray]:
     """Monthly spend per option for the given draws: arrays of shape paths_shape + (months,)."""
     by_name = _check_options(inputs.options)
-    growth = draws["monthly_growth"]
-    output = _paths_output(
-        inputs, growth if growth is None or not paths_shape else np.reshape(growth, (*paths_shape, 1))
-    )
-    volumes = MonthlyVolumes.from_output(output, inputs.input_output_ratio, inputs.cached_share)
 
     def column(name: str) -> np.ndarray | None:
         # Per-path values become a (paths, 1) column that broadcasts over months; one path stays a scalar.
@@ -762,11 +885,18 @@ def _spend_paths(
             return None
         return np.reshape(value, (*paths_shape, 1)) if paths_shape else np.asarray(value, dtype=float)
 
-    ratio = column("peak_to_average")
+    output = _paths_output(inputs, column("growth_shift"))
+    volumes = MonthlyVolumes.from_output(output, inputs.input_output_ratio, inputs.cached_share)
+    api_scale, gpu_scale, peak_scale = (
+        column(name) for name in ("api_decline_scale", "gpu_decline_scale", "peak_to_average_scale")
+    )
     draw = _Draw(
-        api_decline=column("api_price_decline"),
-        gpu_decline=column("gpu_price_decline"),
-        peak_to_average=inputs.peak_to_average if ratio is None else ratio,
+        api_decline_scale=1.0 if api_scale is None else api_scale,
+        gpu_decline_scale=1.0 if gpu_scale is None else gpu_scale,
+        # The peak is never below the average; clipping at 1 keeps the median for any scenario value >= 1.
+        peak_to_average=inputs.peak_to_average
+        if peak_scale is None
+        else np.maximum(inputs.peak_to_average * peak_scale, 1.0),
         hours_per_month=inputs.hours_per_month,
     )
     shape = (*paths_shape, inputs.horizon_months)
@@ -807,22 +937,33 @@ def _summarise(
 def monte_carlo(
     inputs: ProjectionInputs,
     *,
-    monthly_growth: Uncertain = None,
-    api_price_decline: Uncertain = None,
-    gpu_price_decline: Uncertain = None,
-    peak_to_average: Uncertain = None,
+    growth_shift: Uncertain = None,
+    api_decline_scale: Uncertain = None,
+    gpu_decline_scale: Uncertain = None,
+    peak_to_average_scale: Uncertain = None,
     n_paths: int = 10_000,
     seed: int = 0,
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
 ) -> MonteCarloResult:
     """P10/P50/P90 of monthly, cumulative and horizon spend per option, vectorised over paths x months.
 
-    Each uncertain input is a scipy.stats frozen distribution (a float fixes it; None keeps the scenario's
-    value). A sampled growth replaces the scenario's growth with constant growth from the base volume;
-    a sampled API decline applies to every API option alike (one market trend per path), a sampled GPU
-    decline to every rented fleet.
+    Every draw moves the scenario's own value rather than replacing it, so the bands are centred on the plan:
+    `growth_shift` is extra growth a month on top of the scenario's volume path (constant rate or fitted curve);
+    `api_decline_scale` multiplies each API option's own decline factor per year (flat counts as 1: list prices
+    may then rise or fall), one market draw per path for every API option; `gpu_decline_scale` does the same for
+    rented fleets' GPU prices; `peak_to_average_scale` multiplies the scenario's peak-to-average (never below 1).
+    Each is a scipy.stats frozen distribution, a float (certain) or None (the scenario's value). Spend never
+    falls as growth or the peak rises, nor rises as a decline steepens, so with draws whose median is 0 (shift)
+    or 1 (scales) the plan is the median of every input; with k uncertain inputs acting on an option it lies
+    between that option's 1/2^k and 1 - 1/2^k quantiles (between P12.5 and P87.5 for up to three).
     """
-    draws = _draws(n_paths, seed, monthly_growth, api_price_decline, gpu_price_decline, peak_to_average)
+    specs = {
+        "growth_shift": growth_shift,
+        "api_decline_scale": api_decline_scale,
+        "gpu_decline_scale": gpu_decline_scale,
+        "peak_to_average_scale": peak_to_average_scale,
+    }
+    draws = _draws(n_paths, seed, specs)
     spend = _spend_paths(inputs, draws, (n_paths,))
     return _summarise(inputs, spend, quantiles, n_paths, seed)
 
@@ -830,16 +971,22 @@ def monte_carlo(
 def monte_carlo_loop(
     inputs: ProjectionInputs,
     *,
-    monthly_growth: Uncertain = None,
-    api_price_decline: Uncertain = None,
-    gpu_price_decline: Uncertain = None,
-    peak_to_average: Uncertain = None,
+    growth_shift: Uncertain = None,
+    api_decline_scale: Uncertain = None,
+    gpu_decline_scale: Uncertain = None,
+    peak_to_average_scale: Uncertain = None,
     n_paths: int = 10_000,
     seed: int = 0,
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
 ) -> MonteCarloResult:
     """The same as `monte_carlo` one path at a time in Python: the benchmark baseline and a cross-check."""
-    draws = _draws(n_paths, seed, monthly_growth, api_price_decline, gpu_price_decline, peak_to_average)
+    specs = {
+        "growth_shift": growth_shift,
+        "api_decline_scale": api_decline_scale,
+        "gpu_decline_scale": gpu_decline_scale,
+        "peak_to_average_scale": peak_to_average_scale,
+    }
+    draws = _draws(n_paths, seed, specs)
     rows: dict[str, list[np.ndarray]] = {option.name: [] for option in inputs.options}
     for path in range(n_paths):
         one = {name: None if values is None else float(values[path]) for name, values in draws.items()}
@@ -927,16 +1074,21 @@ __all__ = [
     "ProjectionInputs",
     "ProjectionResult",
     "SelfHostOption",
+    "HeadToHead",
     "break_even_month",
+    "centred_scale",
+    "centred_shift",
     "constant_growth",
     "default_decline_rates",
     "fit_growth",
+    "head_to_head",
     "monte_carlo",
     "monte_carlo_loop",
     "monthly_price_multiplier",
     "project",
     "project_spend",
     "project_volumes",
+    "self_host_detail",
     "tco_usd",
     "tornado",
     "with_input",

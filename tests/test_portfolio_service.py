@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from evals.loopback import LoopbackConfig, LoopbackServer
+from pricing import planning
 from pricing import portfolio_service as ps
 from pricing.candidates import pick_scores
 from pricing.portfolio import InfeasibleError, assignment_usd, optimise
@@ -160,9 +161,12 @@ def test_growth_constant_and_fitted_per_workload() -> None:
 
 # --- candidates ----------------------------------------------------------------------------------------
 def test_default_candidates_from_the_seeded_store(seeded_store: Store) -> None:
-    cands = ps.candidates_from_store(seeded_store, None, "arena_elo", workloads=["chat"])
+    defaults = ps.candidates_from_store(seeded_store, None, "arena_elo", workloads=["chat"])
+    # API options default to the same two as the Projections page and `project` (see test_projection_decisions)
+    expected = [d.model_key for d in planning.default_api_models(seeded_store, None, "arena_elo")]
+    assert [c.name for c in defaults if c.kind == "api"] == expected
+    cands = ps.candidates_from_store(seeded_store, None, "arena_elo", ["gpt-4o-mini", "gpt-4.1"], workloads=["chat"])
     by_name = {c.name: c for c in cands}
-    assert {"gpt-4o-mini", "gpt-4.1"} <= set(by_name)
     hosted = [c for c in cands if c.kind == "self-host"]
     assert len(hosted) == 2 and all(c.gpu == "H100 SXM" and c.latency_ms is None for c in hosted)
     assert all(c.usd_per_gpu_month > 0 and c.replica_output_tokens_per_s > 0 for c in hosted)
@@ -204,7 +208,8 @@ def test_store_candidates_optimise_self_host_at_volume_and_api_under_latency(see
     monthly = pd.DataFrame(
         {"month": ["2026-10-01"], "workload": ["chat"], "input_tokens": [6e10], "output_tokens": [3e10]}
     )
-    cands = ps.candidates_from_store(seeded_store, None, "arena_elo", workloads=["chat"], input_output_ratio=2.0)
+    api = ["gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5"]  # named: this test is about volume, not the defaults
+    cands = ps.candidates_from_store(seeded_store, None, "arena_elo", api, workloads=["chat"], input_output_ratio=2.0)
     floor = pick_scores(seeded_store.scores("arena_elo")).set_index("model_id")["score"]["llama-3.1-8b-instruct"]
     result = optimise(ps.workloads_from_usage(monthly, {"chat": (floor, None)}), cands, months=12)
     assert set(result.assignments["kind"]) == {"self-host"} and sum(result.gpus_by_type().values()) >= 1
