@@ -1,9 +1,20 @@
-"""Self-host sizing: how many GPUs a model needs, how fast a replica serves, and what the fleet costs per month.
+"""Self-host sizing: how many GPUs a model needs, how fast a replica serves, and what the fleet costs.
 
-Pure functions over small frozen values: GPU datasheet figures, model architectures, memory and roofline
-estimates, replica counts and the monthly cost of a fleet under a way of paying for GPUs (on-demand,
-reserved or bought). Costs are always on the allocation basis: reserved or owned GPUs cost money when idle.
-Stored throughput measurements are preferred over estimates; the store's rows come in as a DataFrame.
+This is the one self-hosting cost model: the explorer's self-hosted offers, the self-hosting calculator,
+Spend projections, the Portfolio, the CLI and the PDF all cost GPUs through it. Pure functions over small
+frozen values: GPU datasheet figures (from `data/gpu_specs.csv`, via `pricing.gpus`), model architectures,
+memory and roofline estimates, the stored throughput measurement nearest a workload's request lengths,
+replica counts and the monthly cost of a fleet under a way of paying for GPUs (on-demand, reserved or
+bought). Costs are on the allocation basis: reserved or owned GPUs cost money when idle.
+
+A replica's GPU count and its throughput always come from the same configuration: a stored measurement on
+N GPUs gives both (and proves the model fits on N GPUs at the lengths and concurrency it was measured
+at); without one, memory sizes the replica and the roofline estimates its throughput on that many GPUs.
+
+Two unit costs come out of one plan: the realistic USD per 1M output tokens at a stated monthly volume
+(whole replicas sized for the peak hour with headroom at a target utilisation), and the best case (every
+GPU held busy at the target share of its measured max-load throughput around the clock). The gap between
+them is the peak-to-average ratio, the headroom and the idle part of whole replicas, each an input.
 The boundary: no storage, no UI, no API prices (those live in `pricing.cost` and `pricing.projection`).
 Units: GB are decimal (1e9 bytes), as datasheets quote them; a month is 730 hours unless told otherwise.
 """
@@ -17,7 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pricing.cost import ALLOCATION_BASIS
+from pricing.cost import ALLOCATION_BASIS, TOKENS_PER_MILLION, WorkloadProfile
+from pricing.gpus import GPU_SPECS as GPU_SPECS  # re-exported: pages pick GPUs from the sizing module
+from pricing.gpus import PURCHASE_PRICE_NOTE as PURCHASE_PRICE_NOTE
+from pricing.gpus import GpuHourlyPrice, GpuSpec, gpu_spec
 from pricing.identity import canonical_gpu
 
 HOURS_PER_MONTH = 730.0
@@ -28,7 +42,14 @@ COMPUTE_EFFICIENCY = 0.5  # large-batch decode reaches about half of dense peak 
 ROOFLINE = "roofline estimate"
 MEASURED = "measured"
 OWN_PROBE = "own probe"
-PURCHASE_PRICE_NOTE = "assumption: typical street price per GPU in 2025, not a quote"
+# Without the workload's request lengths, a request is taken as 500 output tokens (the default workload
+# profile) and its input as the input:output ratio times that.
+DEFAULT_OUTPUT_TOKENS_PER_REQUEST = WorkloadProfile().output_tokens_per_request
+DEFAULT_INPUT_OUTPUT_RATIO = WorkloadProfile().input_output_ratio
+DEFAULT_MONTHLY_OUTPUT_TOKENS = 1e9  # the volume Spend projections start from without usage
+DEFAULT_PEAK_TO_AVERAGE = 2.0
+DEFAULT_HEADROOM = 0.2
+DEFAULT_TARGET_UTILISATION = 0.7
 
 BYTES_PER_PARAMETER = {"fp32": 4.0, "fp16": 2.0, "bf16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5, "fp4": 0.5}
 OWNERSHIP_MODES = ("on-demand", "reserved", "bought")
@@ -36,76 +57,6 @@ CAPEX_TIMINGS = ("annualised", "upfront")
 
 
 # --- GPUs ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class GpuSpec:
-    """Datasheet figures of one GPU (dense tensor throughput, no sparsity) and an assumed purchase price."""
-
-    name: str
-    memory_gb: float
-    memory_bandwidth_gb_s: float
-    fp16_tflops: float  # dense FP16/BF16 tensor
-    fp8_tflops: float | None  # None: no FP8 tensor cores (FP8 weights are upcast to FP16 for the maths)
-    fp4_tflops: float | None
-    board_power_kw: float
-    purchase_usd: float  # PURCHASE_PRICE_NOTE
-    source: str
-    purchase_usd_note: str = PURCHASE_PRICE_NOTE
-
-    def tflops_for(self, precision: str) -> float:
-        """Dense tensor TFLOPs at a precision, falling back to the next wider format the GPU has."""
-        kind = normalise_precision(precision)
-        if kind in ("fp4", "int4") and self.fp4_tflops is not None:
-            return self.fp4_tflops
-        if kind in ("fp4", "int4", "fp8", "int8") and self.fp8_tflops is not None:
-            return self.fp8_tflops
-        return self.fp16_tflops
-
-
-GPU_SPECS: dict[str, GpuSpec] = {
-    spec.name: spec
-    for spec in (
-        GpuSpec("H100 SXM", 80, 3350, 989, 1979, None, 0.70, 30_000, "https://www.nvidia.com/en-us/data-center/h100/"),
-        GpuSpec(
-            "H100 PCIe",
-            80,
-            2000,
-            756,
-            1513,
-            None,
-            0.35,
-            25_000,
-            "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet",
-        ),
-        GpuSpec("H200", 141, 4800, 989, 1979, None, 0.70, 35_000, "https://www.nvidia.com/en-us/data-center/h200/"),
-        GpuSpec(
-            "A100 80GB SXM",
-            80,
-            2039,
-            312,
-            None,
-            None,
-            0.40,
-            15_000,
-            "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/"
-            "nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf",
-        ),
-        GpuSpec("L40S", 48, 864, 362, 733, None, 0.35, 8_000, "https://www.nvidia.com/en-us/data-center/l40s/"),
-        # HGX B200 per-GPU figures: 180 GB HBM3e, ~8 TB/s; dense = half the sparse figures NVIDIA headlines.
-        GpuSpec("B200", 180, 8000, 2250, 4500, 9000, 1.00, 40_000, "https://www.nvidia.com/en-us/data-center/hgx/"),
-    )
-}
-
-
-def gpu_spec(gpu: str | GpuSpec) -> GpuSpec:
-    """The spec of a GPU by any spelling of its name, or ValueError listing the known ones."""
-    if isinstance(gpu, GpuSpec):
-        return gpu
-    spec = GPU_SPECS.get(canonical_gpu(gpu))
-    if spec is None:
-        raise ValueError(f"no datasheet figures for GPU {gpu!r}; known: {', '.join(GPU_SPECS)}")
-    return spec
-
-
 def normalise_precision(precision: str) -> str:
     """The weight format of a precision label ("fp8 TP4 PP1" -> "fp8", "BF16" -> "bf16"), or ValueError."""
     token = re.split(r"[\s/_]+", precision.strip().lower())[0] if precision.strip() else ""
@@ -245,9 +196,47 @@ def roofline_output_tokens_per_s(
     steps_per_s = spec.memory_bandwidth_gb_s * gpus * bandwidth_efficiency / bytes_per_step_gb
     memory_bound = steps_per_s * batch
     flops_per_token = 2 * params_b * 1e9
-    compute_bound = spec.tflops_for(precision) * 1e12 * gpus * compute_efficiency / flops_per_token
+    compute_bound = spec.tflops_for(normalise_precision(precision)) * 1e12 * gpus * compute_efficiency / flops_per_token
     bound = "memory" if memory_bound <= compute_bound else "compute"
     return RooflineEstimate(min(memory_bound, compute_bound), memory_bound, compute_bound, bound)
+
+
+@dataclass(frozen=True)
+class ThroughputMeasurement:
+    """One stored serving measurement: what ran, on how many GPUs, at which request lengths and load.
+
+    `output_tokens_per_s` is the total over all `gpu_count` GPUs. `concurrency` is as the source states it
+    ("max" for a max-load benchmark, or a number of concurrent requests). `as_of` is an ISO date or None.
+    """
+
+    model_id: str
+    gpu: str
+    gpu_count: int
+    precision: str
+    input_tokens: int | None
+    output_tokens: int | None
+    concurrency: str
+    output_tokens_per_s: float
+    source: str
+    as_of: str | None = None
+    engine: str = ""
+    kind: str = MEASURED  # MEASURED or OWN_PROBE
+
+    @property
+    def lengths(self) -> str:
+        """'20000 in / 2000 out tokens', or 'request lengths not stated'."""
+        if self.input_tokens is None or self.output_tokens is None:
+            return "request lengths not stated"
+        return f"{self.input_tokens} in / {self.output_tokens} out tokens"
+
+    def describe(self) -> str:
+        """One line naming the measurement: source, setup, lengths, concurrency, speed and date."""
+        engine = f", {self.engine}" if self.engine else ""
+        return (
+            f"{self.source}: {self.gpu_count}x {self.gpu} {self.precision}{engine}, {self.lengths}, "
+            f"concurrency {self.concurrency}, {self.output_tokens_per_s:,.0f} output tokens/s, "
+            f"{self.as_of or 'undated'}"
+        )
 
 
 @dataclass(frozen=True)
@@ -258,6 +247,37 @@ class ReplicaThroughput:
     source: str
     kind: str  # MEASURED, OWN_PROBE or ROOFLINE
     gpus: int = 1
+    measurement: ThroughputMeasurement | None = None
+
+
+def request_lengths(
+    input_output_ratio: float | None = None, output_tokens_per_request: float | None = None
+) -> WorkloadProfile:
+    """A request's input and output lengths: output as given (default 500), input = ratio x output (default 3)."""
+    output = DEFAULT_OUTPUT_TOKENS_PER_REQUEST if output_tokens_per_request is None else output_tokens_per_request
+    ratio = DEFAULT_INPUT_OUTPUT_RATIO if input_output_ratio is None else input_output_ratio
+    if not math.isfinite(ratio):
+        raise ValueError("the input:output ratio must be finite")
+    return WorkloadProfile(input_tokens_per_request=ratio * output, output_tokens_per_request=output)
+
+
+def length_distance(
+    input_tokens: pd.Series | np.ndarray, output_tokens: pd.Series | np.ndarray, workload: WorkloadProfile
+) -> np.ndarray:
+    """Distance in log-length space: hypot(ln(input / wanted input), ln(output / wanted output)); NaN -> inf.
+
+    Both lengths count, not only their ratio: 5000/500 and 20000/2000 share a ratio, but a 20000-token
+    prompt holds four times the KV cache and prefills four times the tokens, so it serves far fewer output
+    tokens per second.
+    """
+    measured_in = pd.to_numeric(pd.Series(np.asarray(input_tokens, dtype=object)), errors="coerce").astype(float)
+    measured_out = pd.to_numeric(pd.Series(np.asarray(output_tokens, dtype=object)), errors="coerce").astype(float)
+    wanted_in = max(workload.input_tokens_per_request, 1.0)
+    wanted_out = max(workload.output_tokens_per_request, 1.0)
+    distance = np.hypot(
+        np.log(measured_in.clip(lower=1.0) / wanted_in), np.log(measured_out.clip(lower=1.0) / wanted_out)
+    )
+    return distance.fillna(np.inf).to_numpy()
 
 
 def _precision_matches(label: object, wanted: str) -> bool:
@@ -265,6 +285,75 @@ def _precision_matches(label: object, wanted: str) -> bool:
         return False
     formats = {part for part in re.split(r"[\s/]+", label.strip().lower()) if part in BYTES_PER_PARAMETER}
     return wanted in formats or (wanted in ("fp16", "bf16") and bool(formats & {"fp16", "bf16"}))
+
+
+def nearest_measurements(measurements: pd.DataFrame, workload: WorkloadProfile) -> pd.DataFrame:
+    """Per (model_id, gpu): the measurement nearest the workload's input and output lengths.
+
+    Among rows equally near (a concurrency sweep, or the same lengths on 1, 2 or 4 GPUs) the one with the
+    most output tokens/s per GPU wins, then the fewer GPUs. Rows without lengths are used only when no
+    row of that model and GPU has them. Adds `length_distance` and `tokens_per_s_per_gpu`.
+    """
+    frame = measurements[pd.to_numeric(measurements["output_tokens_per_s"], errors="coerce") > 0].copy()
+    if frame.empty:
+        return frame.assign(length_distance=pd.Series(dtype=float), tokens_per_s_per_gpu=pd.Series(dtype=float))
+    frame["gpu"] = frame["gpu"].astype(str).map(canonical_gpu)
+    frame["length_distance"] = length_distance(frame["input_tokens"], frame["output_tokens"], workload)
+    frame["tokens_per_s_per_gpu"] = frame["output_tokens_per_s"].astype(float) / frame["gpu_count"].astype(float)
+    frame = frame.sort_values(
+        ["length_distance", "tokens_per_s_per_gpu", "gpu_count"], ascending=[True, False, True], kind="stable"
+    )
+    return frame.groupby(["model_id", "gpu"], sort=False).head(1)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+def measurement_from_row(row: pd.Series) -> ThroughputMeasurement:
+    """A ThroughputMeasurement from one row of the store's throughput table."""
+    source = str(row["source"])
+    as_of = row.get("as_of")
+    engine = row.get("engine")
+    concurrency = row.get("concurrency")
+    return ThroughputMeasurement(
+        model_id=str(row["model_id"]),
+        gpu=canonical_gpu(str(row["gpu"])),
+        gpu_count=int(row["gpu_count"]),
+        precision=str(row["precision"]) if isinstance(row["precision"], str) else "?",
+        input_tokens=_optional_int(row.get("input_tokens")),
+        output_tokens=_optional_int(row.get("output_tokens")),
+        concurrency=str(concurrency) if concurrency is not None and not pd.isna(concurrency) else "not stated",
+        output_tokens_per_s=float(row["output_tokens_per_s"]),
+        source=source,
+        as_of=pd.Timestamp(as_of).date().isoformat() if as_of is not None and pd.notna(as_of) else None,
+        engine=str(engine) if isinstance(engine, str) else "",
+        kind=OWN_PROBE if source.lower().startswith(OWN_PROBE) else MEASURED,
+    )
+
+
+def pick_measurement(
+    measurements: pd.DataFrame | None,
+    model_id: str,
+    gpu: str | GpuSpec,
+    precision: str | None,
+    workload: WorkloadProfile,
+) -> ThroughputMeasurement | None:
+    """The stored measurement of this model on this GPU (at this precision) nearest the workload's lengths."""
+    if measurements is None or measurements.empty:
+        return None
+    name = gpu.name if isinstance(gpu, GpuSpec) else canonical_gpu(gpu)
+    frame = measurements[
+        (measurements["model_id"].astype(str) == model_id)
+        & (measurements["gpu"].astype(str).map(canonical_gpu) == name)
+    ]
+    if precision is not None:
+        wanted = normalise_precision(precision)
+        frame = frame.loc[frame["precision"].map(lambda label: _precision_matches(label, wanted)).astype(bool)]
+    if frame.empty:
+        return None
+    chosen = nearest_measurements(frame, workload)
+    return None if chosen.empty else measurement_from_row(chosen.iloc[0])
 
 
 def replica_throughput(
@@ -278,38 +367,23 @@ def replica_throughput(
     context_tokens: int = 0,
     arch: ModelArch | None = None,
     input_output_ratio: float | None = None,
+    *,
+    workload: WorkloadProfile | None = None,
 ) -> ReplicaThroughput:
-    """A stored measurement for this model, GPU and precision if there is one, else the roofline estimate.
+    """The stored measurement nearest the workload's request lengths, else the roofline estimate on `gpus`.
 
-    Among matching rows the one nearest the workload's input:output ratio wins (prefill work per output
-    token depends on it), then the highest tokens/s per GPU. Rows whose source starts with "own probe"
-    are labelled as such. Without a measurement, `params_b` is needed for the roofline.
+    A measurement brings its own GPU count (`gpus` is then ignored). Without `workload`, a request is
+    500 output tokens and `input_output_ratio` (default 3) times that in. Rows whose source starts with
+    "own probe" are labelled as such. Without a measurement, `params_b` is needed for the roofline.
     """
     spec = gpu_spec(gpu)
+    lengths = workload if workload is not None else request_lengths(input_output_ratio)
+    measured = pick_measurement(measurements, model_id, spec, precision, lengths)
+    if measured is not None:
+        return ReplicaThroughput(
+            measured.output_tokens_per_s, measured.describe(), measured.kind, measured.gpu_count, measured
+        )
     wanted = normalise_precision(precision)
-    if measurements is not None and not measurements.empty:
-        frame = measurements[
-            (measurements["model_id"].astype(str) == model_id)
-            & (measurements["gpu"].astype(str).map(canonical_gpu) == spec.name)
-            & (pd.to_numeric(measurements["output_tokens_per_s"], errors="coerce") > 0)
-        ].copy()
-        frame = frame[frame["precision"].map(lambda label: _precision_matches(label, wanted))]
-        if not frame.empty:
-            frame["per_gpu"] = frame["output_tokens_per_s"].astype(float) / frame["gpu_count"].astype(float)
-            if input_output_ratio is not None and input_output_ratio > 0:
-                ratio = pd.to_numeric(frame["input_tokens"], errors="coerce") / pd.to_numeric(
-                    frame["output_tokens"], errors="coerce"
-                )
-                frame["distance"] = (np.log(ratio.astype(float).clip(lower=1e-6)) - math.log(input_output_ratio)).abs()
-                frame["distance"] = frame["distance"].fillna(np.inf)
-                frame = frame[frame["distance"] == frame["distance"].min()]
-            row = frame.sort_values("per_gpu", ascending=False).iloc[0]
-            source = str(row["source"])
-            kind = OWN_PROBE if source.lower().startswith(OWN_PROBE) else MEASURED
-            as_of = row.get("as_of")
-            when = f", as of {pd.Timestamp(as_of).date()}" if as_of is not None and pd.notna(as_of) else ", undated"
-            label = f"{source} ({int(row['gpu_count'])}x {spec.name}, {row['precision']}{when})"
-            return ReplicaThroughput(float(row["output_tokens_per_s"]), label, kind, int(row["gpu_count"]))
     if params_b is None:
         raise ValueError(
             f"no stored throughput for {model_id} on {spec.name} at {wanted}; give params_b for a roofline estimate"
@@ -440,16 +514,27 @@ class OwnershipCosts:
 
 @dataclass(frozen=True)
 class SelfHostPlan:
-    """A sized deployment: the GPU, GPUs per replica, a replica's throughput and how GPUs are paid."""
+    """A sized deployment: the GPU, GPUs per replica, a replica's throughput and how GPUs are paid.
+
+    Every figure an analyst needs to redo the sum travels with the plan: the measurement the throughput
+    came from (None for a roofline estimate, described in `throughput_source`), the GPU price's kind,
+    source and date (`ownership.usd_per_gpu_hour` is the price itself), the target utilisation and the
+    headroom. `gpu_price_type` is the kind of price used; a reserved plan whose `gpu_price_type` is
+    "on-demand" is priced at the on-demand rate because no reserved rate is known.
+    """
 
     gpu: str
     gpus_per_replica: int
     replica_output_tokens_per_s: float
     ownership: OwnershipCosts
-    headroom: float = 0.2
-    target_utilisation: float = 0.7
+    headroom: float = DEFAULT_HEADROOM
+    target_utilisation: float = DEFAULT_TARGET_UTILISATION
     throughput_source: str = ""
     basis: str = ALLOCATION_BASIS  # always: reserved GPUs are paid for busy or idle
+    measurement: ThroughputMeasurement | None = None
+    gpu_price_source: str = ""
+    gpu_price_type: str = ""  # on-demand, reserved, marketplace, spot, "set by you", or "" when unknown
+    gpu_price_as_of: str | None = None  # ISO date of the GPU price
 
     def __post_init__(self) -> None:
         if self.gpus_per_replica < 1:
@@ -459,6 +544,45 @@ class SelfHostPlan:
         if self.basis != ALLOCATION_BASIS:
             raise ValueError("self-host projections are on the allocation basis only")
         _replicas_array(np.zeros(1), self.replica_output_tokens_per_s, self.headroom, self.target_utilisation)
+
+    @property
+    def reserved_at_on_demand_rate(self) -> bool:
+        """Whether reserved GPUs are priced at a non-reserved rate (no reserved rate known): no saving."""
+        return self.ownership.mode == "reserved" and self.gpu_price_type not in ("reserved", "set by you", "")
+
+
+def gpu_price_provenance(price: GpuHourlyPrice | None, ownership: OwnershipCosts) -> tuple[str, str, str | None]:
+    """(source text, kind, ISO date) of the GPU price a plan is costed at: the stored `price` when the
+    ownership's hourly price is that price (to the cent), else "set by you"; bought GPUs name their purchase."""
+    if not ownership.is_rented:
+        return f"bought at ${ownership.purchase_usd_per_gpu:,.0f} per GPU (your figure)", "bought", None
+    if price is None or not math.isclose(price.usd_per_gpu_hour, ownership.usd_per_gpu_hour, abs_tol=0.005):
+        return f"${ownership.usd_per_gpu_hour:.2f}/GPU-hour, set by you", "set by you", None
+    return price.describe(), price.price_type, price.as_of
+
+
+def plan_from_measurement(
+    measurement: ThroughputMeasurement,
+    ownership: OwnershipCosts,
+    headroom: float = DEFAULT_HEADROOM,
+    target_utilisation: float = DEFAULT_TARGET_UTILISATION,
+    gpu_price: GpuHourlyPrice | None = None,
+) -> SelfHostPlan:
+    """A plan whose replica is the measured configuration: its GPU count and its throughput, together."""
+    price_source, price_type, price_as_of = gpu_price_provenance(gpu_price, ownership)
+    return SelfHostPlan(
+        gpu=measurement.gpu,
+        gpus_per_replica=measurement.gpu_count,
+        replica_output_tokens_per_s=measurement.output_tokens_per_s,
+        ownership=ownership,
+        headroom=headroom,
+        target_utilisation=target_utilisation,
+        throughput_source=f"{measurement.kind}: {measurement.describe()}",
+        measurement=measurement,
+        gpu_price_source=price_source,
+        gpu_price_type=price_type,
+        gpu_price_as_of=price_as_of,
+    )
 
 
 def self_host_gpus(
@@ -523,14 +647,29 @@ def plan_from_sizing(
     measurements: pd.DataFrame | None = None,
     arch: ModelArch | None = None,
     input_output_ratio: float | None = None,
-    headroom: float = 0.2,
-    target_utilisation: float = 0.7,
+    headroom: float = DEFAULT_HEADROOM,
+    target_utilisation: float = DEFAULT_TARGET_UTILISATION,
+    *,
+    workload: WorkloadProfile | None = None,
+    gpu_price: GpuHourlyPrice | None = None,
 ) -> SelfHostPlan:
-    """A SelfHostPlan from a model and GPU: memory-sized replica, measured throughput else the roofline."""
+    """A SelfHostPlan for a model on a GPU: the measured configuration nearest the workload, else memory + roofline.
+
+    A stored measurement on N GPUs sizes the replica at N GPUs with that measurement's throughput: it shows
+    the model fits on N GPUs at its lengths and concurrency, so the memory estimate (which assumes
+    `concurrent_sequences` x `context_tokens` of KV cache) neither refuses nor enlarges it. Without one,
+    the replica is the smallest tensor-parallel group whose memory holds the model, and its throughput the
+    roofline on that many GPUs. `workload` gives the request lengths (default: 500 output tokens and
+    `input_output_ratio` times that in); `gpu_price` the stored hourly price the ownership was priced at.
+    """
+    lengths = workload if workload is not None else request_lengths(input_output_ratio)
+    measured = pick_measurement(measurements, model_id, gpu, precision, lengths)
+    if measured is not None:
+        return plan_from_measurement(measured, ownership, headroom, target_utilisation, gpu_price)
     shape = arch if arch is not None else known_arch(model_id)
     tp = gpus_per_replica(params_b, precision, gpu, context_tokens, concurrent_sequences, shape)
-    throughput = replica_throughput(
-        measurements,
+    estimate = replica_throughput(
+        None,
         model_id,
         gpu,
         precision,
@@ -539,16 +678,81 @@ def plan_from_sizing(
         batch=concurrent_sequences,
         context_tokens=context_tokens,
         arch=shape,
-        input_output_ratio=input_output_ratio,
     )
+    price_source, price_type, price_as_of = gpu_price_provenance(gpu_price, ownership)
     return SelfHostPlan(
         gpu=gpu_spec(gpu).name,
-        # A measurement on more GPUs than memory needs sizes the replica; one on fewer keeps its (lower,
-        # conservative) throughput rather than assume linear scaling across tensor-parallel ranks.
-        gpus_per_replica=max(tp, throughput.gpus),
-        replica_output_tokens_per_s=throughput.tokens_per_s,
+        gpus_per_replica=tp,
+        replica_output_tokens_per_s=estimate.tokens_per_s,
         ownership=ownership,
         headroom=headroom,
         target_utilisation=target_utilisation,
-        throughput_source=f"{throughput.kind}: {throughput.source}",
+        throughput_source=f"{estimate.kind}: {estimate.source}",
+        gpu_price_source=price_source,
+        gpu_price_type=price_type,
+        gpu_price_as_of=price_as_of,
+    )
+
+
+# --- unit cost: one model, a realistic figure and a best case ----------------------------------------------
+@dataclass(frozen=True)
+class SelfHostUnitCost:
+    """USD per 1M output tokens of a plan at a monthly volume, realistic and best case, and why they differ."""
+
+    usd_per_1m_output: float  # realistic: whole replicas for the peak hour with headroom, busy or idle
+    usd_per_1m_output_best_case: float  # every GPU busy at the target share of measured throughput, always
+    monthly_output_tokens: float
+    peak_to_average: float
+    headroom: float
+    target_utilisation: float
+    replicas: int
+    gpus: int
+    average_utilisation: float  # output served / what the GPUs held could serve at measured throughput
+
+    @property
+    def assumptions(self) -> str:
+        """The assumptions behind both figures, in words."""
+        return (
+            f"realistic: {self.monthly_output_tokens / 1e9:,.3g}B output tokens a month, peak hour "
+            f"{self.peak_to_average:g}x the average, {self.headroom:.0%} headroom, {self.target_utilisation:.0%} "
+            f"target utilisation at the peak, whole replicas ({self.replicas} replica(s), {self.gpus} GPUs held, "
+            f"{self.average_utilisation:.0%} average utilisation), paid busy or idle; best case: every GPU held "
+            f"busy at {self.target_utilisation:.0%} of its measured max-load throughput around the clock (no peak, "
+            "no headroom, no idle replica)"
+        )
+
+
+def best_case_usd_per_1m_output(plan: SelfHostPlan, hours_per_month: float = HOURS_PER_MONTH) -> float:
+    """GPU price x GPUs per replica / (replica tokens/s x 3600 x target utilisation) x 1M: the fleet's floor."""
+    usd_per_gpu_hour = plan.ownership.usd_per_gpu_month(hours_per_month) / hours_per_month
+    tokens_per_hour = plan.replica_output_tokens_per_s * 3600 * plan.target_utilisation
+    return usd_per_gpu_hour * plan.gpus_per_replica / tokens_per_hour * TOKENS_PER_MILLION
+
+
+def unit_cost(
+    plan: SelfHostPlan,
+    monthly_output_tokens: float = DEFAULT_MONTHLY_OUTPUT_TOKENS,
+    peak_to_average: float = DEFAULT_PEAK_TO_AVERAGE,
+    hours_per_month: float = HOURS_PER_MONTH,
+) -> SelfHostUnitCost:
+    """Realistic and best-case USD per 1M output tokens of a plan serving a monthly volume (one month's fleet).
+
+    Realistic = `self_host_monthly_cost` (the fleet Spend projections cost) / volume x 1M; ops included.
+    """
+    if monthly_output_tokens <= 0:
+        raise ValueError(f"monthly output tokens must be positive (got {monthly_output_tokens:g})")
+    volume = np.array([float(monthly_output_tokens)])
+    gpus = int(self_host_gpus(volume, plan, peak_to_average, hours_per_month)[0])
+    usd = float(self_host_monthly_cost(volume, plan, peak_to_average, hours_per_month)[0])
+    capacity = gpus / plan.gpus_per_replica * plan.replica_output_tokens_per_s * hours_per_month * 3600
+    return SelfHostUnitCost(
+        usd_per_1m_output=usd / monthly_output_tokens * TOKENS_PER_MILLION,
+        usd_per_1m_output_best_case=best_case_usd_per_1m_output(plan, hours_per_month),
+        monthly_output_tokens=float(monthly_output_tokens),
+        peak_to_average=float(peak_to_average),
+        headroom=plan.headroom,
+        target_utilisation=plan.target_utilisation,
+        replicas=gpus // plan.gpus_per_replica,
+        gpus=gpus,
+        average_utilisation=float(monthly_output_tokens) / capacity,
     )

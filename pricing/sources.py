@@ -651,9 +651,13 @@ def _price_type(raw: str) -> str:
 
 
 def _reference_as_of(raw: str) -> dt.date | None:
-    """'2023-07..2025-05' -> last day of the range's end; '2026-03' -> first of the month; '2024 (...)' -> Jan 1."""
+    """'2026-08-26' -> that day; '2023-07..2025-05' -> last day of the range's end; '2026-03' -> first of the
+    month; '2024 (...)' -> Jan 1."""
     text = raw.strip()
     end = text.split("..")[-1].strip()
+    full_date = re.match(r"^(\d{4})-(\d{2})-(\d{2})\b", end)
+    if full_date:
+        return dt.date(int(full_date.group(1)), int(full_date.group(2)), int(full_date.group(3)))
     month = re.match(r"^(\d{4})-(\d{2})", end)
     if month:
         year, number = int(month.group(1)), int(month.group(2))

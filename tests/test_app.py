@@ -94,15 +94,23 @@ def test_costs_page_sets_a_deployment_price_used_for_quotes() -> None:
 
 
 @pytest.mark.usefixtures("app_db")
-def test_self_hosting_calculator_shows_both_bases() -> None:
+def test_self_hosting_calculator_shows_realistic_best_case_and_busy_time() -> None:
+    def usd(label: str) -> float:
+        return float(metric(at, label).strip("$").replace(",", ""))
+
     at = open_page("views/costs.py")
-    allocation = metric(at, "Allocation basis (USD per 1M output tokens)")
-    busy = metric(at, "Busy-time basis (USD per 1M output tokens)")
-    assert float(allocation.strip("$").replace(",", "")) > float(busy.strip("$").replace(",", ""))
+    realistic = usd("Realistic (USD per 1M output tokens)")
+    best = usd("Best case (USD per 1M output tokens)")
+    busy = usd("Busy-time basis (USD per 1M output tokens)")
+    assert realistic > best > busy
+    assert any("peak hour 2x the average" in c.value for c in at.caption)
     at.slider(key="costs_self_util").set_value(100).run()
-    assert metric(at, "Allocation basis (USD per 1M output tokens)") == metric(
+    assert metric(at, "Best case (USD per 1M output tokens)") == metric(
         at, "Busy-time basis (USD per 1M output tokens)"
     )
+    at.radio(key="costs_self_kind").set_value("reserved").run()
+    assert not at.exception
+    assert any("reserved" in c.value for c in at.caption)
 
 
 @pytest.mark.usefixtures("app_db")

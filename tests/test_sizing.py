@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pricing.cost import WorkloadProfile
 from pricing.sizing import (
     GPU_SPECS,
     MEASURED,
@@ -38,7 +39,7 @@ SECONDS_PER_MONTH = 730 * 3600
 
 # --- GPUs and precision ----------------------------------------------------------------------------------
 def test_gpu_specs_cover_the_asked_gpus_with_sources_and_labelled_prices() -> None:
-    assert set(GPU_SPECS) == {"H100 SXM", "H100 PCIe", "H200", "A100 80GB SXM", "L40S", "B200"}
+    assert {"H100 SXM", "H100 PCIe", "H200", "A100 80GB SXM", "L40S", "B200", "GB200", "RTX PRO 6000"} <= set(GPU_SPECS)
     for spec in GPU_SPECS.values():
         assert spec.source.startswith("https://")
         assert "assumption" in spec.purchase_usd_note
@@ -207,6 +208,42 @@ def test_plan_from_sizing_uses_memory_sizing_and_the_best_throughput_source() ->
     assert measured.gpus_per_replica == 1 and measured.throughput_source.startswith(MEASURED)
     estimated = plan_from_sizing("llama-3.3-70b", 70, "fp16", "H100 SXM", rented, 8192, 16)
     assert estimated.gpus_per_replica == 4 and estimated.throughput_source.startswith(ROOFLINE)
+
+
+def test_plan_takes_gpus_and_throughput_from_the_same_measurement() -> None:
+    rented = OwnershipCosts(mode="on-demand", usd_per_gpu_hour=2.5)
+    rows = _measurements()
+    two_gpus = rows[rows["gpu_count"] == 2]
+    plan = plan_from_sizing("llama-3.1-8b", 8, "fp8", "H100 SXM", rented, measurements=two_gpus, input_output_ratio=1.0)
+    # Memory says one GPU is enough; the measurement ran on two, so the replica is two GPUs at its 16,000 tokens/s.
+    assert (plan.gpus_per_replica, plan.replica_output_tokens_per_s) == (2, 16000.0)
+    assert plan.measurement is not None and plan.measurement.gpu_count == 2
+    # A 70B FP16 replica needs 4 H100s by memory; a 2-GPU measurement shows it fits on 2 and sets both figures.
+    seventy = pd.DataFrame(
+        [("llama-3.3-70b", "H100 SXM", 2, "fp16 TP2", "TRT", 1000, 1000, "max", 3000.0, "TRT table", None)],
+        columns=rows.columns,
+    )
+    measured = plan_from_sizing("llama-3.3-70b", 70, "fp16", "H100 SXM", rented, measurements=seventy)
+    assert (measured.gpus_per_replica, measured.replica_output_tokens_per_s) == (2, 3000.0)
+
+
+def test_equal_ratios_are_told_apart_by_their_lengths() -> None:
+    rented = OwnershipCosts(mode="on-demand", usd_per_gpu_hour=2.5)
+    rows = pd.DataFrame(
+        [
+            ("llama-3.1-8b", "H100 SXM", 1, "fp8", "TRT", 5000, 500, "max", 3459.0, "TRT table", None),
+            ("llama-3.1-8b", "H100 SXM", 1, "fp8", "TRT", 20000, 2000, "max", 1351.0, "TRT table", None),
+        ],
+        columns=_measurements().columns,
+    )
+    long = plan_from_sizing(
+        "llama-3.1-8b", 8, "fp8", "H100 SXM", rented, measurements=rows, workload=WorkloadProfile(20000, 2000)
+    )
+    short = plan_from_sizing(
+        "llama-3.1-8b", 8, "fp8", "H100 SXM", rented, measurements=rows, workload=WorkloadProfile(4000, 400)
+    )
+    assert (long.replica_output_tokens_per_s, short.replica_output_tokens_per_s) == (1351.0, 3459.0)
+    assert "20000 in / 2000 out tokens" in long.throughput_source
 
 
 # --- replicas --------------------------------------------------------------------------------------------------

@@ -11,15 +11,25 @@ import streamlit as st
 
 from pricing import service
 from pricing.cost import (
-    ALLOCATION_BASIS,
     BUSY_BASIS,
     TokenPrice,
     UnpricedModelError,
     Usage,
     self_hosted_usd_per_1m_output,
 )
-from pricing.selfhost import latest_gpu_prices
+from pricing.gpus import GpuHourlyPrice, pick_gpu_price
 from pricing.sheets import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SheetError
+from pricing.sizing import (
+    DEFAULT_HEADROOM,
+    DEFAULT_MONTHLY_OUTPUT_TOKENS,
+    DEFAULT_PEAK_TO_AVERAGE,
+    DEFAULT_TARGET_UTILISATION,
+    HOURS_PER_MONTH,
+    OwnershipCosts,
+    SelfHostPlan,
+    measurement_from_row,
+    unit_cost,
+)
 from ui.common import (
     after_write,
     current_settings,
@@ -176,64 +186,122 @@ with tab_deploy:
 
 with tab_self:
     st.markdown(
-        "**USD per 1M output tokens = GPU price x GPUs / (throughput x 3600 x utilisation) x 1M.** Every input "
+        "One cost model serves every page: a replica is the measured setup (its GPUs and its throughput together); "
+        "GPUs come in whole replicas sized for the peak hour with headroom at a target utilisation, and are paid "
+        "busy or idle. **Realistic** = that fleet's monthly bill / the month's output tokens. **Best case** = GPU "
+        "price x GPUs / (throughput x 3600 x target utilisation): every GPU busy around the clock. Every input "
         "starts from a stored measurement and can be overridden."
     )
     tp = load_table("throughput")
-    gpu_prices = latest_gpu_prices(load_table("gpu_prices")).set_index("gpu")
+    gpu_prices = load_table("gpu_prices")
     labels = [
         f"{r.model_id} · {r.gpu_count}x {r.gpu} · {r.precision or '?'} · {r.engine or '?'} · "
         f"in/out {r.input_tokens if r.input_tokens is not pd.NA else '?'}/"
-        f"{r.output_tokens if r.output_tokens is not pd.NA else '?'} · {r.output_tokens_per_s:,.0f} tok/s"
+        f"{r.output_tokens if r.output_tokens is not pd.NA else '?'} · concurrency {r.concurrency} · "
+        f"{r.output_tokens_per_s:,.0f} tok/s"
         for r in tp.itertuples()
     ]
     choice = st.selectbox("Measurement", range(len(tp)), format_func=labels.__getitem__, key="costs_self_row")
-    row = tp.iloc[choice]
-    default_price = float(gpu_prices.loc[row["gpu"], "usd_per_gpu_hour"]) if row["gpu"] in gpu_prices.index else 2.0
+    measurement = measurement_from_row(tp.iloc[choice])
+    kind = st.radio(
+        "GPUs rented",
+        ["on-demand", "reserved"],
+        horizontal=True,
+        key="costs_self_kind",
+        help="Reserved uses a stored reserved (committed-term) rate where one is known; otherwise the on-demand "
+        "rate, and says so.",
+    )
+    try:
+        stored: GpuHourlyPrice | None = pick_gpu_price(gpu_prices, measurement.gpu, kind)
+    except ValueError:
+        stored = None
     s1, s2, s3, s4 = st.columns(4)
-    usd_per_gpu_hour = s1.number_input("USD per GPU-hour", 0.0, 1000.0, round(default_price, 2), key="costs_self_price")
-    gpu_count = s2.number_input("GPUs", 1, 1024, int(row["gpu_count"]), key="costs_self_gpus")
+    usd_per_gpu_hour = s1.number_input(
+        "USD per GPU-hour",
+        0.01,
+        1000.0,
+        round(stored.usd_per_gpu_hour, 2) if stored is not None else 2.0,
+        key=f"costs_self_price_{measurement.gpu}_{kind}",
+    )
+    gpu_count = s2.number_input("GPUs per replica", 1, 1024, measurement.gpu_count, key="costs_self_gpus")
     tokens_per_s = s3.number_input(
-        "Output tokens/s (all GPUs)", 0.1, 1e7, float(row["output_tokens_per_s"]), key="costs_self_tps"
+        "Output tokens/s per replica", 0.1, 1e7, measurement.output_tokens_per_s, key="costs_self_tps"
     )
-    utilisation = s4.slider("Utilisation (%)", 5, 100, 60, key="costs_self_util")
-    price_note = (
-        f"{gpu_prices.loc[row['gpu'], 'provider']} {gpu_prices.loc[row['gpu'], 'price_type']}, "
-        f"{fmt_date(gpu_prices.loc[row['gpu'], 'as_of'])}"
-        if row["gpu"] in gpu_prices.index
-        else "no stored price"
+    utilisation = s4.slider(
+        "Target utilisation at the peak hour (%)",
+        5,
+        100,
+        round(DEFAULT_TARGET_UTILISATION * 100),
+        key="costs_self_util",
+        help="The share of a replica's measured max-load throughput it is run at in the busiest hour.",
     )
-    allocation = self_hosted_usd_per_1m_output(
-        usd_per_gpu_hour, int(gpu_count), tokens_per_s, utilisation / 100, ALLOCATION_BASIS
+    v1, v2, v3 = st.columns(3)
+    monthly_millions = v1.number_input(
+        "Output tokens per month (millions)",
+        0.001,
+        1e9,
+        DEFAULT_MONTHLY_OUTPUT_TOKENS / 1e6,
+        key="costs_self_volume",
+        help="The realistic figure depends on volume: a small volume still pays for a whole replica.",
     )
+    peak = v2.number_input(
+        "Peak-hour / average traffic", 1.0, 20.0, DEFAULT_PEAK_TO_AVERAGE, 0.5, key="costs_self_peak"
+    )
+    headroom_pct = v3.number_input("Headroom (%)", 0, 200, round(DEFAULT_HEADROOM * 100), key="costs_self_headroom")
+    plan = SelfHostPlan(
+        gpu=measurement.gpu,
+        gpus_per_replica=int(gpu_count),
+        replica_output_tokens_per_s=float(tokens_per_s),
+        ownership=OwnershipCosts(mode=kind, usd_per_gpu_hour=float(usd_per_gpu_hour)),
+        headroom=headroom_pct / 100,
+        target_utilisation=utilisation / 100,
+        measurement=measurement,
+    )
+    cost = unit_cost(plan, monthly_millions * 1e6, float(peak))
     busy = self_hosted_usd_per_1m_output(usd_per_gpu_hour, int(gpu_count), tokens_per_s, 1.0, BUSY_BASIS)
-    r1, r2, r3 = st.columns(3)
+    r1, r2, r3, r4 = st.columns(4)
     r1.metric(
-        "Allocation basis (USD per 1M output tokens)",
-        fmt_usd(allocation.usd_per_1m_output),
-        help="The GPUs you reserve, busy or idle: compare this with API prices.",
+        "Realistic (USD per 1M output tokens)",
+        fmt_usd(cost.usd_per_1m_output),
+        help="Whole replicas sized for the peak hour with headroom, paid busy or idle: compare this with API prices.",
     )
     r2.metric(
+        "Best case (USD per 1M output tokens)",
+        fmt_usd(cost.usd_per_1m_output_best_case),
+        help="Every GPU busy at the target utilisation around the clock: what a perfectly flat, large load pays.",
+    )
+    r3.metric(
         "Busy-time basis (USD per 1M output tokens)",
         fmt_usd(busy.usd_per_1m_output),
-        help="Only the hours the GPUs serve: a lower bound, not what you pay.",
+        help="Only the hours the GPUs serve, at full measured throughput: a lower bound, not what you pay.",
     )
-    r3.metric("GPU bill (USD per hour)", fmt_usd(allocation.usd_per_hour))
+    r4.metric("GPU bill (USD per month)", fmt_usd(cost.gpus * float(usd_per_gpu_hour) * HOURS_PER_MONTH))
+    if stored is None:
+        price_note = f"no stored {kind} or on-demand price for {measurement.gpu}: the price above is an assumption"
+    elif abs(stored.usd_per_gpu_hour - usd_per_gpu_hour) > 0.005:
+        price_note = f"set by you (stored: {stored.describe()})"
+    else:
+        price_note = stored.describe()
     st.caption(
-        f"Throughput: {row['source']} ({fmt_date(row['as_of'])}; {row['raw_model_name']}, concurrency "
-        f"{row['concurrency']}). Default GPU price: {price_note}."
+        f"Assumptions: {cost.assumptions}. Throughput: {measurement.describe()}. GPU price: {price_note}. "
+        f"{HOURS_PER_MONTH:g} hours a month."
     )
+    if stored is not None and stored.fell_back:
+        st.warning(
+            f"Reserved GPUs are priced at the {stored.price_type} rate: no reserved rate is known for "
+            f"{measurement.gpu}, so reserving shows no saving here."
+        )
     api = load_prices(settings.sheet_name)
-    same_model = api[api["model_id"] == row["model_id"]]
+    same_model = api[api["model_id"] == measurement.model_id]
     if not same_model.empty:
         cheapest = same_model.sort_values("usd_per_1m_output").iloc[0]
         st.info(
-            f"The cheapest API offer of {row['model_id']} in '{settings.sheet_name}' is {cheapest['model_key']} at "
-            f"{fmt_usd(cheapest['usd_per_1m_output'])} per 1M output tokens ({fmt_usd(cheapest['usd_per_1m_input'])} "
-            "input); self-hosting on the allocation basis above "
+            f"The cheapest API offer of {measurement.model_id} in '{settings.sheet_name}' is {cheapest['model_key']} "
+            f"at {fmt_usd(cheapest['usd_per_1m_output'])} per 1M output tokens "
+            f"({fmt_usd(cheapest['usd_per_1m_input'])} input); self-hosting at this volume (realistic) "
             + (
                 "is cheaper per output token."
-                if allocation.usd_per_1m_output < cheapest["usd_per_1m_output"]
+                if cost.usd_per_1m_output < cheapest["usd_per_1m_output"]
                 else "costs more per output token."
             )
         )
