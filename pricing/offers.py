@@ -280,33 +280,14 @@ def _maker_rank(model_id: object, provider: object) -> int:
     return own.index(provider) if isinstance(provider, str) and provider in own else len(own) + 1
 
 
-def _cost_order(group: pd.DataFrame, cost_column: str) -> pd.DataFrame:
-    """Cheapest first; offers equally cheap (within 0.1%) in maker order, then by provider and key."""
-    return group.assign(
-        _cost=np.round(np.log(group[cost_column].astype(float).clip(lower=1e-12)), 3),
-        _rank=[_maker_rank(m, p) for m, p in zip(group["model_id"], group["provider"], strict=True)],
-        _provider=group["provider"].fillna("").astype(str),
-        _key_len=group["model_key"].astype(str).str.len(),
-    ).sort_values(["_cost", "_rank", "_provider", "_key_len", "model_key"])
+GROUP = ["model_id", "deployment"]
+# Ties between offers equally cheap (within 0.1% of cost) go to the maker's main API, then by provider and key.
+TIE_BREAK = ["_rank", "_provider", "_key_len", "model_key"]
 
 
-def _pick(group: pd.DataFrame, cost_column: str) -> tuple[int, str]:
-    """The index of the offer that stands for one model (the default choice) and why."""
-    ordered = _cost_order(group, cost_column)
-    maker = ordered[ordered["offer_kind"] == MAKER]
-    if not maker.empty:
-        return maker.index[0], "the maker's list price"
-    if str(ordered["deployment"].iloc[0]) == SELF_HOSTED:
-        return ordered.index[0], "the cheapest GPU deployment"
-    if _is_true(ordered["open_weights"].iloc[0]):
-        return ordered.index[0], "no offer from the maker: the cheapest host of the open weights"
-    if len(ordered) == 1:
-        return ordered.index[0], "no offer from the maker: the only reseller"
-    by_cost = ordered.sort_values([cost_column, "_rank", "_provider", "_key_len", "model_key"])
-    return (
-        by_cost.index[(len(by_cost) - 1) // 2],
-        f"no offer from the maker: the median-priced of {len(by_cost)} resellers",
-    )
+def _first_per_group(frame: pd.DataFrame) -> pd.Series:
+    """The row label of each group's first row, by group."""
+    return frame.rename_axis("_row").reset_index().groupby(GROUP, sort=False, dropna=False)["_row"].first()
 
 
 def choose_offers(
@@ -323,7 +304,7 @@ def choose_offers(
     """
     if choice not in OFFER_CHOICES:
         raise ValueError(f"offer choice must be one of {', '.join(OFFER_CHOICES)}, not {choice!r}")
-    frame = offers.copy()
+    frame = offers.reset_index(drop=True)  # unique row labels, whatever the caller's index
     if "deployment" not in frame:
         frame["deployment"] = "API"
     if "open_weights" not in frame:
@@ -337,14 +318,43 @@ def choose_offers(
         frame = frame[~frame["price_flagged"].astype(bool)]
     if frame.empty or choice == "all":
         return frame.assign(offer_basis="every offer")
+    cost = frame[cost_column].astype(float)
+    keyed = frame.assign(
+        _cost=np.round(np.log(cost.clip(lower=1e-12)), 3),
+        _exact_cost=cost,
+        _rank=[_maker_rank(m, p) for m, p in zip(frame["model_id"], frame["provider"], strict=True)],
+        _provider=frame["provider"].fillna("").astype(str),
+        _key_len=frame["model_key"].astype(str).str.len(),
+    )
+    cheapest = _first_per_group(keyed.sort_values([*GROUP, "_cost", *TIE_BREAK]))
+    if choice == "cheapest":
+        return frame.loc[cheapest.to_numpy()].assign(offer_basis="the cheapest offer")
+    makers = _first_per_group(keyed[keyed["offer_kind"] == MAKER].sort_values([*GROUP, "_cost", *TIE_BREAK]))
+    # The median-priced offer (the lower of the two middle ones) by exact cost.
+    by_cost = keyed.sort_values([*GROUP, "_exact_cost", *TIE_BREAK]).rename_axis("_row").reset_index()
+    groups = by_cost.groupby(GROUP, sort=False, dropna=False)
+    position = groups.cumcount()
+    size = groups["_row"].transform("size")
+    median = by_cost[position == (size - 1) // 2].set_index(GROUP)["_row"]
+    counts = groups["_row"].size()
+    maker_of_group, median_of_group, count_of_group = makers.to_dict(), median.to_dict(), counts.to_dict()
+    deployment, open_weights = keyed["deployment"].to_dict(), keyed["open_weights"].to_dict()
     picked: list[int] = []
     basis: list[str] = []
-    for _, group in frame.groupby(["model_id", "deployment"], sort=False, dropna=False):
-        if choice == "cheapest":
-            picked.append(_cost_order(group, cost_column).index[0])
-            basis.append("the cheapest offer")
+    for group, first in cheapest.items():
+        if group in maker_of_group:
+            picked.append(int(maker_of_group[group]))
+            basis.append("the maker's list price")
+        elif str(deployment[first]) == SELF_HOSTED:
+            picked.append(int(first))
+            basis.append("the cheapest GPU deployment")
+        elif _is_true(open_weights[first]):
+            picked.append(int(first))
+            basis.append("no offer from the maker: the cheapest host of the open weights")
+        elif count_of_group[group] == 1:
+            picked.append(int(first))
+            basis.append("no offer from the maker: the only reseller")
         else:
-            index, why = _pick(group, cost_column)
-            picked.append(index)
-            basis.append(why)
+            picked.append(int(median_of_group[group]))
+            basis.append(f"no offer from the maker: the median-priced of {count_of_group[group]} resellers")
     return frame.loc[picked].assign(offer_basis=basis)
