@@ -37,7 +37,7 @@ MAKER = "maker"
 RESELLER = "reseller"
 SELF_HOSTED = "self-hosted"
 FREE_TIER = "free tier"
-OUTLIER_FACTOR = 5.0  # a price this many times the median of the model's other offers is flagged
+OUTLIER_FACTOR = 5.0  # a price above this many times its reference (maker's list price, else median) is flagged
 MIN_OTHER_OFFERS = 2  # with one other offer there is no telling which of the two is odd
 
 OFFER_CHOICES: dict[str, str] = {  # the default first
