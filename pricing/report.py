@@ -815,7 +815,7 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         pdf,
         [
             "Model",
-            "Provider",
+            "Offer",
             f"Cost ({frontier.cost_metric.unit})",
             "Input $/1M",
             "Output $/1M",
