@@ -294,32 +294,6 @@ hybrid_pct = st.slider(
     "Hybrid: share of traffic self-hosted, the rest on the first API option (%)", 0, 100, 0, key=KEY_HYBRID
 )
 
-st.markdown(
-    "**Uncertainty** (Monte Carlo bands): every path moves your scenario's own values by at most these spreads, "
-    "so the plan sits in the middle of the bands"
-)
-g1, g2, g3, g4, g5, g6 = st.columns(6)
-defaults_spread = planning.Uncertainty()
-growth_spread = g1.number_input(
-    "Growth ± (points a month)", 0.0, 20.0, defaults_spread.growth_spread_per_month * 100, 0.5, key=KEY_GROWTH_SPREAD,
-    help="Extra monthly growth drawn evenly from minus to plus this, on top of your growth (rate or fitted curve).",
-)  # fmt: skip
-api_spread = g2.number_input(
-    "API decline ×/÷ (per year)", 1.0, 10.0, defaults_spread.api_decline_spread, 0.1, key=KEY_API_SPREAD,
-    help="Each API option's own decline factor times a factor drawn evenly in log space between 1/x and x; a flat "
-    "list price may then rise or fall. 1 holds it.",
-)  # fmt: skip
-gpu_spread = g3.number_input(
-    "GPU rental decline ×/÷ (per year)", 1.0, 10.0, defaults_spread.gpu_decline_spread, 0.05, key=KEY_GPU_SPREAD,
-    help="The same for rented GPUs' hourly price; bought GPUs are unaffected.",
-)  # fmt: skip
-peak_spread = g4.number_input(
-    "Peak-to-average ×/÷", 1.0, 5.0, defaults_spread.peak_to_average_spread, 0.05, key=KEY_PEAK_SPREAD,
-    help="Your peak-hour / average traffic times a factor drawn evenly in log space between 1/x and x (at least 1).",
-)  # fmt: skip
-n_paths = g5.number_input("Paths", 100, planning.MAX_PATHS, defaults_spread.n_paths, 1000, key=KEY_PATHS)
-seed = g6.number_input("Seed", 0, 2**31 - 1, 0, 1, key=KEY_SEED, help="The same seed gives the same bands.")
-
 options: list[Option] = []
 problems: list[str] = []
 for model in api_models:
@@ -357,6 +331,32 @@ if self_host is not None:
         f"units sized for peak x {1 + plan.headroom:.1f} headroom at {plan.target_utilisation:.0%} target "
         "utilisation, costed on the allocation basis."
     )
+
+st.markdown(
+    "**Uncertainty** (Monte Carlo bands): every path moves your scenario's own values by at most these spreads, "
+    "so the plan sits in the middle of the bands"
+)
+g1, g2, g3, g4, g5, g6 = st.columns(6)
+defaults_spread = planning.Uncertainty()
+growth_spread = g1.number_input(
+    "Growth ± (points a month)", 0.0, 20.0, defaults_spread.growth_spread_per_month * 100, 0.5, key=KEY_GROWTH_SPREAD,
+    help="Extra monthly growth drawn evenly from minus to plus this, on top of your growth (rate or fitted curve).",
+)  # fmt: skip
+api_spread = g2.number_input(
+    "API decline ×/÷ (per year)", 1.0, 10.0, defaults_spread.api_decline_spread, 0.1, key=KEY_API_SPREAD,
+    help="Each API option's own decline factor times a factor drawn evenly in log space between 1/x and x; a flat "
+    "list price may then rise or fall. 1 holds it.",
+)  # fmt: skip
+gpu_spread = g3.number_input(
+    "GPU rental decline ×/÷ (per year)", 1.0, 10.0, defaults_spread.gpu_decline_spread, 0.05, key=KEY_GPU_SPREAD,
+    help="The same for rented GPUs' hourly price; bought GPUs are unaffected.",
+)  # fmt: skip
+peak_spread = g4.number_input(
+    "Peak-to-average ×/÷", 1.0, 5.0, defaults_spread.peak_to_average_spread, 0.05, key=KEY_PEAK_SPREAD,
+    help="Your peak-hour / average traffic times a factor drawn evenly in log space between 1/x and x (at least 1).",
+)  # fmt: skip
+n_paths = g5.number_input("Paths", 100, planning.MAX_PATHS, defaults_spread.n_paths, 1000, key=KEY_PATHS)
+seed = g6.number_input("Seed", 0, 2**31 - 1, 0, 1, key=KEY_SEED, help="The same seed gives the same bands.")
 
 loaded: planning.Scenario | None = st.session_state.get(KEY_LOADED)
 if loaded is not None:
@@ -461,7 +461,7 @@ if comparisons:
             "versus": "Against API option",
             "break_even_month": st.column_config.NumberColumn("Break-even month", format="%d"),
             "saving_usd": st.column_config.NumberColumn(
-                f"Saving over {inputs.horizon_months} months (USD)", format="$%.0f", help="Negative: it costs more."
+                f"Saving over {inputs.horizon_months} months (USD)", format="dollar", help="Negative: it costs more."
             ),
             "months_ahead": st.column_config.NumberColumn("Months ahead (cumulative)", format="%d"),
             "months_ahead_ranges": "Which months ahead",
