@@ -685,7 +685,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
     p.add_argument("--metric", default=portfolio_service.DEFAULT_METRIC, help="metric of rows that name none")
     p.add_argument("--sheet", help="price sheet for API options (default: the bundled litellm sheet)")
-    p.add_argument("--api", action="append", help="API model option (repeat); default gpt-4o-mini, gpt-4.1, ...")
+    p.add_argument(
+        "--api", action="append", help="API model option (repeat); default: the same two as `project` (on --metric)"
+    )
     p.add_argument(
         "--self-host", action="append", help="MODEL@GPU option (repeat), e.g. llama-3.1-8b-instruct@H100 SXM"
     )
