@@ -136,10 +136,7 @@ def self_hosted_offers(
     """One offer per (model, GPU type): the measurement nearest the workload's lengths, costed by `sizing`."""
     if throughput.empty:
         return pd.DataFrame(columns=list(OFFER_COLUMNS))
-    workload = request_lengths(
-        input_output_ratio if pd.notna(input_output_ratio) and input_output_ratio < 1e6 else 1e6,
-        settings.output_tokens_per_request,
-    )
+    workload = request_lengths(input_output_ratio, settings.output_tokens_per_request)
     mode = "reserved" if settings.price_type == "reserved" else "on-demand"
     rows = []
     for _, row in nearest_measurements(throughput, workload).iterrows():

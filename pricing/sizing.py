@@ -46,6 +46,7 @@ OWN_PROBE = "own probe"
 # profile) and its input as the input:output ratio times that.
 DEFAULT_OUTPUT_TOKENS_PER_REQUEST = WorkloadProfile().output_tokens_per_request
 DEFAULT_INPUT_OUTPUT_RATIO = WorkloadProfile().input_output_ratio
+MAX_INPUT_OUTPUT_RATIO = 1e6
 DEFAULT_MONTHLY_OUTPUT_TOKENS = 1e9  # the volume Spend projections start from without usage
 DEFAULT_PEAK_TO_AVERAGE = 2.0
 DEFAULT_HEADROOM = 0.2
@@ -256,8 +257,10 @@ def request_lengths(
     """A request's input and output lengths: output as given (default 500), input = ratio x output (default 3)."""
     output = DEFAULT_OUTPUT_TOKENS_PER_REQUEST if output_tokens_per_request is None else output_tokens_per_request
     ratio = DEFAULT_INPUT_OUTPUT_RATIO if input_output_ratio is None else input_output_ratio
-    if not math.isfinite(ratio):
-        raise ValueError("the input:output ratio must be finite")
+    if math.isnan(ratio) or ratio < 0:
+        raise ValueError(f"the input:output ratio must be 0 or more (got {ratio})")
+    # An output-free workload (ratio inf) is matched as a very long prompt: the longest-input measurement.
+    ratio = min(ratio, MAX_INPUT_OUTPUT_RATIO)
     return WorkloadProfile(input_tokens_per_request=ratio * output, output_tokens_per_request=output)
 
 

@@ -138,6 +138,9 @@ def test_request_lengths_default_to_500_output_tokens_and_the_ratio() -> None:
     assert request_lengths(3.0) == WorkloadProfile(1500, 500)
     assert request_lengths(10.0, 2000) == WorkloadProfile(20_000, 2_000)
     assert request_lengths() == WorkloadProfile(1500, 500)
+    assert request_lengths(float("inf"), 100).input_tokens_per_request == 1e8  # output-free: the longest prompt
+    with pytest.raises(ValueError, match="ratio must be 0 or more"):
+        request_lengths(-1.0)
 
 
 # --- GPU datasheets from data/gpu_specs.csv ------------------------------------------------------------------
