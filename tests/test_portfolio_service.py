@@ -315,7 +315,10 @@ def test_optimise_cli_json_and_text(app_db: Path, tmp_path: Path) -> None:
     floors = floors_file(
         tmp_path, "workload,metric,quality_floor,latency_objective_ms\nchat,arena_elo,1150,\ntriage,,1300,\n"
     )
-    result = run_cli(["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json"], app_db)
+    named = ["--api", "gpt-4o-mini", "--api", "gpt-4.1", "--api", "claude-sonnet-4-5"]  # the volume, not the defaults
+    result = run_cli(
+        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", *named], app_db
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["horizon_months"] == 12
