@@ -68,6 +68,14 @@ CANDIDATE_COLUMNS = (
     "offer_basis",
     "price_flagged",
     "price_flag_reason",
+    # a reasoning variant priced as its base model (pricing.variants); empty otherwise
+    "priced_as",
+    # self-hosted offers: the best case beside the realistic figure, and what each assumes (pricing.sizing)
+    "cost_usd_best_case",
+    "cost_assumptions",
+    "measurement",
+    "gpus_held",
+    "average_utilisation",
 )
 
 
@@ -210,6 +218,12 @@ def build_candidates(
             joined["model_id"].map(offers.groupby("model_id")["context_tokens"].max())
         )
     joined["self_hostable"] = joined["model_id"].isin(self_hostable).to_numpy() | _is_true(joined["open_weights"])
+    if "usd_per_1m_output_best_case" in joined:
+        # A self-hosted offer costs only output tokens, so its best case scales its cost by the output prices' ratio.
+        best_share = joined["usd_per_1m_output_best_case"] / joined["usd_per_1m_output"].where(
+            joined["usd_per_1m_output"] > 0
+        )
+        joined["cost_usd_best_case"] = joined["cost_usd"] * best_share
     joined = choose_offers(joined, options.offers, options.include_flagged, cost_column="cost_usd")
     for column in CANDIDATE_COLUMNS:
         if column not in joined:

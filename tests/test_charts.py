@@ -30,7 +30,7 @@ def test_frontier_figure_has_faded_dominated_points_and_a_log_cost_axis() -> Non
     fig = frontier_figure(candidates(), ELO, COST_METRICS["blended_usd_per_1m"])
     names = [trace.name for trace in fig.data]
     assert names[:2] == ["Dominated", "Frontier"]
-    assert "API" in names[2] and "self-hosted" in names[3] and "max-load" in names[3]
+    assert "API" in names[2] and "self-hosted" in names[3] and "sized for the volume" in names[3]
     assert fig.data[0].marker.opacity < 0.5
     assert list(fig.data[1].x) == [0.1, 1.0]
     assert fig.layout.xaxis.type == "log"

@@ -18,7 +18,7 @@ FRONTIER_COLOURS = {"API": "#1f6feb", "self-hosted": "#76b900"}
 DOMINATED_COLOUR = "#9aa4b2"
 FRONTIER_LEGEND = {
     "API": "On frontier: API list price",
-    "self-hosted": "On frontier: self-hosted (rented GPUs, max-load throughput)",
+    "self-hosted": "On frontier: self-hosted (rented GPUs, sized for the volume set)",
 }
 
 
@@ -41,6 +41,26 @@ def _offer_text(row: pd.Series) -> str:
     return label if isinstance(label, str) and label else str(row["provider"])
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _extra_lines(row: pd.Series) -> str:
+    """A self-hosted point's best case and measurement, or the base a reasoning variant is priced as."""
+    lines = []
+    priced_as = _text(row.get("priced_as"))
+    if priced_as:
+        lines.append(f"Priced as {priced_as} (a higher effort spends more output tokens per task)")
+    best = row.get("cost_usd_best_case")
+    if isinstance(best, float | int) and not math.isnan(best):
+        lines.append(f"Best case (busy at the target every hour): ${best:.4g}")
+    if _text(row.get("measurement")):
+        lines.append(f"Throughput: {row['measurement']}")
+    if _text(row.get("cost_assumptions")):
+        lines.append(_text(row.get("cost_assumptions")))
+    return "".join(f"<br>{line}" for line in lines)
+
+
 def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[list[list[str]], str]:
     """Hover text: model, offer (who sells it: the maker or a reseller), the x value with its unit, source and
     date, any price flag, and the score's source and date."""
@@ -57,6 +77,7 @@ def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[l
             " (possibly stale)" if is_cost and bool(row.get("price_stale", False)) else "",
             str(row["model_key"]),
             f"<br>Price flagged: {row['price_flag_reason']}" if is_cost and _is_yes(row.get("price_flagged")) else "",
+            _extra_lines(row) if is_cost else "",
         ]
         for _, row in frame.iterrows()
     ]
@@ -68,7 +89,7 @@ def _hover_data(frame: pd.DataFrame, x_column: str, x_metric: Metric) -> tuple[l
         "<b>%{customdata[0]}</b><br>"
         "%{customdata[1]} · <i>%{customdata[8]}</i><br>"
         + x_line
-        + "%{customdata[3]}%{customdata[7]}%{customdata[9]}<br>"
+        + "%{customdata[3]}%{customdata[7]}%{customdata[9]}%{customdata[10]}<br>"
         "Quality: %{y:.4g}<br>"
         "Score source: %{customdata[4]}, %{customdata[5]} (%{customdata[6]})"
         "<extra></extra>"

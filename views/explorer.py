@@ -8,6 +8,14 @@ from pricing.candidates import CandidateFilters
 from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
 from pricing.offers import OFFER_CHOICES
 from pricing.selfhost import SelfHostSettings
+from pricing.sizing import (
+    DEFAULT_HEADROOM,
+    DEFAULT_MONTHLY_OUTPUT_TOKENS,
+    DEFAULT_OUTPUT_TOKENS_PER_REQUEST,
+    DEFAULT_PEAK_TO_AVERAGE,
+    DEFAULT_TARGET_UTILISATION,
+)
+from pricing.variants import priced_as_note
 from ui.charts import frontier_figure
 from ui.common import (
     current_settings,
@@ -36,6 +44,9 @@ KEY_OFFERS = "explorer_offers"
 KEY_INCLUDE_FLAGGED = "explorer_include_flagged"
 
 KEY_UTILISATION = "explorer_utilisation_pct"
+KEY_VOLUME = "explorer_monthly_output_m"
+KEY_PEAK = "explorer_peak_to_average"
+KEY_HEADROOM = "explorer_headroom_pct"
 KEY_BASIS = "explorer_basis"
 KEY_DELTA_8 = "explorer_quality_delta_8bit"
 KEY_DELTA_4 = "explorer_quality_delta_4bit"
@@ -193,13 +204,28 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
     )
     max_cost = f2.number_input("Maximum cost (USD)", min_value=0.0, value=None, key=KEY_MAX_COST, placeholder="none")
     utilisation = f3.slider(
-        "Self-hosted utilisation (%)",
+        "Target utilisation at the peak hour (%)",
         5,
         100,
-        60,
+        round(DEFAULT_TARGET_UTILISATION * 100),
         key=KEY_UTILISATION,
-        help="Share of the reserved GPUs' capacity actually used. Idle reserved GPUs still cost money.",
+        help="How full a replica may run in the busiest hour (as in Spend projections). The fleet is whole "
+        "replicas sized for that hour, so the average load is lower, and idle reserved GPUs still cost money.",
     )
+    v1, v2, v3 = f3.columns(3)
+    volume_m = v1.number_input(
+        "Output tokens a month (millions)",
+        1.0,
+        10_000_000.0,
+        DEFAULT_MONTHLY_OUTPUT_TOKENS / 1e6,
+        100.0,
+        key=KEY_VOLUME,
+        help="The volume the realistic self-hosted figure is sized for: whole replicas cost the same at any load.",
+    )
+    peak = v2.number_input(
+        "Peak hour / average", 1.0, 20.0, DEFAULT_PEAK_TO_AVERAGE, 0.25, key=KEY_PEAK, help="Busiest hour's traffic."
+    )
+    headroom_pct = v3.number_input("Headroom (%)", 0, 300, round(DEFAULT_HEADROOM * 100), 5, key=KEY_HEADROOM)
     basis = f3.radio(
         "Self-hosted cost basis",
         [ALLOCATION_BASIS, BUSY_BASIS],
@@ -224,6 +250,12 @@ self_host_settings = SelfHostSettings(
     utilisation=utilisation / 100.0,
     basis=basis,
     quality_delta_by_precision=tuple((k, v) for k, v in (("8-bit", delta_8), ("4-bit", delta_4)) if v),
+    monthly_output_tokens=float(volume_m) * 1e6,
+    peak_to_average=float(peak),
+    headroom=headroom_pct / 100.0,
+    output_tokens_per_request=profile.output_tokens_per_request
+    if cost_kind == "task" and profile.output_tokens_per_request > 0
+    else DEFAULT_OUTPUT_TOKENS_PER_REQUEST,
 )
 options = settings.options(
     score_filter=score_filter,
@@ -318,9 +350,14 @@ if not left_off.empty:
 basis_text = "allocation basis (reserved GPUs, busy or idle)" if basis == ALLOCATION_BASIS else "busy-time basis"
 st.caption(
     f"Cost: {result.cost_metric.label}. API prices from '{settings.sheet_name}' at {settings.input_output_ratio:g}:1 "
-    f"input:output and {settings.cache_hit_rate:.0%} cache hits. Self-hosted: GPU price x GPUs / (measured "
-    f"throughput x 3600 x {utilisation}% utilisation), {basis_text}; throughput is the measurement nearest your "
-    "input:output ratio, at the load it was measured. Quality: "
+    f"input:output and {settings.cache_hit_rate:.0%} cache hits. Self-hosted points are the realistic figure, "
+    f"{basis_text}: whole replicas for {volume_m:,.0f}M output tokens a month with a peak hour {peak:g}x the "
+    f"average, {headroom_pct}% headroom and {utilisation}% target utilisation at the peak, each replica serving "
+    "the measured throughput of the measurement nearest your request's input and output lengths (named in the "
+    "hover and the table). The table's best case is the same GPUs busy at the target utilisation every hour (no "
+    "peak, no idle replica); a self-hosted "
+    "blended price is its output price / (ratio + 1), since GPU time already pays for the input. Reasoning "
+    "variants (model:high) are priced as their base model. Quality: "
     f"{result.metric.label}; hover a point for its source and date."
 )
 
@@ -333,6 +370,10 @@ table = frontier.assign(
     usd_per_1m_input=frontier["usd_per_1m_input"].where(frontier["deployment"] != "self-hosted"),
     quality_source=frontier["quality_source"]
     + frontier["self_reported"].map(lambda own: " (self-reported)" if own else " (independent)"),
+    offer_basis=[
+        f"{why}; {priced_as_note(model)}" if isinstance(priced, str) and priced else why
+        for why, model, priced in zip(frontier["offer_basis"], frontier["model_id"], frontier["priced_as"], strict=True)
+    ],
 )
 st.dataframe(
     table[
@@ -342,9 +383,11 @@ st.dataframe(
             "offer_basis",
             "price_flag_reason",
             "cost_usd",
+            "cost_usd_best_case",
             "quality",
             "quality_source",
             "quality_date",
+            "measurement",
             "usd_per_1m_input",
             "usd_per_1m_output",
             "price_date",
@@ -363,6 +406,13 @@ st.dataframe(
         "provider": "Provider",
         "deployment": "Deployment",
         "cost_usd": st.column_config.NumberColumn(f"Cost ({result.cost_metric.unit})", format="$%.4g"),
+        "cost_usd_best_case": st.column_config.NumberColumn(
+            "Self-hosted best case",
+            format="$%.4g",
+            help="The same GPUs busy at the target utilisation every hour, with no peak and no idle replica: a "
+            "floor, not a forecast.",
+        ),
+        "measurement": st.column_config.TextColumn("Throughput measurement (self-hosted)", width="medium"),
         "quality": st.column_config.NumberColumn(result.metric.label, format="%.4g"),
         "usd_per_1m_input": st.column_config.NumberColumn("Input (USD per 1M)", format="$%.4g"),
         "usd_per_1m_output": st.column_config.NumberColumn("Output (USD per 1M)", format="$%.4g"),

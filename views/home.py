@@ -71,7 +71,8 @@ if GLANCE_METRIC in metrics:
         st.caption(
             f"Quality: {result.metric.label} from LMArena. Cost: blended USD per 1M tokens at "
             f"{settings.input_output_ratio:g}:1 input:output, prices from '{settings.sheet_name}'; self-hosted "
-            "points use measured max-load throughput at 60% utilisation, allocation basis."
+            "points are whole GPU replicas sized for 1B output tokens a month (peak hour 2x the average, 20% "
+            "headroom, 70% target utilisation), each at its measured throughput: the explorer sets these."
         )
     with right:
         st.markdown(
