@@ -122,7 +122,9 @@ with tab_request:
         st.error(str(exc))
     else:
         price = quote.price
-        st.metric(f"Cost of this request ({quote.model_key})", fmt_usd(quote.cost_usd, 6))
+        free = " (free tier, $0: named by its key)" if quote.resolved.free_tier else ""
+        st.metric(f"Cost of this request ({quote.model_key}){free}", fmt_usd(quote.cost_usd, 6))
+        st.caption(f"Offer used: {quote.resolved.note}")
         stale = TokenPrice(
             quote.model_key,
             str(price["sheet_name"]),
