@@ -252,7 +252,8 @@ def _options_for(
         model_id, _, gpu = spec.partition("@")
         if not gpu:
             raise BadInput(f"--self-host takes MODEL@GPU, e.g. llama-3.3-70b-instruct@H100 SXM (got {spec!r})")
-        usd, _ = planning.gpu_hourly_price(store, gpu)
+        # Reserved GPUs take a stored reserved rate where one exists; else on-demand, and the plan says so.
+        usd, _ = planning.gpu_hourly_price(store, gpu, args.mode)
         ownership = OwnershipCosts(mode=args.mode, usd_per_gpu_hour=usd)
         options.append(planning.self_host_option(store, model_id, gpu, args.precision, ownership, ratio))
     if not args.self_host:
@@ -349,7 +350,7 @@ def _print_projection(scenario: planning.Scenario, result: planning.Outcome, mc:
     for option in inputs.options:
         if isinstance(option, planning.ApiOption):
             why = option.price_decline_source or planning.describe_decline(option.price_decline_factor_per_year)
-            print(f"API price of {option.name}: {why}")
+            print(f"API price of {option.name}: {why}; offer: {option.source}")
     monthly = result.result.monthly_usd
     names = list(monthly.columns)
     print("month  " + "  ".join(f"{n[:28]:>28}" for n in names))

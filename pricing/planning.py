@@ -22,6 +22,7 @@ from pricing.candidates import CandidateOptions
 from pricing.cost import TokenPrice
 from pricing.exports import fmt_date
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
+from pricing.offers import FREE_TIER
 from pricing.projection import (
     ApiOption,
     DeclineRate,
@@ -52,7 +53,7 @@ from pricing.sizing import (
     request_lengths,
 )
 from pricing.store import PROJECT_ROOT, Store
-from pricing.usage import resolve_model_key
+from pricing.usage import resolve_model
 from pricing.usage_files import UsageLoad
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -241,7 +242,8 @@ def api_option(
     the matching published choice, see `describe_decline`).
     """
     prices = service.prices_with_deployments(store, sheet_name)
-    key = resolve_model_key(model, prices, sheet_name)
+    resolved = resolve_model(model, prices, sheet_name)
+    key = resolved.model_key
     row = prices[prices["model_key"] == key].iloc[0]
     cached = row["usd_per_1m_cached_input"]
     price = TokenPrice(
@@ -253,7 +255,13 @@ def api_option(
         effective_date=pd.Timestamp(row["effective_date"]).date(),
     )
     why = decline_source if decline_source is not None else describe_decline(decline_per_year)
-    return ApiOption.from_token_price(price, decline_per_year, why)
+    option = ApiOption.from_token_price(price, decline_per_year, why)
+    # Which offer a name stood for, and why, travels with the option; a $0 free tier says so in its very name.
+    return dataclasses.replace(
+        option,
+        name=f"{key} ({FREE_TIER}, $0)" if resolved.free_tier else key,
+        source=f"{option.source}; {resolved.offer_label}: {resolved.reason}",
+    )
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,7 @@ def _option_rows(
                 "provider": f"self-hosted {plan.gpus_per_replica}x {plan.gpu} per replica ({plan.ownership.mode})",
                 "output_tokens_per_s": plan.replica_output_tokens_per_s,
                 "speed_source": f"per replica: {plan.throughput_source}",
-                "price_source": f"GPU {plan.ownership.mode}",
+                "price_source": plan.gpu_price_source or f"GPU {plan.ownership.mode}",
             }
         else:
             assert isinstance(option, HybridOption)
@@ -989,7 +989,7 @@ def assumption_notes(scenario: planning.Scenario) -> list[str]:
     for option in inputs.options:
         if isinstance(option, ApiOption):
             why = option.price_decline_source or planning.describe_decline(option.price_decline_factor_per_year)
-            notes.append(f"API price of {option.name}: {why}.")
+            notes.append(f"API price of {option.name}: {why}; offer: {option.source}.")
     notes += [f"Monte Carlo, {label}: {text}." for label, text in scenario.uncertainty.describe()]
     notes += [note if note.endswith(".") else f"{note}." for note in scenario.notes]
     return notes

@@ -188,7 +188,7 @@ def test_month_one_is_priced_with_the_latest_months_mix(seeded_store: Store) -> 
 def fleet_ahead_34_of_36(store: Store) -> tuple[ProjectionInputs, float]:
     """A reserved fleet against gpt-4.1 falling 10x a year, with the volume where it leads 34 of 36 months."""
     api = planning.api_option(store, SHEET, "gpt-4.1", planning.capability_decline().value_per_year)
-    usd, _ = planning.gpu_hourly_price(store, "H100 SXM")
+    usd, _ = planning.gpu_hourly_price(store, "H100 SXM", "reserved")  # as the CLI prices a reserved fleet
     own = planning.self_host_option(
         store, "llama-3.1-8b-instruct", "H100 SXM", "FP8", OwnershipCosts("reserved", usd), 3.0
     )
@@ -366,3 +366,31 @@ def test_sensitivity_moves_a_flat_price_both_ways(seeded_store: Store) -> None:
     frame = planning.sensitivity(inputs, own.name, "gpt-4o-mini").set_index("input")
     low, high = frame.loc["gpt-4o-mini.price_decline_factor_per_year", ["low_value", "high_value"]]
     assert (low, high) == (0.5, 2.0)  # a flat list price (1x a year) may rise as well as fall
+
+
+def test_a_named_free_tier_is_labelled_and_a_bare_name_says_which_offer(seeded_store: Store) -> None:
+    free = planning.api_option(seeded_store, SHEET, "gemini/gemma-3-27b-it")
+    assert free.name == "gemini/gemma-3-27b-it (free tier, $0)" and free.usd_per_1m_output == 0
+    paid = planning.api_option(seeded_store, SHEET, "gemma-3-27b-it")
+    assert paid.name == "deepinfra/google/gemma-3-27b-it" and paid.usd_per_1m_output > 0
+    assert "via deepinfra (reseller)" in paid.source and "free tier offer at $0 passed over" in paid.source
+
+
+@pytest.mark.usefixtures("app_db")
+def test_project_prices_a_reserved_fleet_at_a_stored_reserved_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flat = pd.DataFrame(
+        {"month": ["2026-10"], "workload": ["chat"], "requests": [2_000_000], "input_tokens": [3_000_000_000],
+         "output_tokens": [1_000_000_000], "cached_input_tokens": [0]}
+    )  # fmt: skip
+    path = usage_csv(tmp_path, flat)
+    base = ["project", "--usage", str(path), "--api", "gpt-4o-mini", "--self-host", "llama-3.1-8b-instruct@H100 SXM"]
+    rates = {}
+    for mode in ("reserved", "on-demand"):
+        code, out, err = run_cli([*base, "--mode", mode, "--months", "12", "--json", "--paths", "200"], capsys)
+        assert code == 0, err
+        (detail,) = json.loads(out)["self_host"].values()
+        rates[mode] = (detail["usd_per_gpu_hour"], detail["usd_per_gpu_hour_source"])
+    assert rates["reserved"][0] < rates["on-demand"][0]
+    assert "reserved" in rates["reserved"][1] and "on-demand" in rates["on-demand"][1]

@@ -237,7 +237,8 @@ sh_precision = c3.selectbox(
 )
 sh_mode = c4.selectbox("GPUs are", ["reserved", "on-demand", "bought"], key=KEY_SH_MODE)
 try:
-    stored_price, price_source = planning.gpu_hourly_price(store, sh_gpu)
+    rate_kind = "on-demand" if sh_mode == "bought" else sh_mode
+    stored_price, price_source = planning.gpu_hourly_price(store, sh_gpu, rate_kind)
 except ValueError:
     stored_price, price_source = 2.5, "no stored price: an assumption, set yours"
 d1, d2, d3, d4 = st.columns(4)
@@ -246,7 +247,7 @@ sh_price = d1.number_input(
     0.0,
     100.0,
     round(stored_price, 2),
-    key=f"{KEY_SH_PRICE}_{sh_gpu}",
+    key=f"{KEY_SH_PRICE}_{sh_gpu}_{sh_mode}",
     help=f"Default: {price_source}",
     disabled=sh_mode == "bought",
 )
