@@ -41,7 +41,10 @@ def bare_load(path: Path, csv_files: list[Path], prices: pd.DataFrame) -> None:
     con = duckdb.connect(str(path))
     try:
         for index, csv in enumerate(csv_files):
-            con.execute(f"CREATE TABLE csv_{index} AS SELECT * FROM read_csv_auto(?)", [str(csv)])
+            # '#' lines are the reviewed identity files' comments; quoted fields hold commas in prose notes
+            con.execute(
+                f"CREATE TABLE csv_{index} AS SELECT * FROM read_csv(?, comment='#', strict_mode=false)", [str(csv)]
+            )
         con.register("incoming", prices)
         con.execute("CREATE TABLE prices AS SELECT * FROM incoming")
         con.unregister("incoming")

@@ -42,11 +42,12 @@ def with_variant_offers(prices: pd.DataFrame, model_ids: Iterable[str]) -> pd.Da
         return frame
     offered = set(frame["model_id"].dropna())
     wanted = sorted({m for m in model_ids if isinstance(m, str) and variant_base(m) and m not in offered})
-    parts = [frame]
-    by_base = {base: rows for base, rows in frame.groupby("model_id")}
-    for variant in wanted:
-        base = variant_base(variant)
-        if base not in by_base:
-            continue
-        parts.append(by_base[base].assign(model_id=variant, **{PRICED_AS_COLUMN: base}))
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else frame
+    if not wanted:
+        return frame
+    pairs = pd.DataFrame({"model_id": [variant_base(m) for m in wanted], "_variant": wanted})
+    added = frame.drop(columns=[PRICED_AS_COLUMN]).merge(pairs, on="model_id", how="inner")
+    if added.empty:
+        return frame
+    added[PRICED_AS_COLUMN] = added["model_id"]
+    added["model_id"] = added.pop("_variant")
+    return pd.concat([frame, added[frame.columns]], ignore_index=True)
