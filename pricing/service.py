@@ -129,6 +129,13 @@ def frontier(
     return FrontierResult(metric, cost_metric, marked, sheet_name, unscored, left_off)
 
 
+def with_filters(result: FrontierResult, filters: CandidateFilters) -> FrontierResult:
+    """The same candidates under other filters, the frontier marked again, without re-reading prices or scores."""
+    candidates = result.candidates.drop(columns=["on_frontier"], errors="ignore")
+    marked = frontier_of(filter_candidates(candidates, filters), result.metric.higher_is_better)
+    return dataclasses.replace(result, candidates=marked)
+
+
 def left_off_offers(prices: pd.DataFrame, scores: pd.DataFrame, options: CandidateOptions) -> pd.DataFrame:
     """Offers of scored models that the frontier leaves out, and why: $0 free tiers, and flagged prices by default."""
     scored = prices[prices["model_id"].isin(set(scores["model_id"]))]

@@ -3,10 +3,11 @@ reasoning variants say which base model they are priced as."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from pricing import service
-from pricing.candidates import CandidateOptions
+from pricing.candidates import CandidateFilters, CandidateOptions
 from pricing.metrics import COST_METRICS
 from pricing.selfhost import SelfHostSettings
 from pricing.store import Store
@@ -52,3 +53,13 @@ def test_more_volume_fills_replicas_and_lowers_the_realistic_figure_towards_the_
     # the best case runs at the 70% target every hour; a fleet sized for a peak 2x the average with 20% headroom
     # holds at least 2 x 1.2 = 2.4x that capacity, more where whole replicas sit partly idle
     assert ratio >= 2 * 1.2 - 1e-9
+
+
+def test_refiltering_equals_filtering_from_scratch(seeded_store: Store) -> None:
+    sheet = service.default_sheet(seeded_store)
+    filters = CandidateFilters(open_weights_only=True, max_cost_usd=1.0, deployments=("API",))
+    fresh = service.frontier(seeded_store, "arena_elo", sheet, CandidateOptions(), filters, SelfHostSettings())
+    unfiltered = service.frontier(seeded_store, "arena_elo", sheet, CandidateOptions(), None, SelfHostSettings())
+    again = service.with_filters(unfiltered, filters)
+    pd.testing.assert_frame_equal(again.candidates, fresh.candidates)
+    assert again.excluded_unscored == fresh.excluded_unscored

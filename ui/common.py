@@ -99,8 +99,16 @@ def load_frontier(
     filters: CandidateFilters,
     self_host: SelfHostSettings | None,
 ) -> service.FrontierResult:
-    """The frontier for a metric and settings (cached by every input)."""
-    return service.frontier(get_store(), metric_id, sheet_name, options, filters, self_host)
+    """The frontier for a metric and settings (cached by every input); filters reuse the unfiltered candidates."""
+    return service.with_filters(load_unfiltered_frontier(metric_id, sheet_name, options, self_host), filters)
+
+
+@st.cache_data(show_spinner="Computing the frontier...")
+def load_unfiltered_frontier(
+    metric_id: str, sheet_name: str, options: CandidateOptions, self_host: SelfHostSettings | None
+) -> service.FrontierResult:
+    """Every candidate for a metric and settings before the user's filters (cached by every input)."""
+    return service.frontier(get_store(), metric_id, sheet_name, options, None, self_host)
 
 
 @st.cache_data(show_spinner="Computing the frontier...")
