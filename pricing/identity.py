@@ -310,6 +310,8 @@ def _spelling_key(raw: str) -> tuple[str, bool]:
     """The model part of a spelling in key form (lowercase, hyphens) and whether a path or prefix was dropped."""
     text = raw.strip()
     segment = text.rsplit("/", 1)[-1]
+    if re.match(r"^\d", segment) and "/" in text:
+        segment = f"{text.rsplit('/', 2)[-2]}-{segment}"  # "CausalLM/14B": a bare size names nothing without its org
     dropped = segment != text
     lowered = segment.lower()
     match = _BEDROCK_VENDOR.match(lowered)

@@ -217,7 +217,7 @@ def default_api_decline() -> DeclineRate:
 def decline_label(rate: DeclineRate) -> str:
     """A decline choice as a select box shows it."""
     if rate.value_per_year == 0:
-        return f"None: {rate.source}"
+        return f"Flat: {rate.source}"
     return f"{rate.value_per_year:.3g}x a year: {rate.source}"
 
 

@@ -101,6 +101,7 @@ with tab_spellings:
         column_config={
             "model_id": st.column_config.TextColumn("Canonical model"),
             "alias": st.column_config.TextColumn("Spelling in the source"),
+            "source": st.column_config.TextColumn("Source"),
             "rule": st.column_config.TextColumn("Joined by"),
             "loose": st.column_config.CheckboxColumn("Loose rule"),
             "reason": st.column_config.TextColumn("Why", width="large"),

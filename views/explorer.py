@@ -212,20 +212,6 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
         help="How full a replica may run in the busiest hour (as in Spend projections). The fleet is whole "
         "replicas sized for that hour, so the average load is lower, and idle reserved GPUs still cost money.",
     )
-    v1, v2, v3 = f3.columns(3)
-    volume_m = v1.number_input(
-        "Output tokens a month (millions)",
-        1.0,
-        10_000_000.0,
-        DEFAULT_MONTHLY_OUTPUT_TOKENS / 1e6,
-        100.0,
-        key=KEY_VOLUME,
-        help="The volume the realistic self-hosted figure is sized for: whole replicas cost the same at any load.",
-    )
-    peak = v2.number_input(
-        "Peak hour / average", 1.0, 20.0, DEFAULT_PEAK_TO_AVERAGE, 0.25, key=KEY_PEAK, help="Busiest hour's traffic."
-    )
-    headroom_pct = v3.number_input("Headroom (%)", 0, 300, round(DEFAULT_HEADROOM * 100), 5, key=KEY_HEADROOM)
     basis = f3.radio(
         "Self-hosted cost basis",
         [ALLOCATION_BASIS, BUSY_BASIS],
@@ -245,6 +231,21 @@ with st.expander("Filters and self-hosting assumptions", expanded=False):
         help="Published scores are usually for 16-bit weights; set what you expect quantisation to cost.",
     )
     delta_4 = q2.number_input(f"...at 4-bit ({metrics[metric_id].unit})", -100.0, 100.0, 0.0, 0.5, key=KEY_DELTA_4)
+    st.caption("Self-hosted fleets are sized like Spend projections: whole replicas for this volume's peak hour.")
+    v1, v2, v3 = st.columns(3)
+    volume_m = v1.number_input(
+        "Self-hosted volume (million output tokens a month)",
+        1.0,
+        10_000_000.0,
+        DEFAULT_MONTHLY_OUTPUT_TOKENS / 1e6,
+        100.0,
+        key=KEY_VOLUME,
+        help="The volume the realistic self-hosted figure is sized for: whole replicas cost the same at any load.",
+    )
+    peak = v2.number_input("Peak hour / average traffic", 1.0, 20.0, DEFAULT_PEAK_TO_AVERAGE, 0.25, key=KEY_PEAK)
+    headroom_pct = v3.number_input(
+        "Headroom above the peak (%)", 0, 300, round(DEFAULT_HEADROOM * 100), 5, key=KEY_HEADROOM
+    )
 
 self_host_settings = SelfHostSettings(
     utilisation=utilisation / 100.0,
