@@ -316,29 +316,22 @@ def default_api_models(
         anchor, matching = math.nan, pool.iloc[0:0]
     if not matching.empty:
         row = matching.sort_values(["cost_usd", "model_key"]).iloc[0]
-        chosen.append(
-            DefaultModel(
-                str(row["model_key"]),
-                str(row["model_id"]),
-                float(row["quality"]),
-                "like-for-like",
-                f"the cheapest API offer on the {metric.name} frontier scoring at least as well as "
-                f"{match_model_id} ({anchor:,.4g}), the self-hosted model sized by default: {score_text(row)}, "
-                f"{price_text(row)}",
-            )
+        why = (
+            f"the cheapest API offer on the {metric.name} frontier scoring at least as well as {match_model_id} "
+            f"({anchor:,.4g}), the self-hosted model sized by default"
         )
     else:
         row = pool.sort_values(["cost_usd", "model_key"]).iloc[0]
-        chosen.append(
-            DefaultModel(
-                str(row["model_key"]),
-                str(row["model_id"]),
-                float(row["quality"]),
-                "like-for-like",
-                f"the cheapest API offer on the {metric.name} frontier ({match_model_id} has no score to match): "
-                f"{score_text(row)}, {price_text(row)}",
-            )
+        why = f"the cheapest API offer on the {metric.name} frontier ({match_model_id} has no score to match)"
+    chosen.append(
+        DefaultModel(
+            str(row["model_key"]),
+            str(row["model_id"]),
+            float(row["quality"]),
+            "like-for-like",
+            f"{why}: {score_text(row)}, {price_text(row)}",
         )
+    )
     top = pool.assign(_rank=sign * pool["quality"]).sort_values(["_rank", "cost_usd"], ascending=[False, True])
     row = top.iloc[0]
     if str(row["model_key"]) != chosen[0].model_key:
