@@ -415,7 +415,7 @@ def test_frontier_cli_offer_choices_and_flagged_prices(app_db: Path, capsys: pyt
 def open_explorer() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("views/explorer.py")
+    at.switch_page("pages/explorer.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

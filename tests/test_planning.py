@@ -147,7 +147,7 @@ APP = str(PROJECT_ROOT / "app.py")
 def test_projections_page_manual_volumes_scenarios_and_link() -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("views/projections.py")
+    at.switch_page("pages/projections.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.label.startswith("Cheapest over 36 months") for m in at.metric)
@@ -167,7 +167,7 @@ def test_projections_page_manual_volumes_scenarios_and_link() -> None:
     fresh = AppTest.from_file(APP, default_timeout=120)
     fresh.query_params["s"] = link.removeprefix("?s=")
     fresh.run()
-    fresh.switch_page("views/projections.py")
+    fresh.switch_page("pages/projections.py")
     fresh.run()
     assert not fresh.exception
     assert any("Showing the saved scenario" in i.value for i in fresh.info)
@@ -181,7 +181,7 @@ def test_projections_page_uses_a_kept_upload(tmp_path: Path) -> None:
     store.close()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("views/projections.py")
+    at.switch_page("pages/projections.py")
     at.run()
     at.radio(key="proj_usage_source").set_value("kept").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -195,7 +195,7 @@ def test_projections_page_uses_a_kept_upload(tmp_path: Path) -> None:
 def test_projections_page_bought_gpus_take_cost_of_capital() -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("views/projections.py")
+    at.switch_page("pages/projections.py")
     at.run()
     at.selectbox(key="proj_sh_mode").set_value("bought").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -22,7 +22,7 @@ def open_portfolio() -> AppTest:
     store.close()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("views/portfolio.py")
+    at.switch_page("pages/portfolio.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -259,13 +259,13 @@ def test_cli_page_and_portfolio_agree_on_the_defaults(tmp_path: Path, capsys: py
     assert code == 0 and "(default): the best-scoring API offer" in out
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("views/projections.py")
+    at.switch_page("pages/projections.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.multiselect(key="proj_api_models").value == expected
     assert at.selectbox(key="proj_decline").value == 0  # the flat list price
     assert any("Default API options" in c.value and "the cheapest API offer" in c.value for c in at.caption)
-    at.switch_page("views/portfolio.py")
+    at.switch_page("pages/portfolio.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.multiselect(key="portfolio_api").value == expected
