@@ -14,13 +14,13 @@ from ui.common import KEY_SETTINGS, get_store, sidebar  # noqa: E402
 st.set_page_config(page_title="Frontier: LLM cost vs quality", page_icon=":material/show_chart:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/explorer.py", title="Frontier explorer", icon=":material/scatter_plot:", url_path="explorer"),
-    st.Page("pages/catalogue.py", title="Catalogue", icon=":material/table_view:", url_path="catalogue"),
-    st.Page("pages/costs.py", title="Prices & self-hosting", icon=":material/payments:", url_path="costs"),
-    st.Page("pages/projections.py", title="Spend projections", icon=":material/trending_up:", url_path="projections"),
-    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/account_tree:", url_path="portfolio"),
-    st.Page("pages/probes.py", title="Live probes", icon=":material/speed:", url_path="probes"),
+    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("views/explorer.py", title="Frontier explorer", icon=":material/scatter_plot:", url_path="explorer"),
+    st.Page("views/catalogue.py", title="Catalogue", icon=":material/table_view:", url_path="catalogue"),
+    st.Page("views/costs.py", title="Prices & self-hosting", icon=":material/payments:", url_path="costs"),
+    st.Page("views/projections.py", title="Spend projections", icon=":material/trending_up:", url_path="projections"),
+    st.Page("views/portfolio.py", title="Portfolio", icon=":material/account_tree:", url_path="portfolio"),
+    st.Page("views/probes.py", title="Live probes", icon=":material/speed:", url_path="probes"),
 ]
 
 navigation = st.navigation(PAGES)

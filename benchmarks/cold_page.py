@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
-EXPLORER_PAGE = "pages/explorer.py"
+EXPLORER_PAGE = "views/explorer.py"
 EXPLORER_TITLE = "Frontier explorer"
 RUN_TIMEOUT_S = 180
 

@@ -1,7 +1,7 @@
 """Benchmark 3: opening the Frontier explorer page, against a one-line Streamlit page, with AppTest.
 
 Ours runs app.py (the navigation, the store and the sidebar on the default page), then switches to
-pages/explorer.py and runs it: what a user does to reach the explorer. The baseline runs a page whose
+views/explorer.py and runs it: what a user does to reach the explorer. The baseline runs a page whose
 only line writes a string, so the ratio is the app's cost over Streamlit's own per-run overhead.
 
 Cold: the first load in a fresh process (one process per sample, each on its own copy of a seeded
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks.cold_page import RUN_TIMEOUT_S, open_explorer, open_trivial, quiet_streamlit
 from benchmarks.timing import Row, Timing, fmt_seconds, measure_pair
-from pricing.seed import seed
+from pricing.sources.seed import seed
 from pricing.store import PROJECT_ROOT, Store
 
 TRIVIAL_PAGE = 'import streamlit as st; st.write("Hello")\n'

@@ -17,8 +17,8 @@ import pandas as pd
 from benchmarks.timing import Row, fmt_seconds, measure_pair, time_once
 from pricing.frontier import pareto_mask, pareto_mask_naive
 from pricing.litellm_prices import bundled_price_records
-from pricing.seed import DATA_DIR
-from pricing.sources import read_benchmarks, read_scores
+from pricing.sources.readers import read_benchmarks, read_scores
+from pricing.sources.seed import DATA_DIR
 
 SYNTHETIC_SEED = 20261127
 INPUT_OUTPUT_RATIO = 3.0

@@ -1,4 +1,4 @@
-"""Benchmark: the portfolio optimiser (`pricing.portfolio.optimise`, scipy milp) against brute-force enumeration.
+"""Benchmark: the portfolio optimiser (`pricing.portfolio.optimiser.optimise`, scipy milp) against brute force.
 
 Synthetic instances from a seeded RNG (no store); the brute force is `benchmarks.portfolio_brute`, the same
 enumerators the tests check the optimiser against.
@@ -38,7 +38,7 @@ import numpy as np
 
 from benchmarks.portfolio_brute import brute_force, brute_force_months, brute_force_split
 from benchmarks.timing import Row, Table, fmt_seconds, measure_pair, time_once
-from pricing.portfolio import Candidate, PortfolioResult, Workload, eligible, optimise
+from pricing.portfolio.optimiser import Candidate, PortfolioResult, Workload, eligible, optimise
 
 GAP_SEEDS = 20
 GPUS = ("H100 SXM", "A100 80GB SXM", "L40S")

@@ -1,8 +1,8 @@
 """Brute-force enumerators for the portfolio optimiser: the reference answers that tests and benchmarks check
-`pricing.portfolio.optimise` against.
+`pricing.portfolio.optimiser.optimise` against.
 
 Each finds the optimum by enumeration from first principles, reusing none of the optimiser's maths: its own
-eligibility check, API spend, peak load and replica counts, from the conventions in `pricing.portfolio`'s
+eligibility check, API spend, peak load and replica counts, from the conventions in `pricing.portfolio.optimiser`'s
 docstring (a month of 730 hours, peak tokens/s = monthly output / seconds per month x peak-to-average, a replica
 carries `replica_capacity_tokens_per_s`, price in month m = factor^(-m/12), 0 = flat). Only the candidates'
 `quality_for` and `replica_capacity_tokens_per_s` are shared, as inputs.
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import linprog
 
-from pricing.portfolio import Candidate, Workload
+from pricing.portfolio.optimiser import Candidate, Workload
 
 SECONDS_PER_MONTH = 730 * 3600  # a month at the default 730 hours
 PEAK_TO_AVERAGE = 2.0

@@ -9,7 +9,7 @@ value as scipy.stats frozen distributions: extra growth normal(0, 2 points)/mont
 option's own decline times a log-uniform factor 1/2-2, each rented fleet's GPU price decline times a log-uniform
 1/1.25-1.25, peak-to-average times a log-uniform 1/1.25-1.25.
 
-Ours is `pricing.projection.monte_carlo` (every path at once as (paths, months) arrays); the baseline is
+Ours is `pricing.planning.projection.monte_carlo` (every path at once as (paths, months) arrays); the baseline is
 `monte_carlo_loop` (the same maths one path at a time in Python), with the same inputs, draws and seed, timed
 interleaved in the same run. 10,000 paths (2,000 with --quick). The loop is timed on all the paths only where a
 calibration run says one loop run takes at most LOOP_RUN_BUDGET_S; otherwise it runs on fewer paths and its time
@@ -30,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from benchmarks.timing import Row, Table, Timing, fmt_seconds, measure_pair, time_once
-from pricing.projection import (
+from pricing.planning.projection import (
     ApiOption,
     MonteCarloResult,
     Option,

@@ -2,10 +2,11 @@
 
 The scenario is the projection benchmark's (16 API options, 4 self-hosted, constant 6% growth from 2e9 output
 tokens a month), with the Monte Carlo at 10,000 paths (2,000 with --quick), in a freshly seeded store.
-Ours is `ui.report.pdf_report`: gather every number through `pricing.planning` and `pricing.service`, build
-the four Plotly figures with `ui.charts`, export them to PNG with kaleido (one Chromium for all four) and lay
-out the PDF with fpdf2. The baseline is the same four figures built and exported alone from the same data
-(`report_figures` + `export_png`), so the ratio says what the report costs beyond its charts. Timed
+Ours is `pricing.report.pdf.pdf_report`: gather every number through `pricing.planning.service` and
+`pricing.service`, build the four Plotly figures with `pricing.report.charts`, export them to PNG with kaleido (one
+Chromium for all four) and lay out the PDF with fpdf2. The baseline is the same four figures built and exported
+alone from the same data (`report_figures` + `export_png`), so the ratio says what the report costs beyond its
+charts. Timed
 interleaved; each run starts its own Chromium, as a download from the app does. Size is the PDF in bytes.
 """
 
@@ -17,10 +18,11 @@ from pathlib import Path
 
 from benchmarks.projection_bench import scenario as projection_scenario
 from benchmarks.timing import Row, Table, fmt_seconds, measure_pair
-from pricing import planning, report
-from pricing.seed import seed
+from pricing.planning import service as planning
+from pricing.report import document as report
+from pricing.report.pdf import export_png, pdf_report, report_figures
+from pricing.sources.seed import seed
 from pricing.store import Store
-from ui.report import export_png, pdf_report, report_figures
 
 TODAY = dt.date(2026, 11, 27)
 PATHS_FULL = 10_000

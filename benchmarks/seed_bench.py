@@ -20,7 +20,7 @@ import pandas as pd
 
 from benchmarks.timing import Row, fmt_seconds, measure_pair, time_once
 from pricing.litellm_prices import bundled_price_records
-from pricing.seed import DATA_DIR, seed
+from pricing.sources.seed import DATA_DIR, seed
 from pricing.store import Store
 
 

@@ -1,7 +1,7 @@
 """Benchmark: a raw request log aggregated to monthly volumes by our loader, against pandas read_csv + groupby.
 
 A CSV request log (10 million rows; 2 million with --quick) is generated once into a temp folder with DuckDB.
-Ours is `pricing.usage_files.load_usage` on the file: DuckDB reads it in a typed, streaming scan, checks every
+Ours is `pricing.planning.usage_files.load_usage` on the file: DuckDB reads it in a typed, streaming scan, checks every
 row (dates, whole non-negative counts, cached <= input, characters-not-tokens) and sums per (UTC month,
 workload). The baseline is the least pandas work for the same result, with no validation: `pd.read_csv`
 with int64 token columns, ISO timestamps parsed to UTC, truncated to months and `groupby(...).sum()`.
@@ -59,7 +59,7 @@ def generate_log(path: Path, rows: int) -> None:
 
 def ours(path: Path) -> pd.DataFrame:
     """Monthly volumes by our loader."""
-    from pricing.usage_files import load_usage
+    from pricing.planning.usage_files import load_usage
 
     return load_usage(path, path.name).monthly
 

@@ -17,15 +17,17 @@ from typing import Any
 
 import pandas as pd
 
-from pricing import planning, portfolio_service, service
+from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
 from pricing.metrics import UnknownMetricError
 from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
-from pricing.probe_evidence import measured_cascade
-from pricing.seed import seed
+from pricing.planning import service as planning
+from pricing.portfolio import service as portfolio_service
+from pricing.portfolio.evidence import measured_cascade
 from pricing.sheets import SheetError, read_table
 from pricing.sizing import OwnershipCosts
+from pricing.sources.seed import seed
 from pricing.store import Store, StoreError, resolve_db_path
 from pricing.usage import parse_requests, price_requests
 
@@ -460,7 +462,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         out = Path(args.pdf)
         if out.suffix.lower() != ".pdf":
             raise BadInput(f"--pdf needs a .pdf file name (got {out})")
-        from ui.report import portfolio_pdf  # kaleido and Chromium load only when a PDF is asked for
+        from pricing.report.pdf import portfolio_pdf  # kaleido and Chromium load only when a PDF is asked for
 
         section = portfolio_service.report_section(store, plan)
         out.write_bytes(portfolio_pdf(section, prepared_for=args.prepared_for))
@@ -548,7 +550,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     scenario = planning.load_scenario(store, args.scenario)
     # The charts come from the UI layer's Plotly builders (no Streamlit there); imported here, not at the top,
     # so every other command runs without plotly or kaleido being loaded.
-    from ui.report import pdf_report
+    from pricing.report.pdf import pdf_report
 
     portfolio = None
     if args.floors:

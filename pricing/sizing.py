@@ -15,7 +15,7 @@ Two unit costs come out of one plan: the realistic USD per 1M output tokens at a
 (whole replicas sized for the peak hour with headroom at a target utilisation), and the best case (every
 GPU held busy at the target share of its measured max-load throughput around the clock). The gap between
 them is the peak-to-average ratio, the headroom and the idle part of whole replicas, each an input.
-The boundary: no storage, no UI, no API prices (those live in `pricing.cost` and `pricing.projection`).
+The boundary: no storage, no UI, no API prices (those live in `pricing.cost` and `pricing.planning.projection`).
 Units: GB are decimal (1e9 bytes), as datasheets quote them; a month is 730 hours unless told otherwise.
 """
 

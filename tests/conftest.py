@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from pricing.seed import seed  # noqa: E402
+from pricing.sources.seed import seed  # noqa: E402
 from pricing.store import Store  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

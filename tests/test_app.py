@@ -37,7 +37,7 @@ def test_home_shows_counts_coverage_and_frontier() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_explorer_switches_metric_cost_basis_and_filters() -> None:
-    at = open_page("pages/explorer.py")
+    at = open_page("views/explorer.py")
     assert int(metric(at, "On the frontier")) >= 1
     assert len(at.dataframe) == 1
     at.selectbox(key="explorer_metric").set_value("gpqa_diamond").run()
@@ -54,7 +54,7 @@ def test_explorer_switches_metric_cost_basis_and_filters() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_explorer_with_impossible_filter_explains_instead_of_failing() -> None:
-    at = open_page("pages/explorer.py")
+    at = open_page("views/explorer.py")
     at.number_input(key="explorer_max_cost").set_value(0.0000001).run()
     assert not at.exception
     assert any("No model has both a price and a score" in w.value for w in at.warning)
@@ -62,7 +62,7 @@ def test_explorer_with_impossible_filter_explains_instead_of_failing() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_catalogue_search_finds_aliases() -> None:
-    at = open_page("pages/catalogue.py")
+    at = open_page("views/catalogue.py")
     at.text_input(key="catalogue_search").set_value("llama 3.3 70b").run()
     assert not at.exception
     models = at.dataframe[0].value
@@ -72,7 +72,7 @@ def test_catalogue_search_finds_aliases() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_costs_page_quotes_request_and_flags_unpriced_model() -> None:
-    at = open_page("pages/costs.py")
+    at = open_page("views/costs.py")
     assert metric(at, "Cost of this request (gpt-4o-mini)") == "$0.000525"  # 1500 x 0.15 + 500 x 0.6 per 1M
     at.text_input(key="costs_request_typed").set_value("nim/my-private-llama").run()
     assert not at.exception
@@ -81,7 +81,7 @@ def test_costs_page_quotes_request_and_flags_unpriced_model() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_costs_page_sets_a_deployment_price_used_for_quotes() -> None:
-    at = open_page("pages/costs.py")
+    at = open_page("views/costs.py")
     at.text_input(key="costs_deploy_key").set_value("nim/my-private-llama")
     at.number_input(key="costs_deploy_in").set_value(0.2)
     at.number_input(key="costs_deploy_out").set_value(0.4)
@@ -98,7 +98,7 @@ def test_self_hosting_calculator_shows_realistic_best_case_and_busy_time() -> No
     def usd(label: str) -> float:
         return float(metric(at, label).strip("$").replace(",", ""))
 
-    at = open_page("pages/costs.py")
+    at = open_page("views/costs.py")
     realistic = usd("Realistic (USD per 1M output tokens)")
     best = usd("Best case (USD per 1M output tokens)")
     busy = usd("Busy-time basis (USD per 1M output tokens)")
@@ -115,7 +115,7 @@ def test_self_hosting_calculator_shows_realistic_best_case_and_busy_time() -> No
 
 @pytest.mark.usefixtures("app_db")
 def test_explorer_plots_quality_against_measured_speed_and_latency() -> None:
-    at = open_page("pages/explorer.py")
+    at = open_page("views/explorer.py")
     at.radio(key="explorer_axis").set_value("output_tokens_per_s").run()
     assert not at.exception
     assert int(metric(at, "Provider offers with a measurement and a score").replace(",", "")) > 10
@@ -135,7 +135,7 @@ def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
     suite = load_suite("intent")
     answers = {item.prompt: str(item.expected) for item in suite.items}
     with LoopbackServer(LoopbackConfig(ttft_ms=5, answers=answers)) as server:
-        at = open_page("pages/probes.py")
+        at = open_page("views/probes.py")
         at.text_input(key="probes_new_name").set_value("loop")
         at.selectbox(key="probes_new_kind").set_value("openai-compatible")
         at.text_input(key="probes_new_model").set_value("test-model")
@@ -158,7 +158,7 @@ def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_probes_page_rejects_bad_endpoint_and_malformed_suite() -> None:
-    at = open_page("pages/probes.py")
+    at = open_page("views/probes.py")
     at.text_input(key="probes_new_name").set_value("bad")
     at.selectbox(key="probes_new_kind").set_value("nim")
     at.text_input(key="probes_new_model").set_value("meta/llama")

@@ -9,7 +9,7 @@ from tests.test_app import open_page
 
 @pytest.mark.usefixtures("app_db")
 def test_catalogue_spellings_say_why_each_joined_and_flag_loose_ones() -> None:
-    at = open_page("pages/catalogue.py")
+    at = open_page("views/catalogue.py")
     at.text_input(key="catalogue_search").set_value("gpt-4o-2024").run()
     assert not at.exception
     spellings = at.dataframe[1].value
@@ -28,7 +28,7 @@ def test_catalogue_spellings_say_why_each_joined_and_flag_loose_ones() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_catalogue_prices_show_outlier_flags_and_who_sells() -> None:
-    at = open_page("pages/catalogue.py")
+    at = open_page("views/catalogue.py")
     at.checkbox(key="catalogue_flagged_only").check().run()
     assert not at.exception
     prices = at.dataframe[2].value

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from pricing.metrics import COST_METRICS, PERFORMANCE_METRICS, Metric
-from ui.charts import frontier_figure
+from pricing.report.charts import frontier_figure
 
 ELO = Metric("arena_elo", "Arena Elo", "Elo", True, "quality")
 

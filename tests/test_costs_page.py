@@ -9,7 +9,7 @@ from tests.test_app import metric, open_page
 
 @pytest.mark.usefixtures("app_db")
 def test_a_bare_name_is_quoted_at_a_paid_offer_and_says_which() -> None:
-    at = open_page("pages/costs.py")
+    at = open_page("views/costs.py")
     at.text_input(key="costs_request_typed").set_value("gemma-3-27b-it").run()
     assert not at.exception
     label = next(m.label for m in at.metric if m.label.startswith("Cost of this request"))
@@ -20,7 +20,7 @@ def test_a_bare_name_is_quoted_at_a_paid_offer_and_says_which() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_a_free_tier_named_by_key_is_labelled() -> None:
-    at = open_page("pages/costs.py")
+    at = open_page("views/costs.py")
     at.text_input(key="costs_request_typed").set_value("gemini/gemma-3-27b-it").run()
     label = next(m.label for m in at.metric if m.label.startswith("Cost of this request"))
     assert "free tier, $0" in label

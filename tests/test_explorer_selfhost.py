@@ -9,9 +9,9 @@ import pytest
 from pricing import service
 from pricing.candidates import CandidateFilters, CandidateOptions
 from pricing.metrics import COST_METRICS
+from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
 from pricing.store import Store
-from ui.charts import frontier_figure
 
 
 def test_self_hosted_candidates_carry_best_case_and_measurement(seeded_store: Store) -> None:

@@ -315,7 +315,7 @@ def test_join_coverage_of_priced_models() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import litellm
 
-    from pricing.sources import read_scores
+    from pricing.sources.readers import read_scores
 
     keys = [
         key

@@ -24,9 +24,21 @@ def test_domain_code_never_imports_streamlit() -> None:
         assert "streamlit" not in imported_modules(path), path
 
 
+PAGE_DIR = ROOT / "views"
+
+
 def test_pages_do_not_import_duckdb_or_litellm() -> None:
-    for path in [*(ROOT / "pages").glob("*.py"), ROOT / "app.py"]:
+    pages = sorted(PAGE_DIR.glob("*.py"))
+    assert len(pages) >= 7, "the page scripts are in views/"
+    for path in [*pages, ROOT / "app.py"]:
         assert not {"duckdb", "litellm"} & imported_modules(path), path
+
+
+def test_no_pages_folder_beside_the_entry_script() -> None:
+    """Streamlit treats a `pages/` folder next to app.py as a multipage app of the old kind: the first request a
+    fresh server gets runs under it (`PagesManager.uses_pages_directory`), so a shared link to /explorer would run
+    that script alone, without app.py's navigation and sidebar. The page scripts live in views/ instead."""
+    assert not (ROOT / "pages").exists()
 
 
 def test_only_the_store_imports_duckdb_and_only_one_module_imports_litellm() -> None:

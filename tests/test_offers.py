@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pricing import planning, report, service
+from pricing import service
 from pricing.__main__ import main
 from pricing.candidates import CandidateOptions, build_candidates
 from pricing.cost import UnpricedModelError, Usage
@@ -39,9 +39,11 @@ from pricing.offers import (
     outlier_reasons,
     usd_text,
 )
+from pricing.planning import service as planning
+from pricing.report import document as report
+from pricing.report.charts import frontier_figure
 from pricing.store import Store
 from pricing.usage import RequestRow, price_requests, resolve_model
-from ui.charts import frontier_figure
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GEMMA = "gemma-3-27b-it"
@@ -415,7 +417,7 @@ def test_frontier_cli_offer_choices_and_flagged_prices(app_db: Path, capsys: pyt
 def open_explorer() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/explorer.py")
+    at.switch_page("views/explorer.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

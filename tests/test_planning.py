@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pricing import planning
 from pricing.__main__ import main
-from pricing.projection import ApiOption, SelfHostOption
-from pricing.scenarios import decode_scenario, encode_scenario
+from pricing.planning import service as planning
+from pricing.planning.links import decode_scenario, encode_scenario
+from pricing.planning.projection import ApiOption, SelfHostOption
+from pricing.planning.usage_files import load_usage
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
-from pricing.usage_files import load_usage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHEET = "litellm 1.110.2 (bundled)"
@@ -147,7 +147,7 @@ APP = str(PROJECT_ROOT / "app.py")
 def test_projections_page_manual_volumes_scenarios_and_link() -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/projections.py")
+    at.switch_page("views/projections.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.label.startswith("Cheapest over 36 months") for m in at.metric)
@@ -167,7 +167,7 @@ def test_projections_page_manual_volumes_scenarios_and_link() -> None:
     fresh = AppTest.from_file(APP, default_timeout=120)
     fresh.query_params["s"] = link.removeprefix("?s=")
     fresh.run()
-    fresh.switch_page("pages/projections.py")
+    fresh.switch_page("views/projections.py")
     fresh.run()
     assert not fresh.exception
     assert any("Showing the saved scenario" in i.value for i in fresh.info)
@@ -181,7 +181,7 @@ def test_projections_page_uses_a_kept_upload(tmp_path: Path) -> None:
     store.close()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/projections.py")
+    at.switch_page("views/projections.py")
     at.run()
     at.radio(key="proj_usage_source").set_value("kept").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -195,7 +195,7 @@ def test_projections_page_uses_a_kept_upload(tmp_path: Path) -> None:
 def test_projections_page_bought_gpus_take_cost_of_capital() -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/projections.py")
+    at.switch_page("views/projections.py")
     at.run()
     at.selectbox(key="proj_sh_mode").set_value("bought").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -10,7 +10,8 @@ import pytest
 
 from benchmarks.portfolio_bench import growing
 from benchmarks.portfolio_brute import brute_force, brute_force_months, brute_force_split
-from pricing.portfolio import (
+from pricing.planning.projection import ApiOption, SelfHostOption
+from pricing.portfolio.optimiser import (
     Candidate,
     CascadeSpec,
     InfeasibleError,
@@ -19,7 +20,6 @@ from pricing.portfolio import (
     floor_curve,
     optimise,
 )
-from pricing.projection import ApiOption, SelfHostOption
 from pricing.sizing import OwnershipCosts, SelfHostPlan
 
 SECONDS = 730 * 3600  # a month at the default 730 hours

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pricing import planning
+from pricing.planning import service as planning
+from pricing.planning.usage_files import load_usage
 from pricing.store import Store
-from pricing.usage_files import load_usage
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -22,7 +22,7 @@ def open_portfolio() -> AppTest:
     store.close()
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
-    at.switch_page("pages/portfolio.py")
+    at.switch_page("views/portfolio.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

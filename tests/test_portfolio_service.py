@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from evals.loopback import LoopbackConfig, LoopbackServer
-from pricing import planning
-from pricing import portfolio_service as ps
 from pricing.candidates import pick_scores
-from pricing.portfolio import InfeasibleError, assignment_usd, optimise
-from pricing.probe_evidence import measured_cascade
+from pricing.planning import service as planning
+from pricing.portfolio import service as ps
+from pricing.portfolio.evidence import measured_cascade
+from pricing.portfolio.optimiser import InfeasibleError, assignment_usd, optimise
 from pricing.sheets import SheetError
 from pricing.store import Store
 from tests.conftest import FIXTURES, PROJECT_ROOT
@@ -353,8 +353,8 @@ def test_optimise_cli_bad_input_exits_2(app_db: Path, tmp_path: Path) -> None:
 
 
 def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, tmp_path: Path) -> None:
-    from pricing import planning
-    from pricing.usage_files import load_usage
+    from pricing.planning import service as planning
+    from pricing.planning.usage_files import load_usage
     from tests.test_report import pdf_text
 
     usage = usage_file(tmp_path)

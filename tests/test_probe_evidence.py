@@ -15,7 +15,7 @@ from evals.loopback import LoopbackConfig, LoopbackServer
 from evals.probe import ProbeSettings
 from evals.runner import Endpoint, execute_run
 from evals.suites import Suite, load_suite_file, wilson_interval
-from pricing.probe_evidence import cascade_run_pairs, measured_cascade, measured_latency
+from pricing.portfolio.evidence import cascade_run_pairs, measured_cascade, measured_latency
 from pricing.store import Store
 
 SHEET = "litellm 1.110.2 (bundled)"

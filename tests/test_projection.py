@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from pricing.cost import TokenPrice, blended_usd_per_1m
-from pricing.projection import (
+from pricing.planning.projection import (
     ApiOption,
     HybridOption,
     MonteCarloResult,

@@ -18,12 +18,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pricing import planning, portfolio_service, service
+from pricing import service
 from pricing.__main__ import main
-from pricing.projection import ApiOption, HybridOption, Option, ProjectionInputs, SelfHostOption
+from pricing.planning import service as planning
+from pricing.planning.projection import ApiOption, HybridOption, Option, ProjectionInputs, SelfHostOption
+from pricing.planning.usage_files import load_usage
+from pricing.portfolio import service as portfolio_service
 from pricing.sizing import OwnershipCosts, SelfHostPlan
 from pricing.store import Store
-from pricing.usage_files import load_usage
 
 SHEET = "litellm 1.110.2 (bundled)"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -259,13 +261,13 @@ def test_cli_page_and_portfolio_agree_on_the_defaults(tmp_path: Path, capsys: py
     assert code == 0 and "(default): the best-scoring API offer" in out
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("pages/projections.py")
+    at.switch_page("views/projections.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.multiselect(key="proj_api_models").value == expected
     assert at.selectbox(key="proj_decline").value == 0  # the flat list price
     assert any("Default API options" in c.value and "the cheapest API offer" in c.value for c in at.caption)
-    at.switch_page("pages/portfolio.py")
+    at.switch_page("views/portfolio.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.multiselect(key="portfolio_api").value == expected

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from pricing import planning, report, service
+from pricing import service
 from pricing.__main__ import main
+from pricing.planning import service as planning
+from pricing.report import document as report
+from pricing.report.pdf import pdf_report
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
-from ui.report import pdf_report
 
 SHEET = "litellm 1.110.2 (bundled)"
 TODAY = dt.date(2026, 11, 27)

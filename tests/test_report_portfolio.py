@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pricing import report
-from pricing.portfolio import Candidate, CascadeSpec, Workload, cascade_candidate, floor_curve, optimise
+from pricing.portfolio.optimiser import Candidate, CascadeSpec, Workload, cascade_candidate, floor_curve, optimise
+from pricing.report import document as report
+from pricing.report.charts import portfolio_floor_figure, portfolio_spend_figure
+from pricing.report.pdf import pdf_report, portfolio_pdf
 from pricing.store import Store
 from tests.test_report import SHEET, TODAY, api_only_scenario, ink_per_page, pdf_text
-from ui.charts import portfolio_floor_figure, portfolio_spend_figure
-from ui.report import pdf_report, portfolio_pdf
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not (CHROMIUM.exists() or shutil.which("chromium")):  # pragma: no cover - depends on the machine

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from pricing.scenarios import ScenarioLinkError, decode_scenario, encode_scenario
+from pricing.planning.links import ScenarioLinkError, decode_scenario, encode_scenario
 from pricing.store import Store
 
 SCENARIO = {"horizon_months": 36, "options": [{"name": "gpt-4o-mini", "usd_per_1m_input": 0.15}], "growth": 0.05}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pricing import planning
 from pricing.cost import WorkloadProfile
 from pricing.gpus import GPU_SPECS, GPU_SPECS_FILE, GpuHourlyPrice, gpu_spec, pick_gpu_price, read_gpu_specs
-from pricing.projection import ProjectionInputs, SelfHostOption, project
+from pricing.planning import service as planning
+from pricing.planning.projection import ProjectionInputs, SelfHostOption, project
 from pricing.selfhost import SelfHostSettings, self_hosted_offers
 from pricing.sizing import (
     MEASURED,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pricing import sources
+from pricing.sources import readers as sources
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 

@@ -12,8 +12,8 @@ import pytest
 
 from pricing import service
 from pricing.litellm_prices import BUNDLED_SHEET_NAME
-from pricing.seed import seed
 from pricing.sheets import SheetError
+from pricing.sources.seed import seed
 from pricing.store import MIGRATIONS, SEEDED_TABLES, PriceSheet, Store, StoreError, resolve_db_path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

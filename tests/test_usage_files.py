@@ -10,8 +10,15 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pricing.planning.usage_files import (
+    KIND_MONTHLY,
+    KIND_RAW,
+    OUTPUT_COLUMNS,
+    UsageFileError,
+    load_usage,
+    manual_usage,
+)
 from pricing.sheets import SheetError
-from pricing.usage_files import KIND_MONTHLY, KIND_RAW, OUTPUT_COLUMNS, UsageFileError, load_usage, manual_usage
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = dt.date(2026, 3, 10)

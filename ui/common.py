@@ -21,8 +21,8 @@ from pricing.exports import fmt_date as fmt_date  # re-exported: pages format da
 from pricing.exports import to_csv_bytes, to_xlsx_bytes
 from pricing.litellm_prices import BUNDLED_SHEET_NAME
 from pricing.metrics import Metric
-from pricing.seed import seed
 from pricing.selfhost import SelfHostSettings
+from pricing.sources.seed import seed
 from pricing.store import Store, resolve_db_path
 
 # Session-state keys shared by all pages, named once.

@@ -1,5 +1,5 @@
-"""The report's charts: the same Plotly builders the app shows (`ui.charts`), exported to PNG with kaleido
-(system Chromium), handed to `pricing.report` for layout. No Streamlit here, so the CLI can use it too.
+"""The report's charts: the same Plotly builders the app shows (`pricing.report.charts`), exported to PNG with
+kaleido (system Chromium), handed to `pricing.report.document` for layout. No Streamlit here, so the CLI uses it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,16 @@ from contextlib import contextmanager
 import kaleido
 import plotly.graph_objects as go
 
-from pricing import planning
-from pricing.report import (
+from pricing.planning import service as planning
+from pricing.report.charts import (
+    cumulative_figure,
+    frontier_figure,
+    portfolio_floor_figure,
+    portfolio_spend_figure,
+    spend_figure,
+    tornado_figure,
+)
+from pricing.report.document import (
     DEFAULT_METRIC,
     PortfolioSection,
     ReportData,
@@ -22,14 +30,6 @@ from pricing.report import (
     render_portfolio_pdf,
 )
 from pricing.store import Store
-from ui.charts import (
-    cumulative_figure,
-    frontier_figure,
-    portfolio_floor_figure,
-    portfolio_spend_figure,
-    spend_figure,
-    tornado_figure,
-)
 
 WIDTH_PX = 1000
 HEIGHT_PX = 560

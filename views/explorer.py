@@ -7,6 +7,7 @@ import streamlit as st
 from pricing.candidates import CandidateFilters
 from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
 from pricing.offers import OFFER_CHOICES
+from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
 from pricing.sizing import (
     DEFAULT_HEADROOM,
@@ -16,7 +17,6 @@ from pricing.sizing import (
     DEFAULT_TARGET_UTILISATION,
 )
 from pricing.variants import priced_as_note
-from ui.charts import frontier_figure
 from ui.common import (
     current_settings,
     download_buttons,

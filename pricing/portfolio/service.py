@@ -1,7 +1,7 @@
 """Portfolio use cases for the CLI (and a Portfolio page): usage and floors files in, optimiser inputs out.
 
 Reads go through the store (prices, scores, measured latency, GPU prices, throughput); the maths is
-`pricing.portfolio`'s. No SQL, no Streamlit.
+`pricing.portfolio.optimiser`'s. No SQL, no Streamlit.
 
 - `read_floors` validates a floors file (`workload, metric, quality_floor, latency_objective_ms, latency_metric,
   current`; only `workload` is required) at the untrusted edge: every problem names the file, the row (header =
@@ -10,13 +10,13 @@ Reads go through the store (prices, scores, measured latency, GPU prices, throug
   horizon by a constant monthly rate or by a curve fitted to each workload's own history (`Growth`), with the
   mean output tokens per request that end-to-end latency needs.
 - `candidates_from_store` builds the candidates: API models priced from a sheet, self-hosted models sized by
-  `pricing.planning.self_host_option`, and cascades of two API models (escalation set by hand or measured by
-  `pricing.probe_evidence.measured_cascade`). Quality is one score per model on each workload's metric (chosen as
+  `pricing.planning.service.self_host_option`, and cascades of two API models (escalation set by hand or measured by
+  `pricing.portfolio.evidence.measured_cascade`). Quality is one score per model on each workload's metric (chosen as
   `pricing.candidates.pick_scores` does). API latency is our own probe's p90 TTFT and median decode speed when
   the model was probed without a GPU recorded (an API endpoint), else the published time to first token and
   output speed (`store.api_performance()`, llm-stats; one typical figure, not a p90): the priced offer's provider
   when measured, else the median over the model's measured providers. Self-hosted latency is our own probe's p90
-  TTFT and median decode speed for that model on that GPU (`pricing.probe_evidence.measured_latency`); without a
+  TTFT and median decode speed for that model on that GPU (`pricing.portfolio.evidence.measured_latency`); without a
   probe it is unknown, so a workload with a latency objective never goes to it (the optimiser treats unknown
   latency as failing any objective).
 """
@@ -32,10 +32,19 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from pricing import planning, service
+from pricing import service
 from pricing.candidates import pick_scores
 from pricing.cost import UnpricedModelError
-from pricing.portfolio import (
+from pricing.planning import service as planning
+from pricing.planning.projection import (
+    GROWTH_MODELS,
+    MIN_FIT_POINTS,
+    constant_growth,
+    fit_growth,
+    project_volumes,
+)
+from pricing.portfolio.evidence import MeasuredCascade, MeasuredLatency, measured_latency
+from pricing.portfolio.optimiser import (
     LATENCY_METRICS,
     Candidate,
     CascadeSpec,
@@ -46,9 +55,6 @@ from pricing.portfolio import (
     floor_curve,
     optimise,
 )
-from pricing.probe_evidence import MeasuredCascade, MeasuredLatency, measured_latency
-from pricing.projection import GROWTH_MODELS, MIN_FIT_POINTS, constant_growth, fit_growth, project_volumes
-from pricing.report import PortfolioSection
 from pricing.sheets import SheetError, SheetProblem, read_table
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
@@ -59,6 +65,44 @@ DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
     ("llama-3.1-8b-instruct", "H100 SXM", "FP8", "reserved"),
     ("llama-3.3-70b-instruct", "H100 SXM", "FP8", "reserved"),
 )
+
+
+@dataclass(frozen=True)
+class PortfolioSection:
+    """An optimised portfolio with the inputs it was solved from, as the report shows it.
+
+    `metric_labels` names, per workload, the metric its floor is judged on ("LMArena Elo (Elo)");
+    `notes` are assumption lines printed as a list; `current` is the option serving each workload today;
+    `floor_curve` (columns floor, total_usd, feasible) is `pricing.portfolio.optimiser.floor_curve` for
+    `curve_workload`.
+    """
+
+    result: PortfolioResult
+    workloads: tuple[Workload, ...]
+    candidates: tuple[Candidate, ...]
+    metric_labels: Mapping[str, str]
+    sheet_name: str
+    notes: tuple[str, ...] = ()
+    current: Mapping[str, str] | None = None
+    floor_curve: pd.DataFrame | None = None
+    curve_workload: str | None = None
+
+    def __post_init__(self) -> None:
+        names = {w.name for w in self.workloads}
+        if self.floor_curve is not None:
+            if self.curve_workload not in names:
+                raise ValueError(
+                    f"a floor curve needs its workload: curve_workload {self.curve_workload!r} is not one of "
+                    f"{', '.join(sorted(names))}"
+                )
+            missing = {"floor", "total_usd", "feasible"} - set(self.floor_curve.columns)
+            if missing:
+                raise ValueError(f"the floor curve lacks columns {', '.join(sorted(missing))}")
+
+    @property
+    def months(self) -> int:
+        """Months the portfolio was optimised over."""
+        return self.result.months
 
 
 class FloorSpec(NamedTuple):

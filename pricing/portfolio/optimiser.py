@@ -13,7 +13,7 @@ candidates by share, minimising spend over the horizon, solved as a mixed-intege
   workloads share the replicas. Committed fleets (reserved or bought GPUs) never shrink: r[s, g] >= r[s, g-1].
 - minimise  sum x[w, c] x API token spend of w on c over the months  +  sum r[s, g] x GPUs per replica x USD per
   GPU-month over g's months, with each month's volume multiplier (growth) and price multiplier
-  (`pricing.projection.monthly_price_multiplier`, 0 = flat prices).
+  (`pricing.planning.projection.monthly_price_multiplier`, 0 = flat prices).
 - subject to  sum_c x[w, c] = 1 for every workload, and for every self-host s and month group g
   sum_w x[w, s] x peak output tokens/s of w in g  <=  r[s, g] x replica tokens/s x target utilisation / (1 + headroom),
   where peak tokens/s = monthly output tokens / (hours per month x 3600) x peak-to-average (as `pricing.sizing`).
@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pricing.cost import TOKENS_PER_MILLION
-from pricing.projection import ApiOption, SelfHostOption, monthly_price_multiplier
+from pricing.planning.projection import ApiOption, SelfHostOption, monthly_price_multiplier
 from pricing.sizing import HOURS_PER_MONTH
 
 KINDS = ("api", "self-host")

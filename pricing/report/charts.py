@@ -1,5 +1,5 @@
-"""Plotly figure builders. Pure: DataFrames in, figures out, so tests can inspect them as objects and
-the same figures can later be exported to reports.
+"""Plotly figure builders shared by the pages and the PDF report. Pure: DataFrames in, figures out, so tests
+can inspect them as objects.
 """
 
 from __future__ import annotations

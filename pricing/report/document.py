@@ -2,12 +2,13 @@
 
 Two steps with a boundary between them. `gather` reads the store and computes every number through
 `planning` and `service` (the same functions the app uses), returning a `ReportData`. `render_pdf` lays
-that out with the chart images it is given. Charts are built by `ui.charts` and exported by kaleido in
-`ui.report`, because the domain package never imports the UI layer; `build_report` takes a callable
-that turns a `ReportData` into `ReportImages`, or leaves the charts out when given none.
+that out with the chart images it is given. Charts are built by `pricing.report.charts` (the pages show the
+same figures) and exported by kaleido in `pricing.report.pdf`, which loads kaleido and Chromium only when a PDF
+is asked for; `build_report` takes a callable that turns a `ReportData` into `ReportImages`, or leaves the
+charts out when given none.
 
-A `PortfolioSection` (an optimised `pricing.portfolio` result with its inputs) adds a "Portfolio" section
-to the scenario report, or stands alone in `render_portfolio_pdf` for people with no saved scenario.
+A `pricing.portfolio.service.PortfolioSection` (an optimised portfolio with its inputs) adds a "Portfolio"
+section to the scenario report, or stands alone in `render_portfolio_pdf` for people with no saved scenario.
 
 Text uses DejaVu Sans shipped in data/fonts with Droid Sans Fallback for CJK, so any model name renders.
 The same inputs give the same bytes: the creation date is the report date and the file id is a hash.
@@ -26,13 +27,15 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 
-from pricing import planning, service
+from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.exports import fmt_date
 from pricing.metrics import Metric
 from pricing.offers import FREE_TIER
-from pricing.portfolio import Candidate, PortfolioResult, Workload
-from pricing.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
+from pricing.planning import service as planning
+from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
+from pricing.portfolio.optimiser import Candidate, Workload
+from pricing.portfolio.service import PortfolioSection
 from pricing.selfhost import SelfHostSettings
 from pricing.store import PROJECT_ROOT, Store
 
@@ -86,43 +89,6 @@ class Recommendation:
     break_even_month: int | None
     break_even_versus: str | None
     quality_floor: float | None
-
-
-@dataclass(frozen=True)
-class PortfolioSection:
-    """An optimised portfolio with the inputs it was solved from, as the report shows it.
-
-    `metric_labels` names, per workload, the metric its floor is judged on ("LMArena Elo (Elo)");
-    `notes` are assumption lines printed as a list; `current` is the option serving each workload today;
-    `floor_curve` (columns floor, total_usd, feasible) is `pricing.portfolio.floor_curve` for `curve_workload`.
-    """
-
-    result: PortfolioResult
-    workloads: tuple[Workload, ...]
-    candidates: tuple[Candidate, ...]
-    metric_labels: Mapping[str, str]
-    sheet_name: str
-    notes: tuple[str, ...] = ()
-    current: Mapping[str, str] | None = None
-    floor_curve: pd.DataFrame | None = None
-    curve_workload: str | None = None
-
-    def __post_init__(self) -> None:
-        names = {w.name for w in self.workloads}
-        if self.floor_curve is not None:
-            if self.curve_workload not in names:
-                raise ValueError(
-                    f"a floor curve needs its workload: curve_workload {self.curve_workload!r} is not one of "
-                    f"{', '.join(sorted(names))}"
-                )
-            missing = {"floor", "total_usd", "feasible"} - set(self.floor_curve.columns)
-            if missing:
-                raise ValueError(f"the floor curve lacks columns {', '.join(sorted(missing))}")
-
-    @property
-    def months(self) -> int:
-        """Months the portfolio was optimised over."""
-        return self.result.months
 
 
 @dataclass(frozen=True)

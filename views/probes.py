@@ -9,6 +9,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from evals import jobs as probe_jobs
 from evals.probe import ProbeSettings, estimate_cost_usd
 from evals.runner import (
     DEFAULT_NIM_BASE,
@@ -23,8 +24,7 @@ from evals.runner import (
 from evals.scorers import get_scorer
 from evals.suites import SuiteError, list_suites, load_suite, parse_suite
 from evals.summary import Objectives
-from ui import probe_jobs
-from ui.charts import latency_figure, quality_cost_figure, throughput_figure
+from pricing.report.charts import latency_figure, quality_cost_figure, throughput_figure
 from ui.common import after_write, current_settings, download_buttons, fmt_date, fmt_usd, get_store, load_table
 
 HISTORY_COLUMNS = [

@@ -6,8 +6,8 @@ import streamlit as st
 
 from pricing.candidates import CandidateFilters
 from pricing.metrics import COST_METRICS
+from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
-from ui.charts import frontier_figure
 from ui.common import (
     current_settings,
     download_buttons,
@@ -87,17 +87,17 @@ if GLANCE_METRIC in metrics:
 
 st.subheader("Where to go next")
 PLACES = (
-    ("pages/explorer.py", "Frontier explorer", ":material/scatter_plot:",
+    ("views/explorer.py", "Frontier explorer", ":material/scatter_plot:",
      "Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier."),
-    ("pages/catalogue.py", "Catalogue", ":material/table_view:",
+    ("views/catalogue.py", "Catalogue", ":material/table_view:",
      "Search every model, price, score, GPU price and throughput measurement, with sources."),
-    ("pages/costs.py", "Prices & self-hosting", ":material/payments:",
+    ("views/costs.py", "Prices & self-hosting", ":material/payments:",
      "Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs."),
-    ("pages/projections.py", "Spend projections", ":material/trending_up:",
+    ("views/projections.py", "Spend projections", ":material/trending_up:",
      "Upload usage and compare API, self-hosted and hybrid spend over 18-36 months, with break-even."),
-    ("pages/portfolio.py", "Portfolio", ":material/account_tree:",
+    ("views/portfolio.py", "Portfolio", ":material/account_tree:",
      "The cheapest model per workload that meets its quality floor and latency objective, GPUs included."),
-    ("pages/probes.py", "Live probes", ":material/speed:",
+    ("views/probes.py", "Live probes", ":material/speed:",
      "Measure your own NIM, vLLM or API endpoints: latency, throughput, quality on your tasks, cost."),
 )  # fmt: skip
 for start in range(0, len(PLACES), 3):

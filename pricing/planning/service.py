@@ -23,7 +23,7 @@ from pricing.cost import TokenPrice
 from pricing.exports import fmt_date
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
 from pricing.offers import FREE_TIER
-from pricing.projection import (
+from pricing.planning.projection import (
     ApiOption,
     DeclineRate,
     HeadToHead,
@@ -42,6 +42,7 @@ from pricing.projection import (
     self_host_detail,
     tornado,
 )
+from pricing.planning.usage_files import UsageLoad
 from pricing.sizing import (
     DEFAULT_HEADROOM,
     DEFAULT_TARGET_UTILISATION,
@@ -54,7 +55,6 @@ from pricing.sizing import (
 )
 from pricing.store import PROJECT_ROOT, Store
 from pricing.usage import resolve_model
-from pricing.usage_files import UsageLoad
 
 DATA_DIR = PROJECT_ROOT / "data"
 CAPABILITY_DECLINE_SOURCE = "a16z_llmflation"  # the capability-level trend offered as its own choice
@@ -919,7 +919,7 @@ def paths_bands(mc: MonteCarloResult, option: str) -> pd.DataFrame:
 
 def read_usage_file(path: Path) -> UsageLoad:
     """Load a usage file from disk (CLI)."""
-    from pricing.usage_files import load_usage
+    from pricing.planning.usage_files import load_usage
 
     return load_usage(path, path.name)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from pricing import sources
 from pricing.identity import canonical_model_id, resolve_model
 from pricing.litellm_prices import (
     LITELLM_VERSION,
@@ -25,6 +24,7 @@ from pricing.litellm_prices import (
     bundled_sheet,
     litellm_release,
 )
+from pricing.sources import readers as sources
 from pricing.store import PROJECT_ROOT, TABLE_COLUMNS, Store
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -45,8 +45,9 @@ def data_version(data_dir: Path = DATA_DIR) -> str:
     """Fingerprint of the shipped CSVs, the identity rules and readers, and the litellm version."""
     digest = hashlib.sha256(f"litellm=={LITELLM_VERSION}".encode())
     # The identity rules and the readers decide which model each row joins: a change to them reseeds too.
-    for module in ("identity.py", "sources.py"):
-        digest.update((Path(__file__).resolve().parent / module).read_bytes())
+    package = Path(__file__).resolve().parent
+    for module in (package.parent / "identity.py", package / "readers.py"):
+        digest.update(module.read_bytes())
     for path in sorted(data_dir.glob("*.csv")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -11,15 +11,16 @@ import pickle
 import pandas as pd
 import streamlit as st
 
-from pricing import planning, portfolio_service
 from pricing.cost import UnpricedModelError
-from pricing.portfolio import InfeasibleError
-from pricing.probe_evidence import cascade_run_pairs, measured_cascade
-from pricing.report import PortfolioSection
+from pricing.planning import service as planning
+from pricing.portfolio import service as portfolio_service
+from pricing.portfolio.evidence import cascade_run_pairs, measured_cascade
+from pricing.portfolio.optimiser import InfeasibleError
+from pricing.portfolio.service import PortfolioSection
+from pricing.report.charts import portfolio_floor_figure, portfolio_spend_figure
+from pricing.report.pdf import portfolio_pdf
 from pricing.sheets import SheetError
-from ui.charts import portfolio_floor_figure, portfolio_spend_figure
 from ui.common import current_settings, download_buttons, get_store, load_metrics, load_prices
-from ui.report import portfolio_pdf
 
 KEY_UPLOAD = "portfolio_upload"
 KEY_FLOORS_FILE = "portfolio_floors_file"

@@ -12,13 +12,14 @@ import json
 import pandas as pd
 import streamlit as st
 
-from pricing import planning
-from pricing.projection import HybridOption, Option
-from pricing.scenarios import ScenarioLinkError, decode_scenario, encode_scenario
+from pricing.planning import service as planning
+from pricing.planning.links import ScenarioLinkError, decode_scenario, encode_scenario
+from pricing.planning.projection import HybridOption, Option
+from pricing.planning.usage_files import load_usage
+from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure
+from pricing.report.pdf import pdf_report
 from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
-from pricing.usage_files import load_usage
-from ui.charts import cumulative_figure, spend_figure, tornado_figure
 from ui.common import (
     after_write,
     current_settings,
@@ -29,7 +30,6 @@ from ui.common import (
     load_prices,
     load_table,
 )
-from ui.report import pdf_report
 
 KEY_SOURCE = "proj_usage_source"
 KEY_UPLOAD = "proj_upload_file"

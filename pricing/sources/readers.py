@@ -36,7 +36,7 @@ from pricing.identity import (
 )
 from pricing.store import TABLE_COLUMNS
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 # The store's column lists, so each reader returns exactly what its table takes.
 MODEL_COLUMNS = list(TABLE_COLUMNS["models"])
