@@ -81,8 +81,33 @@ def load_table(name: str) -> pd.DataFrame:
         "throughput": store.throughput,
         "api_performance": store.api_performance,
         "sources": store.sources,
+        "usage_uploads": store.usage_uploads,
+        "scenarios": store.scenarios,
+        "endpoints": store.endpoints,
     }
     return loaders[name]()
+
+
+@st.cache_data(show_spinner=False)
+def load_usage_monthly(upload_id: str) -> pd.DataFrame:
+    """The monthly volumes of one kept usage upload."""
+    return get_store().usage_monthly(upload_id)
+
+
+def probe_runs() -> pd.DataFrame:
+    """Every probe run, newest first: read fresh each time, since a run in progress changes it every second."""
+    return get_store().runs()
+
+
+def probe_requests(run_id: str) -> pd.DataFrame:
+    """The requests of one probe run so far (read fresh: a running probe adds to them)."""
+    return get_store().run_requests(run_id)
+
+
+def save_endpoint(row: dict[str, object]) -> None:
+    """Keep an endpoint's settings (never a key, only the name of the variable that holds it)."""
+    get_store().save_endpoint(row)
+    after_write()
 
 
 @st.cache_data(show_spinner=False)

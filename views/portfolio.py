@@ -20,7 +20,16 @@ from pricing.portfolio.service import PortfolioSection
 from pricing.report.charts import portfolio_floor_figure, portfolio_spend_figure
 from pricing.report.pdf import portfolio_pdf
 from pricing.sheets import SheetError
-from ui.common import current_settings, download_buttons, get_store, load_metrics, load_prices
+from ui.common import (
+    current_settings,
+    download_buttons,
+    get_store,
+    load_metrics,
+    load_prices,
+    load_table,
+    load_usage_monthly,
+    probe_runs,
+)
 
 KEY_UPLOAD = "portfolio_upload"
 KEY_FLOORS_FILE = "portfolio_floors_file"
@@ -93,13 +102,13 @@ st.caption(
     "milp)."
 )
 
-uploads = store.usage_uploads()
+uploads = load_table("usage_uploads")
 if uploads.empty:
     st.info("Upload your usage on the Spend projections page first: the workloads come from it.")
     st.stop()
 labels = {r.upload_id: f"{r.file_name} ({str(r.uploaded_at)[:16]}; {r.workloads})" for r in uploads.itertuples()}
 upload_id = st.selectbox("Usage", list(labels), format_func=labels.get, key=KEY_UPLOAD)
-monthly = store.usage_monthly(upload_id)
+monthly = load_usage_monthly(upload_id)
 workload_names = sorted(str(w) for w in monthly["workload"].unique())
 
 # --- floors ------------------------------------------------------------------------------------------------
@@ -285,7 +294,7 @@ request = portfolio_service.PortfolioRequest(
     time_limit_s=TIME_LIMIT_S,
 )
 try:
-    runs = store.runs()
+    runs = probe_runs()
     evidence = f"{len(runs)}:{runs['finished_at'].max() if not runs.empty else ''}"
     request_blob = pickle.dumps(request)
     plan = solve(request_blob, evidence)

@@ -25,7 +25,18 @@ from evals.scorers import get_scorer
 from evals.suites import SuiteError, list_suites, load_suite, parse_suite
 from evals.summary import Objectives
 from pricing.report.charts import latency_figure, quality_cost_figure, throughput_figure
-from ui.common import after_write, current_settings, download_buttons, fmt_date, fmt_usd, get_store, load_table
+from ui.common import (
+    after_write,
+    current_settings,
+    download_buttons,
+    fmt_date,
+    fmt_usd,
+    get_store,
+    load_table,
+    probe_requests,
+    probe_runs,
+    save_endpoint,
+)
 
 HISTORY_COLUMNS = [
     "run_id",
@@ -80,7 +91,7 @@ with st.expander("How the figures are defined"):
 tab_run, tab_endpoints, tab_results = st.tabs(["Run a probe", "Endpoints", "Results and history"])
 
 with tab_endpoints:
-    endpoints = store.endpoints()
+    endpoints = load_table("endpoints")
     if endpoints.empty:
         st.info("No endpoints yet. Add one below, e.g. a local NIM at " + DEFAULT_NIM_BASE + ".")
     else:
@@ -153,12 +164,12 @@ with tab_endpoints:
         except ConfigError as exc:
             st.error(str(exc))
         else:
-            store.save_endpoint(new.as_row())
+            save_endpoint(new.as_row())
             st.success(f"Saved endpoint {new.name}.")
             st.rerun()
 
 with tab_run:
-    endpoints = store.endpoints()
+    endpoints = load_table("endpoints")
     if endpoints.empty:
         st.info("Add an endpoint on the Endpoints tab first.")
     else:
@@ -249,7 +260,7 @@ with tab_run:
         job = probe_jobs.get(run_id) if run_id else None
         if job is None:
             return
-        done = store.run_requests(job.run_id)
+        done = probe_requests(job.run_id)
         measured = done[done["phase"] == "measure"]
         st.progress(
             min(1.0, len(done) / max(job.planned_requests, 1)),
@@ -283,7 +294,7 @@ with tab_run:
             st.success(done_message)
 
 with tab_results:
-    runs = store.runs()
+    runs = probe_runs()
     if runs.empty:
         st.info("No runs yet.")
     else:
@@ -335,7 +346,7 @@ with tab_results:
             key="probes_show_select",
         )
         summary = summaries.get(run_id)
-        requests = store.run_requests(run_id)
+        requests = probe_requests(run_id)
         if summary is None:
             st.info("This run is still going (or stopped without a summary); its requests so far are below.")
         else:

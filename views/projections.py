@@ -29,6 +29,7 @@ from ui.common import (
     load_metrics,
     load_prices,
     load_table,
+    load_usage_monthly,
 )
 
 KEY_SOURCE = "proj_usage_source"
@@ -131,7 +132,7 @@ if source == "upload":
                 f"workloads {', '.join(load.workloads)}."
             )
 elif source == "kept":
-    uploads = store.usage_uploads()
+    uploads = load_table("usage_uploads")
     if uploads.empty:
         st.info("No kept uploads yet: upload a file first.")
     else:
@@ -140,7 +141,7 @@ elif source == "kept":
         }
         upload_id = st.selectbox("Upload", list(labels), format_func=labels.get, key=KEY_KEPT)
 if upload_id:
-    monthly = store.usage_monthly(upload_id)
+    monthly = load_usage_monthly(upload_id)
     workloads = sorted(monthly["workload"].unique())
     u1, u2 = st.columns([3, 1])
     choice = u1.selectbox("Workload", ["(all workloads)", *workloads], key=KEY_WORKLOAD)
@@ -521,12 +522,13 @@ if s1.button("Save scenario", key="proj_save"):
     except ValueError as exc:
         st.error(str(exc))
     else:
+        after_write()
         st.success(f"Saved '{name.strip()}' with every assumption.")
 token = encode_scenario(scenario.to_dict())
 s2.markdown("**Link to this scenario**")
 s2.code(f"?s={token}"[:2000], language=None)
 s2.caption("Add this to the page's address to reproduce the scenario, e.g. to send it to a colleague.")
-saved = store.scenarios()
+saved = load_table("scenarios")
 if not saved.empty:
     l1, l2 = st.columns(2)
     to_load = l1.selectbox("Open a saved scenario", list(saved["name"]), key="proj_load_name")
