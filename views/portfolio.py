@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import pickle
 
 import pandas as pd
 import streamlit as st
@@ -76,16 +75,16 @@ def default_api_models(sheet_name: str, metric_id: str) -> tuple[planning.Defaul
 
 
 @st.cache_data(show_spinner="Solving the portfolio...", max_entries=32)
-def solve(request_blob: bytes, evidence: str) -> portfolio_service.PortfolioPlan:
-    """The plan for a request (pickled, so every input is part of the cache key); `evidence` changes when probe
+def solve(request: portfolio_service.PortfolioRequest, evidence: str) -> portfolio_service.PortfolioPlan:
+    """The plan for a request (Streamlit hashes the whole request, frames included); `evidence` changes when probe
     runs do, since they feed quality, latency and cascades."""
-    return portfolio_service.plan_portfolio(get_store(), pickle.loads(request_blob))  # noqa: S301 - our own bytes
+    return portfolio_service.plan_portfolio(get_store(), request)
 
 
 @st.cache_data(show_spinner="Moving the floor...", max_entries=32)
-def floor_section(request_blob: bytes, evidence: str, workload: str) -> PortfolioSection:
+def floor_section(request: portfolio_service.PortfolioRequest, evidence: str, workload: str) -> PortfolioSection:
     """The report section of the plan, with the floor curve of one workload."""
-    return portfolio_service.report_section(get_store(), solve(request_blob, evidence), workload)
+    return portfolio_service.report_section(get_store(), solve(request, evidence), workload)
 
 
 def _number(value: object) -> float | None:
@@ -296,8 +295,7 @@ request = portfolio_service.PortfolioRequest(
 try:
     runs = probe_runs()
     evidence = f"{len(runs)}:{runs['finished_at'].max() if not runs.empty else ''}"
-    request_blob = pickle.dumps(request)
-    plan = solve(request_blob, evidence)
+    plan = solve(request, evidence)
 except InfeasibleError as exc:
     st.error(f"No portfolio meets every objective: {exc}. Lower a floor, relax an objective or add an option.")
     st.stop()
@@ -433,7 +431,7 @@ with st.expander("Options weighed, with their prices, quality, latency and sourc
 # --- floor curve ------------------------------------------------------------------------------------------
 st.subheader("4. What changes if a floor moves")
 curve_workload = st.selectbox("Workload", workload_names, key=KEY_CURVE)
-section = floor_section(request_blob, evidence, curve_workload)
+section = floor_section(request, evidence, curve_workload)
 curve = section.floor_curve
 if curve is None or curve.empty:
     st.caption("No option has a score on this workload's metric, so its floor cannot move.")
