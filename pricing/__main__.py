@@ -548,8 +548,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise BadInput(f"{out.parent}: no such directory")
     store = _seeded_store()
     scenario = planning.load_scenario(store, args.scenario)
-    # The charts come from the UI layer's Plotly builders (no Streamlit there); imported here, not at the top,
+    # The report loads plotly, fpdf2 and kaleido; imported here, not at the top,
     # so every other command runs without plotly or kaleido being loaded.
+    from pricing.report.document import ReportRequest
     from pricing.report.pdf import pdf_report
 
     portfolio = None
@@ -574,8 +575,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             time_limit_s=120.0,
         )
         portfolio = portfolio_service.report_section(store, portfolio_service.plan_portfolio(store, request))
-    pdf = pdf_report(
-        store,
+    report_request = ReportRequest(
         scenario,
         prepared_for=args.prepared_for,
         sheet_name=args.sheet,
@@ -584,6 +584,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         current_option=args.current,
         portfolio=portfolio,
     )
+    pdf = pdf_report(store, report_request)
     out.write_bytes(pdf)
     print(f"Wrote {out} ({len(pdf):,} bytes): report of scenario '{scenario.name}'.")
     return 0

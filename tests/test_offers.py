@@ -357,7 +357,9 @@ def test_pdf_names_the_offer_behind_each_price_and_lists_flagged_prices(seeded_s
     inputs = planning.build_inputs(None, options, 24, "constant", 0.02, base_output_tokens=5e8)
     scenario = planning.Scenario("Offers", inputs, uncertainty=planning.Uncertainty(n_paths=200))
     path = tmp_path / "report.pdf"
-    path.write_bytes(report.render_pdf(report.gather(seeded_store, scenario, metric_id="gpqa_diamond")))
+    path.write_bytes(
+        report.render_pdf(report.gather(seeded_store, report.ReportRequest(scenario, metric_id="gpqa_diamond")))
+    )
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True).stdout
     words = " ".join(text.decode("utf-8").split())
     assert "gemini (free tier, $0)" in words  # the free tier was named, and the options table says so

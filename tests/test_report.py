@@ -82,7 +82,9 @@ def ink_per_page(pdf: bytes, tmp_path: Path) -> list[float]:
 
 @pytest.fixture(scope="module")
 def full_pdf(store: Store) -> bytes:
-    return pdf_report(store, full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300)
+    return pdf_report(
+        store, report.ReportRequest(full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300)
+    )
 
 
 def test_report_numbers_are_planning_numbers(store: Store, full_pdf: bytes, tmp_path: Path) -> None:
@@ -110,7 +112,9 @@ def test_report_numbers_are_planning_numbers(store: Store, full_pdf: bytes, tmp_
 def test_summary_recommends_the_cheapest_option_meeting_the_floor(
     store: Store, full_pdf: bytes, tmp_path: Path
 ) -> None:
-    data = report.gather(store, full_scenario(store), sheet_name=SHEET, quality_floor=1300, today=TODAY)
+    data = report.gather(
+        store, report.ReportRequest(full_scenario(store), sheet_name=SHEET, quality_floor=1300, today=TODAY)
+    )
     rec = data.recommendation
     rows = data.options.set_index("option")
     meeting = [name for name in data.totals.index if (rows.loc[name, "quality"] or 0) >= 1300]
@@ -125,7 +129,7 @@ def test_summary_recommends_the_cheapest_option_meeting_the_floor(
 
 
 def test_summary_gives_the_fleets_saving_and_lead_beside_break_even(store: Store) -> None:
-    data = report.gather(store, full_scenario(store), sheet_name=SHEET, today=TODAY)
+    data = report.gather(store, report.ReportRequest(full_scenario(store), sheet_name=SHEET, today=TODAY))
     summary = report.executive_summary(data)
     own = "self-host llama-3.1-8b-instruct"
     against = next(h for name, hs in data.outcome.head_to_head.items() if name.startswith(own) for h in hs.values()
@@ -135,7 +139,9 @@ def test_summary_gives_the_fleets_saving_and_lead_beside_break_even(store: Store
 
 
 def test_no_option_meets_an_impossible_floor(store: Store) -> None:
-    data = report.gather(store, api_only_scenario(store), sheet_name=SHEET, quality_floor=5000, today=TODAY)
+    data = report.gather(
+        store, report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, quality_floor=5000, today=TODAY)
+    )
     assert data.recommendation.option is None
     assert "none of the 2 options" in report.executive_summary(data)
 
@@ -170,7 +176,7 @@ def test_long_tables_repeat_their_headings(full_pdf: bytes, tmp_path: Path) -> N
 
 def test_report_without_self_hosting_or_probes_is_complete(store: Store, tmp_path: Path) -> None:
     assert store.runs().empty
-    pdf = pdf_report(store, api_only_scenario(store), "", SHEET, today=TODAY)
+    pdf = pdf_report(store, report.ReportRequest(api_only_scenario(store), "", SHEET, today=TODAY))
     flat = " ".join(pdf_text(pdf, tmp_path).split())
     for section in ("Executive summary", "1. Candidates", "2. Spend over 24 months", "3. Break-even", "4. Sensitivity",
                     "5. Assumptions", "6. Sources"):  # fmt: skip
@@ -195,22 +201,22 @@ def test_probe_runs_go_to_an_appendix(seeded_store: Store, tmp_path: Path) -> No
     store = seeded_store  # a private copy: the module's store stays without probe runs
     store.start_run("run-report-1", "local-nim", "meta/llama", "http://127.0.0.1:9", None, None, "{}", 0.0123)
     store.finish_run("run-report-1", "completed", json.dumps({"requests": 40, "ok": 39}))
-    data = report.gather(store, api_only_scenario(store), sheet_name=SHEET, today=TODAY)
+    data = report.gather(store, report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, today=TODAY))
     flat = " ".join(pdf_text(report.render_pdf(data), tmp_path).split())
     assert "Appendix: probe runs" in flat and "run-report-1" in flat and "requests: 40" in flat
 
 
 def test_same_inputs_give_the_same_pdf(store: Store) -> None:
-    data = report.gather(store, api_only_scenario(store), "Team", SHEET, today=TODAY)
-    again = report.gather(store, api_only_scenario(store), "Team", SHEET, today=TODAY)
+    data = report.gather(store, report.ReportRequest(api_only_scenario(store), "Team", SHEET, today=TODAY))
+    again = report.gather(store, report.ReportRequest(api_only_scenario(store), "Team", SHEET, today=TODAY))
     images = report.ReportImages(frontier=None)
     assert report.render_pdf(data, images) == report.render_pdf(again, images)
 
 
 def test_same_inputs_give_the_same_pdf_with_charts(store: Store, full_pdf: bytes) -> None:
-    assert pdf_report(store, full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300) == (
-        full_pdf
-    )
+    assert pdf_report(
+        store, report.ReportRequest(full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300)
+    ) == (full_pdf)
 
 
 def test_cli_writes_a_report_and_rejects_bad_input(

@@ -93,7 +93,9 @@ def store(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 def scenario_pdf(store: Store, mixed: report.PortfolioSection) -> bytes:
-    return pdf_report(store, api_only_scenario(store), "Finance", SHEET, today=TODAY, portfolio=mixed)
+    return pdf_report(
+        store, report.ReportRequest(api_only_scenario(store), "Finance", SHEET, today=TODAY, portfolio=mixed)
+    )
 
 
 def flat(pdf: bytes, tmp_path: Path) -> str:
@@ -223,7 +225,7 @@ def test_scenario_report_gets_a_portfolio_section(
 
 
 def test_scenario_report_without_a_portfolio_keeps_its_numbering(store: Store) -> None:
-    data = report.gather(store, api_only_scenario(store), sheet_name=SHEET, today=TODAY)
+    data = report.gather(store, report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, today=TODAY))
     assert data.portfolio is None and "Portfolio" not in report.executive_summary(data)
 
 

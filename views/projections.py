@@ -17,6 +17,7 @@ from pricing.planning.links import ScenarioLinkError, decode_scenario, encode_sc
 from pricing.planning.projection import HybridOption, Option
 from pricing.planning.usage_files import load_usage
 from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure
+from pricing.report.document import ReportRequest
 from pricing.report.pdf import pdf_report
 from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
@@ -576,12 +577,14 @@ st.download_button(
     functools.partial(
         pdf_report,
         store,
-        scenario,
-        prepared_for=prepared_for,
-        sheet_name=settings.sheet_name,
-        metric_id=report_metric,
-        today=dt.date.today(),
-        quality_floor=floor,
+        ReportRequest(
+            scenario,
+            prepared_for=prepared_for,
+            sheet_name=settings.sheet_name,
+            metric_id=report_metric,
+            today=dt.date.today(),
+            quality_floor=floor,
+        ),
     ),
     f"frontier_report_{scenario.name.strip().replace(' ', '_') or 'scenario'}.pdf",
     "application/pdf",

@@ -323,18 +323,37 @@ def _sources(store: Store, data: pd.DataFrame, frontier: service.FrontierResult,
     return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
 
 
-def gather(
-    store: Store,
-    scenario: str | planning.Scenario,
-    prepared_for: str = "",
-    sheet_name: str | None = None,
-    metric_id: str = DEFAULT_METRIC,
-    quality_floor: float | None = None,
-    current_option: str | None = None,
-    today: dt.date | None = None,
-    portfolio: PortfolioSection | None = None,
-) -> ReportData:
-    """Every number the report shows, computed with the app's own functions; `portfolio` adds its section."""
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a report is of and for: the scenario (saved name or value), who it is prepared for, the price sheet
+    and quality metric of its frontier (default: the bundled sheet, Arena Elo), the quality floor an option must
+    meet (none: the summary says so), the option in use today (default: the dearest API option), the report
+    date, and an optional portfolio section."""
+
+    scenario: str | planning.Scenario
+    prepared_for: str = ""
+    sheet_name: str | None = None
+    metric_id: str = DEFAULT_METRIC
+    quality_floor: float | None = None
+    current_option: str | None = None
+    today: dt.date | None = None
+    portfolio: PortfolioSection | None = None
+
+
+def gather(store: Store, request: ReportRequest) -> ReportData:
+    """Every number the report shows, computed with the app's own functions; a portfolio adds its section."""
+    scenario, prepared_for, sheet_name, metric_id = (
+        request.scenario,
+        request.prepared_for,
+        request.sheet_name,
+        request.metric_id,
+    )
+    quality_floor, current_option, today, portfolio = (
+        request.quality_floor,
+        request.current_option,
+        request.today,
+        request.portfolio,
+    )
     chosen = planning.load_scenario(store, scenario) if isinstance(scenario, str) else scenario
     sheet = service.check_sheet(store, sheet_name) if sheet_name else service.default_sheet(store)
     inputs = chosen.inputs
@@ -1330,18 +1349,7 @@ def render_portfolio_pdf(
     return bytes(pdf.output())
 
 
-def build_report(
-    store: Store,
-    scenario: str | planning.Scenario,
-    prepared_for: str = "",
-    sheet_name: str | None = None,
-    metric_id: str = DEFAULT_METRIC,
-    today: dt.date | None = None,
-    quality_floor: float | None = None,
-    current_option: str | None = None,
-    figures: FigureRenderer | None = None,
-    portfolio: PortfolioSection | None = None,
-) -> bytes:
-    """The report of a scenario (saved name or value) as PDF bytes; `figures` renders the charts."""
-    data = gather(store, scenario, prepared_for, sheet_name, metric_id, quality_floor, current_option, today, portfolio)
+def build_report(store: Store, request: ReportRequest, figures: FigureRenderer | None = None) -> bytes:
+    """The report a request asks for as PDF bytes; `figures` renders the charts (none: the charts are left out)."""
+    data = gather(store, request)
     return render_pdf(data, figures(data) if figures is not None else None)

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 import kaleido
 import plotly.graph_objects as go
 
-from pricing.planning import service as planning
 from pricing.report.charts import (
     cumulative_figure,
     frontier_figure,
@@ -22,10 +21,10 @@ from pricing.report.charts import (
     tornado_figure,
 )
 from pricing.report.document import (
-    DEFAULT_METRIC,
     PortfolioSection,
     ReportData,
     ReportImages,
+    ReportRequest,
     build_report,
     render_portfolio_pdf,
 )
@@ -119,30 +118,9 @@ def portfolio_images(section: PortfolioSection) -> ReportImages:
     return ReportImages(portfolio_curve=images.get("portfolio_curve"), portfolio_spend=images.get("portfolio_spend"))
 
 
-def pdf_report(
-    store: Store,
-    scenario: str | planning.Scenario,
-    prepared_for: str = "",
-    sheet_name: str | None = None,
-    metric_id: str = DEFAULT_METRIC,
-    today: dt.date | None = None,
-    quality_floor: float | None = None,
-    current_option: str | None = None,
-    portfolio: PortfolioSection | None = None,
-) -> bytes:
-    """The full PDF report of a scenario, charts included; `portfolio` adds the Portfolio section."""
-    return build_report(
-        store,
-        scenario,
-        prepared_for,
-        sheet_name,
-        metric_id,
-        today,
-        quality_floor,
-        current_option,
-        render_images,
-        portfolio=portfolio,
-    )
+def pdf_report(store: Store, request: ReportRequest) -> bytes:
+    """The full PDF report a request asks for, charts included."""
+    return build_report(store, request, render_images)
 
 
 def portfolio_pdf(section: PortfolioSection, prepared_for: str = "", today: dt.date | None = None) -> bytes:
