@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict
 
 from pricing.cost import ALLOCATION_BASIS, TOKENS_PER_MILLION, WorkloadProfile
 from pricing.gpus import GPU_SPECS as GPU_SPECS  # re-exported: pages pick GPUs from the sizing module
@@ -209,6 +210,8 @@ class ThroughputMeasurement:
     `output_tokens_per_s` is the total over all `gpu_count` GPUs. `concurrency` is as the source states it
     ("max" for a max-load benchmark, or a number of concurrent requests). `as_of` is an ISO date or None.
     """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
 
     model_id: str
     gpu: str
@@ -451,6 +454,8 @@ class OwnershipCosts:
     fleet; it applies to every mode (rented fleets need operators too) and defaults to 0.
     """
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+
     mode: str = "on-demand"
     usd_per_gpu_hour: float = 0.0
     purchase_usd_per_gpu: float = 0.0
@@ -525,6 +530,8 @@ class SelfHostPlan:
     headroom. `gpu_price_type` is the kind of price used; a reserved plan whose `gpu_price_type` is
     "on-demand" is priced at the on-demand rate because no reserved rate is known.
     """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
 
     gpu: str
     gpus_per_replica: int

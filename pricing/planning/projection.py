@@ -21,15 +21,14 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 from scipy import stats
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from pricing.cost import TOKENS_PER_MILLION, TokenPrice
 from pricing.sizing import (
     HOURS_PER_MONTH,
-    OwnershipCosts,
     SelfHostPlan,
-    ThroughputMeasurement,
     self_host_gpus,
     self_host_monthly_cost,
 )
@@ -279,6 +278,8 @@ class ApiOption:
     """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat), for the
     reason in `price_decline_source` (a named model's list price held, or a market trend with its source)."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+
     name: str
     usd_per_1m_input: float
     usd_per_1m_output: float
@@ -327,6 +328,8 @@ class ApiOption:
 class SelfHostOption:
     """Serving on own or rented GPUs per a sized plan; rental prices may fall, bought hardware does not."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+
     name: str
     plan: SelfHostPlan
     gpu_price_decline_factor_per_year: float = 0.0
@@ -339,6 +342,8 @@ class SelfHostOption:
 @dataclass(frozen=True)
 class HybridOption:
     """A split of traffic across named options, e.g. (("own 8B", 0.8), ("API", 0.2)); shares sum to 1."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
 
     name: str
     shares: tuple[tuple[str, float], ...]
@@ -637,6 +642,8 @@ class ProjectionInputs:
     `input_output_ratio` x output, of which `cached_share` is served from the provider's cache.
     """
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+
     options: tuple[Option, ...]
     horizon_months: int = 36
     base_output_tokens_per_month: float = 1e9
@@ -698,17 +705,41 @@ class ProjectionInputs:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProjectionInputs:
-        """The inputs back from `to_dict`'s output (also after a JSON round trip)."""
+        """The inputs back from `to_dict`'s output (also after a JSON round trip): untrusted input (links, saved
+        files), so pydantic checks every field's type and refuses unknown keys; ValueError says where."""
         version = data.get("schema_version", SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
             raise ValueError(f"unsupported scenario schema version {version} (this code reads {SCHEMA_VERSION})")
         values = {k: v for k, v in data.items() if k != "schema_version"}
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown scenario fields: {', '.join(sorted(unknown))}")
-        values["options"] = tuple(_option_from_dict(option) for option in values.get("options", ()))
-        values["history_output_tokens"] = tuple(values.get("history_output_tokens", ()))
-        return cls(**values)
+        options = values.get("options", ())
+        if not isinstance(options, list | tuple):
+            raise ValueError("scenario options must be a list")
+        values["options"] = tuple(_option_from_dict(option) for option in options)
+        return decode(cls, values, "scenario")
+
+
+def decode(cls: type[Any], values: Mapping[str, Any], what: str) -> Any:
+    """A dataclass from untrusted plain values, checked by pydantic; ValueError names each bad field."""
+    unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} fields: {', '.join(sorted(map(str, unknown)))}")
+    try:
+        return _adapter(cls).validate_python(dict(values))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or what}: {error['msg']}" for error in exc.errors()
+        )
+        raise ValueError(f"{what}: {problems}") from None
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    # Building an adapter compiles a validator: once per class.
+    if cls not in _ADAPTERS:
+        _ADAPTERS[cls] = TypeAdapter(cls)
+    return _ADAPTERS[cls]
 
 
 _OPTION_TYPES: dict[type, str] = {ApiOption: "api", SelfHostOption: "self-host", HybridOption: "hybrid"}
@@ -725,20 +756,14 @@ def _plain(value: object) -> object:
 
 
 def _option_from_dict(data: Mapping[str, Any]) -> Option:
-    values = {k: v for k, v in data.items() if k != "type"}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"a scenario option must be an object, not {type(data).__name__}")
     kind = data.get("type")
-    if kind == "api":
-        return ApiOption(**values)
-    if kind == "self-host":
-        plan = dict(values["plan"])
-        plan["ownership"] = OwnershipCosts(**plan["ownership"])
-        if isinstance(plan.get("measurement"), Mapping):  # scenarios saved before plans named it have none
-            plan["measurement"] = ThroughputMeasurement(**plan["measurement"])
-        return SelfHostOption(**{**values, "plan": SelfHostPlan(**plan)})
-    if kind == "hybrid":
-        shares = tuple((str(name), share) for name, share in values["shares"])
-        return HybridOption(**{**values, "shares": shares})
-    raise ValueError(f"unknown option type {kind!r}; use api, self-host or hybrid")
+    cls = {name: option_type for option_type, name in _OPTION_TYPES.items()}.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown option type {kind!r}; use api, self-host or hybrid")
+    option: Option = decode(cls, {k: v for k, v in data.items() if k != "type"}, f"{kind} option")
+    return option
 
 
 def project(inputs: ProjectionInputs) -> ProjectionResult:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict
 
 from pricing import service
 from pricing.candidates import CandidateOptions
@@ -35,6 +36,7 @@ from pricing.planning.projection import (
     SelfHostOption,
     centred_scale,
     centred_shift,
+    decode,
     default_decline_rates,
     fit_growth,
     monte_carlo,
@@ -491,6 +493,8 @@ class Uncertainty:
     0 (growth) or 1 (factors) holds that input at the scenario's value.
     """
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+
     growth_spread_per_month: float = 0.02
     api_decline_spread: float = 1.5
     gpu_decline_spread: float = 1.25
@@ -511,11 +515,9 @@ class Uncertainty:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Uncertainty:
         """The spread back from a saved scenario; one saved before draws were centred keeps its paths and seed."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names - _OLD_UNCERTAINTY_FIELDS
-        if unknown:
-            raise ValueError(f"unknown uncertainty fields: {', '.join(sorted(unknown))}")
-        return cls(**{k: v for k, v in data.items() if k in names})
+        kept = {k: v for k, v in data.items() if k not in _OLD_UNCERTAINTY_FIELDS}
+        uncertainty: Uncertainty = decode(cls, kept, "uncertainty")
+        return uncertainty
 
     def describe(self) -> list[tuple[str, str]]:
         """Each uncertain input and how it is drawn, in words (for the page, the CLI and the report)."""
