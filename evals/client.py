@@ -14,14 +14,19 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price map at import
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download a tokenizer mid-stream
 
-import litellm  # noqa: E402
+def _litellm() -> ModuleType:
+    """litellm, imported on the first call to a model (the import takes seconds; listing runs never needs it)."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price map at import
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never download a tokenizer mid-stream
+    import litellm
 
-litellm.suppress_debug_info = True  # no feedback banner on every error
+    litellm.suppress_debug_info = True  # no feedback banner on every error
+    return litellm
+
 
 ERROR_TYPES = (
     "timeout",
@@ -104,6 +109,7 @@ def _retry_after(exc: BaseException) -> float | None:
 
 def classify(exc: BaseException) -> tuple[str, int | None]:
     """Map a litellm (or transport) exception to an error type and HTTP status."""
+    litellm = _litellm()
     status = getattr(exc, "status_code", None)
     text = str(exc)
     if isinstance(exc, litellm.Timeout | asyncio.TimeoutError | TimeoutError):
@@ -144,6 +150,7 @@ async def stream_chat(
     extra: dict[str, Any] | None = None,
 ) -> StreamResult:
     """Send one streamed chat request and time it; errors are returned, never raised."""
+    litellm = _litellm()
     result = StreamResult()
     chunks_with_text = 0
     started = clock()
@@ -243,7 +250,7 @@ def make_judge(target: Target, api_key: str | None, timeout_s: float = 60.0) -> 
     """A judge for the llm_judge scorer: sends the judge prompt to a model the user picked, returns its reply."""
 
     def judge(prompt: str) -> str:
-        response = litellm.completion(
+        response = _litellm().completion(
             model=target.model,
             api_base=target.api_base,
             api_key=api_key or "not-needed",

@@ -3,6 +3,7 @@
 A string cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is neutralised with a
 leading single quote (OWASP's CSV-injection guidance), so Excel, LibreOffice or Sheets never run it as a
 formula. Numbers stay numbers: a negative number is not text and is left alone. No Streamlit here.
+openpyxl is imported when a workbook is made: every page imports this module, few make a workbook.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import math
 import re
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The control characters XML 1.0 forbids, which openpyxl refuses to write (its `ILLEGAL_CHARACTERS_RE`).
+XLSX_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 MAX_SHEET_NAME = 31  # Excel's limit
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
@@ -68,7 +69,7 @@ def _cell(value: object) -> object:
     if hasattr(value, "item") and not isinstance(value, str):
         return value.item()  # numpy scalars
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", str(neutralise(value)))
+        return XLSX_ILLEGAL_CHARACTERS.sub("", str(neutralise(value)))
     if isinstance(value, int | float | bool):
         return value
     if isinstance(value, list | tuple | dict | set):
@@ -84,6 +85,8 @@ def sheet_title(name: str) -> str:
 
 def to_xlsx_bytes(frame: pd.DataFrame, sheet_name: str = "Sheet1", index: bool = False) -> bytes:
     """An XLSX workbook of one sheet: text neutralised and written as text, numbers as numbers."""
+    from openpyxl import Workbook
+
     table = frame.reset_index() if index else frame
     book = Workbook()
     sheet = book.active

@@ -1,9 +1,12 @@
 """litellm's bundled price map, in one place: turned into price records, and used to price usages.
 
-litellm is imported with LITELLM_LOCAL_MODEL_COST_MAP=True so that it reads the map shipped in the
-package instead of fetching one at import; refreshing prices from upstream is an explicit action.
-Costs for this sheet are computed by `litellm.cost_per_token` itself, so tiered prices (e.g. above
-200k tokens) and cache-read prices agree with litellm exactly.
+litellm is imported only when its map is read or a usage is priced (`litellm_module`): the import
+takes seconds, and pages that read prices from the store never need it. It is imported with
+LITELLM_LOCAL_MODEL_COST_MAP=True so that it reads the map shipped in the package instead of fetching
+one at import; refreshing prices from upstream is an explicit action. The sheet's name and version
+come from the installed package's metadata, without importing it. Costs for this sheet are computed
+by `litellm.cost_per_token` itself, so tiered prices (e.g. above 200k tokens) and cache-read prices
+agree with litellm exactly.
 
 The map gives no date per price, so every bundled price is dated by the release of litellm that
 shipped it (`litellm_release`): from `data/litellm_releases.csv` (curated, with how each date was
@@ -20,6 +23,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -27,11 +31,6 @@ import pandas as pd
 from pricing.cost import TOKENS_PER_MILLION, UnpricedModelError, Usage
 from pricing.identity import canonical_model_id
 from pricing.store import PROJECT_ROOT, TABLE_COLUMNS, PriceSheet
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import litellm  # noqa: E402  (the environment above must be set before the import)
 
 CHAT_MODES = frozenset({"chat", "completion", "responses"})
 LITELLM_VERSION = importlib.metadata.version("litellm")
@@ -92,9 +91,19 @@ def bundled_price_date(today: dt.date, release: LitellmRelease | None) -> dt.dat
     return today if release is None else min(release.release_date, today)
 
 
+def litellm_module() -> ModuleType:
+    """litellm, imported on first use with the offline settings (the bundled map, no downloads) set first."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import litellm
+
+    return litellm
+
+
 def model_cost_map() -> dict[str, dict[str, Any]]:
-    """litellm's price map (the bundled copy, given the environment set above)."""
-    return litellm.model_cost
+    """litellm's price map (the bundled copy, given the settings `litellm_module` makes)."""
+    cost_map: dict[str, dict[str, Any]] = litellm_module().model_cost
+    return cost_map
 
 
 def _per_1m(value: object) -> float | None:
@@ -178,7 +187,7 @@ class LitellmPricer:
         # litellm bills cache reads at zero when an entry has no cache-read price; a provider without a
         # cache price bills those tokens as ordinary input, so they are passed as uncached prompt tokens.
         cached = usage.cached_input_tokens if entry.get("cache_read_input_token_cost") is not None else 0
-        prompt_usd, completion_usd = litellm.cost_per_token(
+        prompt_usd, completion_usd = litellm_module().cost_per_token(
             model=model_key,
             custom_llm_provider=entry.get("litellm_provider"),
             prompt_tokens=usage.input_tokens,
