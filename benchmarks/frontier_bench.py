@@ -14,8 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from benchmarks.baselines import pareto_mask_naive
 from benchmarks.timing import Row, fmt_seconds, measure_pair, time_once
-from pricing.frontier import pareto_mask, pareto_mask_naive
+from pricing.frontier import pareto_mask
 from pricing.litellm_prices import bundled_price_records
 from pricing.sources.readers import read_benchmarks, read_scores
 from pricing.sources.seed import DATA_DIR

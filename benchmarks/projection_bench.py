@@ -10,11 +10,11 @@ option's own decline times a log-uniform factor 1/2-2, each rented fleet's GPU p
 1/1.25-1.25, peak-to-average times a log-uniform 1/1.25-1.25.
 
 Ours is `pricing.planning.projection.monte_carlo` (every path at once as (paths, months) arrays); the baseline is
-`monte_carlo_loop` (the same maths one path at a time in Python), with the same inputs, draws and seed, timed
-interleaved in the same run. 10,000 paths (2,000 with --quick). The loop is timed on all the paths only where a
-calibration run says one loop run takes at most LOOP_RUN_BUDGET_S; otherwise it runs on fewer paths and its time
-is scaled linearly to the full count and labelled extrapolated. Both must give the same bands on the same paths,
-or the benchmark fails.
+`benchmarks.baselines.monte_carlo_loop` (the same maths one path at a time in Python), with the same inputs, draws
+and seed, timed interleaved in the same run. 10,000 paths (2,000 with --quick). The loop is timed on all the paths
+only where a calibration run says one loop run takes at most LOOP_RUN_BUDGET_S; otherwise it runs on fewer paths
+and its time is scaled linearly to the full count and labelled extrapolated. Both must give the same bands on the
+same paths, or the benchmark fails.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from benchmarks.baselines import monte_carlo_loop
 from benchmarks.timing import Row, Table, Timing, fmt_seconds, measure_pair, time_once
 from pricing.planning.projection import (
     ApiOption,
@@ -37,7 +38,6 @@ from pricing.planning.projection import (
     ProjectionInputs,
     SelfHostOption,
     monte_carlo,
-    monte_carlo_loop,
 )
 from pricing.sizing import OwnershipCosts, SelfHostPlan, plan_from_sizing
 

@@ -48,33 +48,6 @@ def pareto_mask(
     return mask
 
 
-def pareto_mask_naive(
-    cost: Sequence[float] | npt.ArrayLike,
-    quality: Sequence[float] | npt.ArrayLike,
-    cost_lower_is_better: bool = True,
-    quality_higher_is_better: bool = True,
-) -> npt.NDArray[np.bool_]:
-    """Reference O(n^2) dominance check, for tests and the benchmark."""
-    x = np.asarray(cost, dtype=float)
-    y = np.asarray(quality, dtype=float)
-    x = x if cost_lower_is_better else -x
-    y = y if quality_higher_is_better else -y
-    n = x.size
-    mask = np.zeros(n, dtype=bool)
-    for i in range(n):
-        if np.isnan(x[i]) or np.isnan(y[i]):
-            continue
-        dominated = False
-        for j in range(n):
-            if i == j or np.isnan(x[j]) or np.isnan(y[j]):
-                continue
-            if x[j] <= x[i] and y[j] >= y[i] and (x[j] < x[i] or y[j] > y[i]):
-                dominated = True
-                break
-        mask[i] = not dominated
-    return mask
-
-
 def mark_frontier(
     frame: pd.DataFrame,
     cost_column: str,

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pricing.frontier import mark_frontier, pareto_mask, pareto_mask_naive
+from benchmarks.baselines import pareto_mask_naive
+from pricing.frontier import mark_frontier, pareto_mask
 
 
 def test_frontier_keeps_ties() -> None:

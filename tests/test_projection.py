@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from benchmarks.baselines import monte_carlo_loop
 from pricing.cost import TokenPrice, blended_usd_per_1m
 from pricing.planning.projection import (
     ApiOption,
@@ -29,7 +30,6 @@ from pricing.planning.projection import (
     fit_growth,
     head_to_head,
     monte_carlo,
-    monte_carlo_loop,
     monthly_price_multiplier,
     project,
     project_spend,

@@ -993,34 +993,6 @@ def monte_carlo(
     return _summarise(inputs, spend, quantiles, n_paths, seed)
 
 
-def monte_carlo_loop(
-    inputs: ProjectionInputs,
-    *,
-    growth_shift: Uncertain = None,
-    api_decline_scale: Uncertain = None,
-    gpu_decline_scale: Uncertain = None,
-    peak_to_average_scale: Uncertain = None,
-    n_paths: int = 10_000,
-    seed: int = 0,
-    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
-) -> MonteCarloResult:
-    """The same as `monte_carlo` one path at a time in Python: the benchmark baseline and a cross-check."""
-    specs = {
-        "growth_shift": growth_shift,
-        "api_decline_scale": api_decline_scale,
-        "gpu_decline_scale": gpu_decline_scale,
-        "peak_to_average_scale": peak_to_average_scale,
-    }
-    draws = _draws(n_paths, seed, specs)
-    rows: dict[str, list[np.ndarray]] = {option.name: [] for option in inputs.options}
-    for path in range(n_paths):
-        one = {name: None if values is None else float(values[path]) for name, values in draws.items()}
-        for name, values in _spend_paths(inputs, one, ()).items():
-            rows[name].append(values)
-    spend = {name: np.stack(values) for name, values in rows.items()}
-    return _summarise(inputs, spend, quantiles, n_paths, seed)
-
-
 # --- sensitivity -----------------------------------------------------------------------------------------
 def _replace_path(target: Any, path: Sequence[str], value: float) -> Any:
     name, rest = path[0], path[1:]
@@ -1108,7 +1080,6 @@ __all__ = [
     "fit_growth",
     "head_to_head",
     "monte_carlo",
-    "monte_carlo_loop",
     "monthly_price_multiplier",
     "project",
     "project_spend",
