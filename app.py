@@ -10,17 +10,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import streamlit as st  # noqa: E402
 
 from ui.common import KEY_SETTINGS, get_store, sidebar  # noqa: E402
+from ui.navigation import PAGES as NAVIGATION  # noqa: E402
 
 st.set_page_config(page_title="Frontier: LLM cost vs quality", page_icon=":material/show_chart:", layout="wide")
 
 PAGES = [
-    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("views/explorer.py", title="Frontier explorer", icon=":material/scatter_plot:", url_path="explorer"),
-    st.Page("views/catalogue.py", title="Catalogue", icon=":material/table_view:", url_path="catalogue"),
-    st.Page("views/costs.py", title="Prices & self-hosting", icon=":material/payments:", url_path="costs"),
-    st.Page("views/projections.py", title="Spend projections", icon=":material/trending_up:", url_path="projections"),
-    st.Page("views/portfolio.py", title="Portfolio", icon=":material/account_tree:", url_path="portfolio"),
-    st.Page("views/probes.py", title="Live probes", icon=":material/speed:", url_path="probes"),
+    st.Page(page.script, title=page.title, icon=page.icon, url_path=page.url_path or None, default=not page.url_path)
+    for page in NAVIGATION
 ]
 
 navigation = st.navigation(PAGES)

@@ -18,6 +18,7 @@ from ui.common import (
     load_metrics,
     load_table,
 )
+from ui.navigation import PAGES
 
 GLANCE_METRIC = "arena_elo"
 
@@ -86,25 +87,12 @@ if GLANCE_METRIC in metrics:
             )
 
 st.subheader("Where to go next")
-PLACES = (
-    ("views/explorer.py", "Frontier explorer", ":material/scatter_plot:",
-     "Pick a benchmark and a cost basis, filter by provider, open weights or context, download the frontier."),
-    ("views/catalogue.py", "Catalogue", ":material/table_view:",
-     "Search every model, price, score, GPU price and throughput measurement, with sources."),
-    ("views/costs.py", "Prices & self-hosting", ":material/payments:",
-     "Upload a negotiated price sheet, price unpriced deployments, and cost a request or your own GPUs."),
-    ("views/projections.py", "Spend projections", ":material/trending_up:",
-     "Upload usage and compare API, self-hosted and hybrid spend over 18-36 months, with break-even."),
-    ("views/portfolio.py", "Portfolio", ":material/account_tree:",
-     "The cheapest model per workload that meets its quality floor and latency objective, GPUs included."),
-    ("views/probes.py", "Live probes", ":material/speed:",
-     "Measure your own NIM, vLLM or API endpoints: latency, throughput, quality on your tasks, cost."),
-)  # fmt: skip
+PLACES = [page for page in PAGES if page.url_path]  # every page but this one
 for start in range(0, len(PLACES), 3):
-    for column, (page, label, icon, what) in zip(st.columns(3), PLACES[start : start + 3], strict=True):
+    for column, place in zip(st.columns(3), PLACES[start : start + 3], strict=True):
         with column:
-            st.page_link(page, label=label, icon=icon)
-            st.caption(what)
+            st.page_link(place.script, label=place.title, icon=place.icon)
+            st.caption(place.what)
 
 st.subheader("What the data is")
 KIND_LABELS = {
