@@ -20,7 +20,7 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
-from pricing.metrics import UnknownMetricError
+from pricing.metrics import DEFAULT_METRIC, UnknownMetricError
 from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
 from pricing.planning import service as planning
 from pricing.portfolio import service as portfolio_service
@@ -641,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="API model option (repeat); default: two models from the store's frontier on --metric, the cheapest "
         "scoring at least as well as the default self-hosted model and the best-scoring (each printed with why)",
     )
-    p.add_argument("--metric", default=planning.DEFAULT_METRIC, help="quality metric that picks the default --api")
+    p.add_argument("--metric", default=DEFAULT_METRIC, help="quality metric that picks the default --api")
     p.add_argument(
         "--self-host", action="append", help="MODEL@GPU option (repeat), e.g. llama-3.3-70b-instruct@H100 SXM"
     )
@@ -687,7 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
         "current (the option serving it today)",
     )
     p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
-    p.add_argument("--metric", default=portfolio_service.DEFAULT_METRIC, help="metric of rows that name none")
+    p.add_argument("--metric", default=DEFAULT_METRIC, help="metric of rows that name none")
     p.add_argument("--sheet", help="price sheet for API options (default: the bundled litellm sheet)")
     p.add_argument(
         "--api", action="append", help="API model option (repeat); default: the same two as `project` (on --metric)"
@@ -726,7 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the PDF file to write")
     p.add_argument("--prepared-for", default="", help="who the report is for, printed on the title page")
     p.add_argument("--quality-floor", type=float, help="the least quality an option must reach on --metric")
-    p.add_argument("--metric", default="arena_elo", help="quality metric for the floor and the frontier")
+    p.add_argument("--metric", default=DEFAULT_METRIC, help="quality metric for the floor and the frontier")
     p.add_argument("--sheet", help="price sheet for the frontier (default: the bundled litellm sheet)")
     p.add_argument("--current", help="the option in use today (default: the dearest API option)")
     p.add_argument(

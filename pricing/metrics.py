@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+# The quality metric every page, command and report starts from: LMArena's Elo from human votes, independent
+# and the widest coverage of priced models.
+DEFAULT_METRIC = "arena_elo"
+
 
 class UnknownMetricError(KeyError):
     """A metric name that is not registered; the message lists the known ones."""

@@ -171,7 +171,16 @@ def test_measured_latency_picks_the_latest_run_of_model_and_gpu(seeded_store: St
     a100 = probe(seeded_store, server, "a100-ep", "llama-x", requests=3, gpu="A100 80GB")
     probe(seeded_store, server, "other-ep", "other-llm", requests=3, gpu="H100 SXM")
     # a newer run that never finished is not evidence
-    seeded_store.start_run("stuck", "h100-ep", "test-model", None, "llama-x", None, "{}", None)
+    seeded_store.start_run(
+        run_id="stuck",
+        endpoint_name="h100-ep",
+        model="test-model",
+        api_base=None,
+        model_id="llama-x",
+        suite=None,
+        settings_json="{}",
+        estimated_cost_usd=None,
+    )
 
     on_h100 = measured_latency(seeded_store, "llama-x", gpu="h100-sxm")
     assert on_h100 is not None

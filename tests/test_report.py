@@ -199,7 +199,16 @@ def test_assumptions_and_sources_are_listed(store: Store, full_pdf: bytes, tmp_p
 
 def test_probe_runs_go_to_an_appendix(seeded_store: Store, tmp_path: Path) -> None:
     store = seeded_store  # a private copy: the module's store stays without probe runs
-    store.start_run("run-report-1", "local-nim", "meta/llama", "http://127.0.0.1:9", None, None, "{}", 0.0123)
+    store.start_run(
+        run_id="run-report-1",
+        endpoint_name="local-nim",
+        model="meta/llama",
+        api_base="http://127.0.0.1:9",
+        model_id=None,
+        suite=None,
+        settings_json="{}",
+        estimated_cost_usd=0.0123,
+    )
     store.finish_run("run-report-1", "completed", json.dumps({"requests": 40, "ok": 39}))
     data = report.gather(store, report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, today=TODAY))
     flat = " ".join(pdf_text(report.render_pdf(data), tmp_path).split())

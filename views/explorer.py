@@ -6,6 +6,7 @@ import streamlit as st
 
 from pricing.candidates import CandidateFilters
 from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
+from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import OFFER_CHOICES
 from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
@@ -60,7 +61,7 @@ SCORE_FILTERS = {
 
 settings = current_settings()
 metrics = load_metrics()
-metric_ids = sorted(metrics, key=lambda m: (m != "arena_elo", metrics[m].name.lower()))
+metric_ids = sorted(metrics, key=lambda m: (m != DEFAULT_METRIC, metrics[m].name.lower()))
 
 # Shareable state: the metric, cost basis and score filter travel in the URL.
 params = st.query_params

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pricing.candidates import CandidateFilters
-from pricing.metrics import COST_METRICS
+from pricing.metrics import COST_METRICS, DEFAULT_METRIC
 from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
 from ui.common import (
@@ -19,8 +19,6 @@ from ui.common import (
     load_table,
 )
 from ui.navigation import PAGES
-
-GLANCE_METRIC = "arena_elo"
 
 settings = current_settings()
 st.title("Frontier")
@@ -56,9 +54,9 @@ cols[5].metric(
 
 st.subheader("The frontier at a glance")
 metrics = load_metrics()
-if GLANCE_METRIC in metrics:
+if DEFAULT_METRIC in metrics:
     result = load_frontier(
-        GLANCE_METRIC, settings.sheet_name, settings.options(), CandidateFilters(), SelfHostSettings()
+        DEFAULT_METRIC, settings.sheet_name, settings.options(), CandidateFilters(), SelfHostSettings()
     )
     frontier = result.candidates[result.candidates["on_frontier"]]
     left, right = st.columns([3, 2])

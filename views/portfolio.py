@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from pricing.cost import UnpricedModelError
+from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
 from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.evidence import cascade_run_pairs, measured_cascade
@@ -113,7 +114,7 @@ workload_names = sorted(str(w) for w in monthly["workload"].unique())
 # --- floors ------------------------------------------------------------------------------------------------
 st.subheader("1. Floors, objectives and today's assignment")
 metrics = load_metrics()
-metric_ids = sorted(metrics, key=lambda m: (m != "arena_elo", metrics[m].name.lower()))
+metric_ids = sorted(metrics, key=lambda m: (m != DEFAULT_METRIC, metrics[m].name.lower()))
 f1, f2 = st.columns([1, 1])
 metric_id = f1.selectbox(
     "Default quality metric", metric_ids, format_func=lambda m: metrics[m].label, key=KEY_METRIC,

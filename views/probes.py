@@ -245,9 +245,9 @@ with tab_run:
                     endpoint,
                     probe_settings,
                     settings.sheet_name,
-                    suite,
-                    Objectives(slo_ttft, slo_e2e),
-                    judge_endpoint,
+                    suite=suite,
+                    objectives=Objectives(slo_ttft, slo_e2e),
+                    judge_endpoint=judge_endpoint,
                 )
                 st.session_state[KEY_ACTIVE_RUN] = job.run_id
                 st.session_state.pop(KEY_DONE_MESSAGE, None)

@@ -12,6 +12,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
 from pricing.planning.links import ScenarioLinkError, decode_scenario, encode_scenario
 from pricing.planning.projection import HybridOption, Option
@@ -77,7 +78,7 @@ GROWTH_MODELS = {
 def default_api_models(sheet_name: str) -> tuple[planning.DefaultModel, ...]:
     """The API options this page, `project` and the Portfolio start from (none when nothing is scored)."""
     try:
-        return planning.default_api_models(get_store(), sheet_name, planning.DEFAULT_METRIC)
+        return planning.default_api_models(get_store(), sheet_name, DEFAULT_METRIC)
     except LookupError:
         return ()
 
@@ -565,7 +566,7 @@ p1, p2, p3 = st.columns([2, 2, 1])
 prepared_for = p1.text_input("Prepared for", key="proj_report_for", placeholder="Procurement, vendor review")
 report_metric = p2.selectbox(
     "Quality metric for the floor",
-    sorted(report_metrics, key=lambda m: (m != "arena_elo", report_metrics[m].name.lower())),
+    sorted(report_metrics, key=lambda m: (m != DEFAULT_METRIC, report_metrics[m].name.lower())),
     format_func=lambda m: report_metrics[m].label,
     key="proj_report_metric",
 )

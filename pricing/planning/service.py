@@ -23,6 +23,7 @@ from pricing.candidates import CandidateOptions
 from pricing.cost import TokenPrice
 from pricing.exports import fmt_date
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
+from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import FREE_TIER
 from pricing.planning.projection import (
     ApiOption,
@@ -64,7 +65,6 @@ FLAT_LIST_PRICE = "list price, held flat"
 CAPABILITY_LEVEL = "the cheapest model at this quality, re-chosen each year"
 PRICE_HISTORY_FILE = "simonw_llm_prices_history.csv"
 PRICE_HISTORY_URL = "https://github.com/simonw/llm-prices"
-DEFAULT_METRIC = "arena_elo"  # the metric that picks the default API options
 DEFAULT_SELF_HOST_MODEL = "llama-3.3-70b-instruct"  # the open model sized by default, which API defaults match
 
 

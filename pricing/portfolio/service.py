@@ -35,6 +35,7 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import pick_scores
 from pricing.cost import UnpricedModelError
+from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
 from pricing.planning.projection import (
     GROWTH_MODELS,
@@ -60,7 +61,6 @@ from pricing.sizing import OwnershipCosts
 from pricing.store import Store
 
 FLOOR_COLUMNS = ("workload", "metric", "quality_floor", "latency_objective_ms", "latency_metric", "current")
-DEFAULT_METRIC = "arena_elo"
 DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
     ("llama-3.1-8b-instruct", "H100 SXM", "FP8", "reserved"),
     ("llama-3.3-70b-instruct", "H100 SXM", "FP8", "reserved"),
@@ -473,7 +473,7 @@ def candidates_from_store(
     candidates: list[Candidate] = []
     defaults = api_models is None
     if api_models is None:
-        chooser = default_metric or (metric_id if isinstance(metric_id, str) else planning.DEFAULT_METRIC)
+        chooser = default_metric or (metric_id if isinstance(metric_id, str) else DEFAULT_METRIC)
         api_models = [d.model_key for d in planning.default_api_models(store, sheet, chooser)]
     for model in api_models:
         try:

@@ -30,7 +30,7 @@ from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.exports import fmt_date
-from pricing.metrics import Metric
+from pricing.metrics import DEFAULT_METRIC, Metric
 from pricing.offers import FREE_TIER
 from pricing.planning import service as planning
 from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
@@ -43,7 +43,6 @@ FONT_DIR = PROJECT_ROOT / "data" / "fonts"
 FONT = "DejaVu"
 FALLBACK_FONT = "DroidFallback"
 MONTHLY_COLUMNS_PER_TABLE = 5
-DEFAULT_METRIC = "arena_elo"
 MISSING = "n/a"
 CHART_MM = 115  # a heading and a chart exported at 1000 x 560 px, drawn across the page
 
