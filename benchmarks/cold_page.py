@@ -1,6 +1,6 @@
 """Loading pages with Streamlit's AppTest, and the fresh-process worker for cold loads.
 
-This module imports nothing of the app (no pricing, litellm or plotly), so that a cold load timed in a
+This module imports nothing of the app (no pricing or pandas), so that a cold load timed in a
 fresh process pays for those imports inside the timed page run, as the first visitor of a new server does.
 Run as `python -m benchmarks.cold_page app|trivial TRIVIAL_PAGE` with FRONTIER_DB set; it prints
 {"seconds": ...} as its last line.

@@ -6,9 +6,10 @@ only line writes a string, so the ratio is the app's cost over Streamlit's own p
 
 Cold: the first load in a fresh process (one process per sample, each on its own copy of a seeded
 database), timed from just after the test harness is imported; it includes importing the app's modules
-(pricing, litellm, plotly) and filling every cache. Warm: in this process after one warm-up run, so
-imports are done and Streamlit's caches are full, as on a running server. A third line clears
-st.cache_data before each warm run, so the explorer recomputes its data (the store stays open).
+(pricing, pandas, DuckDB; not litellm, which these pages never call) and filling every cache. Warm: in
+this process after one warm-up run, so imports are done and Streamlit's caches are full, as on a running
+server. A third line clears st.cache_data before each warm run, so the explorer recomputes its data (the
+store stays open).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
                 os.environ["FRONTIER_DB"] = previous
 
     cold_notes = (
-        f"first load in a fresh process ({cold_repeats} processes each), includes importing pricing/litellm/plotly "
+        f"first load in a fresh process ({cold_repeats} processes each), includes importing pricing/pandas/duckdb "
         f"and filling caches; whole-process wall incl. interpreter+streamlit import: app "
         f"{fmt_seconds(statistics.median(walls['app']))}, trivial {fmt_seconds(statistics.median(walls['trivial']))}"
     )
