@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -34,6 +33,7 @@ from benchmarks.loopback_proc import serve
 from benchmarks.timing import Row, Table, Timing, fmt_seconds
 from evals.client import Target
 from evals.probe import ProbeSettings, Work, plan_work, run_level_async
+from pricing.store import RequestRecord
 
 MODEL = "test-model"
 TIMEOUT_S = 60.0
@@ -69,21 +69,21 @@ def ours_batch(target: Target, settings: ProbeSettings) -> Batch:
     """Send works through the probe harness, as one level of a run: one event loop, `concurrency` in flight."""
 
     def batch(works: list[Work], concurrency: int) -> list[Sample]:
-        records: list[dict[str, Any]] = []
+        records: list[RequestRecord] = []
         asyncio.run(
             run_level_async(
                 target,
                 None,
                 works,
-                concurrency,
-                settings,
-                records.append,
-                threading.Event(),
-                time.perf_counter(),
-                0,
+                concurrency=concurrency,
+                settings=settings,
+                on_record=records.append,
+                cancel=threading.Event(),
+                run_started=time.perf_counter(),
+                first_seq=0,
             )
         )
-        return [Sample(r["ttft_ms"], r["itl_ms"], r["error_type"] is None) for r in records]
+        return [Sample(r.ttft_ms, r.itl_ms, r.error_type is None) for r in records]
 
     return batch
 

@@ -122,9 +122,9 @@ def cmd_probe(args: argparse.Namespace) -> int:
         endpoint,
         settings,
         sheet,
-        suite,
-        Objectives(args.slo_ttft_ms, args.slo_e2e_ms),
-        cancel,
+        suite=suite,
+        objectives=Objectives(args.slo_ttft_ms, args.slo_e2e_ms),
+        cancel=cancel,
         measure_overhead=not args.no_overhead,
         judge_endpoint=Endpoint(
             name="judge",

@@ -20,15 +20,16 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from evals.client import StreamResult, Target, stream_chat
 from evals.scorers import get_scorer
 from evals.suites import Suite, SuiteItem
+from pricing.store import RequestRecord
 
-Record = dict[str, Any]
-OnRecord = Callable[[Record], None]
+OnRecord = Callable[[RequestRecord], None]
 PriceFn = Callable[[int, int, int], float | None]  # (input, output, cached) tokens -> USD, None if unpriced
 
 SYNTHETIC_WORDS = [
@@ -150,7 +151,9 @@ async def _send(
 ) -> tuple[StreamResult, int]:
     attempt = 1
     while True:
-        result = await stream_chat(target, work.messages, work.max_tokens, settings.timeout_s, api_key)
+        result = await stream_chat(
+            target, work.messages, max_tokens=work.max_tokens, timeout_s=settings.timeout_s, api_key=api_key
+        )
         if result.error_type != "rate_limited" or attempt >= settings.max_attempts or cancel.is_set():
             return result, attempt
         await asyncio.sleep(backoff_s(attempt, result.retry_after_s, settings.backoff_base_s, settings.backoff_cap_s))
@@ -158,17 +161,19 @@ async def _send(
 
 
 def _record(
+    work: Work,
+    result: StreamResult,
+    *,
     seq: int,
     phase: str,
     concurrency: int,
     sent_s: float,
-    work: Work,
-    result: StreamResult,
     attempts: int,
-    scorer_name: str | None,
-    price: PriceFn | None,
-    judge: Callable[[str], str] | None,
-) -> Record:
+    scorer_name: str | None = None,
+    price: PriceFn | None = None,
+    judge: Callable[[str], str] | None = None,
+) -> RequestRecord:
+    """The record of one finished request: its measurements, its cost and, for a suite item, its grade."""
     score = passed = detail = None
     if scorer_name and work.item is not None and result.error_type in (None, "empty_answer"):
         outcome = get_scorer(scorer_name).score(result.answer, work.item, judge)
@@ -177,36 +182,37 @@ def _record(
     if price is not None and result.input_tokens is not None:
         # Every attempt that reached the model is billed; a rate-limited attempt is not.
         cost = price(result.input_tokens, result.output_tokens or 0, result.cached_input_tokens or 0)
-    return {
-        "seq": seq,
-        "phase": phase,
-        "concurrency": concurrency,
-        "item_id": work.item.id if work.item is not None else None,
-        "sent_s": sent_s,
-        "ttft_ms": result.ttft_ms,
-        "e2e_ms": result.e2e_ms,
-        "itl_ms": result.itl_ms,
-        "input_tokens": result.input_tokens,
-        "output_tokens": result.output_tokens,
-        "reasoning_tokens": result.reasoning_tokens,
-        "tokens_estimated": result.tokens_estimated,
-        "cost_usd": cost,
-        "finish_reason": result.finish_reason,
-        "error_type": result.error_type,
-        "error_message": result.error_message,
-        "http_status": result.http_status,
-        "attempts": attempts,
-        "score": score,
-        "passed": passed,
-        "score_detail": detail,
-        "answer": result.answer[:500],
-    }
+    return RequestRecord(
+        seq=seq,
+        phase=phase,
+        concurrency=concurrency,
+        item_id=work.item.id if work.item is not None else None,
+        sent_s=sent_s,
+        ttft_ms=result.ttft_ms,
+        e2e_ms=result.e2e_ms,
+        itl_ms=result.itl_ms,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        reasoning_tokens=result.reasoning_tokens,
+        tokens_estimated=result.tokens_estimated,
+        cost_usd=cost,
+        finish_reason=result.finish_reason,
+        error_type=result.error_type,
+        error_message=result.error_message,
+        http_status=result.http_status,
+        attempts=attempts,
+        score=score,
+        passed=passed,
+        score_detail=detail,
+        answer=result.answer[:500],
+    )
 
 
 async def run_level_async(
     target: Target,
     api_key: str | None,
     works: list[Work],
+    *,
     concurrency: int,
     settings: ProbeSettings,
     on_record: OnRecord,
@@ -234,20 +240,21 @@ async def run_level_async(
             sent += 1
             sent_s = time.perf_counter() - run_started
             result, attempts = await _send(target, api_key, work, settings, cancel)
-        args = (
-            first_seq + index,
-            phase,
-            level or concurrency,
-            sent_s,
+        make_record = partial(
+            _record,
             work,
             result,
-            attempts,
-            scorer_name,
-            price,
-            judge,
+            seq=first_seq + index,
+            phase=phase,
+            concurrency=level or concurrency,
+            sent_s=sent_s,
+            attempts=attempts,
+            scorer_name=scorer_name,
+            price=price,
+            judge=judge,
         )
         # A judge is a blocking model call: grade off the event loop so requests in flight keep their timing.
-        record = await asyncio.to_thread(_record, *args) if judge is not None else _record(*args)
+        record = await asyncio.to_thread(make_record) if judge is not None else make_record()
         on_record(record)
 
     await asyncio.gather(*(one(i, w) for i, w in enumerate(works)))
@@ -255,13 +262,13 @@ async def run_level_async(
 
 
 def _worker_main(
+    *,
     target: Target,
     api_key: str | None,
     works: list[Work],
     concurrency: int,
     settings: ProbeSettings,
     first_seq: int,
-    scorer_name: str | None,
     out: Any,
     run_started: float,
     level: int,
@@ -275,7 +282,7 @@ def _worker_main(
     cancel = threading.Event()
 
     async def main() -> None:
-        await stream_chat(target, works[0].messages, 1, settings.timeout_s, api_key)
+        await stream_chat(target, works[0].messages, max_tokens=1, timeout_s=settings.timeout_s, api_key=api_key)
         out.put(("ready", ""))
         # every worker starts the level together, so the level's duration is the load's, not the start-up skew
         await asyncio.to_thread(go.wait, 120)
@@ -285,13 +292,12 @@ def _worker_main(
             target,
             api_key,
             works,
-            concurrency,
-            settings,
-            out.put,
-            cancel,
-            run_started,
-            first_seq,
-            scorer_name=scorer_name,
+            concurrency=concurrency,
+            settings=settings,
+            on_record=out.put,
+            cancel=cancel,
+            run_started=run_started,
+            first_seq=first_seq,
             level=level,
         )
 
@@ -324,14 +330,15 @@ def run_level_in_workers(
     target: Target,
     api_key: str | None,
     works: list[Work],
+    *,
     concurrency: int,
     settings: ProbeSettings,
     on_record: OnRecord,
     cancel: threading.Event,
-    first_seq: int,
     run_started: float,
-    scorer_name: str | None,
-    price: PriceFn | None,
+    first_seq: int,
+    scorer_name: str | None = None,
+    price: PriceFn | None = None,
 ) -> int:
     """Split a level over worker processes, each with its own event loop and share of the concurrency."""
     workers = min(settings.workers, concurrency, len(works))
@@ -349,19 +356,18 @@ def run_level_in_workers(
         per_worker = max(1, concurrency // workers + (1 if w < concurrency % workers else 0))
         process = context.Process(
             target=_worker_main,
-            args=(
-                target,
-                api_key,
-                chunk,
-                per_worker,
-                settings,
-                first_seq + w * share,
-                None,
-                out,
-                run_started,
-                concurrency,
-                go,
-            ),
+            kwargs={
+                "target": target,
+                "api_key": api_key,
+                "works": chunk,
+                "concurrency": per_worker,
+                "settings": settings,
+                "first_seq": first_seq + w * share,
+                "out": out,
+                "run_started": run_started,
+                "level": concurrency,
+                "go": go,
+            },
             daemon=True,
         )
         with _main_module_hidden():
@@ -402,16 +408,16 @@ def run_level_in_workers(
             if ready + len(failures) >= len(processes):
                 go.set()
             continue
-        if price is not None and record["input_tokens"] is not None:
-            record["cost_usd"] = price(record["input_tokens"], record["output_tokens"] or 0, 0)
-        item = works[int(record["seq"]) - first_seq].item
+        if price is not None and record.input_tokens is not None:
+            record = replace(record, cost_usd=price(record.input_tokens, record.output_tokens or 0, 0))
+        item = works[record.seq - first_seq].item
         if item is not None:
-            record["item_id"] = item.id
-            if scorer_name and record["error_type"] in (None, "empty_answer"):
-                outcome = get_scorer(scorer_name).score(record["answer"] or "", item)
-                record.update(score=outcome.score, passed=outcome.passed, score_detail=outcome.detail)
+            record = replace(record, item_id=item.id)
+            if scorer_name and record.error_type in (None, "empty_answer"):
+                outcome = get_scorer(scorer_name).score(record.answer or "", item)
+                record = replace(record, score=outcome.score, passed=outcome.passed, score_detail=outcome.detail)
         on_record(record)
-        seen.add(int(record["seq"]))
+        seen.add(record.seq)
         received += 1
     for process in processes:
         process.join(timeout=5)
@@ -422,16 +428,13 @@ def run_level_in_workers(
             if first_seq + index not in seen:
                 on_record(
                     _record(
-                        first_seq + index,
-                        "measure",
-                        concurrency,
-                        time.perf_counter() - run_started,
                         work,
                         StreamResult(error_type="client_error", error_message=reason[:300]),
-                        0,
-                        None,
-                        None,
-                        None,
+                        seq=first_seq + index,
+                        phase="measure",
+                        concurrency=concurrency,
+                        sent_s=time.perf_counter() - run_started,
+                        attempts=0,
                     )
                 )
     return received
@@ -450,6 +453,7 @@ def run_probe(
     api_key: str | None,
     settings: ProbeSettings,
     on_record: OnRecord,
+    *,
     suite: Suite | None = None,
     price: PriceFn | None = None,
     cancel: threading.Event | None = None,
@@ -474,16 +478,16 @@ def run_probe(
                 target,
                 api_key,
                 warmup,
-                1,
-                settings,
-                on_record,
-                stop,
-                run_started,
-                seq,
-                "warmup",
-                scorer_name,
-                price,
-                judge,
+                concurrency=1,
+                settings=settings,
+                on_record=on_record,
+                cancel=stop,
+                run_started=run_started,
+                first_seq=seq,
+                phase="warmup",
+                scorer_name=scorer_name,
+                price=price,
+                judge=judge,
             )
             seq += len(warmup)
         sent = len(warmup)
@@ -494,34 +498,35 @@ def run_probe(
                 on_level(concurrency)
             if settings.workers > 1 and concurrency > 1:
                 sent += await asyncio.to_thread(
-                    run_level_in_workers,
-                    target,
-                    api_key,
-                    works,
-                    concurrency,
-                    settings,
-                    on_record,
-                    stop,
-                    seq,
-                    run_started,
-                    scorer_name,
-                    price,
+                    partial(
+                        run_level_in_workers,
+                        target,
+                        api_key,
+                        works,
+                        concurrency=concurrency,
+                        settings=settings,
+                        on_record=on_record,
+                        cancel=stop,
+                        run_started=run_started,
+                        first_seq=seq,
+                        scorer_name=scorer_name,
+                        price=price,
+                    )
                 )
             else:
                 sent += await run_level_async(
                     target,
                     api_key,
                     works,
-                    concurrency,
-                    settings,
-                    on_record,
-                    stop,
-                    run_started,
-                    seq,
-                    "measure",
-                    scorer_name,
-                    price,
-                    judge,
+                    concurrency=concurrency,
+                    settings=settings,
+                    on_record=on_record,
+                    cancel=stop,
+                    run_started=run_started,
+                    first_seq=seq,
+                    scorer_name=scorer_name,
+                    price=price,
+                    judge=judge,
                 )
             seq += len(works)  # numbers are reserved per level, so a cancelled level leaves gaps, not clashes
         return ProbeOutcome("cancelled" if stop.is_set() else "completed", sent)

@@ -26,15 +26,16 @@ import pandas as pd
 
 from evals.client import Target, list_models, make_judge, stream_chat
 from evals.loopback import LoopbackConfig, LoopbackServer
-from evals.probe import PriceFn, ProbeSettings, Record, Work, estimate_cost_usd, run_level_async, run_probe
+from evals.probe import PriceFn, ProbeSettings, Work, estimate_cost_usd, run_level_async, run_probe
 from evals.scorers import get_scorer
 from evals.suites import Suite, wilson_interval
 from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run, to_jsonable
+from pricing.config import SECRETS_PATH, SecretsFileError, secret_text
 from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_output
 from pricing.identity import canonical_model_id
 from pricing.litellm_prices import LitellmPricer, model_cost_map
 from pricing.service import CUSTOM_SHEET_NAME, prices_with_deployments
-from pricing.store import SECRETS_PATH, TABLE_COLUMNS, Store
+from pricing.store import RequestRecord, Store, request_records_frame
 from pricing.usage import sheet_pricer
 
 ENDPOINT_KINDS = ("nim", "openai-compatible", "api")
@@ -109,16 +110,6 @@ def endpoint_from_row(row: dict[str, Any]) -> Endpoint:
     return Endpoint(**values)
 
 
-def read_secrets(path: Path = SECRETS_PATH) -> dict[str, Any]:
-    """`.streamlit/secrets.toml` as a dict (empty if absent)."""
-    if not path.exists():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-
-
 def resolve_api_key(endpoint: Endpoint, secrets_path: Path = SECRETS_PATH) -> str | None:
     """The key from the named environment variable, else the same name in secrets.toml."""
     if not endpoint.api_key_env:
@@ -126,8 +117,11 @@ def resolve_api_key(endpoint: Endpoint, secrets_path: Path = SECRETS_PATH) -> st
     value = os.environ.get(endpoint.api_key_env)
     if value:
         return value
-    secret = read_secrets(secrets_path).get(endpoint.api_key_env)
-    if isinstance(secret, str) and secret:
+    try:
+        secret = secret_text(endpoint.api_key_env, secrets_path)
+    except SecretsFileError as exc:
+        raise ConfigError(str(exc)) from None
+    if secret:
         return secret
     raise ConfigError(
         f'the key variable {endpoint.api_key_env} is not set: export it, or add {endpoint.api_key_env} = "..." '
@@ -227,26 +221,27 @@ def measure_client_overhead(levels: tuple[int, ...], requests_per_level: int, ma
     with LoopbackServer(LoopbackConfig(output_tokens=max_tokens)) as server:
         target = Target("openai/test-model", server.base_url)
         settings = ProbeSettings(requests_per_level=requests_per_level, timeout_s=30)
-        asyncio.run(stream_chat(target, [{"role": "user", "content": "ping"}], 1, 30, None))  # warm the client up
+        ping = [{"role": "user", "content": "ping"}]
+        asyncio.run(stream_chat(target, ping, max_tokens=1, timeout_s=30))  # warm the client up
         for concurrency in levels:
             # at least one request per slot, so the level really has `concurrency` streams in flight
             works = [Work([{"role": "user", "content": "ping"}], max_tokens)] * max(requests_per_level, concurrency)
-            records: list[Record] = []
+            records: list[RequestRecord] = []
             asyncio.run(
                 run_level_async(
                     target,
                     None,
                     works,
-                    concurrency,
-                    settings,
-                    records.append,
-                    threading.Event(),
-                    time.perf_counter(),
-                    0,
+                    concurrency=concurrency,
+                    settings=settings,
+                    on_record=records.append,
+                    cancel=threading.Event(),
+                    run_started=time.perf_counter(),
+                    first_seq=0,
                 )
             )
-            ttfts = sorted(r["ttft_ms"] for r in records if r["ttft_ms"] is not None)
-            itls = sorted(r["itl_ms"] for r in records if r["itl_ms"] is not None)
+            ttfts = sorted(r.ttft_ms for r in records if r.ttft_ms is not None)
+            itls = sorted(r.itl_ms for r in records if r.itl_ms is not None)
             if ttfts:
                 ttft[concurrency] = ttfts[len(ttfts) // 2]
             if itls:
@@ -260,17 +255,17 @@ class _Writer(threading.Thread):
     def __init__(self, store: Store, run_id: str) -> None:
         super().__init__(daemon=True)
         self.store, self.run_id = store, run_id
-        self.inbox: queue.Queue[Record | None] = queue.Queue()
-        self.records: list[Record] = []
+        self.inbox: queue.Queue[RequestRecord | None] = queue.Queue()
+        self.records: list[RequestRecord] = []
         self.error: BaseException | None = None
 
-    def put(self, record: Record) -> None:
+    def put(self, record: RequestRecord) -> None:
         self.inbox.put(record)
 
     def run(self) -> None:
         done = False
         while not done:
-            batch: list[Record] = []
+            batch: list[RequestRecord] = []
             try:
                 item = self.inbox.get(timeout=0.25)
                 while True:
@@ -282,14 +277,13 @@ class _Writer(threading.Thread):
             except queue.Empty:
                 pass
             if batch:
-                frame = pd.DataFrame(batch).assign(run_id=self.run_id)
                 try:
-                    self.store.add_probe_requests(frame.reindex(columns=list(TABLE_COLUMNS["probe_requests"])))
+                    self.store.add_probe_requests(self.run_id, batch)
                 except BaseException as exc:  # noqa: BLE001 - reported by finish(); measuring goes on
                     self.error = exc
                 self.records.extend(batch)
 
-    def finish(self) -> list[Record]:
+    def finish(self) -> list[RequestRecord]:
         self.inbox.put(None)
         self.join()
         return self.records
@@ -354,6 +348,7 @@ def execute_run(
     endpoint: Endpoint,
     settings: ProbeSettings,
     sheet_name: str,
+    *,
     suite: Suite | None = None,
     objectives: Objectives | None = None,
     cancel: threading.Event | None = None,
@@ -384,29 +379,37 @@ def execute_run(
         default=str,
     )
     store.start_run(
-        run_id,
-        endpoint.name,
-        endpoint.model,
-        endpoint.api_base,
-        endpoint.canonical_id,
-        suite.name if suite else None,
-        settings_json,
-        estimate,
-        price_note,
+        run_id=run_id,
+        endpoint_name=endpoint.name,
+        model=endpoint.model,
+        api_base=endpoint.api_base,
+        model_id=endpoint.canonical_id,
+        suite=suite.name if suite else None,
+        settings_json=settings_json,
+        estimated_cost_usd=estimate,
+        note=price_note,
     )
     writer = _Writer(store, run_id)
     writer.start()
     status, notes = "failed", []
     try:
         outcome = run_probe(
-            endpoint.target, api_key, settings, writer.put, suite, price, cancel, judge=judge, on_level=on_level
+            endpoint.target,
+            api_key,
+            settings,
+            writer.put,
+            suite=suite,
+            price=price,
+            cancel=cancel,
+            judge=judge,
+            on_level=on_level,
         )
         status = outcome.status
     except BaseException as exc:
         notes.append(f"run stopped by {type(exc).__name__}; requests measured before it are kept")
         raise
     finally:
-        records = pd.DataFrame(writer.finish(), columns=[c for c in TABLE_COLUMNS["probe_requests"] if c != "run_id"])
+        records = request_records_frame(writer.finish())
         if writer.error is not None:
             notes.append(f"some requests could not be stored: {writer.error}")
         levels = summarise_run(records, objectives) if not records.empty else []
@@ -419,18 +422,18 @@ def execute_run(
         measured = records[records["phase"] == "measure"] if not records.empty else records
         errors = {str(k): int(v) for k, v in measured["error_type"].dropna().value_counts().items()}
         report = RunReport(
-            run_id,
-            status,
-            endpoint.name,
-            endpoint.model,
-            suite.name if suite else None,
-            estimate,
-            price_note,
-            levels,
-            errors,
-            len(measured),
-            quality_summary(records, suite),
-            notes,
+            run_id=run_id,
+            status=status,
+            endpoint=endpoint.name,
+            model=endpoint.model,
+            suite=suite.name if suite else None,
+            estimated_cost_usd=estimate,
+            price_note=price_note,
+            levels=levels,
+            errors=errors,
+            requests=len(measured),
+            quality=quality_summary(records, suite),
+            notes=notes,
         )
         store.finish_run(run_id, status, json.dumps(report.as_json(), default=str), "; ".join(notes) or None)
     return report
@@ -462,7 +465,8 @@ def check_connection(endpoint: Endpoint, timeout_s: float = 10.0) -> ConnectionC
             return ConnectionCheck(
                 False, f"reachable, but the server does not serve {bare!r}; it serves: {', '.join(served[:10])}"
             )
-    result = asyncio.run(stream_chat(endpoint.target, [{"role": "user", "content": "Say OK."}], 4, timeout_s, api_key))
+    say_ok = [{"role": "user", "content": "Say OK."}]
+    result = asyncio.run(stream_chat(endpoint.target, say_ok, max_tokens=4, timeout_s=timeout_s, api_key=api_key))
     messages = {
         "connection_refused": f"not reachable at {endpoint.api_base or 'the provider'}: is the server running?",
         "timeout": f"no answer within {timeout_s:.0f} s",

@@ -122,6 +122,7 @@ def summarise_run(records: pd.DataFrame, objectives: Objectives) -> list[LevelSu
 def flag_client_bound(
     levels: list[LevelSummary],
     overhead_ttft_ms: dict[int, float],
+    *,
     min_ms: float = 15.0,
     share: float = 0.2,
     overhead_itl_ms: dict[int, float] | None = None,

@@ -20,7 +20,7 @@ from evals.runner import ConfigError, Endpoint, check_connection, endpoints_from
 from evals.suites import load_suite
 from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run
 from pricing import service
-from pricing.store import Store
+from pricing.store import RequestRecord, Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHEET = "litellm 1.110.2 (bundled)"
@@ -92,10 +92,10 @@ def test_every_fault_is_recorded_and_the_run_goes_on(seeded_store: Store, server
 def test_rate_limit_retry_waits_for_retry_after(server: LoopbackServer) -> None:
     server.config.retry_after_s = 0.4
     server.add_faults("429")
-    records: list[dict[str, object]] = []
+    records: list[RequestRecord] = []
     started = time.perf_counter()
     run_probe(Target("openai/test-model", server.base_url), None, quick(requests=1, warmup_requests=0), records.append)
-    assert records[0]["attempts"] == 2 and records[0]["error_type"] is None
+    assert records[0].attempts == 2 and records[0].error_type is None
     assert time.perf_counter() - started >= 0.4
     assert backoff_s(3, None, 0.5, 30) <= 2.0 and backoff_s(1, 7.0, 0.5, 5.0) == 5.0
 

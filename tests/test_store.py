@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -14,9 +16,77 @@ from pricing import service
 from pricing.litellm_prices import BUNDLED_SHEET_NAME
 from pricing.sheets import SheetError
 from pricing.sources.seed import seed
-from pricing.store import MIGRATIONS, SEEDED_TABLES, PriceSheet, Store, StoreError, resolve_db_path
+from pricing.store import (
+    MIGRATIONS,
+    REQUEST_RECORD_FIELDS,
+    SEEDED_TABLES,
+    TABLE_COLUMNS,
+    PriceSheet,
+    RequestRecord,
+    Store,
+    StoreError,
+    resolve_db_path,
+)
+from pricing.store.schema import TABLES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LATEST = MIGRATIONS[-1].version
+
+
+def _shipped_ddl() -> dict[int, str]:
+    """The schema as each migration shipped it: {0: the migrations record, 1: migration 1, ...}."""
+    text = (FIXTURES / "store_schema_as_shipped.sql").read_text(encoding="utf-8")
+    parts = re.split(r"^-- migration (\d+): .*$", text, flags=re.MULTILINE)
+    sections = {0: parts[0]}
+    sections.update({int(version): ddl for version, ddl in zip(parts[1::2], parts[2::2], strict=True)})
+    return sections
+
+
+def _file_as_shipped(path: Path, up_to: int, rows: str = "") -> None:
+    """A database file written by the shipped migrations 1..up_to (recorded as applied), holding `rows`."""
+    sections = _shipped_ddl()
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(sections[0])
+        for version in range(1, up_to + 1):
+            con.execute(sections[version])
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                [version, MIGRATIONS[version - 1].name, dt.datetime(2026, 3, 2, 9, 0)],
+            )
+        if rows:
+            con.execute(rows)
+    finally:
+        con.close()
+
+
+def _catalog(path: Path) -> dict[str, Any]:
+    """Everything DuckDB knows of a file's schema: tables, views, columns, constraints and migrations applied."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            "tables": con.execute("SELECT table_name, sql FROM duckdb_tables() ORDER BY table_name").fetchall(),
+            "views": con.execute(
+                "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal ORDER BY view_name"
+            ).fetchall(),
+            "columns": con.execute(
+                "SELECT table_name, column_index, column_name, data_type, is_nullable FROM duckdb_columns() "
+                "WHERE NOT internal ORDER BY table_name, column_index"
+            ).fetchall(),
+            "constraints": con.execute(
+                "SELECT table_name, constraint_type, constraint_text, constraint_column_names "
+                "FROM duckdb_constraints() ORDER BY ALL"
+            ).fetchall(),
+            "migrations": con.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def _fresh_catalog(tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "fresh.duckdb"
+    Store(path).close()
+    return _catalog(path)
 
 
 def _counts(store: Store) -> dict[str, int]:
@@ -26,12 +96,12 @@ def _counts(store: Store) -> dict[str, int]:
 def test_migrations_run_twice_are_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "m.duckdb"
     store = Store(path)
-    assert store.schema_version() == MIGRATIONS[-1][0]
+    assert store.schema_version() == LATEST
     assert store.migrate() == []
     store.close()
     reopened = Store(path)
     assert reopened.migrate() == []
-    assert reopened.schema_version() == MIGRATIONS[-1][0]
+    assert reopened.schema_version() == LATEST
 
 
 def test_old_file_upgrades_itself(tmp_path: Path) -> None:
@@ -40,8 +110,96 @@ def test_old_file_upgrades_itself(tmp_path: Path) -> None:
     con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)")
     con.close()
     store = Store(path)
-    assert store.schema_version() == MIGRATIONS[-1][0]
+    assert store.schema_version() == LATEST
     assert store.count("models") == 0
+
+
+def test_a_version_1_file_holding_data_upgrades_and_keeps_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "v1.duckdb"
+    _file_as_shipped(path, up_to=1, rows=(FIXTURES / "store_v1_rows.sql").read_text(encoding="utf-8"))
+    store = Store(path, read_only=True)
+    before = {table: store.count(table) for table in TABLE_COLUMNS if table in SEEDED_TABLES or table == "prices"}
+    models_before = store.models()
+    store.close()
+
+    store = Store(path)
+    assert store.schema_version() == LATEST
+    assert [m.version for m in MIGRATIONS] == [1, 2, 3, 4]
+    assert {table: store.count(table) for table in before} == before
+    assert before["models"] == 2 and before["model_aliases"] == 3 and before["prices"] == 2
+    pd.testing.assert_frame_equal(store.models(), models_before)
+    aliases = store.aliases().set_index("alias")
+    assert aliases.loc["GPT-4o-mini-2024-07-18", "model_id"] == "gpt-4o-mini"
+    assert aliases[["rule", "loose", "reason"]].isna().all().all()  # migration 4 added them, empty for old rows
+    assert store.current_prices("litellm 1.60.0 (bundled)", on=dt.date(2026, 3, 1))["usd_per_1m_output"].tolist() == [
+        0.05,
+        0.6,
+    ]
+    assert store.scores("arena_elo")["score"].tolist() == [1272.5, 1176.0]
+    assert store.last_seed() is not None and store.last_seed()["data_version"] == "v1-fixture"  # type: ignore[index]
+    assert store.count("probe_runs") == 0 and store.scenarios().empty and store.usage_uploads().empty
+    assert store.migrate() == []
+    store.close()
+    upgraded = _catalog(path)
+    assert upgraded["migrations"] == [(m.version, m.name) for m in MIGRATIONS]
+    assert upgraded == _fresh_catalog(tmp_path)  # same tables, columns, constraints and view as a new file
+
+
+def test_a_file_written_by_the_shipped_migrations_opens_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "v4.duckdb"
+    _file_as_shipped(path, up_to=LATEST)
+    shipped = _catalog(path)
+    store = Store(path)
+    assert store.migrate() == [] and store.schema_version() == LATEST
+    store.close()
+    assert _catalog(path) == shipped
+    assert _fresh_catalog(tmp_path) == shipped  # a new file is the same as one built by the shipped DDL
+
+
+def test_the_tables_defined_once_are_the_tables_the_migrations_build(tmp_path: Path) -> None:
+    built: dict[str, list[tuple[str, str, bool]]] = {}
+    for table_name, _, name, sql_type, nullable in _fresh_catalog(tmp_path)["columns"]:
+        built.setdefault(table_name, []).append((name, sql_type, nullable))
+    built.pop("schema_migrations")
+    built.pop("own_eval_scores", None)
+    defined = {
+        table.name: [(c.name, c.sql_type, not (c.not_null or c.name in table.primary_key)) for c in table.columns]
+        for table in TABLES
+    }
+    assert built == defined
+    assert TABLE_COLUMNS["probe_requests"] == ("run_id", *REQUEST_RECORD_FIELDS)
+
+
+def test_count_names_only_known_tables(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c.duckdb")
+    assert all(store.count(table.name) == 0 for table in TABLES)
+    with pytest.raises(ValueError, match="unknown table"):
+        store.count("models; DROP TABLE models")
+
+
+def test_request_records_round_trip_through_the_store(tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.duckdb")
+    store.start_run(
+        run_id="r1",
+        endpoint_name=None,
+        model="m",
+        api_base=None,
+        model_id=None,
+        suite=None,
+        settings_json="{}",
+        estimated_cost_usd=None,
+    )
+    records = [
+        RequestRecord(seq=0, phase="warmup", concurrency=1, sent_s=0.0, ttft_ms=12.5, tokens_estimated=False),
+        RequestRecord(seq=1, phase="measure", concurrency=4, error_type="timeout", attempts=1, answer=""),
+    ]
+    store.add_probe_requests("r1", records)
+    stored = store.run_requests("r1")
+    assert list(stored.columns) == list(TABLE_COLUMNS["probe_requests"])
+    assert stored["phase"].tolist() == ["warmup", "measure"] and stored["ttft_ms"].iloc[0] == 12.5
+    assert stored["error_type"].iloc[1] == "timeout" and pd.isna(stored["ttft_ms"].iloc[1])
+    with pytest.raises(TypeError):
+        store.start_run("r2", None, "m", None, None, None, "{}", None)  # type: ignore[misc]
 
 
 def test_seeding_twice_duplicates_nothing(seeded_store: Store) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +25,10 @@ from pricing.metrics import Metric
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.seed import seed
 from pricing.store import Store, resolve_db_path
+
+if TYPE_CHECKING:
+    from pricing.planning.projection import ProjectionInputs
+    from pricing.planning.service import Evaluation, Uncertainty
 
 # Session-state keys shared by all pages, named once.
 KEY_SHEET = "shared_sheet"
@@ -92,6 +97,15 @@ def load_table(name: str) -> pd.DataFrame:
 def load_usage_monthly(upload_id: str) -> pd.DataFrame:
     """The monthly volumes of one kept usage upload."""
     return get_store().usage_monthly(upload_id)
+
+
+@st.cache_data(show_spinner="Projecting spend and running the Monte Carlo...", max_entries=16)
+def load_evaluation(inputs: ProjectionInputs, uncertainty: Uncertainty) -> Evaluation:
+    """A scenario's projection, Monte Carlo and sensitivity (cached by every input: reruns that change nothing in
+    the scenario, such as typing a scenario name, do not recompute)."""
+    from pricing.planning.service import evaluate  # scipy and the planning code load only where a page projects
+
+    return evaluate(inputs, uncertainty)
 
 
 def probe_runs() -> pd.DataFrame:

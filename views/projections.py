@@ -28,6 +28,7 @@ from ui.common import (
     download_buttons,
     fmt_usd,
     get_store,
+    load_evaluation,
     load_metrics,
     load_prices,
     load_table,
@@ -400,11 +401,9 @@ else:
 
 # --- results ----------------------------------------------------------------------------------------------
 st.subheader("3. What it costs")
-outcome = planning.outcome(inputs)
+evaluation = load_evaluation(inputs, uncertainty)
+outcome, totals, comparisons = evaluation.outcome, evaluation.totals, evaluation.comparisons
 result = outcome.result
-totals = planning.horizon_totals(result)
-mc = planning.run_monte_carlo(inputs, uncertainty)
-comparisons = [h for against in outcome.head_to_head.values() for h in against.values()]
 r = st.columns(3)
 r[0].metric(
     f"Cheapest over {inputs.horizon_months} months",
@@ -427,14 +426,15 @@ else:
     r[2].metric("Break-even of self-hosting", "no self-hosting option")
 for h in comparisons:
     st.caption(planning.head_to_head_text(h))
-bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns}
 st.plotly_chart(
-    spend_figure(result.monthly_usd, bands, "Monthly spend (line: the plan; band: P10-P90 of the Monte Carlo)"),
+    spend_figure(
+        result.monthly_usd, evaluation.bands, "Monthly spend (line: the plan; band: P10-P90 of the Monte Carlo)"
+    ),
     key="proj_spend_chart",
 )
-tco = mc.tco.assign(plan=totals.reindex(mc.tco.index), prob_cheapest=mc.prob_cheapest)
+tco = evaluation.tco
 st.dataframe(
-    tco[["plan", "p10", "p50", "p90", "mean", "prob_cheapest"]],
+    tco,
     width="stretch",
     key="proj_mc_table",
     column_config={
@@ -477,7 +477,7 @@ if comparisons:
     st.caption(f"The rule: {planning.BREAK_EVEN_RULE}; an empty break-even means none within the horizon.")
 st.markdown("**Cost per 1M tokens (input + output) over time**")
 st.line_chart(result.usd_per_1m_tokens, height=260, x_label="Month from now", y_label="USD per 1M tokens")
-table = planning.monthly_table(result)
+table = evaluation.monthly
 st.dataframe(
     table,
     width="stretch",
@@ -485,15 +485,12 @@ st.dataframe(
     column_config={c: st.column_config.NumberColumn(c, format="$%.0f") for c in table.columns},
 )
 download_buttons(table.reset_index(names="period"), "projection", "proj_download", label="monthly spend")
-own_options = [o.name for o in inputs.options if o.name in outcome.break_even]
-api_names = [o for o in result.monthly_usd.columns if o not in outcome.break_even]
-if own_options and api_names:
-    versus = api_names[0]
-    frame = planning.sensitivity(inputs, own_options[0], versus)
+if evaluation.sensitivity is not None and evaluation.sensitivity_of is not None:
+    own_option, versus = evaluation.sensitivity_of
     st.plotly_chart(
         tornado_figure(
-            frame,
-            f"What moves the {inputs.horizon_months}-month cost of {own_options[0]} minus {versus}",
+            evaluation.sensitivity,
+            f"What moves the {inputs.horizon_months}-month cost of {own_option} minus {versus}",
             inputs.horizon_months,
         ),
         key="proj_tornado",

@@ -714,6 +714,46 @@ def outcome(inputs: ProjectionInputs) -> Outcome:
     return Outcome(result, breaks, str(result.cheapest), versus)
 
 
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Everything the Projections page and the report show of one scenario: the deterministic outcome, totals
+    cheapest first, the Monte Carlo with its bands per option, the TCO table (plan beside P10/P50/P90, mean and
+    share of paths cheapest), the head-to-head comparisons and the sensitivity of the first self-hosted option
+    against the first API option (None without both)."""
+
+    outcome: Outcome
+    totals: pd.Series
+    monte_carlo: MonteCarloResult
+    bands: dict[str, pd.DataFrame]
+    tco: pd.DataFrame
+    comparisons: tuple[HeadToHead, ...]
+    monthly: pd.DataFrame
+    sensitivity: pd.DataFrame | None
+    sensitivity_of: tuple[str, str] | None
+
+
+def evaluate(inputs: ProjectionInputs, uncertainty: Uncertainty) -> Evaluation:
+    """Project a scenario, run its Monte Carlo and its sensitivity: one call for everything the results show."""
+    result = outcome(inputs)
+    totals = horizon_totals(result.result)
+    mc = run_monte_carlo(inputs, uncertainty)
+    tco = mc.tco.assign(plan=totals.reindex(mc.tco.index), prob_cheapest=mc.prob_cheapest)
+    own = [o.name for o in inputs.options if o.name in result.break_even]
+    api = [o for o in result.result.monthly_usd.columns if o not in result.break_even]
+    pair = (own[0], api[0]) if own and api else None
+    return Evaluation(
+        outcome=result,
+        totals=totals,
+        monte_carlo=mc,
+        bands={name: paths_bands(mc, name) for name in result.result.monthly_usd.columns},
+        tco=tco[["plan", "p10", "p50", "p90", "mean", "prob_cheapest"]],
+        comparisons=tuple(h for against in result.head_to_head.values() for h in against.values()),
+        monthly=monthly_table(result.result),
+        sensitivity=sensitivity(inputs, *pair) if pair else None,
+        sensitivity_of=pair,
+    )
+
+
 def month_ranges(months: tuple[int, ...]) -> str:
     """Months as compact ranges: (1, 2, 3, 7) -> "1-3, 7"."""
     runs: list[list[int]] = []

@@ -1,8 +1,9 @@
-"""The DuckDB store: the one module that owns the database file, its schema and every SQL statement.
+"""The DuckDB store: the one module that opens the database file and runs every SQL statement.
 
-Everything else asks this module for DataFrames or hands it DataFrames to write. Writes that belong
-together (a seed, an uploaded price sheet) run in one transaction, so a failure leaves the file as it
-was. DuckDB connections are not thread-safe and Streamlit serves each browser session on its own
+Everything else asks the store for DataFrames or dataclasses, or hands it DataFrames and records to write.
+The tables are defined in `schema.py`; SQL here names only tables and columns from there. Writes that
+belong together (a seed, an uploaded price sheet) run in one transaction, so a failure leaves the file as
+it was. DuckDB connections are not thread-safe and Streamlit serves each browser session on its own
 thread, so every call takes its own cursor from the shared connection.
 """
 
@@ -19,379 +20,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pricing.config import PROJECT_ROOT, SECRETS_PATH, SecretsFileError, secret_text
+from pricing.store.schema import (
+    MIGRATIONS,
+    SEEDED_TABLES,
+    TABLE_COLUMNS,
+    TABLE_NAMES,
+    RequestRecord,
+    request_records_frame,
+)
+
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "frontier.duckdb"
-SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
-# --- schema ---------------------------------------------------------------------------------------
-# Migrations run in order and are recorded in schema_migrations; a database file from an older
-# version upgrades itself on open. Never edit a shipped migration: append a new one.
-MIGRATIONS: list[tuple[int, str, tuple[str, ...]]] = [
-    (
-        1,
-        "initial schema",
-        (
-            """CREATE TABLE models (
-                model_id VARCHAR PRIMARY KEY,
-                display_name VARCHAR,
-                family VARCHAR,
-                organisation VARCHAR,
-                param_count_b DOUBLE,
-                open_weights BOOLEAN,
-                licence VARCHAR,
-                release_date DATE,
-                context_tokens BIGINT,
-                source VARCHAR NOT NULL,
-                as_of DATE
-            )""",
-            """CREATE TABLE model_aliases (
-                alias VARCHAR NOT NULL,
-                source VARCHAR NOT NULL,
-                model_id VARCHAR NOT NULL,
-                PRIMARY KEY (source, alias)
-            )""",
-            """CREATE TABLE benchmarks (
-                benchmark_id VARCHAR PRIMARY KEY,
-                name VARCHAR NOT NULL,
-                scale VARCHAR NOT NULL,
-                higher_is_better BOOLEAN NOT NULL,
-                description VARCHAR
-            )""",
-            """CREATE TABLE scores (
-                model_id VARCHAR NOT NULL,
-                benchmark_id VARCHAR NOT NULL,
-                score DOUBLE NOT NULL,
-                self_reported BOOLEAN NOT NULL,
-                source VARCHAR NOT NULL,
-                source_url VARCHAR,
-                raw_model_name VARCHAR,
-                as_of DATE,
-                PRIMARY KEY (model_id, benchmark_id, source)
-            )""",
-            """CREATE TABLE price_sheets (
-                sheet_name VARCHAR PRIMARY KEY,
-                kind VARCHAR NOT NULL,
-                source VARCHAR NOT NULL,
-                as_of DATE,
-                file_name VARCHAR,
-                loaded_at TIMESTAMP NOT NULL,
-                note VARCHAR
-            )""",
-            """CREATE TABLE prices (
-                sheet_name VARCHAR NOT NULL,
-                model_key VARCHAR NOT NULL,
-                provider VARCHAR,
-                model_id VARCHAR,
-                usd_per_1m_input DOUBLE NOT NULL,
-                usd_per_1m_output DOUBLE NOT NULL,
-                usd_per_1m_cached_input DOUBLE,
-                usd_per_1m_batch_input DOUBLE,
-                usd_per_1m_batch_output DOUBLE,
-                context_tokens BIGINT,
-                effective_date DATE NOT NULL,
-                source VARCHAR NOT NULL,
-                PRIMARY KEY (sheet_name, model_key, effective_date)
-            )""",
-            """CREATE TABLE gpu_prices (
-                gpu VARCHAR NOT NULL,
-                provider VARCHAR NOT NULL,
-                price_type VARCHAR NOT NULL,
-                usd_per_gpu_hour DOUBLE NOT NULL,
-                as_of DATE,
-                source VARCHAR NOT NULL,
-                source_url VARCHAR,
-                confidence VARCHAR,
-                note VARCHAR
-            )""",
-            """CREATE TABLE throughput (
-                model_id VARCHAR NOT NULL,
-                raw_model_name VARCHAR,
-                gpu VARCHAR NOT NULL,
-                gpu_count INTEGER NOT NULL,
-                precision VARCHAR,
-                engine VARCHAR,
-                input_tokens BIGINT,
-                output_tokens BIGINT,
-                concurrency VARCHAR,
-                output_tokens_per_s DOUBLE NOT NULL,
-                ttft_ms DOUBLE,
-                source VARCHAR NOT NULL,
-                source_url VARCHAR,
-                as_of DATE,
-                config_verified BOOLEAN
-            )""",
-            """CREATE TABLE api_performance (
-                provider VARCHAR NOT NULL,
-                model_key VARCHAR NOT NULL,
-                model_id VARCHAR NOT NULL,
-                output_tokens_per_s DOUBLE,
-                ttft_ms DOUBLE,
-                source VARCHAR NOT NULL,
-                as_of DATE,
-                PRIMARY KEY (provider, model_key)
-            )""",
-            """CREATE TABLE seed_runs (
-                seeded_at TIMESTAMP NOT NULL,
-                data_version VARCHAR NOT NULL,
-                seconds DOUBLE
-            )""",
-        ),
-    ),
-]
-
-MIGRATIONS.append(
-    (
-        2,
-        "live probes: endpoints, runs, per-request measurements, own eval scores",
-        (
-            """CREATE TABLE endpoints (
-                name VARCHAR PRIMARY KEY,
-                model VARCHAR NOT NULL,
-                kind VARCHAR NOT NULL,
-                api_base VARCHAR,
-                api_key_env VARCHAR,
-                model_id VARCHAR,
-                gpu VARCHAR,
-                gpu_count INTEGER,
-                precision VARCHAR,
-                engine VARCHAR,
-                usd_per_gpu_hour DOUBLE,
-                created_at TIMESTAMP NOT NULL,
-                note VARCHAR
-            )""",
-            """CREATE TABLE probe_runs (
-                run_id VARCHAR PRIMARY KEY,
-                endpoint_name VARCHAR,
-                model VARCHAR NOT NULL,
-                api_base VARCHAR,
-                model_id VARCHAR,
-                suite VARCHAR,
-                status VARCHAR NOT NULL,
-                started_at TIMESTAMP NOT NULL,
-                finished_at TIMESTAMP,
-                settings_json VARCHAR NOT NULL,
-                estimated_cost_usd DOUBLE,
-                summary_json VARCHAR,
-                note VARCHAR
-            )""",
-            """CREATE TABLE probe_requests (
-                run_id VARCHAR NOT NULL,
-                seq INTEGER NOT NULL,
-                phase VARCHAR NOT NULL,
-                concurrency INTEGER NOT NULL,
-                item_id VARCHAR,
-                sent_s DOUBLE,
-                ttft_ms DOUBLE,
-                e2e_ms DOUBLE,
-                itl_ms DOUBLE,
-                input_tokens INTEGER,
-                output_tokens INTEGER,
-                reasoning_tokens INTEGER,
-                tokens_estimated BOOLEAN,
-                cost_usd DOUBLE,
-                finish_reason VARCHAR,
-                error_type VARCHAR,
-                error_message VARCHAR,
-                http_status INTEGER,
-                attempts INTEGER,
-                score DOUBLE,
-                passed BOOLEAN,
-                score_detail VARCHAR,
-                answer VARCHAR,
-                PRIMARY KEY (run_id, seq)
-            )""",
-            # Own eval results, one per (model, suite, endpoint): the latest run's mean item score, in percent.
-            # Items that failed to answer (errors) are not scored; an empty answer scores zero.
-            """CREATE VIEW own_eval_scores AS
-            WITH per_run AS (
-                SELECT r.run_id, r.model_id, r.suite, coalesce(r.endpoint_name, r.model) AS endpoint,
-                    r.model, r.started_at, avg(q.score) * 100 AS score, count(q.score) AS items
-                FROM probe_runs r JOIN probe_requests q USING (run_id)
-                WHERE r.suite IS NOT NULL AND r.model_id IS NOT NULL AND q.phase = 'measure'
-                    AND q.score IS NOT NULL
-                GROUP BY ALL
-            )
-            SELECT model_id, 'own:' || suite AS benchmark_id, score, FALSE AS self_reported,
-                'own probe: ' || endpoint AS source, NULL::VARCHAR AS source_url,
-                model || ' (' || items || ' items)' AS raw_model_name, CAST(started_at AS DATE) AS as_of
-            FROM per_run
-            QUALIFY row_number() OVER (PARTITION BY model_id, suite, endpoint ORDER BY started_at DESC) = 1""",
-        ),
-    )
-)
-
-MIGRATIONS.append(
-    (
-        3,
-        "spend projections: usage uploads with their monthly volumes, and named scenarios",
-        (
-            """CREATE TABLE usage_uploads (
-                upload_id VARCHAR PRIMARY KEY,
-                file_name VARCHAR NOT NULL,
-                kind VARCHAR NOT NULL,
-                rows_read BIGINT NOT NULL,
-                uploaded_at TIMESTAMP NOT NULL
-            )""",
-            """CREATE TABLE usage_monthly (
-                upload_id VARCHAR NOT NULL,
-                month DATE NOT NULL,
-                workload VARCHAR NOT NULL,
-                requests BIGINT NOT NULL,
-                input_tokens BIGINT NOT NULL,
-                output_tokens BIGINT NOT NULL,
-                cached_input_tokens BIGINT NOT NULL,
-                PRIMARY KEY (upload_id, month, workload)
-            )""",
-            """CREATE TABLE scenarios (
-                name VARCHAR PRIMARY KEY,
-                inputs_json VARCHAR NOT NULL,
-                upload_id VARCHAR,
-                created_at TIMESTAMP NOT NULL,
-                updated_at TIMESTAMP NOT NULL,
-                note VARCHAR
-            )""",
-        ),
-    )
-)
-
-MIGRATIONS.append(
-    (
-        4,
-        "model identity: why each spelling joined its model (rule, loose rule, reason); refused spellings kept",
-        (
-            "ALTER TABLE model_aliases ALTER COLUMN model_id DROP NOT NULL",
-            "ALTER TABLE model_aliases ADD COLUMN rule VARCHAR",
-            "ALTER TABLE model_aliases ADD COLUMN loose BOOLEAN",
-            "ALTER TABLE model_aliases ADD COLUMN reason VARCHAR",
-        ),
-    )
-)
-
-SEEDED_TABLES: tuple[str, ...] = (
-    "models",
-    "model_aliases",
-    "benchmarks",
-    "scores",
-    "gpu_prices",
-    "throughput",
-    "api_performance",
-)
-# Tables a DataFrame may be written to, with the columns it must carry: identifiers in SQL come only
-# from here, never from callers.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "models": (
-        "model_id",
-        "display_name",
-        "family",
-        "organisation",
-        "param_count_b",
-        "open_weights",
-        "licence",
-        "release_date",
-        "context_tokens",
-        "source",
-        "as_of",
-    ),
-    "model_aliases": ("alias", "source", "model_id", "rule", "loose", "reason"),
-    "benchmarks": ("benchmark_id", "name", "scale", "higher_is_better", "description"),
-    "scores": (
-        "model_id",
-        "benchmark_id",
-        "score",
-        "self_reported",
-        "source",
-        "source_url",
-        "raw_model_name",
-        "as_of",
-    ),
-    "prices": (
-        "sheet_name",
-        "model_key",
-        "provider",
-        "model_id",
-        "usd_per_1m_input",
-        "usd_per_1m_output",
-        "usd_per_1m_cached_input",
-        "usd_per_1m_batch_input",
-        "usd_per_1m_batch_output",
-        "context_tokens",
-        "effective_date",
-        "source",
-    ),
-    "gpu_prices": (
-        "gpu",
-        "provider",
-        "price_type",
-        "usd_per_gpu_hour",
-        "as_of",
-        "source",
-        "source_url",
-        "confidence",
-        "note",
-    ),
-    "throughput": (
-        "model_id",
-        "raw_model_name",
-        "gpu",
-        "gpu_count",
-        "precision",
-        "engine",
-        "input_tokens",
-        "output_tokens",
-        "concurrency",
-        "output_tokens_per_s",
-        "ttft_ms",
-        "source",
-        "source_url",
-        "as_of",
-        "config_verified",
-    ),
-    "api_performance": (
-        "provider",
-        "model_key",
-        "model_id",
-        "output_tokens_per_s",
-        "ttft_ms",
-        "source",
-        "as_of",
-    ),
-    "usage_monthly": (
-        "upload_id",
-        "month",
-        "workload",
-        "requests",
-        "input_tokens",
-        "output_tokens",
-        "cached_input_tokens",
-    ),  # fmt: skip
-    "probe_requests": (
-        "run_id",
-        "seq",
-        "phase",
-        "concurrency",
-        "item_id",
-        "sent_s",
-        "ttft_ms",
-        "e2e_ms",
-        "itl_ms",
-        "input_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-        "tokens_estimated",
-        "cost_usd",
-        "finish_reason",
-        "error_type",
-        "error_message",
-        "http_status",
-        "attempts",
-        "score",
-        "passed",
-        "score_detail",
-        "answer",
-    ),
-}
-
-# --- statements -----------------------------------------------------------------------------------
 SQL_CREATE_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
 SQL_APPLIED_VERSIONS = "SELECT version FROM schema_migrations ORDER BY version"
@@ -520,17 +160,13 @@ def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECR
     env = dict(os.environ) if env is None else env
     if env.get("FRONTIER_DB"):
         return Path(env["FRONTIER_DB"]).expanduser()
-    if secrets_path.exists():
-        import tomllib
-
-        try:
-            secrets = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise StoreError(f"{secrets_path} is not valid TOML: {exc}") from exc
-        value = secrets.get("frontier_db")
-        if isinstance(value, str) and value:
-            path = Path(value).expanduser()
-            return path if path.is_absolute() else PROJECT_ROOT / path
+    try:
+        value = secret_text("frontier_db", secrets_path)
+    except SecretsFileError as exc:
+        raise StoreError(str(exc)) from None
+    if value:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else PROJECT_ROOT / path
     return DEFAULT_DB_PATH
 
 
@@ -580,20 +216,18 @@ class Store:
             cur.execute("COMMIT")
             cur.close()
 
-    # --- migrations -------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
-        """Apply every migration not yet recorded; return the versions applied now."""
+        """Apply every migration not yet recorded, in order, in one transaction; return the versions applied now."""
         applied_now: list[int] = []
         with self._transaction() as cur:
             cur.execute(SQL_CREATE_MIGRATIONS)
             done = {row[0] for row in cur.execute(SQL_APPLIED_VERSIONS).fetchall()}
-            for version, name, statements in MIGRATIONS:
-                if version in done:
+            for migration in MIGRATIONS:
+                if migration.version in done:
                     continue
-                for statement in statements:
-                    cur.execute(statement)
-                cur.execute(SQL_RECORD_MIGRATION, [version, name, _now()])
-                applied_now.append(version)
+                migration.apply(cur)
+                cur.execute(SQL_RECORD_MIGRATION, [migration.version, migration.name, _now()])
+                applied_now.append(migration.version)
         return applied_now
 
     def schema_version(self) -> int:
@@ -601,7 +235,6 @@ class Store:
         versions = self._query(SQL_APPLIED_VERSIONS)["version"]
         return int(versions.max()) if len(versions) else 0
 
-    # --- writing ----------------------------------------------------------------------------------
     @staticmethod
     def _insert(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
         columns = TABLE_COLUMNS[table]
@@ -670,17 +303,9 @@ class Store:
                     cur.unregister("incoming")
         self._insert(cur, "prices", frame)
 
-    # --- reading ----------------------------------------------------------------------------------
     def count(self, table: str) -> int:
         """Rows in one of the known tables."""
-        if table not in TABLE_COLUMNS and table not in (
-            "price_sheets",
-            "seed_runs",
-            "probe_runs",
-            "endpoints",
-            "usage_uploads",
-            "scenarios",
-        ):
+        if table not in TABLE_NAMES:
             raise ValueError(f"unknown table {table!r}")
         cur = self._cursor()
         try:
@@ -744,7 +369,6 @@ class Store:
         """Every source in the store with its row count and latest date."""
         return self._query(SQL_SOURCES)
 
-    # --- endpoints and probe runs -------------------------------------------------------------------
     def save_endpoint(self, endpoint: dict[str, object]) -> None:
         """Add or replace an endpoint's settings (never a key: only the name of the variable holding it)."""
         fields = (
@@ -774,6 +398,7 @@ class Store:
 
     def start_run(
         self,
+        *,
         run_id: str,
         endpoint_name: str | None,
         model: str,
@@ -803,10 +428,10 @@ class Store:
                 ],
             )
 
-    def add_probe_requests(self, frame: pd.DataFrame) -> None:
-        """Store measured requests as they arrive, so a run that dies keeps what it measured."""
+    def add_probe_requests(self, run_id: str, records: Sequence[RequestRecord]) -> None:
+        """Store measured requests of a run as they arrive, so a run that dies keeps what it measured."""
         with self._transaction() as cur:
-            self._insert(cur, "probe_requests", frame)
+            self._insert(cur, "probe_requests", request_records_frame(records).assign(run_id=run_id))
 
     def finish_run(self, run_id: str, status: str, summary_json: str | None, note: str | None = None) -> None:
         """Record how a run ended (completed, cancelled or failed) and its summary."""
@@ -829,7 +454,6 @@ class Store:
         """Per run, how many distinct items got a measure-phase score (runs with none are absent)."""
         return self._query(SQL_SCORED_ITEMS_PER_RUN)
 
-    # --- usage and scenarios ------------------------------------------------------------------------
     def save_usage(self, upload_id: str, file_name: str, kind: str, rows_read: int, monthly: pd.DataFrame) -> None:
         """Keep an uploaded usage file's monthly volumes, with its name and date, in one transaction."""
         with self._transaction() as cur:

@@ -1,0 +1,35 @@
+"""The store: the one package that owns the database file.
+
+`schema` defines every table once and the migrations that build them; `db` holds the `Store`, which opens
+the file, upgrades it and runs every SQL statement. Import from here: `from pricing.store import Store`.
+"""
+
+from pricing.config import PROJECT_ROOT, SECRETS_PATH
+from pricing.store.db import DEFAULT_DB_PATH, Coverage, PriceSheet, Store, StoreError, resolve_db_path
+from pricing.store.schema import (
+    MIGRATIONS,
+    REQUEST_RECORD_FIELDS,
+    SEEDED_TABLES,
+    TABLE_COLUMNS,
+    Migration,
+    RequestRecord,
+    request_records_frame,
+)
+
+__all__ = [
+    "DEFAULT_DB_PATH",
+    "MIGRATIONS",
+    "PROJECT_ROOT",
+    "REQUEST_RECORD_FIELDS",
+    "SECRETS_PATH",
+    "SEEDED_TABLES",
+    "TABLE_COLUMNS",
+    "Coverage",
+    "Migration",
+    "PriceSheet",
+    "RequestRecord",
+    "Store",
+    "StoreError",
+    "request_records_frame",
+    "resolve_db_path",
+]
