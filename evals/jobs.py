@@ -68,6 +68,7 @@ def start(
                 cancel=job.cancel,
                 on_level=on_level,
                 run_id=job.run_id,
+                judge_endpoint=judge_endpoint,
             )
         except Exception as exc:  # noqa: BLE001 - shown on the page; measured requests are already stored
             job.error = f"{type(exc).__name__}: {exc}"

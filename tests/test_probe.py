@@ -321,6 +321,32 @@ def test_llm_judge_suite_is_graded_by_the_chosen_judge_model(seeded_store: Store
         execute_run(seeded_store, endpoint(server), quick(requests=1), SHEET, suite=suite, measure_overhead=False)
 
 
+def test_a_background_run_is_graded_by_the_judge_it_was_given(seeded_store: Store, server: LoopbackServer) -> None:
+    from evals import jobs
+    from evals.suites import parse_suite
+
+    lines = [
+        {"suite": "judged", "scorer": "llm_judge", "max_output_tokens": 32},
+        {"id": "j1", "prompt": "Explain caching briefly.", "expected": "Caching stores results."},
+    ]
+    suite = parse_suite("\n".join(json.dumps(line) for line in lines), "judged.jsonl")
+    with LoopbackServer(LoopbackConfig(answers={"": "SCORE: 5/5"}, output_tokens=3)) as judge_server:
+        judge = Endpoint("judge", "test-model", "openai-compatible", judge_server.base_url)
+        job = jobs.start(
+            seeded_store,
+            endpoint(server),
+            quick(requests=1),
+            SHEET,
+            suite=suite,
+            objectives=Objectives(),
+            judge_endpoint=judge,
+        )
+        assert job.thread is not None
+        job.thread.join(timeout=60)
+    assert job.error is None and job.report is not None
+    assert job.report.quality is not None and job.report.quality["mean_score"] == 1.0
+
+
 def test_keys_are_shown_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     from evals.runner import masked_key
 
