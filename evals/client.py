@@ -9,6 +9,7 @@ are passed in per call, never stored, and scrubbed from every error message kept
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import time
@@ -107,11 +108,29 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and every one behind it: litellm keeps the provider's in `original_exception`."""
+    found: list[BaseException] = []
+    pending = [exc]
+    while pending:
+        current = pending.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        for behind in (getattr(current, "original_exception", None), current.__cause__, current.__context__):
+            if isinstance(behind, BaseException):
+                pending.append(behind)
+    return found
+
+
 def classify(exc: BaseException) -> tuple[str, int | None]:
-    """Map a litellm (or transport) exception to an error type and HTTP status."""
+    """Map a litellm (or transport) exception to an error type and HTTP status, by its class and its causes'."""
     litellm = _litellm()
+    import httpx
+    from litellm.exceptions import MidStreamFallbackError
+
     status = getattr(exc, "status_code", None)
-    text = str(exc)
+    causes = _causes(exc)
     if isinstance(exc, litellm.Timeout | asyncio.TimeoutError | TimeoutError):
         return "timeout", None
     if isinstance(exc, litellm.RateLimitError) or status == 429:
@@ -120,13 +139,19 @@ def classify(exc: BaseException) -> tuple[str, int | None]:
         return "auth_rejected", status
     if isinstance(exc, litellm.NotFoundError) or status == 404:
         return "model_unknown", 404
-    refused = "Connection error" in text or "Connection refused" in text or "ConnectError" in text
-    if refused and type(exc).__name__ != "MidStreamFallbackError":
-        return "connection_refused", None  # litellm reports a refused connection as a 500; no server answered
-    if type(exc).__name__ == "MidStreamFallbackError" or "peer closed" in text or "incomplete chunked" in text:
-        if "Expecting" in text or "JSON" in text or "decode" in text.lower():
+    # A stream that broke after it began: litellm wraps whatever broke it (a cut connection, a chunk that is
+    # not JSON) in MidStreamFallbackError, reported as a 503 though the server may never have said so.
+    if isinstance(exc, MidStreamFallbackError | httpx.RemoteProtocolError):
+        if any(isinstance(c, json.JSONDecodeError | UnicodeDecodeError | httpx.DecodingError) for c in causes):
             return "malformed_stream", None
         return "stream_cut", None
+    # No server answered: the transport failed before any response, which litellm reports as a 500.
+    if any(
+        isinstance(c, ConnectionRefusedError)
+        or (isinstance(c, httpx.TransportError) and not isinstance(c, httpx.TimeoutException))
+        for c in causes
+    ):
+        return "connection_refused", None
     if isinstance(exc, litellm.BadRequestError) or status == 400:
         return "bad_request", 400
     if isinstance(status, int) and status >= 500:
@@ -143,6 +168,7 @@ def _estimate_tokens(text: str) -> int:
 async def stream_chat(
     target: Target,
     messages: list[dict[str, str]],
+    *,
     max_tokens: int,
     timeout_s: float,
     api_key: str | None = None,
