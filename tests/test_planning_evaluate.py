@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from pricing.planning import service as planning
+from pricing.sizing import OwnershipCosts
+from pricing.store import Store
 from tests.test_projection import _scenario
+
+SHEET = "litellm 1.110.2 (bundled)"
 
 
 def test_evaluate_agrees_with_the_separate_calls() -> None:
@@ -30,3 +34,25 @@ def test_evaluate_without_a_self_hosted_option_has_no_sensitivity() -> None:
     api_only = type(inputs)(**{**inputs.__dict__, "options": inputs.options[:1]})
     evaluation = planning.evaluate(api_only, planning.Uncertainty(n_paths=100))
     assert evaluation.sensitivity is None and evaluation.sensitivity_of is None and not evaluation.comparisons
+
+
+def test_scenario_options_price_the_choices_and_report_what_fails(seeded_store: Store) -> None:
+    store = seeded_store
+    flat = planning.decline_rates()[0]
+    choice = planning.SelfHostChoice(
+        "llama-3.1-8b-instruct", "H100 SXM", "FP8", OwnershipCosts("on-demand", usd_per_gpu_hour=3.0), 3.0
+    )
+    built = planning.scenario_options(
+        store,
+        SHEET,
+        ["gpt-4o-mini", "no-such-model-xyz"],
+        flat,
+        choice,
+        0.25,
+    )
+    names = [o.name for o in built.options]
+    assert names[0] == "gpt-4o-mini" and built.self_host is not None and built.self_host.name in names
+    assert names[-1] == "hybrid 25% self-hosted"
+    assert len(built.problems) == 1 and "no-such-model-xyz" in built.problems[0]
+    none = planning.scenario_options(store, SHEET, ["gpt-4o-mini"], flat, None, 0.5)
+    assert [o.name for o in none.options] == ["gpt-4o-mini"] and none.self_host is None

@@ -15,7 +15,6 @@ import streamlit as st
 from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
 from pricing.planning.links import ScenarioLinkError, decode_scenario, encode_scenario
-from pricing.planning.projection import HybridOption, Option
 from pricing.planning.usage_files import load_usage
 from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure
 from pricing.report.document import ReportRequest
@@ -299,33 +298,26 @@ hybrid_pct = st.slider(
     "Hybrid: share of traffic self-hosted, the rest on the first API option (%)", 0, 100, 0, key=KEY_HYBRID
 )
 
-options: list[Option] = []
-problems: list[str] = []
-for model in api_models:
-    try:
-        options.append(planning.api_option(store, settings.sheet_name, model, decline.value_per_year, decline.source))
-    except (LookupError, ValueError) as exc:
-        problems.append(str(exc))
-self_host = None
+choice = None
 if sh_model != "(none)":
     try:
-        ownership = OwnershipCosts(
-            mode=sh_mode,
-            usd_per_gpu_hour=float(sh_price) if sh_mode != "bought" else 0.0,
-            purchase_usd_per_gpu=float(sh_purchase) if sh_mode == "bought" else 0.0,
-            ops_usd_per_month=float(sh_ops),
-            **bought,
+        choice = planning.SelfHostChoice(
+            sh_model,
+            sh_gpu,
+            sh_precision,
+            OwnershipCosts(
+                mode=sh_mode,
+                usd_per_gpu_hour=float(sh_price) if sh_mode != "bought" else 0.0,
+                purchase_usd_per_gpu=float(sh_purchase) if sh_mode == "bought" else 0.0,
+                ops_usd_per_month=float(sh_ops),
+                **bought,
+            ),
+            float(ratio if ratio is not None else (usage.input_output_ratio if usage else 3.0)),
         )
-        io_ratio = ratio if ratio is not None else (usage.input_output_ratio if usage else 3.0)
-        self_host = planning.self_host_option(store, sh_model, sh_gpu, sh_precision, ownership, float(io_ratio))
-        options.append(self_host)
     except ValueError as exc:
-        problems.append(f"Self-hosting {sh_model} on {sh_gpu}: {exc}")
-if self_host is not None and hybrid_pct and options and options[0] is not self_host and 0 < hybrid_pct < 100:
-    share = hybrid_pct / 100
-    options.append(
-        HybridOption(f"hybrid {hybrid_pct}% self-hosted", ((self_host.name, share), (options[0].name, 1 - share)))
-    )
+        st.warning(f"Self-hosting {sh_model} on {sh_gpu}: {exc}")
+built = planning.scenario_options(store, settings.sheet_name, api_models, decline, choice, hybrid_pct / 100)
+options, self_host, problems = list(built.options), built.self_host, built.problems
 for problem in problems:
     st.warning(problem)
 if self_host is not None:

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -712,6 +713,64 @@ def outcome(inputs: ProjectionInputs) -> Outcome:
     versus = {name: {other: result.head_to_head(name, other) for other in api} for name in own}
     breaks = {name: {other: h.break_even_month for other, h in against.items()} for name, against in versus.items()}
     return Outcome(result, breaks, str(result.cheapest), versus)
+
+
+@dataclass(frozen=True)
+class SelfHostChoice:
+    """The self-hosting option a user picked: an open model on a GPU at a precision, paid as `ownership`."""
+
+    model_id: str
+    gpu: str
+    precision: str
+    ownership: OwnershipCosts
+    input_output_ratio: float
+
+
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """The options of a scenario, the self-hosted one among them (if any), and what could not be priced."""
+
+    options: tuple[Option, ...]
+    self_host: SelfHostOption | None
+    problems: tuple[str, ...]
+
+
+def scenario_options(
+    store: Store,
+    sheet_name: str,
+    api_models: Sequence[str],
+    decline: DeclineRate,
+    self_host: SelfHostChoice | None = None,
+    hybrid_share_self_hosted: float = 0.0,
+) -> ScenarioOptions:
+    """API options priced from a sheet, a sized self-hosting option and a hybrid of it with the first API option
+    (`hybrid_share_self_hosted` of the traffic self-hosted, strictly between 0 and 1); what fails is a problem."""
+    options: list[Option] = []
+    problems: list[str] = []
+    for model in api_models:
+        try:
+            options.append(api_option(store, sheet_name, model, decline.value_per_year, decline.source))
+        except (LookupError, ValueError) as exc:
+            problems.append(str(exc))
+    own = None
+    if self_host is not None:
+        try:
+            own = self_host_option(
+                store,
+                self_host.model_id,
+                self_host.gpu,
+                self_host.precision,
+                self_host.ownership,
+                self_host.input_output_ratio,
+            )
+            options.append(own)
+        except ValueError as exc:
+            problems.append(f"Self-hosting {self_host.model_id} on {self_host.gpu}: {exc}")
+    share = hybrid_share_self_hosted
+    if own is not None and 0 < share < 1 and options and options[0] is not own:
+        name = f"hybrid {round(share * 100)}% self-hosted"
+        options.append(HybridOption(name, ((own.name, share), (options[0].name, 1 - share))))
+    return ScenarioOptions(tuple(options), own, tuple(problems))
 
 
 @dataclass(frozen=True, eq=False)
