@@ -550,8 +550,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     scenario = planning.load_scenario(store, args.scenario)
     # The report loads plotly, fpdf2 and kaleido; imported here, not at the top,
     # so every other command runs without plotly or kaleido being loaded.
-    from pricing.report.document import ReportRequest
     from pricing.report.pdf import pdf_report
+    from pricing.report.request import ReportRequest
 
     portfolio = None
     if args.floors:

@@ -7,6 +7,7 @@ every browser session sees an upload at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from pricing.store import Store, resolve_db_path
 if TYPE_CHECKING:
     from pricing.planning.projection import ProjectionInputs
     from pricing.planning.service import Evaluation, Uncertainty
+    from pricing.portfolio.service import PortfolioSection
+    from pricing.report.request import ReportRequest
 
 # Session-state keys shared by all pages, named once.
 KEY_SHEET = "shared_sheet"
@@ -73,10 +76,14 @@ def load_prices(sheet_name: str) -> pd.DataFrame:
     return service.prices_with_deployments(get_store(), sheet_name)
 
 
-@st.cache_data(show_spinner=False)
 def load_table(name: str) -> pd.DataFrame:
-    """One of the store's read-only tables by name."""
-    store = get_store()
+    """One of the store's tables by name, cached per database file (uploads and scenarios differ between files)."""
+    return _load_table(str(resolve_db_path()), name)
+
+
+@st.cache_data(show_spinner=False)
+def _load_table(db_path: str, name: str) -> pd.DataFrame:
+    store = _store_at(db_path)
     loaders = {
         "models": store.models,
         "aliases": store.aliases,
@@ -93,10 +100,14 @@ def load_table(name: str) -> pd.DataFrame:
     return loaders[name]()
 
 
-@st.cache_data(show_spinner=False)
 def load_usage_monthly(upload_id: str) -> pd.DataFrame:
     """The monthly volumes of one kept usage upload."""
-    return get_store().usage_monthly(upload_id)
+    return _load_usage_monthly(str(resolve_db_path()), upload_id)
+
+
+@st.cache_data(show_spinner=False)
+def _load_usage_monthly(db_path: str, upload_id: str) -> pd.DataFrame:
+    return _store_at(db_path).usage_monthly(upload_id)
 
 
 @st.cache_data(show_spinner="Projecting spend and running the Monte Carlo...", max_entries=16)
@@ -106,6 +117,20 @@ def load_evaluation(inputs: ProjectionInputs, uncertainty: Uncertainty) -> Evalu
     from pricing.planning.service import evaluate  # scipy and the planning code load only where a page projects
 
     return evaluate(inputs, uncertainty)
+
+
+def report_pdf_bytes(store: Store, request: ReportRequest) -> bytes:
+    """A scenario's PDF report; fpdf2, kaleido and Chromium load only when someone asks for one."""
+    from pricing.report.pdf import pdf_report
+
+    return pdf_report(store, request)
+
+
+def portfolio_pdf_bytes(section: PortfolioSection, prepared_for: str = "", today: dt.date | None = None) -> bytes:
+    """A portfolio's PDF report, loading the PDF machinery only when asked for."""
+    from pricing.report.pdf import portfolio_pdf
+
+    return portfolio_pdf(section, prepared_for=prepared_for, today=today)
 
 
 def probe_runs() -> pd.DataFrame:

@@ -18,7 +18,6 @@ from pricing.portfolio.evidence import cascade_run_pairs, measured_cascade
 from pricing.portfolio.optimiser import InfeasibleError
 from pricing.portfolio.service import PortfolioSection
 from pricing.report.charts import portfolio_floor_figure, portfolio_spend_figure
-from pricing.report.pdf import portfolio_pdf
 from pricing.sheets import SheetError
 from ui.common import (
     current_settings,
@@ -28,6 +27,7 @@ from ui.common import (
     load_prices,
     load_table,
     load_usage_monthly,
+    portfolio_pdf_bytes,
     probe_runs,
 )
 
@@ -452,7 +452,7 @@ st.subheader("5. Report for procurement")
 prepared_for = st.text_input("Prepared for", key=KEY_PREPARED, placeholder="Procurement, vendor review")
 st.download_button(
     "Download portfolio PDF",
-    functools.partial(portfolio_pdf, section, prepared_for=prepared_for, today=dt.date.today()),
+    functools.partial(portfolio_pdf_bytes, section, prepared_for=prepared_for, today=dt.date.today()),
     "frontier_portfolio.pdf",
     "application/pdf",
     key="portfolio_pdf_download",

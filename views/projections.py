@@ -17,8 +17,7 @@ from pricing.planning import service as planning
 from pricing.planning.links import ScenarioLinkError, decode_scenario, encode_scenario
 from pricing.planning.usage_files import load_usage
 from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure
-from pricing.report.document import ReportRequest
-from pricing.report.pdf import pdf_report
+from pricing.report.request import ReportRequest
 from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
@@ -32,6 +31,7 @@ from ui.common import (
     load_prices,
     load_table,
     load_usage_monthly,
+    report_pdf_bytes,
 )
 
 KEY_SOURCE = "proj_usage_source"
@@ -565,7 +565,7 @@ floor = p3.number_input(
 st.download_button(
     "Download PDF report",
     functools.partial(
-        pdf_report,
+        report_pdf_bytes,
         store,
         ReportRequest(
             scenario,

@@ -30,12 +30,13 @@ from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.exports import fmt_date
-from pricing.metrics import DEFAULT_METRIC, Metric
+from pricing.metrics import Metric
 from pricing.offers import FREE_TIER
 from pricing.planning import service as planning
 from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
 from pricing.portfolio.optimiser import Candidate, Workload
 from pricing.portfolio.service import PortfolioSection
+from pricing.report.request import ReportRequest
 from pricing.selfhost import SelfHostSettings
 from pricing.store import PROJECT_ROOT, Store
 
@@ -320,23 +321,6 @@ def _sources(store: Store, data: pd.DataFrame, frontier: service.FrontierResult,
             {"kind": f"store: {row.kind}", "source": f"{row.source} ({row.rows:,} rows)", "as_of": fmt_date(row.as_of)}
         )
     return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
-
-
-@dataclass(frozen=True)
-class ReportRequest:
-    """What a report is of and for: the scenario (saved name or value), who it is prepared for, the price sheet
-    and quality metric of its frontier (default: the bundled sheet, Arena Elo), the quality floor an option must
-    meet (none: the summary says so), the option in use today (default: the dearest API option), the report
-    date, and an optional portfolio section."""
-
-    scenario: str | planning.Scenario
-    prepared_for: str = ""
-    sheet_name: str | None = None
-    metric_id: str = DEFAULT_METRIC
-    quality_floor: float | None = None
-    current_option: str | None = None
-    today: dt.date | None = None
-    portfolio: PortfolioSection | None = None
 
 
 def gather(store: Store, request: ReportRequest) -> ReportData:

@@ -1,0 +1,30 @@
+"""What a report is asked for: a small value with no PDF machinery behind it, so pages can build one cheaply."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pricing.metrics import DEFAULT_METRIC
+
+if TYPE_CHECKING:
+    from pricing.planning.service import Scenario
+    from pricing.portfolio.service import PortfolioSection
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What a report is of and for: the scenario (saved name or value), who it is prepared for, the price sheet
+    and quality metric of its frontier (default: the bundled sheet, Arena Elo), the quality floor an option must
+    meet (none: the summary says so), the option in use today (default: the dearest API option), the report
+    date, and an optional portfolio section."""
+
+    scenario: str | Scenario
+    prepared_for: str = ""
+    sheet_name: str | None = None
+    metric_id: str = DEFAULT_METRIC
+    quality_floor: float | None = None
+    current_option: str | None = None
+    today: dt.date | None = None
+    portfolio: PortfolioSection | None = None
