@@ -98,8 +98,6 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-# ---------------------------------------------------------------- exact
-
 _DECORATION = "*_`\"'“”‘’"
 
 
@@ -139,8 +137,6 @@ def _check_exact(item: ItemLike) -> list[str]:
         problems.append("exact: case_sensitive must be true or false")
     return problems
 
-
-# ---------------------------------------------------------------- numeric
 
 # A number as models write it: optional sign and currency in either order, thousands commas, decimals, exponent.
 _NUMBER = re.compile(
@@ -212,8 +208,6 @@ def _check_numeric(item: ItemLike) -> list[str]:
                 problems.append(f"numeric: {key} must be a non-negative number, got {value!r}")
     return problems
 
-
-# ---------------------------------------------------------------- multiple_choice
 
 _LABELLED = re.compile(r"^\s*\(?([A-Za-z])(?:[).:\]]\s*(.*?)|\s*)\s*$", re.DOTALL)
 _EXPLICIT_CHOICE = re.compile(
@@ -357,8 +351,6 @@ def _check_multiple_choice(item: ItemLike) -> list[str]:
     return []
 
 
-# ---------------------------------------------------------------- json_schema
-
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
 
@@ -482,9 +474,6 @@ def _check_json_schema(item: ItemLike) -> list[str]:
     return problems
 
 
-# ---------------------------------------------------------------- contains
-
-
 def _facts(expected: Any) -> list[str]:
     """Expected key facts as a list of strings."""
     return [expected] if isinstance(expected, str) else [str(fact) for fact in expected]
@@ -528,9 +517,6 @@ def _check_contains(item: ItemLike) -> list[str]:
     return [f"contains: reference_summary lacks facts: {', '.join(repr(f) for f in missing)}"] if missing else []
 
 
-# ---------------------------------------------------------------- regex
-
-
 def _score_regex(answer: str, item: ItemLike, judge: Judge | None) -> ScoreResult:
     """The item's pattern must match somewhere in the answer."""
     pattern = str(item.fields["pattern"])
@@ -551,8 +537,6 @@ def _check_regex(item: ItemLike) -> list[str]:
         return ["regex: pattern does not match the item's expected example"]
     return []
 
-
-# ---------------------------------------------------------------- llm_judge
 
 _JUDGE_TEMPLATE = """You are grading an answer written by an AI model.
 
@@ -641,8 +625,6 @@ def _check_llm_judge(item: ItemLike) -> list[str]:
         problems.append(f"llm_judge: pass_threshold must be a number in 0..1, got {threshold!r}")
     return problems
 
-
-# ---------------------------------------------------------------- registry
 
 _SCORERS: dict[str, Scorer] = {
     scorer.name: scorer

@@ -174,7 +174,6 @@ def per_task_usd(price: TokenPrice, profile: WorkloadProfile) -> float:
     ) / TOKENS_PER_MILLION
 
 
-# --- self-hosting ----------------------------------------------------------------------------------
 ALLOCATION_BASIS = "allocation"  # the GPUs you reserve, busy or idle: what the invoice says
 BUSY_BASIS = "busy-time"  # only the hours the GPUs are serving: a lower bound, flattering
 

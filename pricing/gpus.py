@@ -136,7 +136,6 @@ def gpu_spec(gpu: str | GpuSpec) -> GpuSpec:
     return spec
 
 
-# --- hourly prices ------------------------------------------------------------------------------------------
 def latest_gpu_prices(gpu_prices: pd.DataFrame, price_type: str = "on-demand") -> pd.DataFrame:
     """One price per GPU: the most recent of the wanted price type, else the most recent of any type."""
     if gpu_prices.empty:

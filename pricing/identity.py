@@ -99,7 +99,6 @@ class Resolution:
         return None if self.model_id is None else self.model_id.split(":", 1)[0]
 
 
-# --- reviewed data ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Snapshot:
     """One dated release of a model with several."""
@@ -189,7 +188,6 @@ def registry() -> Registry:
     return load_registry()
 
 
-# --- variants ---------------------------------------------------------------------------------------------
 # Reasoning effort / thinking budget variants, as Epoch (_high, _16K, _thinking), LMArena ("(thinking-16k)",
 # "-no-thinking", "o3-mini-high") and xAI ("-non-reasoning") spell them.
 _EFFORTS = "minimal|low|medium|high|xhigh"
@@ -231,7 +229,6 @@ def _variant_label(variant: str) -> str:
     return text
 
 
-# --- spelling rules ---------------------------------------------------------------------------------------
 _BEDROCK_VENDOR = re.compile(
     r"^(?:(?:us|eu|apac|au|jp|ca|global|in|us-gov)\.)?"
     r"(anthropic|meta|mistral|amazon|ai21|cohere|deepseek|qwen|google|openai|xai|moonshot|moonshotai|"
@@ -451,7 +448,6 @@ def _canonical_claude(text: str) -> str:
     return (f"claude-{tier}-{version}" if int(major) >= 4 else f"claude-{version}-{tier}") + rest
 
 
-# --- snapshots and pointers ------------------------------------------------------------------------------
 def _tag_date(tag: str) -> tuple[int | None, int | None, int | None]:
     """(year, month, day) a snapshot tag names, any part None when the tag does not give it."""
     digits = re.sub(r"^(?:preview|exp|experimental)-", "", tag)
@@ -509,7 +505,6 @@ def _pointer_target(alias: str, host: str | None, on: dt.date) -> tuple[Pointer 
     return None, True
 
 
-# --- resolution -------------------------------------------------------------------------------------------
 def spelling_key(raw: str) -> str:
     """The form a spelling is listed under in the reviewed alias file: the model part, lowercase, hyphens,
     without its variant ("Claude 3.7 Sonnet (thinking-32k)" -> "claude-3.7-sonnet")."""

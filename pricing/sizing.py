@@ -58,7 +58,6 @@ OWNERSHIP_MODES = ("on-demand", "reserved", "bought")
 CAPEX_TIMINGS = ("annualised", "upfront")
 
 
-# --- GPUs ------------------------------------------------------------------------------------------
 def normalise_precision(precision: str) -> str:
     """The weight format of a precision label ("fp8 TP4 PP1" -> "fp8", "BF16" -> "bf16"), or ValueError."""
     token = re.split(r"[\s/_]+", precision.strip().lower())[0] if precision.strip() else ""
@@ -75,7 +74,6 @@ def weights_memory_gb(params_b: float, precision: str) -> float:
     return params_b * BYTES_PER_PARAMETER[normalise_precision(precision)]
 
 
-# --- architectures and KV cache --------------------------------------------------------------------
 @dataclass(frozen=True)
 class ModelArch:
     """The attention shape that sets KV-cache size, and whether it is known or estimated."""
@@ -163,7 +161,6 @@ def gpus_per_replica(
     )
 
 
-# --- throughput --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RooflineEstimate:
     """Decode throughput of one replica from the roofline: the lower of the memory and compute bounds."""
@@ -431,7 +428,6 @@ def _replicas_array(
     return np.maximum(1, _ceil_whole(raw)).astype(np.int64)
 
 
-# --- paying for GPUs -----------------------------------------------------------------------------------
 def capital_recovery_factor(rate: float, years: float) -> float:
     """Share of a capital sum to pay each year to repay it with interest: r(1+r)^n / ((1+r)^n - 1); 1/n at r=0."""
     if years <= 0:
@@ -704,7 +700,6 @@ def plan_from_sizing(
     )
 
 
-# --- unit cost: one model, a realistic figure and a best case ----------------------------------------------
 @dataclass(frozen=True)
 class SelfHostUnitCost:
     """USD per 1M output tokens of a plan at a monthly volume, realistic and best case, and why they differ."""

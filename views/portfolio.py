@@ -111,7 +111,6 @@ upload_id = st.selectbox("Usage", list(labels), format_func=labels.get, key=KEY_
 monthly = load_usage_monthly(upload_id)
 workload_names = sorted(str(w) for w in monthly["workload"].unique())
 
-# --- floors ------------------------------------------------------------------------------------------------
 st.subheader("1. Floors, objectives and today's assignment")
 metrics = load_metrics()
 metric_ids = sorted(metrics, key=lambda m: (m != DEFAULT_METRIC, metrics[m].name.lower()))
@@ -185,7 +184,6 @@ floors_table = st.data_editor(
     },
 )
 
-# --- options -------------------------------------------------------------------------------------------------
 st.subheader("2. Options and assumptions")
 prices = load_prices(settings.sheet_name)
 keys = sorted(prices["model_key"])
@@ -306,7 +304,6 @@ except (UnpricedModelError, LookupError, ValueError, TimeoutError) as exc:
 result = plan.result
 first_month = (pd.to_datetime(monthly["month"]).max() + pd.DateOffset(months=1)).strftime("%Y-%m")
 
-# --- result ---------------------------------------------------------------------------------------------------
 st.subheader("3. The cheapest portfolio")
 if not result.optimal:
     st.warning(
@@ -429,7 +426,6 @@ with st.expander("Options weighed, with their prices, quality, latency and sourc
     )
     download_buttons(options_table, "portfolio_options", "portfolio_options_dl")
 
-# --- floor curve ------------------------------------------------------------------------------------------
 st.subheader("4. What changes if a floor moves")
 curve_workload = st.selectbox("Workload", workload_names, key=KEY_CURVE)
 section = floor_section(request, evidence, curve_workload)
@@ -447,7 +443,6 @@ else:
         "workloads keep theirs."
     )
 
-# --- report ---------------------------------------------------------------------------------------------------
 st.subheader("5. Report for procurement")
 prepared_for = st.text_input("Prepared for", key=KEY_PREPARED, placeholder="Procurement, vendor review")
 st.download_button(

@@ -99,7 +99,6 @@ if link and KEY_LOADED not in st.session_state:
     except (ScenarioLinkError, ValueError, TypeError) as exc:
         st.error(f"This scenario link could not be opened: {exc}")
 
-# --- usage ------------------------------------------------------------------------------------------------
 st.subheader("1. Usage")
 source = st.radio(
     "Where the volumes come from", list(SOURCES), format_func=SOURCES.get, key=KEY_SOURCE, horizontal=True
@@ -178,7 +177,6 @@ if manual:
     base_output = m1.number_input("Output tokens per month now", 0.0, 1e15, 2e9, 1e8, format="%.0f", key=KEY_BASE)
     ratio = m2.number_input("Input tokens per output token", 0.0, 100.0, 3.0, 0.5, key=KEY_RATIO)
 
-# --- assumptions ------------------------------------------------------------------------------------------
 st.subheader("2. Assumptions")
 a1, a2, a3 = st.columns(3)
 horizon = a1.radio("Horizon (months)", [18, 24, 36], index=2, horizontal=True, key=KEY_HORIZON)
@@ -391,7 +389,6 @@ else:
         seed=int(seed),
     )
 
-# --- results ----------------------------------------------------------------------------------------------
 st.subheader("3. What it costs")
 evaluation = load_evaluation(inputs, uncertainty)
 outcome, totals, comparisons = evaluation.outcome, evaluation.totals, evaluation.comparisons
@@ -488,7 +485,6 @@ if evaluation.sensitivity is not None and evaluation.sensitivity_of is not None:
         key="proj_tornado",
     )
 
-# --- scenarios --------------------------------------------------------------------------------------------
 st.subheader("4. Scenarios")
 if loaded is not None:
     mix_window, notes = loaded.mix_window, loaded.notes
@@ -544,7 +540,6 @@ st.caption("Saved scenarios: " + (", ".join(saved["name"]) if not saved.empty el
 with st.expander("Every assumption of this scenario (JSON)"):
     st.code(json.dumps(scenario.to_dict(), indent=2), language="json")
 
-# --- report -----------------------------------------------------------------------------------------------
 st.subheader("5. Report for procurement")
 st.caption(
     "A PDF that stands on its own: executive summary, the frontier and the candidates, spend with P10-P90 bands, "

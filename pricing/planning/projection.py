@@ -42,7 +42,6 @@ MIN_LOGISTIC_POINTS = 6
 EPOCH_URL = "https://epoch.ai/data-insights/llm-inference-price-trends"
 
 
-# --- growth ------------------------------------------------------------------------------------------
 def _linear(t: np.ndarray, a: float, b: float) -> np.ndarray:
     return a + b * t
 
@@ -207,7 +206,6 @@ def constant_growth(base: float, monthly_growth: float | np.ndarray, months: int
     return base * (1 + growth) ** np.arange(1, months + 1, dtype=float)
 
 
-# --- price decline -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DeclineRate:
     """A price-decline factor per year (10 = prices fall 10x a year) and where it comes from."""
@@ -272,7 +270,6 @@ def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
     return rates
 
 
-# --- options -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ApiOption:
     """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat), for the
@@ -382,7 +379,6 @@ def _check_options(options: Sequence[Option]) -> dict[str, Option]:
     return by_name
 
 
-# --- volumes and spend ---------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class MonthlyVolumes:
     """Tokens per month (last axis = months): input (cached included), output, and the cached share of input."""
@@ -632,7 +628,6 @@ def project_spend(
     )
 
 
-# --- one scenario's inputs -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ProjectionInputs:
     """Everything one scenario needs, JSON-serialisable with `to_dict` / `from_dict` (exact round trip).
@@ -823,7 +818,6 @@ def self_host_detail(inputs: ProjectionInputs, option: SelfHostOption, share: fl
     )
 
 
-# --- Monte Carlo -----------------------------------------------------------------------------------------
 class Distribution(Protocol):
     """A scipy.stats frozen distribution (anything with `rvs(size=..., random_state=...)`)."""
 
@@ -993,7 +987,6 @@ def monte_carlo(
     return _summarise(inputs, spend, quantiles, n_paths, seed)
 
 
-# --- sensitivity -----------------------------------------------------------------------------------------
 def _replace_path(target: Any, path: Sequence[str], value: float) -> Any:
     name, rest = path[0], path[1:]
     names = {f.name for f in dataclasses.fields(target)} if dataclasses.is_dataclass(target) else set()

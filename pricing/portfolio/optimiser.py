@@ -226,7 +226,6 @@ def _direct_latency(candidate: Candidate, workload: Workload, metric: str) -> fl
     return candidate.latency_ms + max(tokens - 1, 0.0) / candidate.output_tokens_per_s * 1000
 
 
-# --- cascades ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CascadeSpec:
     """Small model first; a check escalates `escalation_rate` of the requests to the large model.
@@ -320,7 +319,6 @@ def cascade_candidate(spec: CascadeSpec) -> Candidate:
     )
 
 
-# --- costs ---------------------------------------------------------------------------------------------
 def eligible(workload: Workload, candidate: Candidate) -> bool:
     """Whether the candidate meets the workload's quality floor and latency objective."""
     if workload.quality_floor is not None:
@@ -376,7 +374,6 @@ def fleet_replicas(loads: np.ndarray, candidate: Candidate) -> np.ndarray:
     return np.maximum.accumulate(replicas) if candidate.committed and replicas.size else replicas
 
 
-# --- result --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PortfolioResult:
     """An optimised portfolio, its fleet, and how it compares with the best single option and the current mix."""
@@ -564,7 +561,6 @@ def best_single_option(
     return best
 
 
-# --- the programme -------------------------------------------------------------------------------------
 def month_groups(workloads: Sequence[Workload], months: int) -> list[list[int]]:
     """Runs of consecutive months (0-based) in which every workload's volume is the same: one run when flat."""
     volumes = np.array([w.multipliers(months) for w in workloads]).reshape(len(workloads), months)

@@ -119,7 +119,6 @@ class FloorSpec(NamedTuple):
 FloorInput = FloorSpec | tuple[float | None, float | None]
 
 
-# --- floors file ---------------------------------------------------------------------------------------
 class FloorsFileError(SheetError):
     """A floors file that cannot be used; carries every problem found (file, row, column)."""
 
@@ -213,7 +212,6 @@ def read_floors(path_or_bytes: Path | bytes, file_name: str) -> dict[str, FloorS
     return floors
 
 
-# --- workloads -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Growth:
     """How volumes move over the horizon: "constant" (`monthly_growth` a month, 0 = flat at the latest month) or a
@@ -327,7 +325,6 @@ def metrics_by_workload(
     return out
 
 
-# --- candidates ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Facts:
     """What the store knows that every candidate needs: scores per metric and measured latency."""
@@ -554,7 +551,6 @@ def resolve_current(
     return mapping, extra
 
 
-# --- the use case ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PortfolioRequest:
     """Everything a portfolio question needs besides the store: usage, floors and the options to weigh."""

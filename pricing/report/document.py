@@ -135,7 +135,6 @@ class ReportImages:
 FigureRenderer = Callable[[ReportData], ReportImages]
 
 
-# --- gathering -----------------------------------------------------------------------------------------
 def _kind(option: object) -> str:
     if isinstance(option, ApiOption):
         return "API"
@@ -440,7 +439,6 @@ def executive_summary(data: ReportData) -> str:
     return text
 
 
-# --- portfolio -----------------------------------------------------------------------------------------
 KIND_LABELS = {"api": "API", "self-host": "self-hosted"}
 LATENCY_LABELS = {"ttft": "TTFT", "e2e": "end-to-end"}
 
@@ -571,7 +569,6 @@ def portfolio_sources(section: PortfolioSection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
 
 
-# --- layout --------------------------------------------------------------------------------------------
 class _Pdf(FPDF):
     """A4 with the report's fonts and a page-number footer."""
 

@@ -206,9 +206,6 @@ def _epoch_canonical(model_version: str, hf_orgs: dict[str, str]) -> str:
     return canonical_model_id(_epoch_spelling(model_version, hf_orgs))
 
 
-# ---------------------------------------------------------------------------------------------- models
-
-
 def _llm_stats_models(data_dir: Path) -> pd.DataFrame:
     """Model facts from llm-stats."""
     raw = _read(data_dir, "llmstats_models.csv", dtype=str)
@@ -342,9 +339,6 @@ def _variants_inherit_facts(models: pd.DataFrame, columns: list[str]) -> pd.Data
     return models
 
 
-# --------------------------------------------------------------------------------------------- aliases
-
-
 def _alias_rows(source: str, spellings: pd.Series, hf_orgs: dict[str, str] | None = None) -> pd.DataFrame:
     """(alias, source, model_id, rule, loose, reason) for each distinct spelling; refused ones have no model_id."""
     names = sorted({s for s in (_text(v) for v in spellings) if s})
@@ -414,9 +408,6 @@ def read_aliases(data_dir: Path) -> pd.DataFrame:
     return aliases.drop_duplicates(["source", "alias"]).reset_index(drop=True)[ALIAS_COLUMNS]
 
 
-# ------------------------------------------------------------------------------------------ benchmarks
-
-
 def _llm_stats_benchmark_id(raw_id: str) -> str:
     """The registry id of an llm-stats benchmark id."""
     return _LLM_STATS_BENCHMARK_IDS.get(raw_id, re.sub(r"[^a-z0-9]+", "_", raw_id.lower()).strip("_"))
@@ -449,9 +440,6 @@ def read_benchmarks(data_dir: Path = DATA_DIR, min_llm_stats_models: int = 10) -
                 }
             )
     return pd.DataFrame(rows, columns=BENCHMARK_COLUMNS)
-
-
-# ---------------------------------------------------------------------------------------------- scores
 
 
 def _llm_stats_scores(data_dir: Path, benchmark_ids: set[str]) -> pd.DataFrame:
@@ -638,9 +626,6 @@ def read_scores(data_dir: Path) -> pd.DataFrame:
     return _best_per_key(scores, ["model_id", "benchmark_id", "source"])[SCORE_COLUMNS]
 
 
-# ------------------------------------------------------------------------------------------ GPU prices
-
-
 def _price_type(raw: str) -> str:
     """Normalise a price-type description to on-demand / reserved / spot / marketplace."""
     lowered = raw.lower()
@@ -772,9 +757,6 @@ def read_gpu_prices(data_dir: Path) -> pd.DataFrame:
     )
     prices["usd_per_gpu_hour"] = prices["usd_per_gpu_hour"].astype(float)
     return prices[GPU_PRICE_COLUMNS].reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------------------ throughput
 
 
 def _trtllm_throughput(data_dir: Path) -> pd.DataFrame:
