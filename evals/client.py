@@ -231,7 +231,7 @@ async def stream_chat(
                 prompt_details = getattr(usage, "prompt_tokens_details", None)
                 result.cached_input_tokens = getattr(prompt_details, "cached_tokens", None) if prompt_details else None
         result.e2e_ms = (clock() - started) * 1000.0
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes a recorded result
+    except BaseException as exc:  # every failure becomes a recorded result
         if isinstance(exc, asyncio.CancelledError):
             raise
         result.e2e_ms = (clock() - started) * 1000.0

@@ -70,7 +70,7 @@ def start(
                 run_id=job.run_id,
                 judge_endpoint=judge_endpoint,
             )
-        except Exception as exc:  # noqa: BLE001 - shown on the page; measured requests are already stored
+        except Exception as exc:  # shown on the page; measured requests are already stored
             job.error = f"{type(exc).__name__}: {exc}"
 
     job.thread = threading.Thread(target=work, name=f"probe-{job.run_id}", daemon=True)

@@ -303,7 +303,7 @@ def _worker_main(
 
     try:
         asyncio.run(main())
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which records it per request
+    except BaseException as exc:  # reported to the parent, which records it per request
         out.put(("failed", f"{type(exc).__name__}: {exc}"))
         return
     out.put(None)

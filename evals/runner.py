@@ -279,7 +279,7 @@ class _Writer(threading.Thread):
             if batch:
                 try:
                     self.store.add_probe_requests(self.run_id, batch)
-                except BaseException as exc:  # noqa: BLE001 - reported by finish(); measuring goes on
+                except BaseException as exc:  # reported by finish(); measuring goes on
                     self.error = exc
                 self.records.extend(batch)
 
@@ -456,7 +456,7 @@ def check_connection(endpoint: Endpoint, timeout_s: float = 10.0) -> ConnectionC
     if endpoint.api_base:
         try:
             served = asyncio.run(list_models(endpoint.target, api_key, timeout_s))
-        except Exception:  # noqa: BLE001 - the request below gives the precise answer
+        except Exception:  # the request below gives the precise answer
             served = []
         bare = (
             endpoint.model.split("/", 1)[1] if endpoint.model.startswith(("nvidia_nim/", "openai/")) else endpoint.model

@@ -298,14 +298,14 @@ def test_concurrent_sessions_read_and_write_without_locking(seeded_store: Store)
         try:
             for _ in range(20):
                 assert len(seeded_store.current_prices(BUNDLED_SHEET_NAME)) > 3000
-        except BaseException as exc:  # noqa: BLE001 - collected and re-raised below
+        except BaseException as exc:  # collected and re-raised below
             errors.append(exc)
 
     def writer(n: int) -> None:
         try:
             for i in range(5):
                 service.set_deployment_price(seeded_store, f"deploy-{n}-{i}", None, 1.0, 2.0)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=reader) for _ in range(4)] + [

@@ -40,7 +40,7 @@ def kaleido_server() -> Iterator[None]:
     """Keep one Chromium open for several exports (one start instead of one per chart)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        started = not kaleido._global_server.is_running()  # noqa: SLF001 - no public "is running" accessor
+        started = not kaleido._global_server.is_running()  # no public "is running" accessor
         if started:
             kaleido.start_sync_server(silence_warnings=True)
         try:
