@@ -1,10 +1,15 @@
-"""Shared fixtures: a seeded database file made once per session, and fresh copies of it per test."""
+"""Shared fixtures: a seeded database file made once per session, fresh copies of it per test, and the two
+command lines called in this process."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,3 +51,65 @@ def app_db(seeded_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     shutil.copy(seeded_db_file, path)
     monkeypatch.setenv("FRONTIER_DB", str(path))
     return path
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one command-line call returned and printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+CliCall = Callable[[list[str]], CliRun]
+
+
+def _in_process(main: Callable[[list[str]], int], capsys: pytest.CaptureFixture[str]) -> Iterator[CliCall]:
+    """Call `main(argv)` as `python -m ...` would, catching argparse's exit; SIGINT's handler is put back after."""
+    sigint = signal.getsignal(signal.SIGINT)
+
+    def call(args: list[str]) -> CliRun:
+        capsys.readouterr()  # what the test printed before belongs to no call
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse refuses a bad command line by exiting
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return CliRun(code, captured.out, captured.err)
+
+    try:
+        yield call
+    finally:
+        signal.signal(signal.SIGINT, sigint)  # `evals probe` turns Ctrl-C into "cancel the run"
+
+
+@pytest.fixture()
+def pricing_cli(capsys: pytest.CaptureFixture[str]) -> Iterator[CliCall]:
+    """`python -m pricing ARGS` in this process (litellm is imported once a session, not once a call); the
+    database is FRONTIER_DB's, so use it with app_db. tests/test_cli.py keeps one real subprocess."""
+    from pricing.__main__ import main
+
+    yield from _in_process(main, capsys)
+
+
+@pytest.fixture()
+def evals_cli(capsys: pytest.CaptureFixture[str]) -> Iterator[CliCall]:
+    """`python -m evals ARGS` in this process, as pricing_cli; tests/test_probe.py keeps one real subprocess."""
+    from evals.__main__ import main
+
+    yield from _in_process(main, capsys)
+
+
+def run_module(module: str, args: list[str], db: Path, timeout_s: float = 180) -> CliRun:
+    """`python -m MODULE ARGS` in a real subprocess against the database at db: the smoke test of an entry point."""
+    env = dict(os.environ, FRONTIER_DB=str(db), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        timeout=timeout_s,
+    )
+    return CliRun(done.returncode, done.stdout, done.stderr)

@@ -1,28 +1,19 @@
-"""The command line: real subprocesses on a real database file; bad input exits with code 2."""
+"""The command line on a real database file: `main(argv)` in this process, as `python -m pricing` calls it, and one
+real subprocess for the entry point itself; bad input exits with code 2."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, FRONTIER_DB=str(db), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "pricing", *args], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=120
-    )
+from tests.conftest import FIXTURES, CliCall, run_module
 
 
 def test_cost_prints_each_row_and_total_with_litellm_prices(app_db: Path) -> None:
-    result = run_cli(["cost", "--requests", str(FIXTURES / "requests_ok.csv"), "--json"], app_db)
+    """The smoke test of `python -m pricing` as a real process."""
+    result = run_module("pricing", ["cost", "--requests", str(FIXTURES / "requests_ok.csv"), "--json"], app_db)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     costs = [row["cost_usd"] for row in payload["rows"]]
@@ -32,16 +23,18 @@ def test_cost_prints_each_row_and_total_with_litellm_prices(app_db: Path) -> Non
     assert payload["total_cost_usd"] == pytest.approx(sum(costs))
 
 
-def test_cost_text_output_has_total(app_db: Path) -> None:
-    result = run_cli(["cost", "--requests", str(FIXTURES / "requests_ok.csv")], app_db)
+@pytest.mark.usefixtures("app_db")
+def test_cost_text_output_has_total(pricing_cli: CliCall) -> None:
+    result = pricing_cli(["cost", "--requests", str(FIXTURES / "requests_ok.csv")])
     assert result.returncode == 0, result.stderr
     assert "total_cost_usd" in result.stdout and "gpt-4o-mini" in result.stdout
 
 
-def test_cost_of_unknown_model_exits_2_naming_row(app_db: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("app_db")
+def test_cost_of_unknown_model_exits_2_naming_row(pricing_cli: CliCall, tmp_path: Path) -> None:
     log = tmp_path / "log.csv"
     log.write_text("model,input_tokens,output_tokens\ngpt-4o,10,10\nnim/my-private-llama,10,10\n")
-    result = run_cli(["cost", "--requests", str(log)], app_db)
+    result = pricing_cli(["cost", "--requests", str(log)])
     assert result.returncode == 2
     assert "log.csv, row 3, column 'model': no price for nim/my-private-llama in sheet" in result.stderr
 
@@ -56,15 +49,17 @@ def test_cost_of_unknown_model_exits_2_naming_row(app_db: Path, tmp_path: Path) 
         ["frontier"],
     ],
 )
-def test_bad_input_exits_2(app_db: Path, args: list[str]) -> None:
-    result = run_cli(args, app_db)
+@pytest.mark.usefixtures("app_db")
+def test_bad_input_exits_2(pricing_cli: CliCall, args: list[str]) -> None:
+    result = pricing_cli(args)
     assert result.returncode == 2
     assert result.stderr.strip()
     assert "Traceback" not in result.stderr
 
 
-def test_frontier_json_marks_frontier(app_db: Path) -> None:
-    result = run_cli(["frontier", "--metric", "arena_elo", "--json"], app_db)
+@pytest.mark.usefixtures("app_db")
+def test_frontier_json_marks_frontier(pricing_cli: CliCall) -> None:
+    result = pricing_cli(["frontier", "--metric", "arena_elo", "--json"])
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["higher_is_better"] is True
@@ -77,15 +72,17 @@ def test_frontier_json_marks_frontier(app_db: Path) -> None:
     assert all(a["quality"] <= b["quality"] for a, b in zip(on, on[1:], strict=False))
 
 
-def test_frontier_unknown_metric_lists_known(app_db: Path) -> None:
-    result = run_cli(["frontier", "--metric", "vibes"], app_db)
+@pytest.mark.usefixtures("app_db")
+def test_frontier_unknown_metric_lists_known(pricing_cli: CliCall) -> None:
+    result = pricing_cli(["frontier", "--metric", "vibes"])
     assert result.returncode == 2
     assert "known metrics:" in result.stderr and "arena_elo" in result.stderr
 
 
-def test_upload_sheet_then_cost_with_it(app_db: Path) -> None:
-    result = run_cli(["upload-sheet", "--file", str(FIXTURES / "sheet_ok.csv"), "--name", "Acme 2026"], app_db)
+@pytest.mark.usefixtures("app_db")
+def test_upload_sheet_then_cost_with_it(pricing_cli: CliCall) -> None:
+    result = pricing_cli(["upload-sheet", "--file", str(FIXTURES / "sheet_ok.csv"), "--name", "Acme 2026"])
     assert result.returncode == 0, result.stderr
-    result = run_cli(["cost", "--requests", str(FIXTURES / "requests_ok.csv"), "--sheet", "Acme 2026"], app_db)
+    result = pricing_cli(["cost", "--requests", str(FIXTURES / "requests_ok.csv"), "--sheet", "Acme 2026"])
     assert result.returncode == 2  # gpt-4o-mini is not in the Acme sheet
     assert "no price for gpt-4o-mini in sheet Acme 2026" in result.stderr

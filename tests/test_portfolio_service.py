@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,17 +18,10 @@ from pricing.portfolio.evidence import measured_cascade
 from pricing.portfolio.optimiser import InfeasibleError, assignment_usd, optimise
 from pricing.sheets import SheetError
 from pricing.store import Store
-from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.conftest import FIXTURES, CliCall
 from tests.test_probe_evidence import probe, write_suite
 
 SECONDS = 730 * 3600
-
-
-def run_cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, FRONTIER_DB=str(db), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "pricing", *args], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=180
-    )
 
 
 def usage_file(tmp_path: Path, chat_output: float = 3e10) -> Path:
@@ -310,14 +300,15 @@ def test_measured_cascade_and_self_host_latency_feed_the_plan(
 
 
 # --- CLI -----------------------------------------------------------------------------------------------
-def test_optimise_cli_json_and_text(app_db: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("app_db")
+def test_optimise_cli_json_and_text(pricing_cli: CliCall, tmp_path: Path) -> None:
     usage = usage_file(tmp_path)
     floors = floors_file(
         tmp_path, "workload,metric,quality_floor,latency_objective_ms\nchat,arena_elo,1150,\ntriage,,1300,\n"
     )
     named = ["--api", "gpt-4o-mini", "--api", "gpt-4.1", "--api", "claude-sonnet-4-5"]  # the volume, not the defaults
-    result = run_cli(
-        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", *named], app_db
+    result = pricing_cli(
+        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", *named]
     )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
@@ -328,31 +319,30 @@ def test_optimise_cli_json_and_text(app_db: Path, tmp_path: Path) -> None:
     assert shares == pytest.approx({"chat": 1.0, "triage": 1.0, "legacy": 1.0})
     assert payload["gpus_by_type"] and payload["total_usd"] <= payload["best_single_usd"] + 1e-6
     assert payload["saving_vs_best_single_usd"] == pytest.approx(payload["best_single_usd"] - payload["total_usd"])
-    text = run_cli(
+    text = pricing_cli(
         ["optimise", "--usage", str(usage), "--floors", str(floors), "--api", "gpt-4o-mini", "--api", "gpt-4.1",
-         "--self-host", "llama-3.1-8b-instruct@H100 SXM", "--no-split"],
-        app_db,
-    )  # fmt: skip
+         "--self-host", "llama-3.1-8b-instruct@H100 SXM", "--no-split"])  # fmt: skip
     assert text.returncode == 0, text.stderr
     assert "GPUs per type (peak): H100 SXM" in text.stdout and "best single option" in text.stdout
     assert "total over 36 months" in text.stdout
 
 
-def test_optimise_cli_bad_input_exits_2(app_db: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("app_db")
+def test_optimise_cli_bad_input_exits_2(pricing_cli: CliCall, tmp_path: Path) -> None:
     usage = usage_file(tmp_path)
-    missing = run_cli(["optimise", "--usage", str(tmp_path / "nope.csv"), "--floors", str(usage)], app_db)
+    missing = pricing_cli(["optimise", "--usage", str(tmp_path / "nope.csv"), "--floors", str(usage)])
     assert missing.returncode == 2 and "no such file" in missing.stderr
-    bad = run_cli(["optimise", "--usage", str(usage), "--floors", str(FIXTURES / "floors_bad.csv")], app_db)
+    bad = pricing_cli(["optimise", "--usage", str(usage), "--floors", str(FIXTURES / "floors_bad.csv")])
     assert bad.returncode == 2 and "row 1, column 'latency_ms'" in bad.stderr
     floors = floors_file(tmp_path, "workload,quality_floor\nchat,9999\n")
-    infeasible = run_cli(["optimise", "--usage", str(usage), "--floors", str(floors)], app_db)
+    infeasible = pricing_cli(["optimise", "--usage", str(usage), "--floors", str(floors)])
     assert infeasible.returncode == 2
     assert "'chat'" in infeasible.stderr and "quality floor 9999" in infeasible.stderr
-    cascade = run_cli(["optimise", "--usage", str(usage), "--floors", str(floors), "--cascade", "a,b"], app_db)
+    cascade = pricing_cli(["optimise", "--usage", str(usage), "--floors", str(floors), "--cascade", "a,b"])
     assert cascade.returncode == 2 and "SMALL,LARGE,RATE" in cascade.stderr
 
 
-def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, tmp_path: Path) -> None:
+def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, pricing_cli: CliCall, tmp_path: Path) -> None:
     from pricing.planning import service as planning
     from pricing.planning.usage_files import load_usage
     from tests.test_report import pdf_text
@@ -362,9 +352,8 @@ def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, tmp_pat
         tmp_path, "workload,quality_floor,current\nchat,1150,gpt-4.1\ntriage,,gpt-4.1\nlegacy,,gpt-4.1\n"
     )
     out = tmp_path / "portfolio.pdf"
-    result = run_cli(
-        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", "--pdf", str(out)],
-        app_db,
+    result = pricing_cli(
+        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", "--pdf", str(out)]
     )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
@@ -379,9 +368,10 @@ def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, tmp_pat
     planning.save_scenario(store, planning.Scenario("With usage", inputs, upload_id=upload))
     store.close()
     report = tmp_path / "scenario.pdf"
-    done = run_cli(["report", "--scenario", "With usage", "--floors", str(floors), "--out", str(report)], app_db)
+    done = pricing_cli(["report", "--scenario", "With usage", "--floors", str(floors), "--out", str(report)])
     assert done.returncode == 0, done.stderr
     assert "Portfolio" in pdf_text(report.read_bytes(), tmp_path)
-    bad = run_cli(["report", "--scenario", "With usage", "--floors", str(tmp_path / "nope.csv"), "--out", str(report)],
-                  app_db)  # fmt: skip
+    bad = pricing_cli(
+        ["report", "--scenario", "With usage", "--floors", str(tmp_path / "nope.csv"), "--out", str(report)]
+    )
     assert bad.returncode == 2 and "no such file (--floors)" in bad.stderr

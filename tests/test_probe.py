@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -21,6 +19,7 @@ from evals.suites import load_suite
 from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run
 from pricing import service
 from pricing.store import RequestRecord, Store
+from tests.conftest import CliCall, run_module
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHEET = "litellm 1.110.2 (bundled)"
@@ -250,20 +249,10 @@ def test_endpoint_config_rejects_keys_and_bad_settings(tmp_path: Path) -> None:
     assert example[0].litellm_model == "nvidia_nim/meta/llama-3.1-8b-instruct"
 
 
-def run_cli(args: list[str], db: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = dict(os.environ, FRONTIER_DB=str(db), LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1", **env)
-    return subprocess.run(
-        [sys.executable, "-m", "evals", *args],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=environ,
-        timeout=180,
-    )
-
-
-def test_cli_probe_prints_summary_and_counts_failures(app_db: Path, server: LoopbackServer) -> None:
-    result = run_cli(
+def test_cli_probe_prints_summary_and_counts_failures(app_db: Path, server: LoopbackServer, evals_cli: CliCall) -> None:
+    """The JSON run through `python -m evals` as a real process (its smoke test), the text one in this process."""
+    result = run_module(
+        "evals",
         ["probe", "--model", "test-model", "--api-base", server.base_url, "--requests", "4", "--concurrency", "1,2",
          "--suite", "arithmetic", "--no-overhead", "--json"],
         app_db,
@@ -272,8 +261,8 @@ def test_cli_probe_prints_summary_and_counts_failures(app_db: Path, server: Loop
     payload = json.loads(result.stdout)
     assert payload["status"] == "completed" and [lv["concurrency"] for lv in payload["levels"]] == [1, 2]
     assert payload["quality"]["items"] == 4  # each item once, from the first level
-    text = run_cli(["probe", "--model", "test-model", "--api-base", "http://127.0.0.1:9/v1", "--requests", "2",
-                    "--concurrency", "1", "--no-overhead"], app_db)  # fmt: skip
+    text = evals_cli(["probe", "--model", "test-model", "--api-base", "http://127.0.0.1:9/v1", "--requests", "2",
+                      "--concurrency", "1", "--no-overhead"])  # fmt: skip
     assert text.returncode == 0
     assert "connection_refused 2" in text.stdout and "TTFT p50/p90/p99" in text.stdout
 
@@ -287,8 +276,9 @@ def test_cli_probe_prints_summary_and_counts_failures(app_db: Path, server: Loop
         ["probe", "--model", "m", "--api-key-env", "FRONTIER_SURELY_UNSET_VAR"],
     ],
 )
-def test_cli_bad_configuration_exits_2(app_db: Path, args: list[str]) -> None:
-    result = run_cli(args, app_db)
+@pytest.mark.usefixtures("app_db")
+def test_cli_bad_configuration_exits_2(evals_cli: CliCall, args: list[str]) -> None:
+    result = evals_cli(args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and result.stderr.strip()
 
