@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
 import tempfile
@@ -49,12 +49,6 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def app_env(db_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(OFFLINE_ENV)
@@ -85,16 +79,20 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
+# Streamlit binds port 0 to a port the OS picks (no race with another server started at the same time, as with
+# parallel test workers) and prints the URL it serves on.
+SERVED_URL = re.compile(rb"URL: (http://127\.0\.0\.1:\d+)")
+
+
 @contextlib.contextmanager
 def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIMEOUT_S) -> Iterator[str]:
-    """Seed a temp store (unless db_path is given), serve app.py on a free port and yield its base URL."""
+    """Seed a temp store (unless db_path is given), serve app.py on a port of the OS's choosing and yield its base
+    URL."""
     with tempfile.TemporaryDirectory(prefix="frontier-browser-") as tmp:
         tmp_dir = Path(tmp)
         if db_path is None:
             db_path = tmp_dir / "frontier.duckdb"
             seed_database(db_path)
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
         log_path = tmp_dir / "streamlit.log"
         with open(log_path, "w+b") as log:
             process = subprocess.Popen(
@@ -105,7 +103,7 @@ def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIME
                     "run",
                     "app.py",
                     "--server.port",
-                    str(port),
+                    "0",
                     "--server.address",
                     "127.0.0.1",
                     "--server.headless",
@@ -122,17 +120,19 @@ def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIME
             )
             try:
                 deadline = time.monotonic() + timeout_s
-                while not _healthy(base_url):
+                base_url = None
+                while base_url is None or not _healthy(base_url):
                     if process.poll() is not None or time.monotonic() > deadline:
                         state = (
                             f"exited with {process.returncode}"
                             if process.poll() is not None
                             else f"not healthy after {timeout_s:.0f} s"
                         )
-                        log.flush()
                         output = log_path.read_text(errors="replace")[-5000:]
                         raise RuntimeError(f"streamlit server {state}; its output:\n{output}")
-                    time.sleep(0.25)
+                    time.sleep(0.25)  # another process: nothing to wait on but its log and its health endpoint
+                    if base_url is None and (served := SERVED_URL.search(log_path.read_bytes())):
+                        base_url = served.group(1).decode()
                 yield base_url
             finally:
                 process.terminate()

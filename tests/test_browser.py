@@ -64,15 +64,8 @@ USAGE_FIRST_OUTPUT_TOKENS = 100_000_000
 # --- fixtures -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One seeded store; each server gets its own copy (DuckDB allows one writing process per file)."""
-    path = tmp_path_factory.mktemp("frontier-db") / "seeded.duckdb"
-    bs.seed_database(path)
-    return path
-
-
 def _copy_db(seeded: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A private copy of the session's seeded store for one server (DuckDB allows one writing process per file)."""
     target = tmp_path_factory.mktemp(name) / "frontier.duckdb"
     shutil.copyfile(seeded, target)
     return target
@@ -89,9 +82,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port, reached by deep links as well as at `/`."""
-    with bs.streamlit_server(_copy_db(seeded_db, tmp_path_factory, "frontier-main")) as base_url:
+    with bs.streamlit_server(_copy_db(seeded_db_file, tmp_path_factory, "frontier-main")) as base_url:
         yield base_url
 
 
@@ -155,9 +148,9 @@ def usage_csv(months: int = USAGE_MONTHS, negative_output_row: int | None = None
 
 
 @pytest.mark.browser
-def test_deep_link_first(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory, page: Any) -> None:
+def test_deep_link_first(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory, page: Any) -> None:
     """A shared explorer link is the first request a freshly started server gets."""
-    with bs.streamlit_server(_copy_db(seeded_db, tmp_path_factory, "frontier-deeplink")) as base_url:
+    with bs.streamlit_server(_copy_db(seeded_db_file, tmp_path_factory, "frontier-deeplink")) as base_url:
         bs.open_page(page, base_url, "explorer?metric=arena_elo")
         assert_no_errors(page, "/explorer as first request")
         assert nav_titles(page) == NAV_TITLES

@@ -8,6 +8,7 @@ at /usr/bin/chromium (or FRONTIER_CHROMIUM); fails without it.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,10 @@ OFFER_RADIO = "Offer per model"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a free port against a freshly seeded temp store."""
-    db_path: Path = tmp_path_factory.mktemp("frontier-offers") / "frontier.duckdb"
-    bs.seed_database(db_path)
+def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port against a private copy of the session's seeded store."""
+    db_path = tmp_path_factory.mktemp("frontier-offers") / "frontier.duckdb"
+    shutil.copyfile(seeded_db_file, db_path)
     with bs.streamlit_server(db_path) as base_url:
         yield base_url
 

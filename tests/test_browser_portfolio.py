@@ -52,10 +52,10 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a free port against a freshly seeded temp store."""
+def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port against a private copy of the session's seeded store."""
     db_path = tmp_path_factory.mktemp("frontier-portfolio") / "frontier.duckdb"
-    bs.seed_database(db_path)
+    shutil.copyfile(seeded_db_file, db_path)
     with bs.streamlit_server(db_path) as base_url:
         yield base_url
 
