@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -60,7 +60,7 @@ class LoopbackConfig:
 
 @dataclass
 class RecordedRequest:
-    """One request as the server saw it, with credentials redacted."""
+    """One request as the server saw it, with credentials redacted. Times are time.monotonic() readings."""
 
     method: str
     path: str
@@ -70,6 +70,12 @@ class RecordedRequest:
     received_at: float
     first_byte_at: float | None = None
     finished_at: float | None = None
+    fault: str | None = None
+    # When each streamed content piece was handed to the socket, in order.
+    pieces_sent_at: list[float] = field(default_factory=list)
+    # Set once the handler is through with the request, however it ended (answered, cut, hung up on, refused), so a
+    # test can wait for that instead of polling finished_at.
+    done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
 
 def answer_for(config: LoopbackConfig, messages: Any) -> str:
@@ -161,6 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Idle keep-alive connections are dropped after this long.
     timeout = 120
     server: _Server
+    _in_hand: RecordedRequest | None = None
 
     def setup(self) -> None:
         """Register the connection so stop() can close it."""
@@ -200,6 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(404, _error_body(f"Unknown path {path}", "invalid_request_error", None), record)
         except _DISCONNECTS:
             self.close_connection = True
+        finally:
+            self._done()
 
     def do_POST(self) -> None:
         """Serve /v1/chat/completions."""
@@ -207,6 +216,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._post()
         except _DISCONNECTS:
             self.close_connection = True
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        """Mark the request in hand as over and wake whoever waits on it."""
+        record, self._in_hand = self._in_hand, None
+        if record is not None:
+            self.owner.finished(record)
 
     @property
     def _config(self) -> LoopbackConfig:
@@ -239,7 +256,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, _error_body(message, "invalid_request_error", "model_not_found"), record)
             return
         config = self._config
-        fault = self.owner.take_fault()
+        fault = record.fault = self.owner.take_fault()
+        self.owner.changed()
         if fault == "hang" and self.owner.stopping.wait(config.hang_s):
             self.close_connection = True
             return
@@ -255,6 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Record this request with secret headers redacted."""
         headers = {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers.items()}
         record = RecordedRequest(self.command, self.path, model, headers, body, time.monotonic())
+        self._in_hand = record
         self.owner.record(record)
         return record
 
@@ -391,10 +410,14 @@ class _Handler(BaseHTTPRequestHandler):
         record.first_byte_at = time.monotonic()
         self._event(chunk({"role": "assistant", "content": ""}))
         cut_after = min(3, max(1, len(pieces) // 2))
+        before_piece = self.owner.before_piece
         for index, piece in enumerate(pieces):
             if index and not self._wait_until(start + (config.ttft_ms + index * config.itl_ms) / 1000):
                 self._cut(record)
                 return
+            if index and before_piece is not None:
+                before_piece(record, index)
+            record.pieces_sent_at.append(time.monotonic())
             self._event(chunk({"content": piece}))
             if fault == "malformed" and index == 0:
                 self._write_chunk(b'data: {"id": "chatcmpl-broken", "choices": [{"delta": \n\n')
@@ -440,7 +463,11 @@ class LoopbackServer:
         self.config = config if config is not None else LoopbackConfig()
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
+        # Tests may set this: called in the handler's thread before each streamed content piece but the first, with
+        # the request and the piece's index (e.g. to hold the stream until the client has read the piece before).
+        self.before_piece: Callable[[RecordedRequest, int], None] | None = None
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -511,8 +538,25 @@ class LoopbackServer:
 
     def record(self, request: RecordedRequest) -> None:
         """Append a recorded request."""
-        with self._lock:
+        with self._changed:
             self.requests.append(request)
+            self._changed.notify_all()
+
+    def changed(self) -> None:
+        """Wake wait_for() callers: a recorded request changed (took a fault)."""
+        with self._changed:
+            self._changed.notify_all()
+
+    def finished(self, request: RecordedRequest) -> None:
+        """Mark a recorded request as over (its handler is through with it) and wake its waiters."""
+        request.done.set()
+        self.changed()
+
+    def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+        """Wait until predicate() holds, re-checked whenever a request arrives, takes a fault or ends; False on
+        timeout. The predicate runs under the server's lock: read `requests`, not chat_requests()."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout_s)
 
     def chat_requests(self) -> list[RecordedRequest]:
         """The recorded chat-completions requests, in arrival order."""

@@ -127,8 +127,7 @@ def test_explorer_plots_quality_against_measured_speed_and_latency() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
-    import time
-
+    from evals import jobs
     from evals.loopback import LoopbackConfig, LoopbackServer
     from evals.suites import load_suite
 
@@ -147,10 +146,13 @@ def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
         at.multiselect(key="probes_levels").set_value([1, 4]).run()
         next(b for b in at.button if b.label == "Start run").click().run()
         assert not at.exception
-        deadline = time.time() + 60
-        while time.time() < deadline and not at.success:
-            time.sleep(1)
-            at.run()
+        # The run is a thread of this process (AppTest runs the page here): wait for it to end, then the page's
+        # next run finds it finished and says so.
+        job = jobs.get(at.session_state["probes_active_run"])
+        assert job is not None and job.thread is not None
+        job.thread.join(timeout=120)
+        assert not job.running, "the probe run did not finish within 120 s"
+        at.run()
         assert any("completed" in s.value for s in at.success), [e.value for e in at.error]
         assert metric(at, "Pass rate on intent") == "100.0%"
         assert len(at.dataframe) >= 2 and not at.exception

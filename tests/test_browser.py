@@ -337,9 +337,7 @@ def test_projection_pdf_report_and_table_downloads(server: str, page: Any, tmp_p
 
     prepared = page.get_by_label("Prepared for", exact=True)
     prepared.fill("Browser procurement")
-    prepared.press("Enter")
-    page.wait_for_timeout(1_000)
-    bs.wait_for_app(page, 60_000)
+    bs.rerun_after(page, lambda: prepared.press("Enter"), 60_000)  # the report is drawn from the committed name
     with page.expect_download(timeout=120_000) as report_download:
         page.locator(".st-key-proj_report_download button").click()
     pdf = report_download.value.path().read_bytes()

@@ -6,6 +6,7 @@ import asyncio
 import http.client
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -151,14 +152,16 @@ def test_unknown_model_error_body_and_answers(server: LoopbackServer) -> None:
 
 def test_stop_interrupts_a_hang_quickly() -> None:
     """stop() wakes a handler sleeping on a 'hang' fault instead of waiting for hang_s."""
-    srv = LoopbackServer(LoopbackConfig(faults=["hang"], hang_s=30))
+    srv = LoopbackServer(LoopbackConfig(faults=["hang"], hang_s=3600))
     srv.start()
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
     conn.request("POST", "/v1/chat/completions", json.dumps({"model": "test-model", "messages": MESSAGES}))
-    time.sleep(0.1)
-    started = time.monotonic()
+    assert srv.wait_for(lambda: any(r.fault == "hang" for r in srv.requests))  # the handler is on the hang
+    record = srv.chat_requests()[0]
+    assert not record.done.is_set()
     srv.stop()
-    assert time.monotonic() - started < 2
+    # Only stop() can end a handler an hour from the end of its hang; ten seconds is a timeout, not a window.
+    assert record.done.wait(10)
     with pytest.raises((http.client.HTTPException, OSError)):
         conn.getresponse().read()
 
@@ -173,15 +176,21 @@ def test_unknown_fault_kind_is_rejected(server: LoopbackServer) -> None:
 
 
 def test_openai_route_streams_content_usage_and_timing(server: LoopbackServer) -> None:
-    """openai/<model> hits api_base; content, usage and the configured TTFT and ITL all arrive."""
+    """openai/<model> hits api_base; content, usage and the configured TTFT and ITL all arrive, each token as it is
+    sent. Checks that cannot flake on a loaded machine: no token arrives before its time (a delay only ever adds),
+    and the server holds each token until the client has read the one before, which a client or a socket that
+    buffered the stream could never satisfy."""
     server.config.answers = {"capital": "Paris is the capital and the largest city of France by far"}
     messages = [{"role": "user", "content": "Name the capital."}]
     _stream(server.base_url, messages=messages)  # warm litellm's lazy imports and client cache out of the timing
     server.config.ttft_ms, server.config.itl_ms, server.config.output_tokens = 150, 20, 10
     server.config.reasoning_tokens = 5
+    read = [threading.Event() for _ in range(10)]  # read[i]: the client has piece i
+    held: list[bool] = []  # per piece after the first: was the one before read in time?
+    server.before_piece = lambda _record, index: held.append(read[index - 1].wait(10))
 
     started = time.monotonic()
-    first_content: float | None = None
+    arrived: list[float] = []
     text = ""
     usage = None
     response = litellm.completion(
@@ -195,27 +204,26 @@ def test_openai_route_streams_content_usage_and_timing(server: LoopbackServer) -
     )
     for chunk in response:
         piece = chunk.choices[0].delta.content if chunk.choices else None
-        if piece and first_content is None:
-            first_content = time.monotonic()
+        if piece:
+            arrived.append(time.monotonic())
+            read[len(arrived) - 1].set()
         text += piece or ""
         usage = getattr(chunk, "usage", None) or usage
-    ended = time.monotonic()
 
     assert text == "Paris is the capital and the largest city of France by far"
     assert usage is not None and usage.completion_tokens == 15 and usage.prompt_tokens == 5
     assert usage.completion_tokens_details.reasoning_tokens == 5
-    assert first_content is not None
-    ttft_ms = (first_content - started) * 1000
-    e2e_ms = (ended - started) * 1000
-    assert 150 <= ttft_ms <= 230, ttft_ms
-    assert 330 <= e2e_ms <= 330 + 150, e2e_ms
-    # The server-side record agrees: first byte at the TTFT, and it saw the stream_options.
+    assert len(arrived) == 10 and held == [True] * 9  # token by token, never buffered
+    # Piece i is due at TTFT + i * ITL: none reaches the client earlier, so TTFT >= 150 ms and the whole >= 330 ms.
+    assert all(at - started >= (150 + i * 20) / 1000 for i, at in enumerate(arrived)), arrived
+    # The server-side record agrees: first byte and each piece on that schedule, and it saw the stream_options.
     record = server.chat_requests()[-1]
-    deadline = time.monotonic() + 2.0  # the handler notes finished_at just after the client has read [DONE]
-    while record.finished_at is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert record.done.wait(10)  # the handler notes finished_at just after the client has read [DONE]
     assert record.first_byte_at is not None and record.finished_at is not None
-    assert 0.150 <= record.first_byte_at - record.received_at < 0.200
+    assert record.first_byte_at - record.received_at >= 0.150
+    sent = record.pieces_sent_at
+    assert len(sent) == 10 and all(s - record.received_at >= (150 + i * 20) / 1000 for i, s in enumerate(sent))
+    assert all(sent[i] <= arrived[i] for i in range(10))  # each read after it was sent: the same clock, one process
     assert record.body["stream_options"] == {"include_usage": True} and record.model == "test-model"
 
 
@@ -371,7 +379,9 @@ def test_empty_and_length_complete_normally(server: LoopbackServer) -> None:
 
 @pytest.mark.parametrize("stream", [True, False])
 def test_hang_with_client_timeout_raises_timeout(server: LoopbackServer, stream: bool) -> None:
-    """A hung server and timeout=0.5 raise litellm.Timeout (status 408) after about half a second."""
+    """A hung server and timeout=0.5 raise litellm.Timeout (status 408) after half a second, while the server is
+    still hanging: the client gave up on its own clock, not when the server let go."""
+    server.config.hang_s = 60
     server.add_faults("hang")
     started = time.monotonic()
     with pytest.raises(litellm.exceptions.Timeout) as caught:
@@ -379,7 +389,9 @@ def test_hang_with_client_timeout_raises_timeout(server: LoopbackServer, stream:
             _stream(server.base_url, timeout=0.5, **NO_RETRY)
         else:
             _complete(server.base_url, timeout=0.5, **NO_RETRY)
-    assert caught.value.status_code == 408 and 0.5 <= time.monotonic() - started < 2
+    assert caught.value.status_code == 408 and time.monotonic() - started >= 0.5
+    (record,) = server.chat_requests()
+    assert record.fault == "hang" and not record.done.is_set()
 
 
 @pytest.mark.parametrize("stream", [True, False])
@@ -428,4 +440,5 @@ def test_64_concurrent_streams_through_acompletion(server: LoopbackServer) -> No
     assert len(results) == 64
     assert all(text.strip() == "42" and usage is not None and usage.completion_tokens == 8 for text, usage in results)
     assert len(server.chat_requests()) == 64
+    assert all(r.done.wait(10) for r in server.chat_requests())  # each finished_at noted, so overlaps are whole
     assert _max_overlap(server.chat_requests()) >= 16
