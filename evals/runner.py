@@ -33,7 +33,7 @@ from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise
 from pricing.config import SECRETS_PATH, SecretsFileError, secret_text
 from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_output
 from pricing.identity import canonical_model_id
-from pricing.litellm_prices import LitellmPricer, model_cost_map
+from pricing.price_sources import pricer_of
 from pricing.service import CUSTOM_SHEET_NAME, prices_with_deployments
 from pricing.store import RequestRecord, Store, request_records_frame
 from pricing.usage import sheet_pricer
@@ -175,15 +175,15 @@ def price_fn_for(store: Store, endpoint: Endpoint, sheet_name: str) -> tuple[Pri
         return (lambda i, o, c: pricer.cost_usd(endpoint.name, Usage(i, o, min(c, i)))), (
             f"deployment price of {endpoint.name} set in Frontier"
         )
-    if endpoint.model in model_cost_map():
-        litellm_pricer = LitellmPricer()
+    if endpoint.model in set(prices["model_key"]):
+        sheet_prices = pricer_of(sheet_name, prices)
         try:
-            litellm_pricer.cost_usd(endpoint.model, Usage(1, 1))
+            sheet_prices.cost_usd(endpoint.model, Usage(1, 1))
         except UnpricedModelError:
             pass
         else:
-            return (lambda i, o, c: litellm_pricer.cost_usd(endpoint.model, Usage(i, o, min(c, i)))), (
-                f"litellm's price for {endpoint.model}"
+            return (lambda i, o, c: sheet_prices.cost_usd(endpoint.model, Usage(i, o, min(c, i)))), (
+                f"{sheet_name}'s price for {endpoint.model}"
             )
     return None, (
         f"no price for {endpoint.model} in sheet {sheet_name}: set a deployment price named {endpoint.name!r}, "

@@ -20,13 +20,13 @@ from pricing.candidates import (
 )
 from pricing.cost import Pricer, Usage
 from pricing.frontier import mark_frontier
-from pricing.litellm_prices import BUNDLED_SHEET_NAME, LitellmPricer
 from pricing.metrics import COST_METRICS, PERFORMANCE_METRICS, Metric, get_metric, quality_metrics
 from pricing.offers import FREE_TIER, annotate_offers
+from pricing.price_sources import default_sheet_name, pricer_of
 from pricing.selfhost import SelfHostSettings, self_hosted_offers
 from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
 from pricing.store import PriceSheet, Store
-from pricing.usage import ResolvedModel, resolve_model, sheet_pricer
+from pricing.usage import ResolvedModel, resolve_model
 from pricing.variants import with_variant_offers
 
 CUSTOM_SHEET_NAME = "Deployment prices (set in Frontier)"
@@ -57,12 +57,8 @@ class FrontierResult:
 
 
 def default_sheet(store: Store) -> str:
-    """The bundled litellm sheet if present, else the first sheet."""
-    sheets = store.price_sheets()
-    if sheets.empty:
-        raise LookupError("the store has no price sheets; run `python -m pricing seed` first")
-    names = list(sheets["sheet_name"])
-    return BUNDLED_SHEET_NAME if BUNDLED_SHEET_NAME in names else str(names[0])
+    """The default price source's sheet if present, else the first sheet (`pricing.price_sources`)."""
+    return default_sheet_name(list(store.price_sheets()["sheet_name"]))
 
 
 def check_sheet(store: Store, sheet_name: str) -> str:
@@ -88,11 +84,9 @@ def prices_with_deployments(store: Store, sheet_name: str, on: dt.date | None = 
 
 
 def pricer_for(store: Store, sheet_name: str) -> tuple[Pricer, pd.DataFrame]:
-    """The pricer of a sheet (litellm's own for the bundled sheet) and its current prices, annotated as offers."""
+    """The pricer of a sheet (its source's own, else linear) and its current prices, annotated as offers."""
     prices = annotate_offers(store.current_prices(check_sheet(store, sheet_name)), store.models())
-    if sheet_name == BUNDLED_SHEET_NAME:
-        return LitellmPricer(), prices
-    return sheet_pricer(prices, sheet_name), prices
+    return pricer_of(sheet_name, prices), prices
 
 
 def metric_registry(store: Store) -> dict[str, Metric]:
@@ -210,10 +204,8 @@ def quote_request(store: Store, sheet_name: str, model: str, usage: Usage) -> Re
     resolved = resolve_model(model, prices, sheet_name)
     key = resolved.model_key
     row = prices[prices["model_key"] == key].iloc[0]
-    if sheet_name == BUNDLED_SHEET_NAME and row["sheet_name"] == BUNDLED_SHEET_NAME:
-        cost = LitellmPricer().cost_usd(key, usage)
-    else:
-        cost = sheet_pricer(prices, str(row["sheet_name"])).cost_usd(key, usage)
+    # A deployment price set in the app is priced linearly, whatever the chosen sheet's source does.
+    cost = pricer_of(str(row["sheet_name"]), prices).cost_usd(key, usage)
     return RequestQuote(key, cost, row, resolved)
 
 

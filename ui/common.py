@@ -21,8 +21,8 @@ from pricing.candidates import CandidateFilters, CandidateOptions
 from pricing.cost import DEFAULT_STALE_AFTER_DAYS
 from pricing.exports import fmt_date as fmt_date  # re-exported: pages format dates with it
 from pricing.exports import to_csv_bytes, to_xlsx_bytes
-from pricing.litellm_prices import BUNDLED_SHEET_NAME
 from pricing.metrics import Metric
+from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.seed import seed
 from pricing.store import Store, resolve_db_path
@@ -40,7 +40,7 @@ KEY_CACHE_HIT = "shared_cache_hit_pct"
 KEY_STALE_DAYS = "shared_stale_days"
 
 SOURCES_CREDIT = (
-    "Prices: litellm's bundled price map (MIT). Scores: llm-stats.com (CC BY 4.0), LMArena, "
+    f"Prices: {credit_line()}. Scores: llm-stats.com (CC BY 4.0), LMArena, "
     "Open LLM Leaderboard v2, Epoch AI (MIT), Artificial Analysis via Epoch AI. GPU prices: GIX index, "
     "Prime Intellect marketplace via gpu-price-tracker (MIT), public list prices. Throughput: NVIDIA "
     "TensorRT-LLM (Apache-2.0) and NIM docs. Details on the Catalogue page and in the README."
@@ -212,7 +212,7 @@ def sidebar() -> PricingSettings:
     """Render the shared settings in the sidebar and return them."""
     sheets = load_sheets()
     names = list(sheets["sheet_name"])
-    default = names.index(BUNDLED_SHEET_NAME) if BUNDLED_SHEET_NAME in names else 0
+    default = names.index(default_sheet_name(names)) if names else 0
     with st.sidebar:
         st.markdown("### Pricing assumptions")
         sheet = st.selectbox(

@@ -19,11 +19,8 @@ import pandas as pd
 from pricing.identity import canonical_model_id, resolve_model
 from pricing.litellm_prices import (
     LITELLM_VERSION,
-    bundled_price_date,
-    bundled_price_records,
-    bundled_sheet,
-    litellm_release,
 )
+from pricing.price_sources import PRICE_SOURCES
 from pricing.sources import readers as sources
 from pricing.store import PROJECT_ROOT, TABLE_COLUMNS, Store
 
@@ -109,12 +106,10 @@ def seed(store: Store, data_dir: Path = DATA_DIR, only_if_needed: bool = False) 
     if only_if_needed and last is not None and last.get("data_version") == version:
         return SeedReport(False, version, 0.0, {})
     started = time.perf_counter()
-    # litellm's map dates no price: each is dated by the release that shipped it, not by the seed day.
-    release = litellm_release(LITELLM_VERSION, data_dir)
-    as_of = bundled_price_date(dt.date.today(), release)
-    prices = bundled_price_records(as_of=as_of)
+    sheets = [source.read(data_dir, dt.date.today()) for source in PRICE_SOURCES]
+    prices = pd.concat([frame for _, frame in sheets], ignore_index=True)
     frames = build_seed_frames(data_dir, prices)
     seconds = time.perf_counter() - started
-    store.replace_seed(frames, bundled_sheet(as_of, release), prices, version, seconds)
+    store.replace_seed(frames, sheets, version, seconds)
     rows = {name: len(frame) for name, frame in frames.items()} | {"prices": len(prices)}
     return SeedReport(True, version, time.perf_counter() - started, rows)

@@ -253,12 +253,11 @@ class Store:
     def replace_seed(
         self,
         frames: dict[str, pd.DataFrame],
-        bundled_sheet: PriceSheet,
-        bundled_prices: pd.DataFrame,
+        sheets: Sequence[tuple[PriceSheet, pd.DataFrame]],
         data_version: str,
         seconds: float | None = None,
     ) -> None:
-        """Replace all seeded tables and the bundled price sheet in one transaction."""
+        """Replace all seeded tables and every seeded price sheet (with its prices) in one transaction."""
         unknown = set(frames) - set(SEEDED_TABLES)
         if unknown:
             raise ValueError(f"not seeded tables: {sorted(unknown)}")
@@ -267,7 +266,8 @@ class Store:
                 if table in frames:
                     cur.execute(SQL_DELETE_ALL.format(table=table))
                     self._insert(cur, table, frames[table])
-            self._write_sheet(cur, bundled_sheet, bundled_prices, replace_all=True)
+            for sheet, prices in sheets:
+                self._write_sheet(cur, sheet, prices, replace_all=True)
             cur.execute(SQL_RECORD_SEED, [_now(), data_version, seconds])
 
     def add_price_sheet(self, sheet: PriceSheet, prices: pd.DataFrame) -> None:
