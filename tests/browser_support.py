@@ -219,25 +219,34 @@ def set_number(scope: Any, label: str, value: float) -> None:
     field.press("Enter")
 
 
-def set_multiselect(scope: Any, label: str, values: list[str]) -> None:
+def set_multiselect(scope: Any, label: str, values: list[str], timeout_ms: float = 60_000) -> None:
     """Make the st.multiselect labelled `label` hold exactly `values`: remove the other chips, add the missing.
     Streamlit 1.67 draws each chosen value as a [data-tag] chip with a "Remove <value>" button; new values are
-    typed into the combobox and picked from the listbox."""
+    typed into the combobox and picked from the listbox. Each change reruns the page, and each is waited for (a
+    guess at when the last run starts would let a caller read the page as it was before it)."""
     widget = scope.get_by_test_id("stMultiSelect").filter(has_text=label)
     chips = widget.locator("[data-tag]")
+    page = scope_page(scope)
     for current in chips.all_inner_texts():
         if current.strip() not in values:
-            widget.get_by_role("button", name=f"Remove {current.strip()}", exact=True).click()
-            widget.locator(f'[data-tag][aria-label="{current.strip()}"]').wait_for(state="detached")
-    page = scope_page(scope)
+
+            def remove(chip: str = current.strip()) -> None:
+                widget.get_by_role("button", name=f"Remove {chip}", exact=True).click()
+                widget.locator(f'[data-tag][aria-label="{chip}"]').wait_for(state="detached")
+
+            rerun_after(page, remove, timeout_ms)
     box = widget.get_by_role("combobox", name=label, exact=True)
     for value in values:
         if value in [text.strip() for text in chips.all_inner_texts()]:
             continue
-        box.click()
-        box.fill(value)
-        page.get_by_role("option", name=value, exact=True).click()
-        widget.locator(f'[data-tag][aria-label="{value}"]').wait_for(state="attached")
+
+        def add(value: str = value) -> None:
+            box.click()
+            box.fill(value)
+            page.get_by_role("option", name=value, exact=True).click()
+            widget.locator(f'[data-tag][aria-label="{value}"]').wait_for(state="attached")
+
+        rerun_after(page, add, timeout_ms)
     box.press("Escape")
     got = sorted(text.strip() for text in chips.all_inner_texts())
     if got != sorted(values):
@@ -352,9 +361,12 @@ def rerun_after(page: Any, action: Any, timeout_ms: float = 30_000) -> None:
     wait_for_app(page, timeout_ms)
 
 
-def upload_file(page: Any, label: str, file_name: str, content: bytes, mime_type: str = "text/csv") -> None:
+def upload_file(
+    page: Any, label: str, file_name: str, content: bytes, mime_type: str = "text/csv", timeout_ms: float = 60_000
+) -> None:
     """Put a file into the st.file_uploader labelled `label` (as a user choosing it would), wait until the uploader
-    lists it and the run it triggers has finished."""
+    lists it and the run it triggers has finished (a floors file reruns the portfolio's solve: slow on a busy
+    machine, hence the minute)."""
     uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
 
     def choose() -> None:
@@ -364,7 +376,7 @@ def upload_file(page: Any, label: str, file_name: str, content: bytes, mime_type
         # The chip shortens a long name in the middle ("floors_...io_bad.csv"); its title holds it whole.
         uploader.locator(f"{UPLOADED_FILE}[title={json.dumps(file_name)}]").wait_for(state="visible")
 
-    rerun_after(page, choose)
+    rerun_after(page, choose, timeout_ms)
 
 
 def dataframe_rows(table: Any) -> list[list[str]]:
