@@ -25,7 +25,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks
