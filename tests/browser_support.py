@@ -172,7 +172,6 @@ def error_texts(page: Any) -> list[str]:
     return list(dict.fromkeys(texts))  # an exception is also an error alert: report it once
 
 
-# --- Live probes page -----------------------------------------------------------------------------------
 # A probe run against evals.loopback.LoopbackServer, a real OpenAI-compatible server in the calling process.
 # The page's progress area is a fragment re-run every second, so the app flips to "running" on its own; the
 # helpers below therefore wait for what each step changes on the page, not for a script run to start.
@@ -328,8 +327,6 @@ def start_probe(
         raise AssertionError("the probe run failed:\n" + "\n---\n".join(errors))
     return done.inner_text().strip()
 
-
-# --- Uploads, reruns, tables, metrics and PDFs (used by tests/test_browser_portfolio.py and the screenshots) -------
 
 DATAFRAME = '[data-testid="stDataFrame"]'
 METRIC = '[data-testid="stMetric"]'

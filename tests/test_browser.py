@@ -61,9 +61,6 @@ USAGE_GROWTH = 0.10  # per month
 USAGE_FIRST_OUTPUT_TOKENS = 100_000_000
 
 
-# --- fixtures -----------------------------------------------------------------------------------------
-
-
 def _copy_db(seeded: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     """A private copy of the session's seeded store for one server (DuckDB allows one writing process per file)."""
     target = tmp_path_factory.mktemp(name) / "frontier.duckdb"
@@ -98,9 +95,6 @@ def page(browser: Any) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
-
-
-# --- helpers ------------------------------------------------------------------------------------------
 
 
 def assert_no_errors(page: Any, where: str) -> None:
@@ -142,9 +136,6 @@ def usage_csv(months: int = USAGE_MONTHS, negative_output_row: int | None = None
         tokens = abs(output)
         lines.append(f"{year:04d}-{month + 1:02d},support-bot,{tokens // 400},{3 * tokens},{output},{tokens}")
     return ("\n".join(lines) + "\n").encode()
-
-
-# --- tests --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.browser

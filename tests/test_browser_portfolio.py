@@ -38,9 +38,6 @@ ASSIGNMENT = bs.DATAFRAME + ":has([role='columnheader']:has-text('Served by'))"
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
 
 
-# --- fixtures -----------------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
@@ -96,9 +93,6 @@ def page(browser: Any) -> Iterator[Any]:
         tab.context.close()
 
 
-# --- helpers ------------------------------------------------------------------------------------------
-
-
 def assert_no_errors(page: Any, where: str) -> None:
     errors = bs.error_texts(page)
     assert not errors, f"{where}: the app shows errors:\n" + "\n---\n".join(errors)
@@ -129,9 +123,6 @@ def rerun_until_total_changes(page: Any, action: Any, before: str) -> str:
     total = bs.metric(page, TOTAL).locator(bs.METRIC_VALUE)
     page.wait_for_function("([el, old]) => el.innerText.trim() !== old", arg=[total.element_handle(), before])
     return total.inner_text().strip()
-
-
-# --- tests --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.browser

@@ -152,7 +152,6 @@ def test_with_variant_offers_copies_only_unpriced_variants() -> None:
     assert list(added["model_key"]) == ["o3-mini"]
 
 
-# --- the reviewed files ---------------------------------------------------------------------------------------
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA_DIR / name).open(encoding="utf-8") as handle:
         return list(csv.DictReader(line for line in handle if not line.startswith("#")))

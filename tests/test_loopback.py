@@ -89,9 +89,6 @@ def _closed_url() -> str:
     return url
 
 
-# --- the server itself, over raw HTTP ---------------------------------------------------------------------------
-
-
 def test_split_tokens_gives_exactly_the_requested_count() -> None:
     """Answers split by words, by characters, or padded with whitespace tokens."""
     assert split_tokens("a b c d", 2) == ["a b", " c d"]
@@ -170,9 +167,6 @@ def test_unknown_fault_kind_is_rejected(server: LoopbackServer) -> None:
     """add_faults refuses names the server does not implement."""
     with pytest.raises(ValueError):
         server.add_faults("teapot")
-
-
-# --- through real litellm ---------------------------------------------------------------------------------------
 
 
 def test_openai_route_streams_content_usage_and_timing(server: LoopbackServer) -> None:

@@ -52,9 +52,6 @@ GROK_OUTLIER_KEY = "oci/xai.grok-4-fast"
 QWEN_OUTLIER_KEY = "openinfer/@oi/Qwen3.5-9B"
 
 
-# --- the rules, on small frames ------------------------------------------------------------------------
-
-
 def test_outlier_reason_states_price_factor_median_and_count() -> None:
     others = [OfferPrice(0.10, 0.15), OfferPrice(0.09, 0.13), OfferPrice(0.17, 0.25)]
     reasons = outlier_reasons(OfferPrice(5.0, 0.15), others, "qwen3.5", [6.0, 1.5, 2.0])
@@ -148,9 +145,6 @@ def test_release_date_never_after_today() -> None:
     assert bundled_price_date(dt.date(2026, 1, 1), release) == dt.date(2026, 1, 1)
     assert bundled_price_date(dt.date(2026, 12, 1), release) == dt.date(2026, 11, 20)
     assert bundled_price_date(dt.date(2026, 12, 1), None) == dt.date(2026, 12, 1)
-
-
-# --- the seeded store ------------------------------------------------------------------------------------
 
 
 def store_prices(store: Store) -> pd.DataFrame:
@@ -368,9 +362,6 @@ def test_pdf_names_the_offer_behind_each_price_and_lists_flagged_prices(seeded_s
     assert "is 25x the median $0.20 of 2 other offers" in words
 
 
-# --- the command line, in process ---------------------------------------------------------------------
-
-
 def test_cost_prices_a_bare_name_paid_and_a_named_free_tier_at_zero(
     app_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -411,9 +402,6 @@ def test_frontier_cli_offer_choices_and_flagged_prices(app_db: Path, capsys: pyt
     text = capsys.readouterr().out
     assert "Offers: the maker's list price per model (maker)" in text
     assert "(maker's list price)" in text and "free tier offers at $0 left off" in text
-
-
-# --- the explorer page ----------------------------------------------------------------------------------
 
 
 def open_explorer() -> AppTest:

@@ -245,9 +245,6 @@ def test_rejects_bad_inputs() -> None:
         optimise([Workload("w", 1, 1)], [])
 
 
-# --- growth, price decline and committed fleets over the horizon ---------------------------------------------
-
-
 @pytest.mark.parametrize("common", [False, True], ids=["own-rates", "one-rate"])
 @pytest.mark.parametrize("seed", range(8))
 def test_growth_and_price_decline_match_brute_force(seed: int, common: bool) -> None:

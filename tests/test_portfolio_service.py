@@ -43,7 +43,6 @@ def floors_file(tmp_path: Path, text: str) -> Path:
     return path
 
 
-# --- floors file ---------------------------------------------------------------------------------------
 def test_read_floors_ok_fixture_and_bytes() -> None:
     path = FIXTURES / "floors_ok.csv"
     floors = ps.read_floors(path, path.name)
@@ -87,7 +86,6 @@ def test_read_floors_reports_file_row_and_column() -> None:
         ps.read_floors(b"workload\nchat\n", "f.txt")
 
 
-# --- workloads -----------------------------------------------------------------------------------------
 def test_workloads_from_usage_takes_the_latest_month() -> None:
     monthly = pd.DataFrame(
         {
@@ -149,7 +147,6 @@ def test_growth_constant_and_fitted_per_workload() -> None:
         ps.Growth(model="quadratic")
 
 
-# --- candidates ----------------------------------------------------------------------------------------
 def test_default_candidates_from_the_seeded_store(seeded_store: Store) -> None:
     defaults = ps.candidates_from_store(seeded_store, None, "arena_elo", workloads=["chat"])
     # API options default to the same two as the Projections page and `project` (see test_projection_decisions)
@@ -299,7 +296,6 @@ def test_measured_cascade_and_self_host_latency_feed_the_plan(
     assert f"own probe {small}" in mini.source
 
 
-# --- CLI -----------------------------------------------------------------------------------------------
 @pytest.mark.usefixtures("app_db")
 def test_optimise_cli_json_and_text(pricing_cli: CliCall, tmp_path: Path) -> None:
     usage = usage_file(tmp_path)

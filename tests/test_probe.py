@@ -123,7 +123,14 @@ def test_connection_check_names_unknown_model_and_rejected_key(
 def test_cancel_keeps_what_was_measured(seeded_store: Store, server: LoopbackServer) -> None:
     server.config.ttft_ms = 50
     cancel = threading.Event()
-    threading.Timer(0.6, cancel.set).start()
+
+    def cancel_after_three_measured() -> None:
+        # The warm-up and three measured requests have been answered by the server: cancel from here, not after a
+        # guessed time (on a loaded machine 0.6 s could pass before the first measured request).
+        server.wait_for(lambda: sum(r.done.is_set() for r in server.requests) >= 4, timeout_s=30)
+        cancel.set()
+
+    threading.Thread(target=cancel_after_three_measured, daemon=True).start()
     report = execute_run(
         seeded_store, endpoint(server), quick(requests=40), SHEET, cancel=cancel, measure_overhead=False
     )

@@ -60,7 +60,6 @@ def _output_only(output: np.ndarray) -> MonthlyVolumes:
     return MonthlyVolumes.from_output(output, input_output_ratio=0.0, cached_share=0.0)
 
 
-# --- growth -----------------------------------------------------------------------------------------------------
 def test_constant_growth_compounds_from_this_month() -> None:
     np.testing.assert_allclose(constant_growth(100.0, 0.1, 3), [110.0, 121.0, 133.1])
     assert constant_growth(100.0, np.array([[0.0], [0.1]]), 2).shape == (2, 2)
@@ -133,7 +132,6 @@ def test_projected_volumes_continue_after_the_history() -> None:
         project_volumes(fit, 12, 0)
 
 
-# --- price decline -----------------------------------------------------------------------------------------------
 def test_price_multiplier_is_factor_to_the_minus_m_over_12() -> None:
     multiplier = monthly_price_multiplier(10.0, 24)
     assert multiplier[11] == pytest.approx(0.1)  # month 12: one year of a 10x decline
@@ -157,7 +155,6 @@ def test_default_decline_rates_carry_their_sources() -> None:
     assert all(r.value_per_year >= 0 and r.source for r in rates)
 
 
-# --- spend ---------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("months", [18, 24, 36])
 def test_spend_with_constant_growth_and_decline_is_a_geometric_series(months: int) -> None:
     # Month m spend = c V0 (1+g)^m d^(-m/12) = c V0 q^m with q = (1+g) d^(-1/12);
@@ -309,7 +306,6 @@ def with_option(inputs: ProjectionInputs, position: int, option: Option) -> Proj
     return dataclasses.replace(inputs, options=options)
 
 
-# --- scenario inputs ------------------------------------------------------------------------------------------------
 def _scenario(**changes: object) -> ProjectionInputs:
     bought = SelfHostPlan(
         "H100 SXM",
@@ -386,7 +382,6 @@ def test_a_scenario_can_grow_by_a_fitted_curve() -> None:
     assert _scenario().growth_fit() is None
 
 
-# --- Monte Carlo ------------------------------------------------------------------------------------------------------
 CENTRAL = {
     "growth_shift": stats.uniform(-0.02, 0.04),  # -2 to +2 points a month on top of the scenario's 6%
     "api_decline_scale": stats.loguniform(1 / 2, 2),  # the API's own 10x a year, x/÷ up to 2
@@ -493,7 +488,6 @@ def test_monte_carlo_rejects_bad_path_counts_draws_and_spreads() -> None:
         centred_scale(0.5)
 
 
-# --- break-even, saving and the months an option leads -------------------------------------------------------------
 def test_head_to_head_reports_saving_and_months_ahead_beside_break_even() -> None:
     # Own 10 a month; API 30, 20, 12, 8, 4, 2: cumulative own 10..60, API 30, 50, 62, 70, 74, 76.
     h = head_to_head("own", "api", [10.0] * 6, [30.0, 20.0, 12.0, 8.0, 4.0, 2.0])
@@ -519,7 +513,6 @@ def test_projection_result_compares_an_option_with_an_api() -> None:
         result.head_to_head("bought", "missing")
 
 
-# --- self-hosting month by month ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("timing", ["annualised", "upfront"])
 def test_self_host_detail_redoes_the_fleet_sum(timing: str) -> None:
     inputs = _scenario()
@@ -544,7 +537,6 @@ def test_self_host_detail_redoes_the_fleet_sum(timing: str) -> None:
     np.testing.assert_array_equal(part["gpus"], result.gpus["mix"])
 
 
-# --- sensitivity ----------------------------------------------------------------------------------------------------
 def test_tornado_sorts_inputs_by_swing() -> None:
     inputs = _scenario()
     ranges = {

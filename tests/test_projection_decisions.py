@@ -86,7 +86,6 @@ def scenario_inputs(store: Store, growth: str) -> ProjectionInputs:
     return planning.build_inputs(planning.summarise_usage(usage_frame()), options, 36, "best")
 
 
-# --- 4. bands centred on the scenario --------------------------------------------------------------------------
 @pytest.mark.parametrize("growth", ["constant", "fitted"])
 def test_the_plan_lies_within_p10_p90_for_every_kind_of_option(seeded_store: Store, growth: str) -> None:
     inputs = scenario_inputs(seeded_store, growth)
@@ -157,7 +156,6 @@ def test_a_scenario_saved_with_the_old_uncentred_spread_still_opens() -> None:
         planning.Scenario.from_dict({**old, "uncertainty": {"colour": "red"}})
 
 
-# --- 5. defaults that do not flatter one side --------------------------------------------------------------------
 def test_named_api_models_default_to_their_flat_list_price() -> None:
     flat = planning.default_api_decline()
     assert flat.value_per_year == 0 and "list price" in flat.source
@@ -274,7 +272,6 @@ def test_cli_page_and_portfolio_agree_on_the_defaults(tmp_path: Path, capsys: py
     assert at.selectbox(key="portfolio_decline").value == 0
 
 
-# --- project --json and --save -------------------------------------------------------------------------------------
 @pytest.mark.usefixtures("app_db")
 def test_project_json_holds_bands_and_self_host_details(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = usage_csv(tmp_path, usage_frame())

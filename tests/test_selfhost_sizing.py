@@ -45,7 +45,6 @@ def _on_demand(store: Store, gpu: str) -> OwnershipCosts:
     return OwnershipCosts(mode="on-demand", usd_per_gpu_hour=usd)
 
 
-# --- GPUs and throughput from one measured setup -----------------------------------------------------------
 @pytest.mark.parametrize("gpu", ["H100 SXM", "H200"])
 def test_70b_fp8_is_costed_on_the_gpus_and_throughput_of_one_measurement(seeded_store: Store, gpu: str) -> None:
     option = planning.self_host_option(
@@ -105,7 +104,6 @@ def test_405b_and_maverick_fp8_on_8_h100_are_accepted_from_nvidias_measurement(
     assert option.plan.replica_output_tokens_per_s == measured.output_tokens_per_s
 
 
-# --- the nearest request lengths, not only the nearest ratio ------------------------------------------------
 def test_a_20000_2000_workload_uses_the_20000_2000_measurement_not_the_faster_5000_500(seeded_store: Store) -> None:
     plan = plan_from_sizing(
         "llama-3.1-8b-instruct",
@@ -143,7 +141,6 @@ def test_request_lengths_default_to_500_output_tokens_and_the_ratio() -> None:
         request_lengths(-1.0)
 
 
-# --- GPU datasheets from data/gpu_specs.csv ------------------------------------------------------------------
 def test_every_gpu_with_stored_prices_or_throughput_has_datasheet_figures(seeded_store: Store) -> None:
     stored = set(seeded_store.gpu_prices()["gpu"]) | set(seeded_store.throughput()["gpu"])
     assert {"GB200", "RTX PRO 6000"} <= stored
@@ -181,7 +178,6 @@ def test_a_bad_gpu_specs_row_names_its_line(tmp_path: Path) -> None:
         gpu_spec("TPU v5e")
 
 
-# --- reserved rates ------------------------------------------------------------------------------------------
 def test_reserved_mode_uses_a_sourced_reserved_rate_where_one_is_stored(seeded_store: Store) -> None:
     on_demand, _ = planning.gpu_hourly_price(seeded_store, "H100 SXM")
     reserved, source = planning.gpu_hourly_price(seeded_store, "H100 SXM", "reserved")
@@ -264,7 +260,6 @@ def test_pick_gpu_price_prefers_the_wanted_kind_then_falls_back_and_says_so() ->
         pick_gpu_price(prices, "H100 SXM", "bought")
 
 
-# --- one cost model for the explorer and the projections ----------------------------------------------------
 @pytest.mark.parametrize("volume", [1e9, 4e10])
 def test_explorer_offers_carry_realistic_and_best_case_and_agree_with_projections(
     seeded_store: Store, volume: float
@@ -322,7 +317,6 @@ def test_unit_cost_arithmetic_and_the_gap_between_realistic_and_best_case() -> N
         unit_cost(plan, 0.0)
 
 
-# --- plans carry their provenance through saved scenarios ---------------------------------------------------
 def test_plan_provenance_survives_the_json_round_trip(seeded_store: Store) -> None:
     reserved, _ = planning.gpu_hourly_price(seeded_store, "H100 SXM", "reserved")
     option = planning.self_host_option(

@@ -37,7 +37,6 @@ LLAMA_70B = ModelArch(80, 8, 128)
 SECONDS_PER_MONTH = 730 * 3600
 
 
-# --- GPUs and precision ----------------------------------------------------------------------------------
 def test_gpu_specs_cover_the_asked_gpus_with_sources_and_labelled_prices() -> None:
     assert {"H100 SXM", "H100 PCIe", "H200", "A100 80GB SXM", "L40S", "B200", "GB200", "RTX PRO 6000"} <= set(GPU_SPECS)
     for spec in GPU_SPECS.values():
@@ -74,7 +73,6 @@ def test_an_8b_model_at_fp16_needs_about_16_gb_of_weights() -> None:
         weights_memory_gb(0, "fp16")
 
 
-# --- KV cache ------------------------------------------------------------------------------------------------
 def test_kv_cache_is_two_x_layers_x_kv_heads_x_head_dim_x_bytes_per_token() -> None:
     arch = known_arch("meta-llama/Llama-3.1-8B-Instruct")
     assert arch == ModelArch(32, 8, 128)
@@ -99,7 +97,6 @@ def test_known_architectures_and_the_labelled_estimate() -> None:
         estimate_arch(-1)
 
 
-# --- GPUs per replica ----------------------------------------------------------------------------------------
 def test_an_8b_fp16_model_fits_one_gpu() -> None:
     assert gpus_per_replica(8, "fp16", "H100 SXM", 8192, 16, known_arch("llama-3.1-8b")) == 1
 
@@ -126,7 +123,6 @@ def test_a_model_too_big_for_eight_gpus_raises_a_clear_error() -> None:
         gpus_per_replica(8, "fp16", "H100 SXM", 8192, 1, memory_headroom=0)
 
 
-# --- throughput --------------------------------------------------------------------------------------------
 def test_roofline_is_memory_bound_at_batch_1_and_compute_bound_at_large_batch() -> None:
     small = roofline_output_tokens_per_s(8, "bf16", "H100 SXM", gpus=1, batch=1)
     # 3350 GB/s x 0.6 / 16 GB of weights per step = 125.6 steps/s x 1 sequence.
@@ -246,7 +242,6 @@ def test_equal_ratios_are_told_apart_by_their_lengths() -> None:
     assert "20000 in / 2000 out tokens" in long.throughput_source
 
 
-# --- replicas --------------------------------------------------------------------------------------------------
 def test_replicas_are_whole_and_at_least_one() -> None:
     # 2,500 tokens/s x 1.2 headroom / (1,000 x 0.7) = 4.29 -> 5 replicas.
     assert replicas_needed(2500, 1000) == 5
@@ -272,7 +267,6 @@ def test_replicas_needed_rejects_bad_inputs(
         replicas_needed(peak, replica, headroom, utilisation)
 
 
-# --- paying for GPUs -------------------------------------------------------------------------------------------
 def test_capital_recovery_factor_known_values() -> None:
     assert capital_recovery_factor(0.08, 5) == pytest.approx(0.25046, abs=5e-6)
     assert capital_recovery_factor(0.10, 3) == pytest.approx(0.40211, abs=5e-6)
@@ -343,7 +337,6 @@ def test_self_host_plan_rejects_bad_inputs(kwargs: dict[str, object], message: s
         SelfHostPlan(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
-# --- the fleet over months ----------------------------------------------------------------------------------------
 def _plan(mode: str = "on-demand", gpus_per_replica: int = 2, ops: float = 0.0) -> SelfHostPlan:
     if mode == "bought":
         own = OwnershipCosts(mode="bought", purchase_usd_per_gpu=30_000, ops_usd_per_month=ops)

@@ -58,9 +58,6 @@ def assert_frame_matches(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
     )
 
 
-# --- monthly totals -------------------------------------------------------------------------------------
-
-
 def test_monthly_csv_round_trip_from_path_and_bytes() -> None:
     path = FIXTURES / "usage_monthly_ok.csv"
     for source in (path, path.read_bytes()):
@@ -122,9 +119,6 @@ def test_cached_tokens_above_input_is_a_problem() -> None:
     assert [(r, c) for r, c, _ in found] == [(2, "cached_input_tokens")]
 
 
-# --- header and whole-file problems ---------------------------------------------------------------------
-
-
 def test_missing_unknown_and_character_columns_are_named() -> None:
     found = problems_of("month,workload,requests,input_tokens,colour\n2026-01,a,1,1,red\n")
     assert (1, "output_tokens", "required column is missing from the header row.") in found
@@ -151,9 +145,6 @@ def test_token_counts_that_look_like_characters() -> None:
     assert "characters" in found[0][2]
     raw = RAW_HEADER + "".join(f"2026-01-0{d}T10:00:00Z,chat,240000,400,0\n" for d in range(1, 4))
     assert [(r, c) for r, c, _ in problems_of(raw)] == [(None, "input_tokens")]
-
-
-# --- raw request logs -----------------------------------------------------------------------------------
 
 
 def test_raw_log_is_aggregated_to_utc_months() -> None:
