@@ -14,11 +14,10 @@ import json
 import os
 import queue
 import threading
-import time
 import tomllib
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,20 @@ import pandas as pd
 
 from evals.client import Target, list_models, make_judge, stream_chat
 from evals.loopback import LoopbackConfig, LoopbackServer
-from evals.probe import PriceFn, ProbeSettings, Work, estimate_cost_usd, run_level_async, run_probe
+from evals.probe import PriceFn, ProbeSettings, available_cores, estimate_cost_usd, run_probe
 from evals.scorers import get_scorer
 from evals.suites import Suite, wilson_interval
-from evals.summary import LevelSummary, Objectives, flag_client_bound, summarise_run, to_jsonable
+from evals.summary import (
+    Knee,
+    LevelSummary,
+    Objectives,
+    find_knee,
+    flag_client_bound,
+    flag_client_load,
+    summarise_run,
+    sweep_should_continue,
+    to_jsonable,
+)
 from pricing.config import SECRETS_PATH, SecretsFileError, secret_text
 from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_output
 from pricing.identity import canonical_model_id
@@ -214,34 +223,31 @@ class ClientOverhead:
     itl_ms: dict[int, float]
 
 
-def measure_client_overhead(levels: tuple[int, ...], requests_per_level: int, max_tokens: int = 16) -> ClientOverhead:
-    """Run the harness against a zero-delay loopback endpoint at each level: what the client alone costs."""
+def measure_client_overhead(
+    levels: tuple[int, ...], requests_per_level: int, max_tokens: int = 16, *, settings: ProbeSettings | None = None
+) -> ClientOverhead:
+    """Run the harness, as the run was set (client path, workers), against a zero-delay loopback endpoint."""
     ttft: dict[int, float] = {}
     itl: dict[int, float] = {}
+    base = settings or ProbeSettings()
     with LoopbackServer(LoopbackConfig(output_tokens=max_tokens)) as server:
-        target = Target("openai/test-model", server.base_url)
-        settings = ProbeSettings(requests_per_level=requests_per_level, timeout_s=30)
-        ping = [{"role": "user", "content": "ping"}]
-        asyncio.run(stream_chat(target, ping, max_tokens=1, timeout_s=30))  # warm the client up
-        for concurrency in levels:
+        calibration = replace(
+            base,
             # at least one request per slot, so the level really has `concurrency` streams in flight
-            works = [Work([{"role": "user", "content": "ping"}], max_tokens)] * max(requests_per_level, concurrency)
-            records: list[RequestRecord] = []
-            asyncio.run(
-                run_level_async(
-                    target,
-                    None,
-                    works,
-                    concurrency=concurrency,
-                    settings=settings,
-                    on_record=records.append,
-                    cancel=threading.Event(),
-                    run_started=time.perf_counter(),
-                    first_seq=0,
-                )
-            )
-            ttfts = sorted(r.ttft_ms for r in records if r.ttft_ms is not None)
-            itls = sorted(r.itl_ms for r in records if r.itl_ms is not None)
+            requests_per_level=max(requests_per_level, *levels),
+            concurrency_levels=levels,
+            warmup_requests=1,
+            max_output_tokens=max_tokens,
+            timeout_s=30,
+            request_rate=None,
+            sweep=False,
+        )
+        records: list[RequestRecord] = []
+        run_probe(Target("openai/test-model", server.base_url), None, calibration, records.append)
+        for concurrency in levels:
+            mine = [r for r in records if r.phase == "measure" and r.concurrency == concurrency]
+            ttfts = sorted(r.ttft_ms for r in mine if r.ttft_ms is not None)
+            itls = sorted(r.itl_ms for r in mine if r.itl_ms is not None)
             if ttfts:
                 ttft[concurrency] = ttfts[len(ttfts) // 2]
             if itls:
@@ -305,6 +311,9 @@ class RunReport:
     requests: int
     quality: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    client_path: str | None = None  # "lean" (aiohttp reading the stream) or "litellm"
+    knee: Knee | None = None
+    knee_usd_per_1m_output: float | None = None  # self-hosted cost at the knee's throughput
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -392,6 +401,16 @@ def execute_run(
     writer = _Writer(store, run_id)
     writer.start()
     status, notes = "failed", []
+    swept: list[LevelSummary] = []
+
+    def after_level(concurrency: int, level_records: list[RequestRecord]) -> bool:
+        """In a sweep, go on while throughput still rises and the objectives hold."""
+        if not settings.sweep:
+            return True
+        swept.extend(summarise_run(request_records_frame(level_records), objectives))
+        return sweep_should_continue(swept, objectives)
+
+    outcome = None
     try:
         outcome = run_probe(
             endpoint.target,
@@ -403,6 +422,7 @@ def execute_run(
             cancel=cancel,
             judge=judge,
             on_level=on_level,
+            after_level=after_level,
         )
         status = outcome.status
     except BaseException as exc:
@@ -413,12 +433,31 @@ def execute_run(
         if writer.error is not None:
             notes.append(f"some requests could not be stored: {writer.error}")
         levels = summarise_run(records, objectives) if not records.empty else []
+        for level in levels:
+            level.request_rate = settings.request_rate
+        if outcome is not None:
+            flag_client_load(levels, outcome.loads, available_cores())
+            if outcome.route is not None:
+                notes.append(f"measured by the {outcome.route.path} client: {outcome.route.why}")
+            if outcome.stopped_after is not None:
+                notes.append(
+                    f"sweep stopped after concurrency {outcome.stopped_after}: more streams would add no "
+                    "throughput or miss the objectives"
+                )
         if measure_overhead and levels and status != "failed":
             overhead = measure_client_overhead(
-                tuple(lv.concurrency for lv in levels), min(settings.requests_per_level, 16)
+                tuple(lv.concurrency for lv in levels),
+                min(settings.requests_per_level, 16),
+                settings=replace(settings, client=outcome.route.path if outcome and outcome.route else settings.client),
             )
             flag_client_bound(levels, overhead.ttft_ms, overhead_itl_ms=overhead.itl_ms)
         _self_hosted_costs(endpoint, levels)
+        knee = find_knee(levels, objectives) if len(levels) > 1 or settings.sweep else None
+        knee_cost = None
+        if knee is not None and endpoint.self_hosted and knee.output_tokens_per_s > 0:
+            knee_cost = self_hosted_usd_per_1m_output(
+                float(endpoint.usd_per_gpu_hour or 0), int(endpoint.gpu_count or 1), knee.output_tokens_per_s
+            ).usd_per_1m_output
         measured = records[records["phase"] == "measure"] if not records.empty else records
         errors = {str(k): int(v) for k, v in measured["error_type"].dropna().value_counts().items()}
         report = RunReport(
@@ -434,6 +473,9 @@ def execute_run(
             requests=len(measured),
             quality=quality_summary(records, suite),
             notes=notes,
+            client_path=outcome.route.path if outcome is not None and outcome.route is not None else None,
+            knee=knee,
+            knee_usd_per_1m_output=knee_cost,
         )
         store.finish_run(run_id, status, json.dumps(report.as_json(), default=str), "; ".join(notes) or None)
     return report

@@ -27,6 +27,12 @@ class Objectives:
 
     ttft_ms: float | None = None
     e2e_ms: float | None = None
+    itl_ms: float | None = None
+
+    @property
+    def any(self) -> bool:
+        """Whether any objective is set."""
+        return self.ttft_ms is not None or self.e2e_ms is not None or self.itl_ms is not None
 
 
 @dataclass
@@ -54,6 +60,10 @@ class LevelSummary:
     scored_items: int = 0
     client_overhead_ttft_ms: float | None = None
     client_bound: bool = False
+    client_workers: int | None = None  # client processes that sent this level
+    client_busiest_cpu_share: float | None = None  # the busiest one's CPU time over the level's wall time
+    request_rate: float | None = None  # requests per second (Poisson), when the run used a rate
+    meets_objectives: bool | None = None  # None when no objective was set
     notes: list[str] = field(default_factory=list)
 
 
@@ -79,12 +89,14 @@ def summarise_level(records: pd.DataFrame, concurrency: int, objectives: Objecti
     itl = pd.to_numeric(ok["itl_ms"], errors="coerce")
     speed = 1000.0 / itl.where(itl > 0)
     goodput: float | None = None
-    if objectives.ttft_ms is not None or objectives.e2e_ms is not None:
+    if objectives.any:
         good = ok
         if objectives.ttft_ms is not None:
             good = good[good["ttft_ms"] <= objectives.ttft_ms]
         if objectives.e2e_ms is not None:
             good = good[good["e2e_ms"] <= objectives.e2e_ms]
+        if objectives.itl_ms is not None:
+            good = good[pd.to_numeric(good["itl_ms"], errors="coerce").fillna(0) <= objectives.itl_ms]
         goodput = len(good) / duration if duration else 0.0
     costs = pd.to_numeric(frame["cost_usd"], errors="coerce")
     cost = float(costs.sum()) if costs.notna().any() else None
@@ -116,7 +128,117 @@ def summarise_level(records: pd.DataFrame, concurrency: int, objectives: Objecti
 def summarise_run(records: pd.DataFrame, objectives: Objectives) -> list[LevelSummary]:
     """One summary per concurrency level present in the records, in ascending order."""
     measured = records[records["phase"] == "measure"]
-    return [summarise_level(records, int(c), objectives) for c in sorted(measured["concurrency"].unique())]
+    levels = [summarise_level(records, int(c), objectives) for c in sorted(measured["concurrency"].unique())]
+    for level in levels:
+        level.meets_objectives = meets_objectives(level, objectives)
+    return levels
+
+
+MIN_SUCCESS_SHARE = 0.95  # a level where more than 1 request in 20 fails meets no objective
+MIN_THROUGHPUT_GAIN = 0.10  # more streams that add less output throughput than this have saturated the server
+
+
+def meets_objectives(level: LevelSummary, objectives: Objectives) -> bool | None:
+    """Whether a level meets every objective set, judged at p90 (9 users in 10), with at most 5% failures.
+
+    None when no objective is set: then only saturation decides the knee.
+    """
+    if not objectives.any:
+        return None
+    if not level.requests or level.succeeded < MIN_SUCCESS_SHARE * level.requests:
+        return False
+    for limit, figures in (
+        (objectives.ttft_ms, level.ttft_ms),
+        (objectives.itl_ms, level.itl_ms),
+        (objectives.e2e_ms, level.e2e_ms),
+    ):
+        p90 = figures.get("p90")
+        if limit is not None and (p90 is None or p90 > limit):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Knee:
+    """The highest concurrency worth running at: it meets the objectives and more streams buy little throughput.
+
+    Self-hosted $/1M output tokens is computed from the throughput here, not from the top of the sweep.
+    """
+
+    concurrency: int
+    output_tokens_per_s: float
+    ttft_p90_ms: float | None
+    itl_p90_ms: float | None
+    reason: str  # why the sweep's next level is not the knee
+
+
+def find_knee(levels: list[LevelSummary], objectives: Objectives, min_gain: float = MIN_THROUGHPUT_GAIN) -> Knee | None:
+    """Walk the levels upwards; the knee is the last one that met the objectives and still added throughput."""
+    knee: LevelSummary | None = None
+    reason = "the highest level measured; a higher concurrency might still add throughput"
+    for level in sorted(levels, key=lambda lv: lv.concurrency):
+        if not level.succeeded:
+            reason = f"at concurrency {level.concurrency} no request succeeded"
+            break
+        if level.meets_objectives is False:
+            reason = f"at concurrency {level.concurrency} the latency objectives (at p90) or the 95% success rate fail"
+            break
+        if knee is not None and level.system_output_tokens_per_s < knee.system_output_tokens_per_s * (1 + min_gain):
+            gain = level.system_output_tokens_per_s / knee.system_output_tokens_per_s - 1
+            reason = (
+                f"saturated: concurrency {level.concurrency} added {gain:+.0%} output throughput over "
+                f"{knee.concurrency} (less than {min_gain:.0%}), only latency"
+            )
+            break
+        knee = level
+    if knee is None:
+        return None
+    return Knee(
+        concurrency=knee.concurrency,
+        output_tokens_per_s=knee.system_output_tokens_per_s,
+        ttft_p90_ms=knee.ttft_ms.get("p90"),
+        itl_p90_ms=knee.itl_ms.get("p90"),
+        reason=reason,
+    )
+
+
+def sweep_should_continue(levels: list[LevelSummary], objectives: Objectives) -> bool:
+    """During a sweep: go on while the newest level meets the objectives and still adds throughput."""
+    knee = find_knee(levels, objectives)
+    return knee is not None and knee.concurrency == max(level.concurrency for level in levels)
+
+
+BUSY_SHARE_LIMIT = 0.8  # a client process using more than this share of a core is the bottleneck
+TARGET_BUSY_SHARE = 0.5  # the share each process should stay under to leave headroom
+
+
+def flag_client_load(levels: list[LevelSummary], loads: dict[int, Any], cores: int) -> None:
+    """Record each level's client processes and CPU; mark the level client-bound when one was near a full core.
+
+    `loads` holds evals.probe.LevelLoad per concurrency (workers, CPU seconds per process, wall seconds). The
+    note says how many processes would fix it, and whether this machine has the cores for them.
+    """
+    for level in levels:
+        load = loads.get(level.concurrency)
+        if load is None:
+            continue
+        level.client_workers = load.workers
+        share = load.busiest_share
+        level.client_busiest_cpu_share = share
+        if share is None or share <= BUSY_SHARE_LIMIT:
+            continue
+        needed = max(load.workers + 1, math.ceil(sum(load.cpu_s) / (TARGET_BUSY_SHARE * load.wall_s)))
+        level.client_bound = True
+        where = (
+            f"run with --workers {needed}"
+            if needed <= cores
+            else f"this machine has {cores} cores: run the probe from a machine with {needed} or more, or from several"
+        )
+        level.notes.append(
+            f"client-bound: at concurrency {level.concurrency} the busiest of {load.workers} client process(es) used "
+            f"{share:.0%} of a core, so latency here is partly the client's; about {needed} processes would leave "
+            f"headroom ({where})"
+        )
 
 
 def flag_client_bound(
