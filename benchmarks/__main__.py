@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 # Importing the package first sets the offline environment that pricing needs.
 from benchmarks import (
+    aiperf_bench,
     explorer_bench,
     frontier_bench,
     portfolio_bench,
@@ -28,6 +29,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("seed", seed_bench.run),
     ("explorer", explorer_bench.run),
     ("probe", probe_bench.run),
+    ("aiperf", aiperf_bench.run),
     ("usage", usage_bench.run),
     ("projection", projection_bench.run),
     ("report", report_bench.run),
