@@ -31,6 +31,18 @@ def fmt_date(value: object) -> str:
     return str(value)[:10]
 
 
+def fmt_usd(value: object, digits: int = 4) -> str:
+    """A USD amount for display: whole dollars from $100, else `digits` significant digits; 'n/a' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    if number == 0:
+        return "$0"
+    if abs(number) >= 100:
+        return f"${number:,.0f}"
+    return f"${number:.{digits}g}"
+
+
 def neutralise(value: object) -> object:
     """A string that a spreadsheet would read as a formula, quoted; anything else unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):

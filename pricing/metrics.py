@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -100,3 +101,8 @@ def get_metric(registry: dict[str, Metric], metric_id: str) -> Metric:
     except KeyError:
         known = ", ".join(sorted(registry))
         raise UnknownMetricError(f"unknown metric {metric_id!r}; known metrics: {known}") from None
+
+
+def metric_order(registry: Mapping[str, Metric]) -> list[str]:
+    """Metric ids as a picker lists them: the default metric first, then by name."""
+    return sorted(registry, key=lambda m: (m != DEFAULT_METRIC, registry[m].name.lower()))

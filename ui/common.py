@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,9 +18,10 @@ import streamlit as st
 from pricing import service
 from pricing.candidates import CandidateFilters, CandidateOptions
 from pricing.cost import DEFAULT_STALE_AFTER_DAYS
-from pricing.exports import fmt_date as fmt_date  # re-exported: pages format dates with it
+from pricing.exports import fmt_date as fmt_date  # re-exported: pages format dates and amounts with them
+from pricing.exports import fmt_usd as fmt_usd
 from pricing.exports import to_csv_bytes, to_xlsx_bytes
-from pricing.metrics import Metric
+from pricing.metrics import DEFAULT_METRIC, Metric
 from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.seed import seed
@@ -29,7 +29,7 @@ from pricing.store import Store, resolve_db_path
 
 if TYPE_CHECKING:
     from pricing.planning.projection import ProjectionInputs
-    from pricing.planning.service import Evaluation, Uncertainty
+    from pricing.planning.service import DefaultModel, Evaluation, Uncertainty
     from pricing.portfolio.service import PortfolioSection
     from pricing.report.request import ReportRequest
 
@@ -117,6 +117,18 @@ def load_evaluation(inputs: ProjectionInputs, uncertainty: Uncertainty) -> Evalu
     from pricing.planning.service import evaluate  # scipy and the planning code load only where a page projects
 
     return evaluate(inputs, uncertainty)
+
+
+@st.cache_data(show_spinner=False)
+def load_default_api_models(sheet_name: str, metric_id: str = DEFAULT_METRIC) -> tuple[DefaultModel, ...]:
+    """The API options every page and `project` start from, chosen on a metric's frontier (none when nothing is
+    scored on it)."""
+    from pricing.planning.service import default_api_models
+
+    try:
+        return default_api_models(get_store(), sheet_name, metric_id)
+    except LookupError:
+        return ()
 
 
 def report_pdf_bytes(store: Store, request: ReportRequest) -> bytes:
@@ -250,18 +262,6 @@ def sidebar() -> PricingSettings:
         )
         st.caption(SOURCES_CREDIT)
     return PricingSettings(str(sheet), float(ratio), cache_pct / 100.0, int(stale))
-
-
-def fmt_usd(value: object, digits: int = 4) -> str:
-    """A USD amount for display, or 'n/a'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    number = float(value)  # type: ignore[arg-type]
-    if number == 0:
-        return "$0"
-    if abs(number) >= 100:
-        return f"${number:,.0f}"
-    return f"${number:.{digits}g}"
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

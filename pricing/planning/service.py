@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from pricing.exports import fmt_date
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
 from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import FREE_TIER
+from pricing.planning.links import decode_scenario, encode_scenario
 from pricing.planning.projection import (
     ApiOption,
     DeclineRate,
@@ -1031,3 +1032,128 @@ def fit_labels(usage: UsageSummary) -> list[str]:
         return [fit.label for fit in fit_growth(np.asarray(usage.output_tokens, dtype=float))]
     except ValueError:
         return []
+
+
+GPU_PRICE_ASSUMPTION = (2.5, "no stored price: an assumption, set yours")  # USD per GPU-hour when none is stored
+
+
+def form_gpu_price(store: Store, gpu: str, mode: str) -> tuple[float, str]:
+    """The hourly rate a self-hosting form starts from, and its source: the stored rate of the mode's kind (bought
+    GPUs show the on-demand rate), else an assumption that says so."""
+    try:
+        return gpu_hourly_price(store, gpu, "on-demand" if mode == "bought" else mode)
+    except ValueError:
+        return GPU_PRICE_ASSUMPTION
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelfHostForm:
+    """A self-hosting option as a form sets it: an open model on a GPU at a precision, and how the GPUs are paid.
+
+    Rented GPUs (on-demand, reserved) are paid `usd_per_gpu_hour`; bought ones their purchase, recovered with the
+    `capital` terms (cost of capital, life, residual value, power; defaults of `OwnershipCosts` for the rest).
+    Each mode ignores the other's price.
+    """
+
+    model_id: str
+    gpu: str
+    precision: str
+    mode: str
+    usd_per_gpu_hour: float
+    purchase_usd_per_gpu: float
+    ops_usd_per_month: float
+    capital: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def choice(self, input_output_ratio: float) -> SelfHostChoice:
+        """The choice for a workload with this mix; ValueError for costs that cannot be."""
+        bought = self.mode == "bought"
+        terms: dict[str, Any] = dict(self.capital)
+        ownership = OwnershipCosts(
+            mode=self.mode,
+            usd_per_gpu_hour=float(self.usd_per_gpu_hour) if not bought else 0.0,
+            purchase_usd_per_gpu=float(self.purchase_usd_per_gpu) if bought else 0.0,
+            ops_usd_per_month=float(self.ops_usd_per_month),
+            **terms,
+        )
+        return SelfHostChoice(self.model_id, self.gpu, self.precision, ownership, float(input_output_ratio))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Volumes:
+    """Where a scenario's volumes come from: the usage of a kept upload (one workload or all), or typed by hand
+    (`usage` None: `base_output_tokens` and `input_output_ratio` as typed)."""
+
+    usage: UsageSummary | None = None
+    upload_id: str | None = None
+    workload: str | None = None
+    base_output_tokens: float | None = None
+    input_output_ratio: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        """Input tokens per output token: typed, else the usage's mix, else 3."""
+        if self.input_output_ratio is not None:
+            return float(self.input_output_ratio)
+        return self.usage.input_output_ratio if self.usage is not None else 3.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioForm:
+    """The assumptions a person sets on the Projections page, before they are a scenario; `defaults` are the default
+    API options offered, so the scenario notes why each chosen one was a default."""
+
+    volumes: Volumes
+    horizon_months: int
+    growth_model: str
+    monthly_growth: float
+    peak_to_average: float
+    api_models: Sequence[str] = ()
+    defaults: Sequence[DefaultModel] = ()
+
+    def scenario(self, name: str, options: tuple[Option, ...], uncertainty: Uncertainty) -> Scenario:
+        """The scenario these assumptions make with the options priced for them; ValueError when they cannot."""
+        volumes = self.volumes
+        inputs = build_inputs(
+            volumes.usage,
+            options,
+            int(self.horizon_months),
+            self.growth_model,
+            self.monthly_growth,
+            base_output_tokens=volumes.base_output_tokens,
+            peak_to_average=float(self.peak_to_average),
+            input_output_ratio=volumes.input_output_ratio,
+        )
+        chosen = {d.model_key: d for d in self.defaults}
+        return Scenario(
+            name=name,
+            inputs=inputs,
+            upload_id=volumes.upload_id,
+            workload=volumes.workload,
+            uncertainty=uncertainty,
+            mix_window=volumes.usage.mix_window if volumes.usage is not None else None,
+            notes=tuple(f"API option {m} (default): {chosen[m].reason}" for m in self.api_models if m in chosen),
+        )
+
+
+def scenario_link(scenario: Scenario) -> str:
+    """The text a link carries to reproduce a scenario (`?s=...`)."""
+    return encode_scenario(scenario.to_dict())
+
+
+def scenario_from_link(token: str) -> Scenario:
+    """The scenario a link carries; ValueError (ScenarioLinkError among them) or TypeError says what is wrong."""
+    return Scenario.from_dict(decode_scenario(token))
+
+
+def compare_scenarios(store: Store, names: Sequence[str]) -> pd.DataFrame:
+    """Saved scenarios side by side, one row each: total spend per option over the scenario's own horizon (USD),
+    the cheapest option and the horizon."""
+    rows = {}
+    for name in names:
+        scenario = load_scenario(store, name)
+        result = outcome(scenario.inputs)
+        rows[name] = horizon_totals(result.result).to_dict() | {
+            "cheapest": result.cheapest,
+            "horizon (months)": scenario.inputs.horizon_months,
+        }
+    return pd.DataFrame(rows).T

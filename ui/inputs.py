@@ -1,0 +1,236 @@
+"""The inputs of the planning pages (Spend projections and Portfolio), each a widget or a form that returns the
+planning value it sets: the horizon, the API options with their defaults, the API price decline, the quality
+metric; the volumes (a usage file, a kept upload or typed), a self-hosting option and the Monte Carlo spreads.
+
+Forms key their widgets "<prefix>_<name>" with the page's prefix. Imports the planning code, so only the pages that
+plan spend import this module (the first page stays light).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pricing.metrics import DEFAULT_METRIC, metric_order
+from pricing.planning import display
+from pricing.planning import service as planning
+from pricing.planning.projection import DeclineRate
+from pricing.planning.usage_files import load_usage
+from pricing.sheets import SheetError
+from pricing.sizing import GPU_SPECS, OwnershipCosts
+from ui.common import (
+    after_write,
+    get_store,
+    load_default_api_models,
+    load_metrics,
+    load_prices,
+    load_table,
+    load_usage_monthly,
+)
+
+HORIZONS_MONTHS = (18, 24, 36)
+Container = Any  # where a widget goes: a column, an expander or `st` itself
+
+
+def horizon_input(container: Container, key: str) -> int:
+    """The horizon radio, 36 months by default."""
+    return int(container.radio("Horizon (months)", list(HORIZONS_MONTHS), index=2, horizontal=True, key=key))
+
+
+def api_options_input(
+    container: Container,
+    sheet_name: str,
+    key: str,
+    *,
+    metric_id: str = DEFAULT_METRIC,
+    max_selections: int | None = None,
+) -> tuple[list[str], tuple[planning.DefaultModel, ...]]:
+    """The API options to weigh, from the sheet's models, starting from the default options (those chosen on the
+    metric's frontier that the sheet prices); returns the chosen models and those defaults."""
+    keys = sorted(load_prices(sheet_name)["model_key"])
+    defaults = tuple(d for d in load_default_api_models(sheet_name, metric_id) if d.model_key in keys)
+    chosen = container.multiselect(
+        "API options", keys, default=[d.model_key for d in defaults], key=key, max_selections=max_selections
+    )
+    return list(chosen), defaults
+
+
+def decline_input(container: Container, key: str, help: str) -> DeclineRate:
+    """The API price decline, the default first: each named model's list price, held flat."""
+    rates = planning.decline_rates()
+    index = container.selectbox(
+        "API price decline",
+        range(len(rates)),
+        format_func=lambda i: planning.decline_label(rates[i]),
+        key=key,
+        help=help,
+    )
+    return rates[index]
+
+
+def metric_input(container: Container, label: str, key: str, help: str | None = None) -> str:
+    """A quality metric the store has scores for, the default metric first; returns its id."""
+    metrics = load_metrics()
+    return str(
+        container.selectbox(label, metric_order(metrics), format_func=lambda m: metrics[m].label, key=key, help=help)
+    )
+
+
+VOLUME_SOURCES = {"upload": "Upload a usage file", "kept": "A kept upload", "manual": "Type volumes"}
+ALL_WORKLOADS = "(all workloads)"
+
+
+def volumes_input(prefix: str) -> planning.Volumes:
+    """Where the volumes come from: a usage file (validated and kept), a kept upload (one workload or all, with the
+    months whose mix prices it), or volumes typed by hand; shows the history it read."""
+    store = get_store()
+    source = st.radio(
+        "Where the volumes come from", list(VOLUME_SOURCES), format_func=VOLUME_SOURCES.get,
+        key=f"{prefix}_usage_source", horizontal=True,
+    )  # fmt: skip
+    upload_id: str | None = None
+    if source == "upload":
+        st.caption(
+            "CSV, XLSX or Parquet. Monthly aggregates: month, workload, requests, input_tokens, output_tokens "
+            "[, cached_input_tokens]. Or a raw request log: timestamp, workload, input_tokens, output_tokens "
+            "[, cached_input_tokens], which is aggregated to months. Uploads are kept with their name and date."
+        )
+        uploaded = st.file_uploader("Usage file", type=["csv", "xlsx", "parquet"], key=f"{prefix}_upload_file")
+        if uploaded is not None:
+            try:
+                load = load_usage(uploaded.getvalue(), uploaded.name)
+            except SheetError as exc:
+                st.error(
+                    f"{len(exc.problems)} problem(s) in {uploaded.name}; nothing was saved. Fix these and upload again:"
+                )
+                st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+            else:
+                saved_key = f"{prefix}_saved_{uploaded.file_id}"  # one upload is kept once, however often it reruns
+                upload_id = st.session_state.get(saved_key)
+                if upload_id is None:
+                    upload_id = st.session_state[saved_key] = planning.save_upload(store, load)
+                    after_write()
+                st.success(display.upload_text(load))
+    elif source == "kept":
+        uploads = load_table("usage_uploads")
+        if uploads.empty:
+            st.info("No kept uploads yet: upload a file first.")
+        else:
+            labels = display.upload_labels(uploads)
+            upload_id = st.selectbox("Upload", list(labels), format_func=labels.get, key=f"{prefix}_kept_upload")
+    if upload_id:
+        monthly = load_usage_monthly(upload_id)
+        u1, u2 = st.columns([3, 1])
+        choice = u1.selectbox("Workload", [ALL_WORKLOADS, *display.workload_names(monthly)], key=f"{prefix}_workload")
+        workload = None if choice == ALL_WORKLOADS else choice
+        mix_months = u2.number_input(
+            "Mix from the latest (months)", 1, max(display.history_months(monthly), 1), 1, 1,
+            key=f"{prefix}_mix_months",
+            help="Projections start from the latest month's volume, so they price it with the input:output and cache "
+            "mix of the latest month (or of the last few, to smooth a noisy month).",
+        )  # fmt: skip
+        usage = planning.summarise_usage(monthly, workload, int(mix_months))
+        st.bar_chart(display.token_volumes(usage), height=220, x_label="Month", y_label="Tokens per month")
+        st.caption(display.usage_text(usage))
+        return planning.Volumes(usage=usage, upload_id=upload_id, workload=workload)
+    m1, m2 = st.columns(2)
+    return planning.Volumes(
+        base_output_tokens=m1.number_input(
+            "Output tokens per month now", 0.0, 1e15, 2e9, 1e8, format="%.0f", key=f"{prefix}_base_output"
+        ),
+        input_output_ratio=m2.number_input(
+            "Input tokens per output token", 0.0, 100.0, 3.0, 0.5, key=f"{prefix}_ratio"
+        ),
+    )
+
+
+def self_host_input(prefix: str) -> tuple[planning.SelfHostForm | None, float]:
+    """The self-hosting option (an open model of known size on a GPU, rented at the stored rate or bought) and the
+    peak-hour / average traffic its GPUs are sized for; None when no model is chosen."""
+    model_choices, default_model = display.self_host_models(load_table("models"))
+    st.markdown("**Self-hosting option** (sized from GPU memory, throughput measured where we have it)")
+    c1, c2, c3, c4 = st.columns(4)
+    model = c1.selectbox("Open model", model_choices, index=default_model, key=f"{prefix}_sh_model")
+    gpu = c2.selectbox("GPU", list(GPU_SPECS), key=f"{prefix}_sh_gpu")
+    precision = c3.selectbox(
+        "Precision", ["FP8", "FP16", "INT4"], key=f"{prefix}_sh_precision",
+        help="Quantisation changes memory and speed; set any quality loss on the explorer.",
+    )  # fmt: skip
+    mode = c4.selectbox("GPUs are", ["reserved", "on-demand", "bought"], key=f"{prefix}_sh_mode")
+    stored_price, price_source = planning.form_gpu_price(get_store(), gpu, mode)
+    d1, d2, d3, d4 = st.columns(4)
+    price = d1.number_input(
+        "USD per GPU-hour", 0.0, 100.0, round(stored_price, 2), key=f"{prefix}_sh_price_{gpu}_{mode}",
+        help=f"Default: {price_source}", disabled=mode == "bought",
+    )  # fmt: skip
+    purchase = d2.number_input(
+        "Purchase per GPU (USD)", 0.0, 1e6, float(GPU_SPECS[gpu].purchase_usd), key=f"{prefix}_sh_purchase_{gpu}",
+        disabled=mode != "bought", help=GPU_SPECS[gpu].purchase_usd_note,
+    )  # fmt: skip
+    ops = d3.number_input("Operations staff (USD per month)", 0.0, 1e7, 0.0, 1000.0, key=f"{prefix}_sh_ops")
+    peak = d4.number_input(
+        "Peak-hour / average traffic", 1.0, 20.0, 2.0, 0.5, key=f"{prefix}_peak",
+        help="GPUs are sized for the peak hour with headroom; idle reserved GPUs still cost money.",
+    )  # fmt: skip
+    capital: dict[str, float] = {}
+    if mode == "bought":
+        owning = OwnershipCosts(mode="reserved", usd_per_gpu_hour=1.0)  # only its capital and power defaults are read
+        e1, e2, e3, e4, e5 = st.columns(5)
+        capital = {
+            "cost_of_capital_per_year": e1.number_input(
+                "Cost of capital (%/year)", 0.0, 50.0, owning.cost_of_capital_per_year * 100, 0.5, key=f"{prefix}_wacc"
+            ) / 100,
+            "life_years": e2.number_input("Life (years)", 1.0, 10.0, owning.life_years, 0.5, key=f"{prefix}_life"),
+            "residual_value_share": e3.number_input(
+                "Residual value (%)", 0.0, 90.0, owning.residual_value_share * 100, 5.0, key=f"{prefix}_residual"
+            ) / 100,
+            "usd_per_kwh": e4.number_input("USD per kWh", 0.0, 2.0, owning.usd_per_kwh, 0.01, key=f"{prefix}_kwh"),
+            "pue": e5.number_input("PUE", 1.0, 3.0, owning.pue, 0.05, key=f"{prefix}_pue"),
+        }  # fmt: skip
+        st.caption(
+            "Bought GPUs: purchase (plus a server share) annualised with a capital recovery factor at your cost of "
+            "capital, net of residual value; power = GPU kW x PUE x USD/kWh x 730 h per month."
+        )
+    if model == display.NO_SELF_HOST:
+        return None, float(peak)
+    form = planning.SelfHostForm(
+        model_id=model, gpu=gpu, precision=precision, mode=mode, usd_per_gpu_hour=price,
+        purchase_usd_per_gpu=purchase, ops_usd_per_month=ops, capital=capital,
+    )  # fmt: skip
+    return form, float(peak)
+
+
+def uncertainty_input(prefix: str) -> planning.Uncertainty:
+    """How far the Monte Carlo moves each input from the scenario's own value, and its paths and seed."""
+    st.markdown(
+        "**Uncertainty** (Monte Carlo bands): every path moves your scenario's own values by at most these spreads, "
+        "so the plan sits in the middle of the bands"
+    )
+    g1, g2, g3, g4, g5, g6 = st.columns(6)
+    spreads = planning.Uncertainty()
+    growth = g1.number_input(
+        "Growth ± (points a month)", 0.0, 20.0, spreads.growth_spread_per_month * 100, 0.5,
+        key=f"{prefix}_growth_spread_pct",
+        help="Extra monthly growth drawn evenly from minus to plus this, on top of your growth (rate or fitted curve).",
+    )  # fmt: skip
+    api = g2.number_input(
+        "API decline ×/÷ (per year)", 1.0, 10.0, spreads.api_decline_spread, 0.1, key=f"{prefix}_api_decline_spread",
+        help="Each API option's own decline factor times a factor drawn evenly in log space between 1/x and x; a flat "
+        "list price may then rise or fall. 1 holds it.",
+    )  # fmt: skip
+    gpu = g3.number_input(
+        "GPU rental decline ×/÷ (per year)", 1.0, 10.0, spreads.gpu_decline_spread, 0.05,
+        key=f"{prefix}_gpu_decline_spread", help="The same for rented GPUs' hourly price; bought GPUs are unaffected.",
+    )  # fmt: skip
+    peak = g4.number_input(
+        "Peak-to-average ×/÷", 1.0, 5.0, spreads.peak_to_average_spread, 0.05, key=f"{prefix}_peak_spread",
+        help="Your peak-hour / average traffic times a factor drawn evenly in log space between 1/x and x "
+        "(at least 1).",
+    )  # fmt: skip
+    n_paths = g5.number_input("Paths", 100, planning.MAX_PATHS, spreads.n_paths, 1000, key=f"{prefix}_paths")
+    seed = g6.number_input("Seed", 0, 2**31 - 1, 0, 1, key=f"{prefix}_seed", help="The same seed gives the same bands.")
+    return planning.Uncertainty(
+        growth_spread_per_month=float(growth) / 100, api_decline_spread=float(api), gpu_decline_spread=float(gpu),
+        peak_to_average_spread=float(peak), n_paths=int(n_paths), seed=int(seed),
+    )  # fmt: skip
