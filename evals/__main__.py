@@ -1,13 +1,16 @@
-"""Command line: `python -m evals probe --model NAME [...]` and `python -m evals suites`.
+"""Command line: `python -m evals probe --model NAME [...]`, `python -m evals import FILE --gpu GPU --gpu-count N`
+and `python -m evals suites`.
 
-Prints the run summary (the figures the Probes page shows) and stores the run. Exit code 2 on bad
-configuration (unknown suite, malformed settings, missing key variable); 0 when the run completed, even
-with failed requests, which are counted in the output.
+`probe` prints the run summary (the figures the Probes page shows) and stores the run; `import` stores a result
+file of AIPerf, GenAI-Perf, vLLM's `vllm bench serve` or GuideLLM as a run measured on the GPUs named. Exit code 2
+on bad input (unknown suite, malformed settings, missing key variable, a result file that cannot be read); 0 when
+the run completed, even with failed requests, which are counted in the output.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import signal
 import sys
@@ -143,6 +146,38 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from evals.import_runs import ImportSetup, import_file
+
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    setup = ImportSetup(
+        gpu=args.gpu,
+        gpu_count=args.gpu_count,
+        precision=args.precision,
+        engine=args.engine,
+        model=args.model,
+        name=args.name,
+    )
+    outcome = import_file(Store(resolve_db_path()), content, path.name, setup, file_modified=modified)
+    if args.json:
+        print(json.dumps(outcome.as_json(), indent=2, default=str))
+        return 0
+    print_report(outcome.report)
+    gpus = f"{outcome.setup.gpu_count}x {outcome.setup.gpu}"
+    print(
+        f"Source: {outcome.source}, measured {outcome.measured_on} ({outcome.dated_by}). Stored as run "
+        f"{outcome.run_id} for {outcome.model_id}; self-hosted cost and sizing on {gpus} now use its throughput."
+    )
+    if outcome.setup.precision is None:
+        print("No --precision given: sizing at a chosen precision will not use this run until it is imported with one.")
+    return 0
+
+
 def cmd_suites(args: argparse.Namespace) -> int:
     del args
     for name in list_suites():
@@ -180,6 +215,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-overhead", action="store_true", help="skip measuring the client's own overhead")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_probe)
+    p = sub.add_parser(
+        "import",
+        help="store a benchmark result (AIPerf, GenAI-Perf, vllm bench serve, GuideLLM) as a run on your GPUs",
+        description="Store a result file of AIPerf or GenAI-Perf (profile_export_aiperf.json or .csv, "
+        "profile_export.jsonl), vLLM (vllm bench serve --save-result JSON) or GuideLLM (its JSON report) as a probe "
+        "run: its throughput joins self-hosted cost and sizing for that model on those GPUs, its latency the "
+        "portfolio, and it appears in the probe history.",
+    )
+    p.add_argument("file", help="the result file; its kind is told from its content")
+    p.add_argument("--gpu", required=True, help="GPU type the server ran on, e.g. 'H100 SXM'")
+    p.add_argument("--gpu-count", type=int, required=True, help="GPUs serving the model (tensor x pipeline parallel)")
+    p.add_argument("--precision", help="weight format served, e.g. fp8 or bf16 (sizing at a precision needs it)")
+    p.add_argument("--engine", help="serving engine and version, e.g. 'vLLM 0.11' or 'NIM 1.8'")
+    p.add_argument("--model", help="the model's name, when the file names none (CSV, JSONL) or names it oddly")
+    p.add_argument("--name", help="endpoint name to store the run under (default: '<tool> import, <n>x <GPU>')")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("suites", help="list the shipped eval suites")
     p.set_defaults(func=cmd_suites)
     return parser

@@ -20,6 +20,7 @@ from pricing.candidates import (
 )
 from pricing.cost import Pricer, Usage
 from pricing.frontier import mark_frontier
+from pricing.measured_throughput import measured_throughput
 from pricing.metrics import COST_METRICS, PERFORMANCE_METRICS, Metric, get_metric, quality_metrics
 from pricing.offers import FREE_TIER, annotate_offers
 from pricing.price_sources import default_sheet_name, pricer_of
@@ -110,7 +111,7 @@ def frontier(
     offers = None
     if self_host is not None:
         ratio = options.profile.input_output_ratio if options.cost_kind == "task" else options.input_output_ratio
-        offers = self_hosted_offers(store.throughput(), store.gpu_prices(), self_host, ratio)
+        offers = self_hosted_offers(measured_throughput(store), store.gpu_prices(), self_host, ratio)
     scores = store.scores(metric_id)
     delta = self_host.quality_delta if self_host is not None and self_host.quality_delta_by_precision else None
     priced_ids = set(prices["model_id"].dropna())

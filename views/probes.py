@@ -37,6 +37,7 @@ from ui.common import (
     probe_runs,
     save_endpoint,
 )
+from ui.probe_import import render_import_panel
 
 HISTORY_COLUMNS = [
     "run_id",
@@ -88,7 +89,9 @@ with st.expander("How the figures are defined"):
         "zero-delay local endpoint and flags levels where the client, not the model, is the bottleneck."
     )
 
-tab_run, tab_endpoints, tab_results = st.tabs(["Run a probe", "Endpoints", "Results and history"])
+tab_run, tab_endpoints, tab_results, tab_import = st.tabs(
+    ["Run a probe", "Endpoints", "Results and history", "Import results"]
+)
 
 with tab_endpoints:
     endpoints = load_table("endpoints")
@@ -445,3 +448,6 @@ with tab_results:
                     )
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="probes_compare_table")
             download_buttons(pd.DataFrame(rows), "probes_compare", "probes_compare_table_dl")
+
+with tab_import:
+    render_import_panel()

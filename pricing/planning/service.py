@@ -24,6 +24,7 @@ from pricing.candidates import CandidateOptions
 from pricing.cost import TokenPrice
 from pricing.exports import fmt_date
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
+from pricing.measured_throughput import measured_throughput
 from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import FREE_TIER
 from pricing.planning.links import decode_scenario, encode_scenario
@@ -384,7 +385,7 @@ def self_host_option(
     """
     spec = gpu_spec(gpu)
     workload = request_lengths(input_output_ratio, output_tokens_per_request)
-    measurements = store.throughput()
+    measurements = measured_throughput(store)
     price = _stored_price_for(store, spec.name, ownership)
     models = store.models().set_index("model_id")
     params = models["param_count_b"].get(model_id) if "param_count_b" in models else None

@@ -23,7 +23,8 @@ import pandas as pd
 from evals.suites import wilson_interval
 from pricing.store import Store
 
-USABLE_STATUSES = ("completed", "cancelled")  # a cancelled run keeps what it measured
+# A cancelled run keeps what it measured; an imported one (evals.import_runs) is another tool's finished run.
+USABLE_STATUSES = ("completed", "cancelled", "imported")
 PAIR_COLUMNS = ["suite", "run_id", "model", "endpoint", "status", "started_at", "items"]
 
 
@@ -201,6 +202,7 @@ def measured_latency(store: Store, model_id: str, gpu: str | None = None) -> Mea
     The figures come from the run's lowest concurrency level with a successful request: the latency one user
     sees, not the latency under load. p90s are numpy's linear percentiles over successful measure-phase
     requests; decode speed is their median 1000 / inter-token latency (NaN when no request streamed two tokens).
+    An imported result without per-request rows gives the tool's own figures from its stored summary.
     GPU names match ignoring case, spaces, dashes and underscores ("H100 SXM" is "h100-sxm").
     """
     runs = store.runs()  # newest first
@@ -213,6 +215,9 @@ def measured_latency(store: Store, model_id: str, gpu: str | None = None) -> Mea
         rows = store.run_requests(str(run["run_id"]))
         ok = rows[(rows["phase"] == "measure") & rows["error_type"].isna()]
         if ok.empty:
+            summarised = _summary_latency(run, model_id, run_gpu)
+            if summarised is not None:
+                return summarised
             continue
         concurrency = int(ok["concurrency"].min())
         level = ok[ok["concurrency"] == concurrency]
@@ -231,6 +236,43 @@ def measured_latency(store: Store, model_id: str, gpu: str | None = None) -> Mea
             measured_on=pd.Timestamp(run["started_at"]).date(),
         )
     return None
+
+
+def _summary_latency(run: pd.Series, model_id: str, gpu: str | None) -> MeasuredLatency | None:
+    """Latency from a run's stored level summaries, for an imported result that kept no per-request rows.
+
+    The tool's own p90s at its lowest level with successful requests, and its median per-request output speed
+    (1000 / median ITL where it gives no speed); None when that level lacks a p90 (vLLM keeps only p99 by default).
+    """
+    try:
+        levels = json.loads(run["summary_json"]).get("levels") or []
+    except (TypeError, ValueError, AttributeError):
+        return None
+    measured = sorted(
+        (lv for lv in levels if isinstance(lv, dict) and lv.get("succeeded")), key=lambda lv: lv["concurrency"]
+    )
+    if not measured:
+        return None
+    level = measured[0]
+    ttft, e2e = (level.get("ttft_ms") or {}).get("p90"), (level.get("e2e_ms") or {}).get("p90")
+    if ttft is None or e2e is None:
+        return None
+    speed = (level.get("output_tokens_per_s_per_request") or {}).get("p50")
+    itl = (level.get("itl_ms") or {}).get("p50")
+    if speed is None and itl:
+        speed = 1000.0 / itl
+    return MeasuredLatency(
+        run_id=str(run["run_id"]),
+        endpoint=str(run["endpoint_name"] if isinstance(run["endpoint_name"], str) else run["model"]),
+        model_id=model_id,
+        gpu=gpu,
+        ttft_p90_ms=float(ttft),
+        e2e_p90_ms=float(e2e),
+        output_tokens_per_s=float(speed) if speed is not None else math.nan,
+        requests=int(level["succeeded"]),
+        concurrency=int(level["concurrency"]),
+        measured_on=pd.Timestamp(run["started_at"]).date(),
+    )
 
 
 def _p90(values: pd.Series) -> float:

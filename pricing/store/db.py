@@ -83,6 +83,10 @@ SQL_INSERT_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_ba
     started_at, settings_json, estimated_cost_usd, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 SQL_FINISH_RUN = """UPDATE probe_runs SET status = ?, finished_at = ?, summary_json = ?, note = coalesce(?, note)
     WHERE run_id = ?"""
+# A run measured elsewhere (an imported result file) arrives whole: started when the file says, finished on import.
+SQL_INSERT_FINISHED_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_base, model_id, suite, status,
+    started_at, finished_at, settings_json, estimated_cost_usd, summary_json, note)
+    VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, NULL, ?, ?)"""
 SQL_RUNS = "SELECT * FROM probe_runs ORDER BY started_at DESC"
 SQL_RUN = "SELECT * FROM probe_runs WHERE run_id = ?"
 SQL_RUN_REQUESTS = "SELECT * FROM probe_requests WHERE run_id = ? ORDER BY seq"
@@ -437,6 +441,33 @@ class Store:
         """Record how a run ended (completed, cancelled or failed) and its summary."""
         with self._transaction() as cur:
             cur.execute(SQL_FINISH_RUN, [status, _now(), summary_json, note, run_id])
+
+    def add_finished_run(
+        self,
+        *,
+        run_id: str,
+        endpoint_name: str,
+        model: str,
+        model_id: str | None,
+        status: str,
+        started_at: dt.datetime,
+        settings_json: str,
+        summary_json: str,
+        note: str | None,
+        records: Sequence[RequestRecord],
+    ) -> None:
+        """Store a run measured elsewhere (an imported result) with its requests in one transaction: all or nothing.
+
+        A run id already stored is refused (StoreError), so importing the same result twice never counts it twice.
+        """
+        with self._transaction() as cur:
+            if cur.execute(SQL_RUN, [run_id]).fetchone() is not None:
+                raise StoreError(f"run {run_id} is already stored")
+            cur.execute(
+                SQL_INSERT_FINISHED_RUN,
+                [run_id, endpoint_name, model, model_id, status, started_at, _now(), settings_json, summary_json, note],
+            )
+            self._insert(cur, "probe_requests", request_records_frame(records).assign(run_id=run_id))
 
     def runs(self) -> pd.DataFrame:
         """Every probe run, newest first."""
