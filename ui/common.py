@@ -30,7 +30,7 @@ from pricing.store import Store, resolve_db_path
 if TYPE_CHECKING:
     from pricing.planning.projection import ProjectionInputs
     from pricing.planning.service import DefaultModel, Evaluation, Uncertainty
-    from pricing.portfolio.service import PortfolioSection
+    from pricing.portfolio.service import PortfolioPlan, PortfolioRequest, PortfolioSection
     from pricing.report.request import ReportRequest
 
 # Session-state keys shared by all pages, named once.
@@ -129,6 +129,37 @@ def load_default_api_models(sheet_name: str, metric_id: str = DEFAULT_METRIC) ->
         return default_api_models(get_store(), sheet_name, metric_id)
     except LookupError:
         return ()
+
+
+def load_portfolio_plan(request: PortfolioRequest) -> PortfolioPlan:
+    """The solved portfolio of a request (cached by the whole request, frames included, and by the probe runs, which
+    feed quality, latency and cascades)."""
+    return _load_portfolio_plan(request, _probe_evidence())
+
+
+def load_portfolio_section(request: PortfolioRequest, curve_workload: str) -> PortfolioSection:
+    """The report section of a request's portfolio, with the floor curve of one workload (cached as the plan)."""
+    return _load_portfolio_section(request, _probe_evidence(), curve_workload)
+
+
+def _probe_evidence() -> str:
+    """Changes whenever a probe run starts or finishes."""
+    runs = probe_runs()
+    return f"{len(runs)}:{runs['finished_at'].max() if not runs.empty else ''}"
+
+
+@st.cache_data(show_spinner="Solving the portfolio...", max_entries=32)
+def _load_portfolio_plan(request: PortfolioRequest, evidence: str) -> PortfolioPlan:
+    from pricing.portfolio.service import plan_portfolio  # scipy's solver loads only where a page optimises
+
+    return plan_portfolio(get_store(), request)
+
+
+@st.cache_data(show_spinner="Moving the floor...", max_entries=32)
+def _load_portfolio_section(request: PortfolioRequest, evidence: str, curve_workload: str) -> PortfolioSection:
+    from pricing.portfolio.service import report_section
+
+    return report_section(get_store(), _load_portfolio_plan(request, evidence), curve_workload)
 
 
 def report_pdf_bytes(store: Store, request: ReportRequest) -> bytes:

@@ -1,6 +1,7 @@
 """The inputs of the planning pages (Spend projections and Portfolio), each a widget or a form that returns the
-planning value it sets: the horizon, the API options with their defaults, the API price decline, the quality
-metric; the volumes (a usage file, a kept upload or typed), a self-hosting option and the Monte Carlo spreads.
+value it sets: the horizon, the API options with their defaults, the API price decline, the quality metric; for
+projections the volumes (a usage file, a kept upload or typed), a self-hosting option and the Monte Carlo spreads;
+for portfolios the floors and objectives per workload, and a cascade.
 
 Forms key their widgets "<prefix>_<name>" with the page's prefix. Imports the planning code, so only the pages that
 plan spend import this module (the first page stays light).
@@ -8,6 +9,7 @@ plan spend import this module (the first page stays light).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -17,6 +19,9 @@ from pricing.planning import display
 from pricing.planning import service as planning
 from pricing.planning.projection import DeclineRate
 from pricing.planning.usage_files import load_usage
+from pricing.portfolio import display as portfolio_display
+from pricing.portfolio.evidence import MeasuredCascade, cascade_run_pairs, measured_cascade
+from pricing.portfolio.service import CascadeInput, FloorSpec, read_floors
 from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
@@ -234,3 +239,85 @@ def uncertainty_input(prefix: str) -> planning.Uncertainty:
         growth_spread_per_month=float(growth) / 100, api_decline_spread=float(api), gpu_decline_spread=float(gpu),
         peak_to_average_spread=float(peak), n_paths=int(n_paths), seed=int(seed),
     )  # fmt: skip
+
+
+def floors_input(prefix: str, workloads: Sequence[str]) -> tuple[str, dict[str, FloorSpec]]:
+    """The default quality metric, and per workload its quality floor (on its own metric or the default), latency
+    objective and the option serving it today: a table to fill, or a floors file that fills it."""
+    metrics = load_metrics()
+    metric_of_label = portfolio_display.metric_choices(metrics)
+    f1, f2 = st.columns([1, 1])
+    metric_id = metric_input(
+        f1, "Default quality metric", f"{prefix}_metric",
+        help="Rows with no metric of their own are judged on this one. Own evals ('Own eval: ...') are your probes.",
+    )  # fmt: skip
+    floors_file = f2.file_uploader(
+        "Or load a floors file (CSV/XLSX)", type=["csv", "xlsx"], key=f"{prefix}_floors_file",
+        help="Columns: workload, metric, quality_floor, latency_objective_ms, latency_metric (ttft or e2e), current.",
+    )  # fmt: skip
+    given: dict[str, FloorSpec] = {}
+    editor_key = f"{prefix}_floors"
+    if floors_file is not None:
+        try:
+            given = read_floors(floors_file.getvalue(), floors_file.name)
+        except SheetError as exc:
+            st.error(portfolio_display.floors_file_problems(floors_file.name, exc.problems))
+        if problem := portfolio_display.unknown_workloads(given, workloads, floors_file.name):
+            st.error(problem)
+            given = {}
+        if given:
+            editor_key = f"{prefix}_floors_{floors_file.file_id}"  # a new file starts a fresh editor
+    table = st.data_editor(
+        portfolio_display.floors_table(workloads, metrics, given), hide_index=True, disabled=["workload"],
+        key=editor_key, width="stretch",
+        column_config={
+            "workload": "Workload",
+            "metric": st.column_config.SelectboxColumn(
+                "Metric (empty: default)", options=list(metric_of_label),
+                help="The metric this workload's floor is judged on.",
+            ),
+            "quality_floor": st.column_config.NumberColumn("Quality floor", help="In the metric's unit; empty: none."),
+            "latency_objective_ms": st.column_config.NumberColumn("Latency objective (ms)", min_value=1.0),
+            "latency_metric": st.column_config.SelectboxColumn(
+                "Latency on", options=["ttft", "e2e"], help="ttft: time to first token; e2e: end to end.", required=True
+            ),
+            "current": st.column_config.TextColumn(
+                "Served today by",
+                help="A model the price sheet prices (or an option's name); fill every row to compare.",
+            ),
+        },
+    )  # fmt: skip
+    return metric_id, portfolio_display.floors_from_table(table, metric_of_label)
+
+
+BY_HAND, MEASURED = "Set by hand", "Measured from two probe runs of one eval suite"
+
+
+def cascade_input(prefix: str, api_models: Sequence[str]) -> list[CascadeInput]:
+    """A cascade of the first two API options, small first, escalating a share set by hand or measured on two probe
+    runs of one eval suite; none unless it is offered."""
+    cascades: list[CascadeInput] = []
+    with st.expander("Cascade: small model first, escalate to a larger one when a check fails"):
+        offer = st.toggle("Offer a cascade of the first two API options", key=f"{prefix}_cascade")
+        source = st.radio("Escalation rate", [BY_HAND, MEASURED], horizontal=True, key=f"{prefix}_cascade_source")
+        rate: float | MeasuredCascade | None = None
+        if source == BY_HAND:
+            rate = st.slider("Escalated share (%)", 0, 100, 20, key=f"{prefix}_escalation") / 100
+        elif (pairs := cascade_run_pairs(get_store())).empty:
+            st.info("No eval suite has two finished probe runs yet: run one suite on both models (Probes page).")
+        else:
+            labels = portfolio_display.run_labels(pairs)
+            r1, r2 = st.columns(2)
+            small = r1.selectbox("Small model's run", list(labels), format_func=labels.get, key=f"{prefix}_run_small")
+            large = r2.selectbox("Large model's run", list(labels), format_func=labels.get, key=f"{prefix}_run_large")
+            try:
+                rate = measured_cascade(get_store(), small, large)
+            except ValueError as exc:
+                st.warning(str(exc))
+            else:
+                st.caption(portfolio_display.cascade_text(rate))
+        if offer and len(api_models) < 2:
+            st.warning("Pick at least two API options: the first is the small model, the second the large one.")
+        elif offer and rate is not None:
+            cascades.append((api_models[0], api_models[1], rate))
+    return cascades

@@ -35,7 +35,7 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import pick_scores
 from pricing.cost import UnpricedModelError
-from pricing.metrics import DEFAULT_METRIC
+from pricing.metrics import DEFAULT_METRIC, Metric
 from pricing.planning import service as planning
 from pricing.planning.projection import (
     GROWTH_MODELS,
@@ -710,11 +710,15 @@ def plan_floor_curve(plan: PortfolioPlan, workload: str) -> pd.DataFrame:
     )
 
 
+def metric_labels(metric_of: Mapping[str, str], registry: Mapping[str, Metric]) -> dict[str, str]:
+    """Workload -> the label of the metric its floor is judged on (the metric's id when the store has no such one)."""
+    return {w: registry[m].label if m in registry else m for w, m in metric_of.items()}
+
+
 def report_section(store: Store, plan: PortfolioPlan, curve_workload: str | None = None) -> PortfolioSection:
     """The plan as the PDF report's portfolio section, with the floor curve of one workload (the first with a
     floor when not named)."""
-    registry = service.metric_registry(store)
-    labels = {w: registry[m].label if m in registry else m for w, m in plan.metric_of.items()}
+    labels = metric_labels(plan.metric_of, service.metric_registry(store))
     if curve_workload is None:
         curve_workload = next((w.name for w in plan.workloads if w.quality_floor is not None), None)
     curve = plan_floor_curve(plan, curve_workload) if curve_workload is not None else None
