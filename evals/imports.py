@@ -431,9 +431,7 @@ def parse_aiperf_json(data: Any, file_name: str) -> ImportedResult:
     """AIPerf's profile_export_aiperf.json, or GenAI-Perf's *_genai_perf.json (the same metric dicts)."""
     config = data.get("input_config") if isinstance(data.get("input_config"), Mapping) else {}
     version = data.get("aiperf_version")
-    tool = (
-        "AIPerf" if version or "aiperf" in str(data.get("schema_version", "")) or "phases" in config else "GenAI-Perf"
-    )
+    tool = "AIPerf" if version or "phases" in config else "GenAI-Perf"  # GenAI-Perf records no version
     model = _first_text(
         _path(config, "models", "items"),
         _path(config, "endpoint", "model_names"),

@@ -115,6 +115,34 @@ def test_genai_perf_csv_labels_with_units_and_thousands_separators_read() -> Non
     assert metric_key("Time to First Token (error-adjusted) (ms)") != metric_key("Time to First Token (ms)")
 
 
+def test_genai_perf_json_reads_its_stats_and_the_args_it_kept() -> None:
+    def stats(unit: str, p50: float, p90: float, p99: float) -> dict[str, object]:
+        return {"unit": unit, "avg": p50, "p25": p50, "p50": p50, "p75": p90, "p90": p90, "p95": p99, "p99": p99}
+
+    summary = {  # as genai_perf/export_data/json_exporter.py writes it: the stats, then the args as input_config
+        "request_throughput": {"unit": "per sec", "avg": 4.0},
+        "request_latency": stats("ms", 1900.0, 2100.0, 2400.0),
+        "time_to_first_token": stats("ms", 120.0, 180.0, 250.0),
+        "inter_token_latency": stats("ms", 12.0, 14.0, 15.0),
+        "output_token_throughput": {"unit": "per sec", "avg": 600.0},
+        "output_sequence_length": stats("tokens", 150.0, 150.0, 150.0),
+        "input_sequence_length": stats("tokens", 550.0, 550.0, 550.0),
+        "request_count": {"unit": "count", "avg": 96},
+        "input_config": {"model": ["mistralai/Mistral-7B-Instruct-v0.3"], "concurrency": 8, "request_rate": None},
+    }
+    result = parse_result(json.dumps(summary).encode(), "profile_export_genai_perf.json")
+    (level,) = result.levels
+    assert (result.tool, result.tool_version, result.model) == (
+        "GenAI-Perf",
+        None,
+        "mistralai/Mistral-7B-Instruct-v0.3",
+    )
+    assert (level.concurrency, level.load, level.succeeded) == (8, "concurrency 8", 96)
+    assert level.duration_s == pytest.approx(96 / 4.0)
+    assert level.output_tokens_per_s_per_request["p50"] == pytest.approx(1000 / 12.0)
+    assert level.mean_in_flight == pytest.approx(4.0 * 1900.0 / 1000)  # Little's law on the mean latency
+
+
 def test_aiperf_jsonl_recomputes_what_the_summary_of_the_same_run_says() -> None:
     result = read(AIPERF / "concurrency4" / "profile_export.jsonl")
     (level,) = result.levels
