@@ -574,7 +574,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             peak_to_average=scenario.inputs.peak_to_average,
             time_limit_s=120.0,
         )
-        portfolio = portfolio_service.report_section(store, portfolio_service.plan_portfolio(store, request))
+        portfolio = portfolio_service.portfolio_section(store, request)
     report_request = ReportRequest(
         scenario,
         prepared_for=args.prepared_for,

@@ -238,3 +238,48 @@ def performance_frontier(
         candidates = candidates[candidates["quality"] >= filters.min_quality]
     marked = mark_frontier(candidates, x_metric_id, "quality", not x_metric.higher_is_better, metric.higher_is_better)
     return PerformanceFrontierResult(metric, x_metric, marked)
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """A frontier and what the store knows of every offer under its sheet besides: the prices (deployment prices
+    added), the model catalogue and measured speed and latency; enough to describe any option priced from the
+    sheet, on the frontier or not."""
+
+    frontier: FrontierResult
+    prices: pd.DataFrame
+    models: pd.DataFrame
+    performance: pd.DataFrame
+
+
+def offer_facts(
+    store: Store,
+    metric_id: str,
+    sheet_name: str | None,
+    options: CandidateOptions,
+    self_host: SelfHostSettings | None = None,
+) -> OfferFacts:
+    """The frontier for a metric under a sheet (the default sheet when None; LookupError for an unknown one), with the
+    facts of every offer under that sheet."""
+    sheet = check_sheet(store, sheet_name) if sheet_name else default_sheet(store)
+    return OfferFacts(
+        frontier=frontier(store, metric_id, sheet, options, self_host=self_host),
+        prices=prices_with_deployments(store, sheet),
+        models=store.models(),
+        performance=store.api_performance(),
+    )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the numbers come from: the price sheets with their dates, every source loaded into the store (with
+    rows and dates), and the probe runs, newest first."""
+
+    price_sheets: pd.DataFrame
+    sources: pd.DataFrame
+    probe_runs: pd.DataFrame
+
+
+def provenance(store: Store) -> Provenance:
+    """The price sheets, sources and probe runs a report cites."""
+    return Provenance(price_sheets=store.price_sheets(), sources=store.sources(), probe_runs=store.runs())

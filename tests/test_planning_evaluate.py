@@ -56,3 +56,13 @@ def test_scenario_options_price_the_choices_and_report_what_fails(seeded_store: 
     assert len(built.problems) == 1 and "no-such-model-xyz" in built.problems[0]
     none = planning.scenario_options(store, SHEET, ["gpt-4o-mini"], flat, None, 0.5)
     assert [o.name for o in none.options] == ["gpt-4o-mini"] and none.self_host is None
+
+
+def test_evaluate_can_leave_the_sensitivity_to_the_caller() -> None:
+    inputs = _scenario(horizon_months=18)
+    uncertainty = planning.Uncertainty(n_paths=200, seed=2)
+    full = planning.evaluate(inputs, uncertainty)
+    lean = planning.evaluate(inputs, uncertainty, with_sensitivity=False)
+    assert lean.sensitivity is None and lean.sensitivity_of is None and full.sensitivity is not None
+    assert lean.totals.equals(full.totals) and lean.tco.equals(full.tco) and lean.monthly.equals(full.monthly)
+    assert lean.comparisons == full.comparisons

@@ -371,3 +371,29 @@ def test_optimise_pdf_and_scenario_report_with_a_portfolio(app_db: Path, pricing
         ["report", "--scenario", "With usage", "--floors", str(tmp_path / "nope.csv"), "--out", str(report)]
     )
     assert bad.returncode == 2 and "no such file (--floors)" in bad.stderr
+
+
+def test_portfolio_section_is_the_plan_as_the_reports_section(seeded_store: Store) -> None:
+    monthly = pd.DataFrame(
+        {
+            "month": ["2026-10-01", "2026-10-01"],
+            "workload": ["chat", "triage"],
+            "requests": [1e4, 1e3],
+            "input_tokens": [3e8, 4e6],
+            "output_tokens": [1e8, 1e6],
+            "cached_input_tokens": [0, 0],
+        }
+    )
+    request = ps.PortfolioRequest(
+        monthly,
+        {"chat": ps.FloorSpec(None, None), "triage": ps.FloorSpec(1200.0, None)},
+        months=12,
+        api_models=["gpt-4o-mini", "gpt-4.1"],
+        self_host=[],
+    )
+    section = ps.portfolio_section(seeded_store, request)
+    plan = ps.plan_portfolio(seeded_store, request)
+    assert section.curve_workload == "triage"  # the first workload with a floor
+    assert section.result.total_usd == pytest.approx(plan.result.total_usd)
+    assert section.floor_curve is not None and section.floor_curve.equals(ps.plan_floor_curve(plan, "triage"))
+    assert ps.portfolio_section(seeded_store, request, "chat").curve_workload == "chat"

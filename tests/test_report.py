@@ -15,11 +15,14 @@ import pytest
 
 from pricing import service
 from pricing.__main__ import main
+from pricing.candidates import CandidateOptions
 from pricing.planning import service as planning
 from pricing.report import document as report
 from pricing.report.pdf import pdf_report
+from pricing.selfhost import SelfHostSettings
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
+from tests.test_projection import _scenario
 
 SHEET = "litellm 1.110.2 (bundled)"
 TODAY = dt.date(2026, 11, 27)
@@ -241,3 +244,68 @@ def test_cli_writes_a_report_and_rejects_bad_input(
     assert main(["report", "--scenario", "API only", "--out", str(tmp_path / "x.txt")]) == 2
     assert main(["report", "--scenario", "API only", "--out", str(out), "--metric", "no_such_metric"]) == 2
     assert main(["report", "--scenario", "API only", "--out", str(out), "--current", "nope"]) == 2
+
+
+def test_each_section_gathers_from_one_use_case(store: Store) -> None:
+    scenario = full_scenario(store)
+    data = report.gather(store, report.ReportRequest(scenario, sheet_name=SHEET, quality_floor=1300, today=TODAY))
+    evaluation = planning.evaluate(scenario.inputs, scenario.uncertainty, with_sensitivity=False)
+    assert data.totals.equals(evaluation.totals) and data.monthly.equals(evaluation.monthly)
+    assert data.monte_carlo is not None and data.monte_carlo.tco.equals(evaluation.monte_carlo.tco)
+    assert data.bands is not None and all(data.bands[name].equals(band) for name, band in evaluation.bands.items())
+    focus, versus = report.sensitivity_focus(data.recommendation, data.outcome, scenario.inputs, data.totals)
+    assert data.sensitivity is not None and data.sensitivity.equals(
+        planning.sensitivity(scenario.inputs, focus, versus)
+    )
+    assert data.sensitivity_title == f"What moves the 36-month cost of {focus} minus {versus}"
+    offers = service.offer_facts(store, data.metric.metric_id, SHEET, CandidateOptions(), SelfHostSettings())
+    assert offers.frontier.candidates.equals(data.frontier.candidates)
+    assert data.probe_runs.equals(service.provenance(store).probe_runs)
+
+
+def test_offer_facts_resolve_the_sheet_and_describe_every_offer(store: Store) -> None:
+    offers = service.offer_facts(store, "arena_elo", None, CandidateOptions())
+    assert offers.frontier.sheet_name == service.default_sheet(store)
+    assert offers.prices.equals(service.prices_with_deployments(store, offers.frontier.sheet_name))
+    assert CJK in set(offers.prices["model_key"])  # deployment prices are offers too
+    assert offers.models.equals(store.models()) and offers.performance.equals(store.api_performance())
+    with pytest.raises(LookupError, match="no price sheet named 'nope'"):
+        service.offer_facts(store, "arena_elo", "nope", CandidateOptions())
+
+
+def test_provenance_is_what_the_store_cites(store: Store) -> None:
+    cited = service.provenance(store)
+    assert cited.price_sheets.equals(store.price_sheets()) and cited.sources.equals(store.sources())
+    assert cited.probe_runs.equals(store.runs())
+
+
+def _recommendation(option: str | None, current: str) -> report.Recommendation:
+    return report.Recommendation(option, None, current, 0.0, None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("option", "current", "focus"),
+    [
+        ("bought", "api", ("bought", "api")),  # the recommended fleet against today's API option
+        ("mix", "other-api", ("mix", "api")),  # today's option is not an API option: the first API option
+        ("api", "api", ("rented", "api")),  # an API option recommended: the first self-hosted option
+        (None, "api", ("rented", "api")),
+    ],
+)
+def test_sensitivity_focus_is_the_recommended_fleet_against_todays_api(
+    option: str | None, current: str, focus: tuple[str, str]
+) -> None:
+    inputs = _scenario(horizon_months=12)
+    outcome = planning.outcome(inputs)
+    totals = planning.horizon_totals(outcome.result)
+    assert report.sensitivity_focus(_recommendation(option, current), outcome, inputs, totals) == focus
+
+
+@pytest.mark.parametrize(("option", "focus"), [("api", "api"), (None, "cheapest")])
+def test_sensitivity_focus_without_self_hosting_is_one_options_cost(option: str | None, focus: str) -> None:
+    inputs = _scenario(horizon_months=12)
+    api_only = type(inputs)(**{**inputs.__dict__, "options": inputs.options[:1]})
+    outcome = planning.outcome(api_only)
+    totals = planning.horizon_totals(outcome.result)
+    expected = str(totals.index[0]) if focus == "cheapest" else focus
+    assert report.sensitivity_focus(_recommendation(option, "api"), outcome, api_only, totals) == (expected, None)

@@ -780,7 +780,7 @@ class Evaluation:
     """Everything the Projections page and the report show of one scenario: the deterministic outcome, totals
     cheapest first, the Monte Carlo with its bands per option, the TCO table (plan beside P10/P50/P90, mean and
     share of paths cheapest), the head-to-head comparisons and the sensitivity of the first self-hosted option
-    against the first API option (None without both)."""
+    against the first API option (None without both, or when not asked for)."""
 
     outcome: Outcome
     totals: pd.Series
@@ -793,15 +793,19 @@ class Evaluation:
     sensitivity_of: tuple[str, str] | None
 
 
-def evaluate(inputs: ProjectionInputs, uncertainty: Uncertainty) -> Evaluation:
-    """Project a scenario, run its Monte Carlo and its sensitivity: one call for everything the results show."""
+def evaluate(inputs: ProjectionInputs, uncertainty: Uncertainty, *, with_sensitivity: bool = True) -> Evaluation:
+    """Project a scenario, run its Monte Carlo and its sensitivity: one call for everything the results show.
+
+    Without `with_sensitivity` the tornado is left out (None), for a caller that picks its own pair (the report
+    focuses on the option it recommends).
+    """
     result = outcome(inputs)
     totals = horizon_totals(result.result)
     mc = run_monte_carlo(inputs, uncertainty)
     tco = mc.tco.assign(plan=totals.reindex(mc.tco.index), prob_cheapest=mc.prob_cheapest)
     own = [o.name for o in inputs.options if o.name in result.break_even]
     api = [o for o in result.result.monthly_usd.columns if o not in result.break_even]
-    pair = (own[0], api[0]) if own and api else None
+    pair = (own[0], api[0]) if own and api and with_sensitivity else None
     return Evaluation(
         outcome=result,
         totals=totals,

@@ -735,6 +735,12 @@ def report_section(store: Store, plan: PortfolioPlan, curve_workload: str | None
     )
 
 
+def portfolio_section(store: Store, request: PortfolioRequest, curve_workload: str | None = None) -> PortfolioSection:
+    """A portfolio request solved and laid out as the report's section, with the floor curve of one workload (the
+    first with a floor when not named); raises as `plan_portfolio` does."""
+    return report_section(store, plan_portfolio(store, request), curve_workload)
+
+
 KIND_LABELS = {"api": "API", "self-host": "Self-hosted"}
 
 

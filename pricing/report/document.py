@@ -1,11 +1,13 @@
 """The procurement report: one scenario as a PDF that stands on its own (fpdf2).
 
-Two steps with a boundary between them. `gather` reads the store and computes every number through
-`planning` and `service` (the same functions the app uses), returning a `ReportData`. `render_pdf` lays
-that out with the chart images it is given. Charts are built by `pricing.report.charts` (the pages show the
-same figures) and exported by kaleido in `pricing.report.pdf`, which loads kaleido and Chromium only when a PDF
-is asked for; `build_report` takes a callable that turns a `ReportData` into `ReportImages`, or leaves the
-charts out when given none.
+Two steps with a boundary between them. `gather` gets each section's numbers from one use case (the same ones
+the app uses: `service.offer_facts` for the candidates, `planning.evaluate` for spend and break-even,
+`planning.sensitivity` for the option the report focuses on, `service.provenance` for sources and probe runs),
+returning a `ReportData`; the report's own choices (the recommendation, the option its sensitivity focuses on)
+are made here. `render_pdf` lays that out with the chart images it is given. Charts are built by
+`pricing.report.charts` (the pages show the same figures) and exported by kaleido in `pricing.report.pdf`, which
+loads kaleido and Chromium only when a PDF is asked for; `build_report` takes a callable that turns a `ReportData`
+into `ReportImages`, or leaves the charts out when given none.
 
 A `pricing.portfolio.service.PortfolioSection` (an optimised portfolio with its inputs) adds a "Portfolio"
 section to the scenario report, or stands alone in `render_portfolio_pdf` for people with no saved scenario.
@@ -33,7 +35,8 @@ from pricing.exports import fmt_date
 from pricing.metrics import Metric
 from pricing.offers import FREE_TIER
 from pricing.planning import service as planning
-from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, SelfHostOption
+from pricing.planning.display import sensitivity_title
+from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, ProjectionInputs, SelfHostOption
 from pricing.portfolio.optimiser import Candidate, Workload
 from pricing.portfolio.service import PortfolioSection
 from pricing.report.request import ReportRequest
@@ -159,14 +162,13 @@ def _offer_cell(priced: pd.Series | None) -> str:
     return str(priced["provider"]) if pd.notna(priced["provider"]) else MISSING
 
 
-def _option_rows(
-    store: Store, data_options: tuple[object, ...], sheet_name: str, candidates: pd.DataFrame, totals: pd.Series
-) -> pd.DataFrame:
+def _option_rows(offers: service.OfferFacts, data_options: tuple[object, ...], totals: pd.Series) -> pd.DataFrame:
     """One row per scenario option: model, provider, prices, quality with source and date, speed, context, licence."""
-    prices = service.prices_with_deployments(store, sheet_name)
-    models = store.models().set_index("model_id")
+    prices = offers.prices
+    models = offers.models.set_index("model_id")
+    candidates = offers.frontier.candidates
     quality = candidates.sort_values("self_reported").drop_duplicates("model_id").set_index("model_id")
-    perf = store.api_performance()
+    perf = offers.performance
     rows: list[dict[str, object]] = []
     by_name: dict[str, dict[str, object]] = {}
     for option in data_options:
@@ -292,10 +294,12 @@ def recommend(
     )
 
 
-def _sources(store: Store, data: pd.DataFrame, frontier: service.FrontierResult, sheet_name: str) -> pd.DataFrame:
+def _sources(
+    cited: service.Provenance, data: pd.DataFrame, frontier: service.FrontierResult, sheet_name: str
+) -> pd.DataFrame:
     """Every price sheet and benchmark source the report used, with dates."""
     rows: list[dict[str, object]] = []
-    sheets = store.price_sheets().set_index("sheet_name")
+    sheets = cited.price_sheets.set_index("sheet_name")
     used_sheets = {sheet_name, *frontier.candidates["sheet_name"].dropna().unique()}
     for name in sorted(used_sheets):
         if name in sheets.index:
@@ -315,74 +319,68 @@ def _sources(store: Store, data: pd.DataFrame, frontier: service.FrontierResult,
     for row in data.dropna(subset=["speed_source"]).itertuples(index=False):
         rows.append({"kind": "speed", "source": f"{row.option}: {row.speed_source}", "as_of": ""})
     # The store does not promise an order; sorting keeps two builds of the same inputs identical.
-    for row in store.sources().sort_values(["kind", "source"]).itertuples(index=False):
+    for row in cited.sources.sort_values(["kind", "source"]).itertuples(index=False):
         rows.append(
             {"kind": f"store: {row.kind}", "source": f"{row.source} ({row.rows:,} rows)", "as_of": fmt_date(row.as_of)}
         )
     return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
 
 
-def gather(store: Store, request: ReportRequest) -> ReportData:
-    """Every number the report shows, computed with the app's own functions; a portfolio adds its section."""
-    scenario, prepared_for, sheet_name, metric_id = (
-        request.scenario,
-        request.prepared_for,
-        request.sheet_name,
-        request.metric_id,
-    )
-    quality_floor, current_option, today, portfolio = (
-        request.quality_floor,
-        request.current_option,
-        request.today,
-        request.portfolio,
-    )
-    chosen = planning.load_scenario(store, scenario) if isinstance(scenario, str) else scenario
-    sheet = service.check_sheet(store, sheet_name) if sheet_name else service.default_sheet(store)
-    inputs = chosen.inputs
-    outcome = planning.outcome(inputs)
-    result = outcome.result
-    totals = planning.horizon_totals(result)
-    # The bands are centred on the scenario, a fitted growth curve included (its path is what the draws move).
-    mc = planning.run_monte_carlo(inputs, chosen.uncertainty)
-    bands = {name: planning.paths_bands(mc, name) for name in result.monthly_usd.columns}
-    frontier = service.frontier(store, metric_id, sheet, CandidateOptions(), self_host=SelfHostSettings())
-    frontier.candidates.attrs["higher_is_better"] = frontier.metric.higher_is_better
-    options = _option_rows(store, inputs.options, sheet, frontier.candidates, totals)
-    recommendation = recommend(
-        options, totals, outcome, quality_floor, frontier.metric.higher_is_better, current_option
-    )
-    own = [name for name in result.monthly_usd.columns if name in outcome.break_even]
+def sensitivity_focus(
+    recommendation: Recommendation, outcome: planning.Outcome, inputs: ProjectionInputs, totals: pd.Series
+) -> tuple[str, str | None]:
+    """What the sensitivity section moves: the recommended self-hosted option (else the first) against the current
+    API option (else the first); without both kinds, the recommended option's own cost (else the cheapest)."""
+    own = [name for name in outcome.result.monthly_usd.columns if name in outcome.break_even]
     api = [o.name for o in inputs.options if isinstance(o, ApiOption)]
     if own and api:
         versus = recommendation.current_option if recommendation.current_option in api else api[0]
         focus = recommendation.option if recommendation.option is not None and recommendation.option in own else own[0]
-        frame = planning.sensitivity(inputs, focus, versus)
-        title = f"What moves the {inputs.horizon_months}-month cost of {focus} minus {versus}"
-    else:
-        focus = recommendation.option or str(totals.index[0])
-        frame = planning.sensitivity(inputs, focus)
-        title = f"What moves the {inputs.horizon_months}-month cost of {focus}"
+        return focus, versus
+    return recommendation.option or str(totals.index[0]), None
+
+
+def gather(store: Store, request: ReportRequest) -> ReportData:
+    """Every number the report shows, each section's from one use case: the candidates from the frontier and the facts
+    of its offers, spend and break-even from the scenario's evaluation, the sensitivity of the option the report
+    focuses on, sources and probe runs from the store's provenance; a portfolio adds its section."""
+    chosen = planning.load_scenario(store, request.scenario) if isinstance(request.scenario, str) else request.scenario
+    inputs = chosen.inputs
+    offers = service.offer_facts(store, request.metric_id, request.sheet_name, CandidateOptions(), SelfHostSettings())
+    frontier, sheet = offers.frontier, offers.frontier.sheet_name
+    frontier.candidates.attrs["higher_is_better"] = frontier.metric.higher_is_better
+    # The bands are centred on the scenario, a fitted growth curve included (its path is what the draws move).
+    evaluation = planning.evaluate(inputs, chosen.uncertainty, with_sensitivity=False)
+    totals = evaluation.totals
+    options = _option_rows(offers, inputs.options, totals)
+    recommendation = recommend(
+        options, totals, evaluation.outcome, request.quality_floor, frontier.metric.higher_is_better,
+        request.current_option,
+    )  # fmt: skip
+    focus, versus = sensitivity_focus(recommendation, evaluation.outcome, inputs, totals)
+    cited = service.provenance(store)
+    sources = _sources(cited, options, frontier, sheet)
+    if request.portfolio is not None:
+        sources = pd.concat([sources, portfolio_sources(request.portfolio)], ignore_index=True)
     return ReportData(
         scenario=chosen,
-        prepared_for=prepared_for.strip(),
-        today=today or dt.date.today(),
+        prepared_for=request.prepared_for.strip(),
+        today=request.today or dt.date.today(),
         sheet_name=sheet,
         metric=frontier.metric,
-        outcome=outcome,
+        outcome=evaluation.outcome,
         totals=totals,
-        monthly=planning.monthly_table(result),
-        monte_carlo=mc,
-        bands=bands,
-        sensitivity=frame,
-        sensitivity_title=title,
+        monthly=evaluation.monthly,
+        monte_carlo=evaluation.monte_carlo,
+        bands=evaluation.bands,
+        sensitivity=planning.sensitivity(inputs, focus, versus),
+        sensitivity_title=sensitivity_title(inputs.horizon_months, focus, versus),
         options=options,
         frontier=frontier,
-        sources=_sources(store, options, frontier, sheet)
-        if portfolio is None
-        else pd.concat([_sources(store, options, frontier, sheet), portfolio_sources(portfolio)], ignore_index=True),
-        probe_runs=store.runs(),
+        sources=sources,
+        probe_runs=cited.probe_runs,
         recommendation=recommendation,
-        portfolio=portfolio,
+        portfolio=request.portfolio,
     )
 
 
