@@ -2,8 +2,9 @@
 
 The server is evals.loopback's OpenAI-compatible streaming server, run in a child process (see
 benchmarks.loopback_proc) so that it never competes with the client under test for the GIL. Ours is the
-harness as the product runs it: `evals.probe.run_level_async` (one `asyncio.run` per batch) sending
-`evals.client.stream_chat` requests through `litellm.acompletion` to Target("openai/test-model", base_url).
+harness as the product runs one in-process level: `evals.probe.run_level_async` (one `asyncio.run` per batch)
+sending requests on the route litellm resolves for Target("openai/test-model", base_url): the lean aiohttp
+reader by default (`--only probe` with FRONTIER_PROBE_CLIENT=litellm times litellm's streaming wrapper instead).
 The baseline does the same requests with nothing but an `httpx.AsyncClient`: POST /v1/chat/completions with
 stream=true, read the SSE lines until `data: [DONE]`, and the same concurrency through an `asyncio.Semaphore`.
 
@@ -31,8 +32,8 @@ import httpx
 
 from benchmarks.loopback_proc import serve
 from benchmarks.timing import Row, Table, Timing, fmt_seconds
-from evals.client import Target
-from evals.probe import ProbeSettings, Work, plan_work, run_level_async
+from evals.client import Target, resolve_route
+from evals.probe import ProbeSettings, SenderScope, Work, plan_work, run_level_async
 from pricing.store import RequestRecord
 
 MODEL = "test-model"
@@ -68,12 +69,12 @@ Batch = Callable[[list[Work], int], list[Sample]]
 def ours_batch(target: Target, settings: ProbeSettings) -> Batch:
     """Send works through the probe harness, as one level of a run: one event loop, `concurrency` in flight."""
 
-    def batch(works: list[Work], concurrency: int) -> list[Sample]:
-        records: list[RequestRecord] = []
-        asyncio.run(
-            run_level_async(
-                target,
-                None,
+    route = resolve_route(target, None, settings.client)
+
+    async def level(works: list[Work], concurrency: int, records: list[RequestRecord]) -> None:
+        async with SenderScope(route, None) as sender:
+            await run_level_async(
+                sender,
                 works,
                 concurrency=concurrency,
                 settings=settings,
@@ -82,7 +83,10 @@ def ours_batch(target: Target, settings: ProbeSettings) -> Batch:
                 run_started=time.perf_counter(),
                 first_seq=0,
             )
-        )
+
+    def batch(works: list[Work], concurrency: int) -> list[Sample]:
+        records: list[RequestRecord] = []
+        asyncio.run(level(works, concurrency, records))
         return [Sample(r.ttft_ms, r.itl_ms, r.error_type is None) for r in records]
 
     return batch
@@ -156,7 +160,11 @@ def bare_batch(base_url: str) -> Batch:
 def _settings(requests: int, max_tokens: int) -> ProbeSettings:
     """Probe settings for synthetic prompts (the default 256-token prompt) and no warm-up of their own."""
     return ProbeSettings(
-        requests_per_level=requests, warmup_requests=0, max_output_tokens=max_tokens, timeout_s=TIMEOUT_S
+        requests_per_level=requests,
+        warmup_requests=0,
+        max_output_tokens=max_tokens,
+        timeout_s=TIMEOUT_S,
+        client=os.environ.get("FRONTIER_PROBE_CLIENT", "auto"),
     )
 
 
@@ -220,7 +228,7 @@ def bench_overhead(repeats: int) -> tuple[Row, Table]:
         f"({OVERHEAD_TOKENS} tokens each), {repeats} interleaved repeats",
         ("client", "requests/s (median)", "requests/s (best)", "client CPU per request"),
         (
-            line("ours", "ours (run_level_async + litellm)"),
+            line("ours", f"ours (run_level_async, {os.environ.get('FRONTIER_PROBE_CLIENT', 'auto')} client)"),
             line("bare", "bare httpx.AsyncClient"),
         ),
         f"bare/ours = {ratio:.2f}x: the harness is {ratio:.2f} times slower than a bare streaming client "

@@ -16,6 +16,7 @@ caller's: this module measures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import multiprocessing as mp
 import os
@@ -209,7 +210,7 @@ class Sender:
         )
 
 
-class _SessionScope:
+class SenderScope:
     """Open the lean path's connection pool for the life of an event loop; nothing on the litellm path."""
 
     def __init__(self, route: Route, api_key: str | None) -> None:
@@ -375,19 +376,19 @@ class LevelOrder:
 
 
 def _worker_main(
-    *, route: Route, api_key: str | None, settings: ProbeSettings, warmup: Work, inbox: Any, out: Any
+    *, slot: int, route: Route, api_key: str | None, settings: ProbeSettings, warmup: Work, inbox: Any, out: Any
 ) -> None:
     """A worker process for the whole run: warm up once, then run each level it is sent; records go to `out`.
 
-    Messages to the parent: ("ready", ""), each RequestRecord, ("level_done", cpu_s) after each level, and
-    ("failed", message) if the worker breaks, instead of vanishing with the process.
+    Messages to the parent: ("ready", slot, ""), each RequestRecord, ("level_done", slot, cpu_s) after each level,
+    and ("failed", slot, message) if the worker breaks, instead of vanishing with the process.
     """
     cancel = threading.Event()
 
     async def main() -> None:
-        async with _SessionScope(route, api_key) as sender:
+        async with SenderScope(route, api_key) as sender:
             await sender(replace(warmup, max_tokens=1), settings)
-            out.put(("ready", ""))
+            out.put(("ready", slot, ""))
             while True:
                 order = await asyncio.to_thread(inbox.get)
                 if order is None:
@@ -407,12 +408,12 @@ def _worker_main(
                     request_rate=order.request_rate,
                     seed=order.seed,
                 )
-                out.put(("level_done", time.process_time() - cpu_started))
+                out.put(("level_done", slot, time.process_time() - cpu_started))
 
     try:
         asyncio.run(main())
     except BaseException as exc:  # reported to the parent, which records it per request
-        out.put(("failed", f"{type(exc).__name__}: {exc}"))
+        out.put(("failed", slot, f"{type(exc).__name__}: {exc}"))
 
 
 @contextmanager
@@ -454,10 +455,11 @@ class WorkerPool:
         self.out = context.Queue()
         self.inboxes = [context.Queue() for _ in range(size)]
         self.processes = []
-        for inbox in self.inboxes:
+        for slot, inbox in enumerate(self.inboxes):
             process = context.Process(
                 target=_worker_main,
                 kwargs={
+                    "slot": slot,
                     "route": route,
                     "api_key": api_key,
                     "settings": settings,
@@ -483,11 +485,14 @@ class WorkerPool:
             try:
                 message = self.out.get(timeout=0.2)
             except queue.Empty:
+                dead = sum(not p.is_alive() for p in self.processes)
+                if self.ready + len(self.failures) + dead >= len(self.processes):
+                    return  # a worker died before it was ready: the others start rather than wait for it
                 continue
             if isinstance(message, tuple) and message[0] == "ready":
                 self.ready += 1
             elif isinstance(message, tuple) and message[0] == "failed":
-                self.failures.append(str(message[1]))
+                self.failures.append(str(message[2]))
 
     def close(self) -> None:
         """Tell the workers to stop; terminate any that do not."""
@@ -538,39 +543,45 @@ class WorkerPool:
             )
             self.inboxes[index].put(order)
             busy.append(index)
-        received, done = 0, 0
+        received = 0
+        pending = set(busy)  # workers whose level is not done
         seen: set[int] = set()
         failures: list[str] = []
-        while done < len(busy):
+
+        def take(message: Any) -> None:
+            nonlocal received
+            if isinstance(message, tuple):
+                if message[0] == "level_done":
+                    load.cpu_s.append(float(message[2]))
+                    pending.discard(int(message[1]))
+                elif message[0] == "failed":
+                    failures.append(str(message[2]))
+                    pending.discard(int(message[1]))
+                return
+            record = self._finish_record(message, works, first_seq, scorer_name, price, judge)
+            on_record(record)
+            seen.add(record.seq)
+            received += 1
+
+        while pending:
             if cancel.is_set():
                 for index in busy:
                     self.processes[index].terminate()
                 break
             try:
-                message = self.out.get(timeout=0.2)
+                take(self.out.get(timeout=0.2))
             except queue.Empty:
-                if any(self.processes[i].is_alive() for i in busy):
-                    continue
-                try:  # every worker of the level has exited; what they sent may still be in the pipe
-                    message = self.out.get(timeout=2.0)
-                except queue.Empty:
-                    break
-            if isinstance(message, tuple):
-                if message[0] == "level_done":
-                    load.cpu_s.append(float(message[1]))
-                    done += 1
-                elif message[0] == "failed":
-                    failures.append(str(message[1]))
-                    done += 1
-                continue
-            record = self._finish_record(message, works, first_seq, scorer_name, price, judge)
-            on_record(record)
-            seen.add(record.seq)
-            received += 1
+                dead = {index for index in pending if not self.processes[index].is_alive()}
+                if dead:
+                    pending -= dead  # killed or crashed without a word: what it sent is read below
+                    failures.append(f"{len(dead)} client worker process(es) exited without reporting")
+        with contextlib.suppress(queue.Empty):
+            while failures and not cancel.is_set():  # what a dead worker sent before it died may be in the pipe
+                take(self.out.get(timeout=0.5))
         load.wall_s = max(0.0, time.perf_counter() - start_at)
         if not cancel.is_set():
             # A worker that died or failed leaves requests unmeasured: count them as client errors, never drop them.
-            reason = "; ".join(failures) or "a client worker process exited without reporting"
+            reason = "; ".join(failures) or "a client worker process exited without reporting"  # unmeasured
             for index, work in enumerate(works):
                 if first_seq + index not in seen:
                     on_record(
@@ -647,7 +658,7 @@ def run_probe(
     async def all_levels() -> None:
         nonlocal pool
         run_started = time.perf_counter()
-        async with _SessionScope(route, api_key) as sender:
+        async with SenderScope(route, api_key) as sender:
             warmup = [works[i % len(works)] for i in range(settings.warmup_requests)]
             seq = 0
             if warmup:
