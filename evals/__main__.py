@@ -66,6 +66,19 @@ def print_report(report: RunReport) -> None:
             print(f"      note: {note}")
         if level.errors:
             print("      errors: " + ", ".join(f"{k} {v}" for k, v in sorted(level.errors.items())))
+    if report.knee is not None:
+        knee = report.knee
+        cost = (
+            f"; self-hosted ${report.knee_usd_per_1m_output:.4g} per 1M output tokens there"
+            if report.knee_usd_per_1m_output is not None
+            else ""
+        )
+        print(
+            f"Knee: concurrency {knee.concurrency}, {knee.output_tokens_per_s:,.0f} output tokens/s{cost} "
+            f"({knee.reason})"
+        )
+    for note in report.notes:
+        print(f"Note: {note}")
     failed = sum(report.errors.values())
     print(f"Requests measured: {report.requests}; failed: {failed}" + (f" ({report.errors})" if failed else ""))
     if report.quality:
@@ -105,11 +118,14 @@ def cmd_probe(args: argparse.Namespace) -> int:
     suite = None
     if args.suite:
         suite = load_suite_file(Path(args.suite)) if args.suite.endswith(".jsonl") else load_suite(args.suite)
-    from evals.probe import ProbeSettings
+    from evals.probe import ProbeSettings, sweep_levels
 
     settings = ProbeSettings(
         requests_per_level=args.requests or (len(suite.items) if suite else 20),
-        concurrency_levels=args.concurrency,
+        concurrency_levels=sweep_levels(args.sweep) if args.sweep else args.concurrency,
+        sweep=bool(args.sweep),
+        client=args.client,
+        request_rate=args.request_rate,
         warmup_requests=args.warmup,
         input_tokens=args.input_tokens,
         max_output_tokens=args.output_tokens,
@@ -126,7 +142,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         settings,
         sheet,
         suite=suite,
-        objectives=Objectives(args.slo_ttft_ms, args.slo_e2e_ms),
+        objectives=Objectives(ttft_ms=args.slo_ttft_ms, e2e_ms=args.slo_e2e_ms, itl_ms=args.slo_itl_ms),
         cancel=cancel,
         measure_overhead=not args.no_overhead,
         judge_endpoint=Endpoint(
@@ -203,9 +219,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-tokens", type=int, default=256, help="synthetic prompt length without a suite")
     p.add_argument("--output-tokens", type=int, default=128, help="output budget without a suite")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
-    p.add_argument("--workers", type=int, default=1, help="client processes (use when the client saturates)")
-    p.add_argument("--slo-ttft-ms", type=float, help="latency objective for goodput")
-    p.add_argument("--slo-e2e-ms", type=float, help="latency objective for goodput")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="client processes per level (default: one per core, for levels of 8 or more streams per process)",
+    )
+    p.add_argument(
+        "--client",
+        choices=["auto", "lean", "litellm"],
+        default="auto",
+        help="who reads the stream: auto = the lean aiohttp reader for OpenAI-compatible routes, else litellm",
+    )
+    p.add_argument("--request-rate", type=float, help="requests per second as Poisson arrivals (levels cap in-flight)")
+    p.add_argument(
+        "--sweep",
+        type=int,
+        metavar="MAX",
+        help="concurrency 1, 2, 4, ... up to MAX, stopping where throughput stops rising or an objective fails; "
+        "reports the knee (overrides --concurrency)",
+    )
+    p.add_argument("--slo-ttft-ms", type=float, help="latency objective (p90) for goodput and the knee")
+    p.add_argument("--slo-itl-ms", type=float, help="inter-token latency objective (p90) for goodput and the knee")
+    p.add_argument("--slo-e2e-ms", type=float, help="latency objective (p90) for goodput and the knee")
     p.add_argument("--gpu", help="GPU type of a self-hosted endpoint, e.g. 'H100 SXM'")
     p.add_argument("--gpu-count", type=int)
     p.add_argument("--usd-per-gpu-hour", type=float)
