@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from evals import jobs as probe_jobs
-from evals.probe import ProbeSettings, estimate_cost_usd
+from evals.probe import ProbeSettings, available_cores, estimate_cost_usd
 from evals.runner import (
     DEFAULT_NIM_BASE,
     ENDPOINT_KINDS,
@@ -57,6 +57,10 @@ KEY_UPLOAD = "probes_suite_upload"
 KEY_REQUESTS = "probes_requests"
 KEY_LEVELS = "probes_levels"
 KEY_WORKERS = "probes_workers"
+KEY_CLIENT = "probes_client"
+KEY_RATE = "probes_rate"
+KEY_SWEEP = "probes_sweep"
+KEY_SLO_ITL = "probes_slo_itl"
 KEY_SLO_TTFT = "probes_slo_ttft"
 KEY_SLO_E2E = "probes_slo_e2e"
 KEY_TIMEOUT = "probes_timeout"
@@ -200,17 +204,51 @@ with tab_run:
         requests_per_level = s1.number_input(
             "Requests per level", 1, 2000, len(suite.items) if suite else 20, key=f"{KEY_REQUESTS}_{suite_choice}"
         )
-        levels = s2.multiselect("Concurrency levels", [1, 2, 4, 8, 16, 32, 64], default=[1, 4, 16], key=KEY_LEVELS)
-        workers = s3.number_input(
-            "Client processes", 1, 8, 1, key=KEY_WORKERS, help="Use more when a level is flagged client-bound."
+        levels = s2.multiselect(
+            "Concurrency levels", [1, 2, 4, 8, 16, 32, 64, 128, 256], default=[1, 4, 16], key=KEY_LEVELS
+        )
+        sweep = s3.checkbox(
+            "Stop at saturation",
+            key=KEY_SWEEP,
+            help="Run the levels upwards and stop where output throughput rises less than 10% or an objective "
+            "(p90) fails; the run reports the knee, the concurrency whose throughput self-hosted cost is based on.",
         )
         timeout_s = s4.number_input("Timeout per request (s)", 1.0, 600.0, 60.0, key=KEY_TIMEOUT)
-        o1, o2 = st.columns(2)
-        slo_ttft = o1.number_input(
-            "Objective: TTFT at most (ms)", 1.0, value=None, key=KEY_SLO_TTFT, placeholder="none (no goodput)"
+        c1, c2, c3 = st.columns(3)
+        client = c1.selectbox(
+            "Client",
+            ["auto", "lean", "litellm"],
+            key=KEY_CLIENT,
+            help="Who reads the stream. auto: a lean aiohttp reader where the route is OpenAI-compatible (NIM, vLLM, "
+            "OpenAI ...), litellm for other APIs. litellm's streaming wrapper costs about 40x the CPU per token.",
         )
-        slo_e2e = o2.number_input(
-            "Objective: end-to-end at most (ms)", 1.0, value=None, key=KEY_SLO_E2E, placeholder="none"
+        workers = c2.number_input(
+            "Client processes",
+            1,
+            64,
+            value=None,
+            key=KEY_WORKERS,
+            placeholder=f"auto (up to {available_cores()}, one per core)",
+            help="Worker processes sharing each level; by default one per core once a level has 8 or more streams "
+            "per process. A level flagged client-bound says how many would fix it.",
+        )
+        rate = c3.number_input(
+            "Request rate (req/s)",
+            0.01,
+            value=None,
+            key=KEY_RATE,
+            placeholder="none: fixed concurrency",
+            help="Poisson arrivals at this rate; each level's concurrency caps the requests in flight.",
+        )
+        o1, o2, o3 = st.columns(3)
+        slo_ttft = o1.number_input(
+            "Objective: TTFT p90 at most (ms)", 1.0, value=None, key=KEY_SLO_TTFT, placeholder="none (no goodput)"
+        )
+        slo_itl = o2.number_input(
+            "Objective: ITL p90 at most (ms)", 0.1, value=None, key=KEY_SLO_ITL, placeholder="none"
+        )
+        slo_e2e = o3.number_input(
+            "Objective: end-to-end p90 at most (ms)", 1.0, value=None, key=KEY_SLO_E2E, placeholder="none"
         )
         endpoint = endpoint_from_row(endpoints[endpoints["name"] == chosen].iloc[0].to_dict())
         judge_endpoint = None
@@ -229,7 +267,10 @@ with tab_run:
                 requests_per_level=int(requests_per_level),
                 concurrency_levels=tuple(sorted(levels)),
                 timeout_s=float(timeout_s),
-                workers=int(workers),
+                workers=int(workers) if workers else None,
+                client=client,
+                request_rate=float(rate) if rate else None,
+                sweep=sweep,
             )
             price, price_note = price_fn_for(store, endpoint, settings.sheet_name)
             estimate = estimate_cost_usd(probe_settings, suite, price) if price is not None else None
@@ -249,7 +290,7 @@ with tab_run:
                     probe_settings,
                     settings.sheet_name,
                     suite=suite,
-                    objectives=Objectives(slo_ttft, slo_e2e),
+                    objectives=Objectives(ttft_ms=slo_ttft, e2e_ms=slo_e2e, itl_ms=slo_itl),
                     judge_endpoint=judge_endpoint,
                 )
                 st.session_state[KEY_ACTIVE_RUN] = job.run_id
@@ -366,6 +407,7 @@ with tab_results:
                         "System tokens/s": lv["system_output_tokens_per_s"],
                         "Goodput (req/s)": lv["goodput_rps"],
                         "Cost per success (USD)": lv["cost_per_success_usd"],
+                        "Client processes": lv.get("client_workers"),
                         "Client-bound": "yes" if lv["client_bound"] else "no",
                     }
                     for lv in summary["levels"]
@@ -395,6 +437,16 @@ with tab_results:
             for lv in summary["levels"]:
                 for note in lv["notes"]:
                     (st.warning if lv["client_bound"] else st.caption)(f"Concurrency {lv['concurrency']}: {note}")
+            knee = summary.get("knee")
+            if knee:
+                knee_cost = summary.get("knee_usd_per_1m_output")
+                st.info(
+                    f"**Knee: concurrency {knee['concurrency']}**, {knee['output_tokens_per_s']:,.0f} output tokens/s"
+                    + (f", self-hosted {fmt_usd(knee_cost, 4)} per 1M output tokens there" if knee_cost else "")
+                    + f". {knee['reason'].capitalize()}."
+                )
+            for note in summary.get("notes") or []:
+                st.caption(note)
             run_date = fmt_date(runs.loc[runs["run_id"] == run_id, "started_at"].iloc[0])
             st.caption(f"Prices: {summary['price_note']}. Run date {run_date}.")
             quality = summary.get("quality")
