@@ -264,6 +264,50 @@ def test_probe_run_against_loopback(server: str, page: Any) -> None:
 
 
 @pytest.mark.browser
+def test_llm_judge_suite_runs_from_the_probes_page(server: str, page: Any) -> None:
+    """An uploaded LLM-as-judge suite, run from the page with a judge endpoint picked there: the judge server grades
+    every answer (and the warm-up's) and the run's pass rate is its verdict, 100%."""
+    import json
+
+    from evals.loopback import LoopbackConfig, LoopbackServer
+
+    lines = [
+        {"suite": "judged", "scorer": "llm_judge", "max_output_tokens": 32},
+        {"id": "j1", "prompt": "Explain caching briefly.", "expected": "Caching stores results."},
+        {"id": "j2", "prompt": "Explain batching briefly.", "expected": "Batching groups requests."},
+    ]
+    suite_file = "\n".join(json.dumps(line) for line in lines).encode()
+    with (
+        LoopbackServer(LoopbackConfig(ttft_ms=5, output_tokens=4)) as model,
+        LoopbackServer(LoopbackConfig(answers={"": "SCORE: 5/5"}, output_tokens=3)) as judge,
+    ):
+        bs.open_page(page, server, "probes")
+        bs.save_endpoint(
+            page, name="judged-model", kind="openai-compatible", model="test-model", api_base=model.base_url
+        )
+        bs.save_endpoint(page, name="judge", kind="openai-compatible", model="test-model", api_base=judge.base_url)
+        panel = bs.open_tab(page, "Run a probe")
+        bs.choose_option(panel, "Endpoint", "judged-model")
+        bs.choose_option(panel, "Eval suite", "(upload my own suite)")
+        bs.wait_for_app(page)
+        bs.upload_file(page, "Suite (JSONL", "judged.jsonl", suite_file, mime_type="application/jsonl")
+        bs.choose_option(panel, "Judge model (grades the answers)", "judge")
+        bs.wait_for_app(page)
+        done = bs.start_probe(
+            page, endpoint="judged-model", suite="(upload my own suite)", requests_per_level=2, levels=[1]
+        )
+        assert "completed" in done, done
+        graded = len(judge.chat_requests())
+        assert graded >= 2, f"the judge server graded {graded} answers; the run did not use the judge picked"
+    bs.open_page(page, server, "probes")  # the run's results, as the history lists them on a fresh visit
+    results = bs.open_tab(page, "Results and history")
+    pass_rate = results.locator(METRIC).filter(has_text="Pass rate on judged").locator(METRIC_VALUE)
+    pass_rate.wait_for(state="visible", timeout=30_000)
+    assert pass_rate.inner_text().strip() == "100.0%"
+    assert_no_errors(page, "/probes after a judged run")
+
+
+@pytest.mark.browser
 def test_projection_from_uploaded_usage_then_save_scenario(server: str, page: Any) -> None:
     """Upload 8 months of usage on the projections page: it is read, fitted and projected over 36 months with a
     spend chart; a malformed file is refused with its row and column; a named scenario saves."""
