@@ -9,7 +9,8 @@ A probe run counts when it finished (completed, cancelled with what it measured,
 model and records the GPUs it ran on: an own run in its endpoint's settings, an import in the setup given with it
 (both as `settings_json["endpoint"]`: gpu, gpu_count, precision, engine). Each of its levels with successful
 requests and output throughput becomes a row, except levels flagged client-bound (the harness, not the server,
-set their pace). A run's rows carry the run's mean request lengths, so `pricing.sizing` compares its levels with
+set their pace), levels that missed the run's latency objectives and, when a sweep found a knee, levels past it.
+A run's rows carry the run's mean request lengths, so `pricing.sizing` compares its levels with
 each other on throughput alone and picks the best, as it does for a published concurrency sweep.
 
 The boundary: reads the store, returns a DataFrame with the throughput table's columns; no SQL here.
@@ -53,13 +54,20 @@ def probe_throughput_rows(runs: pd.DataFrame) -> pd.DataFrame:
         gpu, gpu_count = endpoint.get("gpu"), _whole(endpoint.get("gpu_count"))
         if not isinstance(gpu, str) or not gpu.strip() or gpu_count is None:
             continue
+        summary = _json(run.get("summary_json"))
+        knee = summary.get("knee") if isinstance(summary.get("knee"), dict) else {}
+        assert isinstance(knee, dict)
+        top = knee.get("concurrency") if isinstance(knee.get("concurrency"), int) else None
         levels = [
             level
-            for level in _json(run.get("summary_json")).get("levels") or []
+            for level in summary.get("levels") or []
             if isinstance(level, dict)
             and (level.get("system_output_tokens_per_s") or 0) > 0
             and (level.get("succeeded") or 0) > 0
             and not level.get("client_bound")
+            # a level that missed the run's latency objectives, or lies past its knee, is not a serving point
+            and level.get("meets_objectives") is not False
+            and (top is None or not isinstance(level.get("concurrency"), int) or level["concurrency"] <= top)
         ]
         if not levels:
             continue

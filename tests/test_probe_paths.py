@@ -336,3 +336,47 @@ def test_a_busy_client_is_flagged_with_the_processes_that_would_fix_it() -> None
     assert levels[1].client_bound and levels[1].client_workers == 2
     needed = math.ceil(17.5 / (0.5 * 10))  # CPU seconds over the share each process should stay under
     assert f"about {needed} processes" in levels[1].notes[0] and "this machine has 2 cores" in levels[1].notes[0]
+
+
+def test_levels_past_the_knee_or_missing_objectives_do_not_feed_self_hosted_sizing() -> None:
+    import pandas as pd
+
+    from pricing.measured_throughput import probe_throughput_rows
+
+    def lv(concurrency: int, tokens_per_s: float, meets: bool | None = None) -> dict[str, object]:
+        return {
+            "concurrency": concurrency,
+            "succeeded": 10,
+            "system_output_tokens_per_s": tokens_per_s,
+            "input_tokens": 1000,
+            "output_tokens": 500,
+            "ttft_ms": {"p50": 100.0},
+            "client_bound": False,
+            "meets_objectives": meets,
+        }
+
+    def run(run_id: str, levels: list[dict[str, object]], knee: int | None) -> dict[str, object]:
+        summary = {"levels": levels, "knee": {"concurrency": knee} if knee else None}
+        return {
+            "run_id": run_id,
+            "status": "completed",
+            "model_id": "llama-3.1-8b-instruct",
+            "model": "m",
+            "endpoint_name": "gpu",
+            "started_at": pd.Timestamp("2026-12-01"),
+            "settings_json": json.dumps({"endpoint": {"gpu": "H100 SXM", "gpu_count": 1}}),
+            "summary_json": json.dumps(summary),
+        }
+
+    runs = pd.DataFrame(
+        [
+            run("swept", [lv(1, 100), lv(2, 190), lv(4, 200), lv(8, 205)], knee=2),
+            run("slo", [lv(1, 100, True), lv(4, 350, False)], knee=None),
+        ]
+    )
+    rows = probe_throughput_rows(runs)
+    assert sorted(zip(rows["source"].str.extract(r"run (\w+)")[0], rows["concurrency"], strict=True)) == [
+        ("slo", "1"),
+        ("swept", "1"),
+        ("swept", "2"),
+    ]
