@@ -40,9 +40,10 @@ def run(repeats: int = 7, quick: bool = False) -> list[Row | Table]:
             "Benchmark: 20 options", projection_scenario(), uncertainty=planning.Uncertainty(n_paths=n_paths)
         )
         data = report.gather(store, report.ReportRequest(chosen, "Benchmarks", today=TODAY))
-        pdf = pdf_report(store, chosen, "Benchmarks", today=TODAY)  # warm imports and Chromium's disk cache
+        request = report.ReportRequest(chosen, "Benchmarks", today=TODAY)
+        pdf = pdf_report(store, request)  # warm imports and Chromium's disk cache
         ours, charts = measure_pair(
-            lambda: pdf_report(store, report.ReportRequest(chosen, "Benchmarks", today=TODAY)),
+            lambda: pdf_report(store, request),
             lambda: export_png(report_figures(data)),
             repeats,
         )

@@ -4,12 +4,10 @@ throughput, quality on our eval suites and cost; watch runs live, cancel them, c
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import streamlit as st
 
 from evals import jobs as probe_jobs
+from evals.display import compare_table, knee_sentence, level_table, quality_cost_points, run_history
 from evals.probe import ProbeSettings, available_cores, estimate_cost_usd
 from evals.runner import (
     DEFAULT_NIM_BASE,
@@ -38,18 +36,6 @@ from ui.common import (
     save_endpoint,
 )
 from ui.probe_import import render_import_panel
-
-HISTORY_COLUMNS = [
-    "run_id",
-    "started",
-    "endpoint_name",
-    "model",
-    "suite",
-    "status",
-    "requests",
-    "failed",
-    "estimated_cost_usd",
-]
 
 KEY_RUN_ENDPOINT = "probes_endpoint"
 KEY_SUITE = "probes_suite"
@@ -87,10 +73,12 @@ with st.expander("How the figures are defined"):
         "- **Per-request output speed** = 1000 / ITL tokens/s. **System output throughput** = all output tokens of a "
         "level / the level's duration.\n"
         "- **Goodput** = requests per second that meet every latency objective you set.\n"
-        "- Tokens come from the usage the server reports; where it reports none (and on litellm's `nvidia_nim` route, "
-        "which drops the usage request) counts are estimates and marked so.\n"
-        "- Warm-up requests are sent first and never counted. The harness measures its own overhead against a "
-        "zero-delay local endpoint and flags levels where the client, not the model, is the bottleneck."
+        "- Tokens come from the usage the server reports; where it reports none counts are estimates and marked so.\n"
+        "- **Knee**: the highest concurrency that meets your objectives (at p90) and still adds at least 10% output "
+        "throughput; self-hosted cost per 1M tokens is computed there.\n"
+        "- Warm-up requests are sent first and never counted. OpenAI-compatible streams (NIM, vLLM, OpenAI ...) are "
+        "read by a lean client (about 12 us of CPU per token); other APIs through litellm. Each level records the "
+        "CPU its client used and is flagged when the client, not the model, is the bottleneck."
     )
 
 tab_run, tab_endpoints, tab_results, tab_import = st.tabs(
@@ -342,23 +330,10 @@ with tab_results:
     if runs.empty:
         st.info("No runs yet.")
     else:
-        summaries = {
-            r: json.loads(s) if isinstance(s, str) else None
-            for r, s in zip(runs["run_id"], runs["summary_json"], strict=True)
-        }
-        history = runs.assign(
-            started=runs["started_at"].map(lambda t: str(t)[:19]),
-            requests=runs["run_id"].map(lambda r: (summaries.get(r) or {}).get("requests")),
-            failed=runs["run_id"].map(lambda r: sum(((summaries.get(r) or {}).get("errors") or {}).values())),
-            label=runs["endpoint_name"].fillna(runs["model"])
-            + " · "
-            + runs["suite"].fillna("no suite")
-            + " · "
-            + runs["run_id"],
-        )
-        history_table = history[HISTORY_COLUMNS]
+        history = run_history(runs)
+        money = st.column_config.NumberColumn("Estimated cost (USD)", format="$%.4f")
         st.dataframe(
-            history_table,
+            history.table,
             hide_index=True,
             width="stretch",
             key="probes_history",
@@ -371,48 +346,25 @@ with tab_results:
                 "status": "Status",
                 "requests": st.column_config.NumberColumn("Requests", format="%d"),
                 "failed": st.column_config.NumberColumn("Failed", format="%d"),
-                "estimated_cost_usd": st.column_config.NumberColumn("Estimated cost (USD)", format="$%.4f"),
+                "estimated_cost_usd": money,
             },
         )
-        download_buttons(
-            history_table,
-            "probes_history",
-            "probes_history_dl",
-        )
-        labels = dict(zip(history["run_id"], history["label"], strict=True))
+        download_buttons(history.table, "probes_history", "probes_history_dl")
         default_run = st.session_state.get(KEY_SHOW_RUN)
-        ids = list(history["run_id"])
+        ids = list(history.table["run_id"])
         run_id = st.selectbox(
             "Run",
             ids,
             index=ids.index(default_run) if default_run in ids else 0,
-            format_func=labels.get,
+            format_func=history.labels.get,
             key="probes_show_select",
         )
-        summary = summaries.get(run_id)
+        summary = history.summaries.get(run_id)
         requests = probe_requests(run_id)
         if summary is None:
             st.info("This run is still going (or stopped without a summary); its requests so far are below.")
         else:
-            level_rows = pd.DataFrame(
-                [
-                    {
-                        "Concurrency": lv["concurrency"],
-                        "OK / sent": f"{lv['succeeded']} / {lv['requests']}",
-                        "Errors": ", ".join(f"{k} {v}" for k, v in lv["errors"].items()) or "none",
-                        "TTFT p50 (ms)": lv["ttft_ms"]["p50"],
-                        "TTFT p90 (ms)": lv["ttft_ms"]["p90"],
-                        "ITL p50 (ms)": lv["itl_ms"]["p50"],
-                        "E2E p50 (ms)": lv["e2e_ms"]["p50"],
-                        "System tokens/s": lv["system_output_tokens_per_s"],
-                        "Goodput (req/s)": lv["goodput_rps"],
-                        "Cost per success (USD)": lv["cost_per_success_usd"],
-                        "Client processes": lv.get("client_workers"),
-                        "Client-bound": "yes" if lv["client_bound"] else "no",
-                    }
-                    for lv in summary["levels"]
-                ]
-            )
+            level_rows = level_table(summary)
             ms = st.column_config.NumberColumn(format="%.0f")
             st.dataframe(
                 level_rows,
@@ -437,14 +389,12 @@ with tab_results:
             for lv in summary["levels"]:
                 for note in lv["notes"]:
                     (st.warning if lv["client_bound"] else st.caption)(f"Concurrency {lv['concurrency']}: {note}")
-            knee = summary.get("knee")
+            knee = knee_sentence(
+                summary,
+                fmt_usd(summary["knee_usd_per_1m_output"], 4) if summary.get("knee_usd_per_1m_output") else None,
+            )
             if knee:
-                knee_cost = summary.get("knee_usd_per_1m_output")
-                st.info(
-                    f"**Knee: concurrency {knee['concurrency']}**, {knee['output_tokens_per_s']:,.0f} output tokens/s"
-                    + (f", self-hosted {fmt_usd(knee_cost, 4)} per 1M output tokens there" if knee_cost else "")
-                    + f". {knee['reason'].capitalize()}."
-                )
+                st.info(knee)
             for note in summary.get("notes") or []:
                 st.caption(note)
             run_date = fmt_date(runs.loc[runs["run_id"] == run_id, "started_at"].iloc[0])
@@ -467,39 +417,20 @@ with tab_results:
         download_buttons(requests, f"probe_{run_id}", "probes_download", label="this run's requests")
 
         st.markdown("#### Quality against cost, across runs")
-        scored = [
-            {"label": labels[r], **(s or {}).get("quality", {})}
-            for r, s in summaries.items()
-            if s and s.get("quality") and s["quality"].get("cost_per_1000_items_usd") is not None
-        ]
-        if scored:
-            frame = pd.DataFrame(scored)
-            frame["ci_low"] = frame["ci95"].map(lambda ci: ci[0])
-            frame["ci_high"] = frame["ci95"].map(lambda ci: ci[1])
-            st.plotly_chart(quality_cost_figure(frame), key="probes_quality_cost")
+        points = quality_cost_points(history)
+        if not points.empty:
+            st.plotly_chart(quality_cost_figure(points), key="probes_quality_cost")
         else:
             st.caption("Runs with an eval suite and a price appear here.")
 
         st.markdown("#### Compare runs side by side")
-        compare = st.multiselect("Runs (2 to 4)", ids, format_func=labels.get, max_selections=4, key=KEY_COMPARE)
+        compare = st.multiselect(
+            "Runs (2 to 4)", ids, format_func=history.labels.get, max_selections=4, key=KEY_COMPARE
+        )
         if len(compare) >= 2:
-            rows = []
-            for rid in compare:
-                s = summaries.get(rid) or {}
-                for lv in s.get("levels", []):
-                    rows.append(
-                        {
-                            "run": labels[rid],
-                            "concurrency": lv["concurrency"],
-                            "TTFT p50 (ms)": lv["ttft_ms"]["p50"],
-                            "E2E p50 (ms)": lv["e2e_ms"]["p50"],
-                            "System output tokens/s": lv["system_output_tokens_per_s"],
-                            "Cost per success (USD)": lv["cost_per_success_usd"],
-                            "Pass rate": (s.get("quality") or {}).get("pass_rate"),
-                        }
-                    )
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="probes_compare_table")
-            download_buttons(pd.DataFrame(rows), "probes_compare", "probes_compare_table_dl")
+            side_by_side = compare_table(history, compare)
+            st.dataframe(side_by_side, hide_index=True, width="stretch", key="probes_compare_table")
+            download_buttons(side_by_side, "probes_compare", "probes_compare_table_dl")
 
 with tab_import:
     render_import_panel()
