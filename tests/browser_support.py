@@ -17,7 +17,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,73 @@ def _healthy(base_url: str) -> bool:
 SERVED_URL = re.compile(rb"URL: (http://127\.0\.0\.1:\d+)")
 
 
+@dataclass(frozen=True)
+class ServedApp:
+    """A running `streamlit run app.py`: where it serves, its process id and the file its output goes to."""
+
+    base_url: str
+    pid: int
+    log_path: Path
+
+
+# The command `make run` serves with (but for the port: 0 lets the OS pick one, so parallel servers never race for a
+# port); everything else comes from .streamlit/config.toml, as for `make run`.
+SERVE_ARGS = (
+    "-m",
+    "streamlit",
+    "run",
+    "app.py",
+    "--server.port",
+    "0",
+    "--server.address",
+    "127.0.0.1",
+    "--server.headless",
+    "true",
+    "--browser.gatherUsageStats",
+    "false",
+)
+
+
+@contextlib.contextmanager
+def serve_app(
+    db_path: Path, log_dir: Path, *, extra_args: Sequence[str] = (), timeout_s: float = HEALTH_TIMEOUT_S
+) -> Iterator[ServedApp]:
+    """Serve app.py against the store at db_path as `make run` does (extra_args override config.toml, e.g.
+    `--server.fileWatcherType auto`), with its output in log_dir/streamlit.log; yield it once it is healthy."""
+    log_path = log_dir / "streamlit.log"
+    with open(log_path, "w+b") as log:
+        process = subprocess.Popen(
+            [sys.executable, *SERVE_ARGS, *extra_args],
+            cwd=ROOT,
+            env=app_env(db_path),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            base_url = None
+            while base_url is None or not _healthy(base_url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    state = (
+                        f"exited with {process.returncode}"
+                        if process.poll() is not None
+                        else f"not healthy after {timeout_s:.0f} s"
+                    )
+                    output = log_path.read_text(errors="replace")[-5000:]
+                    raise RuntimeError(f"streamlit server {state}; its output:\n{output}")
+                time.sleep(0.25)  # another process: nothing to wait on but its log and its health endpoint
+                if base_url is None and (served := SERVED_URL.search(log_path.read_bytes())):
+                    base_url = served.group(1).decode()
+            yield ServedApp(base_url=base_url, pid=process.pid, log_path=log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIMEOUT_S) -> Iterator[str]:
     """Seed a temp store (unless db_path is given), serve app.py on a port of the OS's choosing and yield its base
@@ -93,54 +161,8 @@ def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIME
         if db_path is None:
             db_path = tmp_dir / "frontier.duckdb"
             seed_database(db_path)
-        log_path = tmp_dir / "streamlit.log"
-        with open(log_path, "w+b") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "app.py",
-                    "--server.port",
-                    "0",
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                    "--browser.gatherUsageStats",
-                    "false",
-                    "--server.fileWatcherType",
-                    "none",
-                ],
-                cwd=ROOT,
-                env=app_env(db_path),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                deadline = time.monotonic() + timeout_s
-                base_url = None
-                while base_url is None or not _healthy(base_url):
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        state = (
-                            f"exited with {process.returncode}"
-                            if process.poll() is not None
-                            else f"not healthy after {timeout_s:.0f} s"
-                        )
-                        output = log_path.read_text(errors="replace")[-5000:]
-                        raise RuntimeError(f"streamlit server {state}; its output:\n{output}")
-                    time.sleep(0.25)  # another process: nothing to wait on but its log and its health endpoint
-                    if base_url is None and (served := SERVED_URL.search(log_path.read_bytes())):
-                        base_url = served.group(1).decode()
-                yield base_url
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+        with serve_app(db_path, tmp_dir, timeout_s=timeout_s) as app:
+            yield app.base_url
 
 
 def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
