@@ -19,6 +19,7 @@ from benchmarks import (
     projection_bench,
     report_bench,
     seed_bench,
+    sessions_bench,
     usage_bench,
 )
 from benchmarks.timing import Row, Table, format_table
@@ -34,6 +35,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("projection", projection_bench.run),
     ("report", report_bench.run),
     ("portfolio", portfolio_bench.run),
+    ("sessions", sessions_bench.run),
 ]
 
 
