@@ -37,6 +37,7 @@ from evals.summary import (
     flag_client_load,
     summarise_run,
     sweep_should_continue,
+    sweep_stop_reason,
     to_jsonable,
 )
 from pricing.config import SECRETS_PATH, SecretsFileError, secret_text
@@ -441,8 +442,7 @@ def execute_run(
                 notes.append(f"measured by the {outcome.route.path} client: {outcome.route.why}")
             if outcome.stopped_after is not None:
                 notes.append(
-                    f"sweep stopped after concurrency {outcome.stopped_after}: more streams would add no "
-                    "throughput or miss the objectives"
+                    f"sweep stopped after concurrency {outcome.stopped_after}: {sweep_stop_reason(swept, objectives)}"
                 )
         if measure_overhead and levels and status != "failed":
             overhead = measure_client_overhead(

@@ -172,25 +172,33 @@ class Knee:
     reason: str  # why the sweep's next level is not the knee
 
 
-def find_knee(levels: list[LevelSummary], objectives: Objectives, min_gain: float = MIN_THROUGHPUT_GAIN) -> Knee | None:
-    """Walk the levels upwards; the knee is the last one that met the objectives and still added throughput."""
+def _walk_to_knee(
+    levels: list[LevelSummary], objectives: Objectives, min_gain: float
+) -> tuple[LevelSummary | None, str]:
+    """The knee level (None if no level qualifies) and why the next level is not the knee."""
     knee: LevelSummary | None = None
     reason = "the highest level measured; a higher concurrency might still add throughput"
     for level in sorted(levels, key=lambda lv: lv.concurrency):
         if not level.succeeded:
-            reason = f"at concurrency {level.concurrency} no request succeeded"
-            break
+            errors = ", ".join(f"{k} {v}" for k, v in sorted(level.errors.items())) or "no answer"
+            return knee, f"at concurrency {level.concurrency} no request succeeded ({errors})"
         if level.meets_objectives is False:
-            reason = f"at concurrency {level.concurrency} the latency objectives (at p90) or the 95% success rate fail"
-            break
+            return knee, (
+                f"at concurrency {level.concurrency} the latency objectives (at p90) or the 95% success rate fail"
+            )
         if knee is not None and level.system_output_tokens_per_s < knee.system_output_tokens_per_s * (1 + min_gain):
             gain = level.system_output_tokens_per_s / knee.system_output_tokens_per_s - 1
-            reason = (
+            return knee, (
                 f"saturated: concurrency {level.concurrency} added {gain:+.0%} output throughput over "
                 f"{knee.concurrency} (less than {min_gain:.0%}), only latency"
             )
-            break
         knee = level
+    return knee, reason
+
+
+def find_knee(levels: list[LevelSummary], objectives: Objectives, min_gain: float = MIN_THROUGHPUT_GAIN) -> Knee | None:
+    """Walk the levels upwards; the knee is the last one that met the objectives and still added throughput."""
+    knee, reason = _walk_to_knee(levels, objectives, min_gain)
     if knee is None:
         return None
     return Knee(
@@ -200,6 +208,11 @@ def find_knee(levels: list[LevelSummary], objectives: Objectives, min_gain: floa
         itl_p90_ms=knee.itl_ms.get("p90"),
         reason=reason,
     )
+
+
+def sweep_stop_reason(levels: list[LevelSummary], objectives: Objectives) -> str:
+    """Why a sweep over these levels stops where it does, in words."""
+    return _walk_to_knee(levels, objectives, MIN_THROUGHPUT_GAIN)[1]
 
 
 def sweep_should_continue(levels: list[LevelSummary], objectives: Objectives) -> bool:
