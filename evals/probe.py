@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -122,6 +122,16 @@ def sweep_levels(max_concurrency: int) -> tuple[int, ...]:
     if levels[-1] != max_concurrency:
         levels.append(max_concurrency)
     return tuple(levels)
+
+
+def level_seqs(settings: ProbeSettings) -> dict[int, range]:
+    """The request numbers each concurrency level owns in a run: warm-up first, then a block per level."""
+    first = settings.warmup_requests
+    blocks = {}
+    for index, concurrency in enumerate(settings.concurrency_levels):
+        start = first + index * settings.requests_per_level
+        blocks[concurrency] = range(start, start + settings.requests_per_level)
+    return blocks
 
 
 def available_cores() -> int:
@@ -313,10 +323,12 @@ async def run_level_async(
     level: int | None = None,
     request_rate: float | None = None,
     seed: int = 0,
+    seqs: Sequence[int] | None = None,
 ) -> int:
     """Send the works with at most `concurrency` in flight (as Poisson arrivals at `request_rate` when given).
 
-    Return how many were sent. `level` labels the records when this is one worker's share of a larger level.
+    Return how many were sent. `level` labels the records when this is one worker's share of a larger level. The
+    works are numbered from `first_seq`, or by `seqs` (one number each) when they are the rest of a level.
     """
     semaphore = asyncio.Semaphore(concurrency)
     sent = 0
@@ -333,7 +345,7 @@ async def run_level_async(
             _record,
             work,
             result,
-            seq=first_seq + index,
+            seq=seqs[index] if seqs is not None else first_seq + index,
             phase=phase,
             concurrency=level or concurrency,
             sent_s=sent_s,
@@ -368,6 +380,7 @@ class LevelOrder:
     works: list[Work]
     concurrency: int  # this worker's share of the level's streams
     first_seq: int
+    seqs: tuple[int, ...]  # each work's number in the run
     level: int  # the level's whole concurrency, which labels the records
     run_started: float
     start_at: float  # perf_counter instant at which every worker begins
@@ -407,6 +420,7 @@ def _worker_main(
                     level=order.level,
                     request_rate=order.request_rate,
                     seed=order.seed,
+                    seqs=order.seqs,
                 )
                 out.put(("level_done", slot, time.process_time() - cpu_started))
 
@@ -519,8 +533,11 @@ class WorkerPool:
         price: PriceFn | None = None,
         judge: Callable[[str], str] | None = None,
         request_rate: float | None = None,
+        seqs: Sequence[int] | None = None,
     ) -> tuple[int, LevelLoad]:
         """Split a level over `workers` of the pool's processes; grade and price records here as they arrive."""
+        numbers = list(seqs) if seqs is not None else list(range(first_seq, first_seq + len(works)))
+        by_seq = dict(zip(numbers, works, strict=True))
         usable = [i for i, p in enumerate(self.processes) if p.is_alive()][:workers]
         load = LevelLoad(workers=len(usable))
         share = math.ceil(len(works) / max(1, len(usable)))
@@ -528,6 +545,7 @@ class WorkerPool:
         busy = []
         for slot, index in enumerate(usable):
             chunk = works[slot * share : (slot + 1) * share]
+            chunk_seqs = tuple(numbers[slot * share : (slot + 1) * share])
             if not chunk:
                 continue
             per_worker = max(1, concurrency // len(usable) + (1 if slot < concurrency % len(usable) else 0))
@@ -535,6 +553,7 @@ class WorkerPool:
                 works=[Work(w.messages, w.max_tokens) for w in chunk],  # suite items do not pickle; graded here
                 concurrency=per_worker,
                 first_seq=first_seq + slot * share,
+                seqs=chunk_seqs,
                 level=concurrency,
                 run_started=run_started,
                 start_at=start_at,
@@ -558,7 +577,7 @@ class WorkerPool:
                     failures.append(str(message[2]))
                     pending.discard(int(message[1]))
                 return
-            record = self._finish_record(message, works, first_seq, scorer_name, price, judge)
+            record = self._finish_record(message, by_seq, scorer_name, price, judge)
             on_record(record)
             seen.add(record.seq)
             received += 1
@@ -582,13 +601,13 @@ class WorkerPool:
         if not cancel.is_set():
             # A worker that died or failed leaves requests unmeasured: count them as client errors, never drop them.
             reason = "; ".join(failures) or "a client worker process exited without reporting"  # unmeasured
-            for index, work in enumerate(works):
-                if first_seq + index not in seen:
+            for number, work in by_seq.items():
+                if number not in seen:
                     on_record(
                         _record(
                             work,
                             StreamResult(error_type="client_error", error_message=reason[:300]),
-                            seq=first_seq + index,
+                            seq=number,
                             phase="measure",
                             concurrency=concurrency,
                             sent_s=time.perf_counter() - run_started,
@@ -600,8 +619,7 @@ class WorkerPool:
     @staticmethod
     def _finish_record(
         record: RequestRecord,
-        works: list[Work],
-        first_seq: int,
+        by_seq: dict[int, Work],
         scorer_name: str | None,
         price: PriceFn | None,
         judge: Callable[[str], str] | None,
@@ -609,7 +627,7 @@ class WorkerPool:
         """Price and grade a worker's record in the parent, which holds the suite items and the judge."""
         if price is not None and record.input_tokens is not None:
             record = replace(record, cost_usd=price(record.input_tokens, record.output_tokens or 0, 0))
-        item = works[record.seq - first_seq].item
+        item = by_seq[record.seq].item
         if item is not None:
             record = replace(record, item_id=item.id)
             if scorer_name and record.error_type in (None, "empty_answer"):
@@ -641,12 +659,15 @@ def run_probe(
     judge: Callable[[str], str] | None = None,
     on_level: Callable[[int], None] | None = None,
     after_level: AfterLevel | None = None,
+    only: Mapping[int, Sequence[int]] | None = None,
 ) -> ProbeOutcome:
     """Warm up, then run every concurrency level in order; records go to `on_record` as they finish.
 
     litellm resolves the route once; the warm-up and every in-process level share one event loop and connection
     pool, and levels that need workers share one pool of processes started (and warmed up) at the first such
-    level. `after_level` sees each level's records and may end a sweep by returning False.
+    level. `after_level` sees each level's records and may end a sweep by returning False. `only` (resuming a
+    run) sends, per concurrency level, just the requests at those places in the level; levels it omits are skipped.
+    Every request keeps the number it has in a whole run (`level_seqs`).
     """
     stop = cancel or threading.Event()
     scorer_name = suite.scorer if suite is not None else None
@@ -682,6 +703,13 @@ def run_probe(
                 if stop.is_set():
                     outcome.status = "cancelled"
                     return
+                level_works, numbers = works, None  # the whole level, numbered from `seq`
+                if only is not None:
+                    indexes = list(only.get(concurrency, ()))
+                    if not indexes:
+                        seq += len(works)
+                        continue
+                    level_works, numbers = [works[i] for i in indexes], [seq + i for i in indexes]
                 if on_level is not None:
                     on_level(concurrency)
                 level_records: list[RequestRecord] = []
@@ -705,7 +733,7 @@ def run_probe(
                     sent, load = await asyncio.to_thread(
                         partial(
                             pool.run_level,
-                            works,
+                            level_works,
                             concurrency=concurrency,
                             workers=workers,
                             settings=settings,
@@ -717,6 +745,7 @@ def run_probe(
                             price=price,
                             judge=judge,
                             request_rate=settings.request_rate,
+                            seqs=numbers,
                         )
                     )
                 else:
@@ -724,7 +753,7 @@ def run_probe(
                     cpu_started, wall_started = time.thread_time(), time.perf_counter()
                     sent = await run_level_async(
                         sender,
-                        works,
+                        level_works,
                         concurrency=concurrency,
                         settings=settings,
                         on_record=keep,
@@ -736,6 +765,7 @@ def run_probe(
                         judge=judge,
                         request_rate=settings.request_rate,
                         seed=seq,
+                        seqs=numbers,
                     )
                     # the event loop's own thread: the CPU the client spent reading, not the store's writer
                     load.cpu_s.append(time.thread_time() - cpu_started)

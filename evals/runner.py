@@ -14,10 +14,11 @@ import json
 import os
 import queue
 import threading
+import time
 import tomllib
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,17 @@ import pandas as pd
 
 from evals.client import Target, list_models, make_judge, stream_chat
 from evals.loopback import LoopbackConfig, LoopbackServer
-from evals.probe import PriceFn, ProbeSettings, available_cores, estimate_cost_usd, run_probe
+from evals.probe import (
+    PriceFn,
+    ProbeOutcome,
+    ProbeSettings,
+    available_cores,
+    estimate_cost_usd,
+    level_seqs,
+    run_probe,
+)
 from evals.scorers import get_scorer
-from evals.suites import Suite, wilson_interval
+from evals.suites import Suite, list_suites, load_suite, wilson_interval
 from evals.summary import (
     Knee,
     LevelSummary,
@@ -45,10 +54,11 @@ from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_outpu
 from pricing.identity import canonical_model_id
 from pricing.price_sources import pricer_of
 from pricing.service import CUSTOM_SHEET_NAME, prices_with_deployments
-from pricing.store import RequestRecord, Store, request_records_frame
+from pricing.store import REQUEST_RECORD_FIELDS, RequestRecord, Store, StoreError, request_records_frame
 from pricing.usage import sheet_pricer
 
 ENDPOINT_KINDS = ("nim", "openai-compatible", "api")
+WRITE_EVERY_S = 0.5  # a probe stores its finished requests this often, each time holding the file for milliseconds
 DEFAULT_NIM_BASE = "http://localhost:8000/v1"
 
 
@@ -257,38 +267,55 @@ def measure_client_overhead(
 
 
 class _Writer(threading.Thread):
-    """Writes records to the store in small batches, off the measuring thread."""
+    """Stores records off the measuring thread, in one short write every `WRITE_EVERY_S`.
+
+    Each write opens the file for a few milliseconds, so the app and command-line reads in other processes get it
+    between writes. A batch the store could not write (another process held the file past the store's wait) is
+    kept and tried again with the next one, so nothing measured is dropped while the file is busy.
+    """
 
     def __init__(self, store: Store, run_id: str) -> None:
         super().__init__(daemon=True)
         self.store, self.run_id = store, run_id
         self.inbox: queue.Queue[RequestRecord | None] = queue.Queue()
         self.records: list[RequestRecord] = []
+        self.unstored: list[RequestRecord] = []
         self.error: BaseException | None = None
 
     def put(self, record: RequestRecord) -> None:
         self.inbox.put(record)
 
     def run(self) -> None:
+        pending: list[RequestRecord] = []
         done = False
         while not done:
-            batch: list[RequestRecord] = []
-            try:
-                item = self.inbox.get(timeout=0.25)
-                while True:
-                    if item is None:
-                        done = True
-                        break
-                    batch.append(item)
-                    item = self.inbox.get_nowait()
-            except queue.Empty:
-                pass
-            if batch:
+            due = time.monotonic() + WRITE_EVERY_S
+            while (left := due - time.monotonic()) > 0:
                 try:
-                    self.store.add_probe_requests(self.run_id, batch)
-                except BaseException as exc:  # reported by finish(); measuring goes on
-                    self.error = exc
-                self.records.extend(batch)
+                    item = self.inbox.get(timeout=left)
+                except queue.Empty:
+                    break
+                if item is None:
+                    done = True
+                    break
+                pending.append(item)
+                self.records.append(item)
+            if pending and self._write(pending):
+                pending = []
+        if pending and not self._write(pending):  # the last try, at the end of the run
+            self.unstored.extend(pending)
+
+    def _write(self, batch: list[RequestRecord]) -> bool:
+        """Store a batch; False when the file stayed busy (the batch is to be tried again)."""
+        try:
+            self.store.add_probe_requests(self.run_id, batch)
+        except StoreError as exc:
+            self.error = exc
+            return False
+        except Exception as exc:  # refused by the database itself: trying again would not help; reported by the run
+            self.error = exc
+            self.unstored.extend(batch)
+        return True
 
     def finish(self) -> list[RequestRecord]:
         self.inbox.put(None)
@@ -323,13 +350,13 @@ class RunReport:
         return payload
 
 
-def quality_summary(records: pd.DataFrame, suite: Suite | None) -> dict[str, Any] | None:
+def quality_summary(records: pd.DataFrame, suite_name: str | None, scorer: str | None) -> dict[str, Any] | None:
     """Mean score with a 95% Wilson interval over scored items, cost and latency per item."""
-    if suite is None:
+    if suite_name is None:
         return None
     scored = records[(records["phase"] == "measure") & records["score"].notna()]
     if scored.empty:
-        return {"suite": suite.name, "items": 0, "mean_score": None, "ci95": None}
+        return {"suite": suite_name, "items": 0, "mean_score": None, "ci95": None}
     # A sweep asks each item once per level: quality counts each item once, from the first level, so the
     # interval reflects the number of distinct items, not the number of requests.
     first_level = scored[scored["concurrency"] == scored["concurrency"].min()]
@@ -339,8 +366,8 @@ def quality_summary(records: pd.DataFrame, suite: Suite | None) -> dict[str, Any
     costs = pd.to_numeric(measured["cost_usd"], errors="coerce")
     cost_total = float(costs.sum()) if costs.notna().any() else None
     return {
-        "suite": suite.name,
-        "scorer": suite.scorer,
+        "suite": suite_name,
+        "scorer": scorer,
         "items": len(measured),
         "mean_score": float(measured["score"].mean()),
         "pass_rate": passed / len(measured),
@@ -351,6 +378,47 @@ def quality_summary(records: pd.DataFrame, suite: Suite | None) -> dict[str, Any
         "e2e_ms_per_item_p50": float(measured["e2e_ms"].median()),
         "basis": f"each item once, answers at concurrency {int(measured['concurrency'].iloc[0])}",
     }
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """What a run sends and how it is priced: fixed at its start, and read back from the store to resume it."""
+
+    run_id: str
+    endpoint: Endpoint
+    settings: ProbeSettings
+    sheet_name: str
+    objectives: Objectives
+    suite: Suite | None
+    suite_name: str | None
+    scorer: str | None
+    judge_endpoint: Endpoint | None
+    price: PriceFn | None
+    price_note: str
+    estimated_cost_usd: float | None
+
+    def settings_json(self) -> str:
+        """What the store keeps of the setup (never a key: endpoints name the variable that holds theirs)."""
+        return json.dumps(
+            {
+                "settings": asdict(self.settings),
+                "objectives": asdict(self.objectives),
+                "endpoint": self.endpoint.as_row(),
+                "sheet": self.sheet_name,
+                "price_note": self.price_note,
+                "suite": {"name": self.suite_name, "scorer": self.scorer} if self.suite_name else None,
+                "judge_endpoint": self.judge_endpoint.as_row() if self.judge_endpoint else None,
+            },
+            default=str,
+        )
+
+
+def _judge_for(setup: RunSetup) -> Callable[[str], str] | None:
+    if setup.suite is None or not get_scorer(setup.suite.scorer).needs_judge:
+        return None
+    if setup.judge_endpoint is None:
+        raise ConfigError(f"suite {setup.suite.name} is scored by an LLM judge: pick a judge model")
+    return make_judge(setup.judge_endpoint.target, resolve_api_key(setup.judge_endpoint), setup.settings.timeout_s)
 
 
 def execute_run(
@@ -368,116 +436,314 @@ def execute_run(
     judge_endpoint: Endpoint | None = None,
 ) -> RunReport:
     """Run a probe, storing each request as it finishes, and store and return the summary."""
-    objectives = objectives or Objectives()
-    judge = None
-    if suite is not None and get_scorer(suite.scorer).needs_judge:
-        if judge_endpoint is None:
-            raise ConfigError(f"suite {suite.name} is scored by an LLM judge: pick a judge model")
-        judge = make_judge(judge_endpoint.target, resolve_api_key(judge_endpoint), settings.timeout_s)
-    api_key = resolve_api_key(endpoint)
     price, price_note = price_fn_for(store, endpoint, sheet_name)
-    estimate = estimate_cost_usd(settings, suite, price) if price is not None else None
-    run_id = run_id or uuid.uuid4().hex[:12]
-    settings_json = json.dumps(
-        {
-            "settings": asdict(settings),
-            "objectives": asdict(objectives),
-            "endpoint": endpoint.as_row(),
-            "sheet": sheet_name,
-            "price_note": price_note,
-        },
-        default=str,
+    setup = RunSetup(
+        run_id=run_id or uuid.uuid4().hex[:12],
+        endpoint=endpoint,
+        settings=settings,
+        sheet_name=sheet_name,
+        objectives=objectives or Objectives(),
+        suite=suite,
+        suite_name=suite.name if suite else None,
+        scorer=suite.scorer if suite else None,
+        judge_endpoint=judge_endpoint,
+        price=price,
+        price_note=price_note,
+        estimated_cost_usd=estimate_cost_usd(settings, suite, price) if price is not None else None,
     )
+    judge = _judge_for(setup)
+    api_key = resolve_api_key(endpoint)
     store.start_run(
-        run_id=run_id,
+        run_id=setup.run_id,
         endpoint_name=endpoint.name,
         model=endpoint.model,
         api_base=endpoint.api_base,
         model_id=endpoint.canonical_id,
-        suite=suite.name if suite else None,
-        settings_json=settings_json,
-        estimated_cost_usd=estimate,
+        suite=setup.suite_name,
+        settings_json=setup.settings_json(),
+        estimated_cost_usd=setup.estimated_cost_usd,
         note=price_note,
     )
-    writer = _Writer(store, run_id)
+    return _probe_and_store(
+        store, setup, api_key, judge, cancel=cancel, measure_overhead=measure_overhead, on_level=on_level
+    )
+
+
+def _probe_and_store(
+    store: Store,
+    setup: RunSetup,
+    api_key: str | None,
+    judge: Callable[[str], str] | None,
+    *,
+    cancel: threading.Event | None,
+    measure_overhead: bool,
+    on_level: Callable[[int], None] | None,
+    earlier: pd.DataFrame | None = None,
+    only: dict[int, list[int]] | None = None,
+) -> RunReport:
+    """Send the run's requests (with `earlier` and `only`: the rest of an interrupted run), store them as they
+    finish, then store and return the summary of every request the run has."""
+    settings, objectives = setup.settings, setup.objectives
+    earlier = earlier if earlier is not None else request_records_frame([])
+    writer = _Writer(store, setup.run_id)
     writer.start()
     status, notes = "failed", []
     swept: list[LevelSummary] = []
+    put, level_started = writer.put, on_level
+    if only is not None:
+        # The rest of a run continues its clock: shifted so its first level starts where the stored requests end.
+        measured_before = earlier[earlier["phase"] == "measure"]
+        ends = measured_before["sent_s"] + measured_before["e2e_ms"].fillna(0) / 1000.0
+        stored_end_s = float(ends.max()) if len(ends) and ends.notna().any() else 0.0
+        resumed_at = time.perf_counter()
+        shift_s: list[float] = []
+
+        def level_started(concurrency: int) -> None:
+            if not shift_s:
+                shift_s.append(stored_end_s - (time.perf_counter() - resumed_at))
+            if on_level is not None:
+                on_level(concurrency)
+
+        def put(record: RequestRecord) -> None:
+            if record.phase == "warmup":  # the numbers of the first warm-up are taken, and warm-ups never count
+                return
+            offset = shift_s[0] if shift_s else 0.0
+            writer.put(replace(record, sent_s=None if record.sent_s is None else record.sent_s + offset))
+
+        for concurrency in settings.concurrency_levels:  # a sweep goes on from the levels measured whole before
+            level = earlier[(earlier["phase"] == "measure") & (earlier["concurrency"] == concurrency)]
+            if concurrency not in only and not level.empty:
+                swept.extend(summarise_run(level, objectives))
 
     def after_level(concurrency: int, level_records: list[RequestRecord]) -> bool:
         """In a sweep, go on while throughput still rises and the objectives hold."""
         if not settings.sweep:
             return True
-        swept.extend(summarise_run(request_records_frame(level_records), objectives))
+        before = earlier[(earlier["phase"] == "measure") & (earlier["concurrency"] == concurrency)]
+        level = pd.concat([before, request_records_frame(level_records)], ignore_index=True)
+        swept.extend(summarise_run(level[list(REQUEST_RECORD_FIELDS)], objectives))
         return sweep_should_continue(swept, objectives)
 
     outcome = None
     try:
         outcome = run_probe(
-            endpoint.target,
+            setup.endpoint.target,
             api_key,
             settings,
-            writer.put,
-            suite=suite,
-            price=price,
+            put,
+            suite=setup.suite,
+            price=setup.price,
             cancel=cancel,
             judge=judge,
-            on_level=on_level,
+            on_level=level_started,
             after_level=after_level,
+            only=only,
         )
         status = outcome.status
     except BaseException as exc:
         notes.append(f"run stopped by {type(exc).__name__}; requests measured before it are kept")
         raise
     finally:
-        records = request_records_frame(writer.finish())
-        if writer.error is not None:
-            notes.append(f"some requests could not be stored: {writer.error}")
-        levels = summarise_run(records, objectives) if not records.empty else []
-        for level in levels:
-            level.request_rate = settings.request_rate
-        if outcome is not None:
-            flag_client_load(levels, outcome.loads, available_cores())
-            if outcome.route is not None:
-                notes.append(f"measured by the {outcome.route.path} client: {outcome.route.why}")
-            if outcome.stopped_after is not None:
-                notes.append(
-                    f"sweep stopped after concurrency {outcome.stopped_after}: {sweep_stop_reason(swept, objectives)}"
-                )
-        if measure_overhead and levels and status != "failed":
-            overhead = measure_client_overhead(
-                tuple(lv.concurrency for lv in levels),
-                min(settings.requests_per_level, 16),
-                settings=replace(settings, client=outcome.route.path if outcome and outcome.route else settings.client),
+        new = request_records_frame(writer.finish())
+        if writer.unstored:
+            notes.append(f"{len(writer.unstored)} requests could not be stored: {writer.error}")
+        if only is not None:
+            notes.append(
+                f"resumed after an interruption: {int((new['phase'] == 'measure').sum())} requests sent now, "
+                f"{int((earlier['phase'] == 'measure').sum())} kept from before"
             )
-            flag_client_bound(levels, overhead.ttft_ms, overhead_itl_ms=overhead.itl_ms)
-        _self_hosted_costs(endpoint, levels)
-        knee = find_knee(levels, objectives) if len(levels) > 1 or settings.sweep else None
-        knee_cost = None
-        if knee is not None and endpoint.self_hosted and knee.output_tokens_per_s > 0:
-            knee_cost = self_hosted_usd_per_1m_output(
-                float(endpoint.usd_per_gpu_hour or 0), int(endpoint.gpu_count or 1), knee.output_tokens_per_s
-            ).usd_per_1m_output
-        measured = records[records["phase"] == "measure"] if not records.empty else records
-        errors = {str(k): int(v) for k, v in measured["error_type"].dropna().value_counts().items()}
-        report = RunReport(
-            run_id=run_id,
-            status=status,
-            endpoint=endpoint.name,
-            model=endpoint.model,
-            suite=suite.name if suite else None,
-            estimated_cost_usd=estimate,
-            price_note=price_note,
-            levels=levels,
-            errors=errors,
-            requests=len(measured),
-            quality=quality_summary(records, suite),
-            notes=notes,
-            client_path=outcome.route.path if outcome is not None and outcome.route is not None else None,
-            knee=knee,
-            knee_usd_per_1m_output=knee_cost,
+        records = (
+            pd.concat([earlier[list(REQUEST_RECORD_FIELDS)], new], ignore_index=True) if not earlier.empty else new
         )
-        store.finish_run(run_id, status, json.dumps(report.as_json(), default=str), "; ".join(notes) or None)
+        report = _report(
+            setup,
+            records,
+            status,
+            notes,
+            outcome=outcome,
+            measure_overhead=measure_overhead and status != "failed",
+            swept=swept,
+            split_levels=tuple(c for c in (only or {}) if (earlier["concurrency"] == c).any()),
+        )
+        store.finish_run(setup.run_id, status, json.dumps(report.as_json(), default=str), "; ".join(notes) or None)
+    return report
+
+
+def _report(
+    setup: RunSetup,
+    records: pd.DataFrame,
+    status: str,
+    notes: list[str],
+    *,
+    outcome: ProbeOutcome | None,
+    measure_overhead: bool,
+    swept: list[LevelSummary] | None = None,
+    split_levels: tuple[int, ...] = (),
+) -> RunReport:
+    """The summary of a run's requests: levels, the client's load and overhead, self-hosted cost, knee, quality."""
+    endpoint, settings, objectives = setup.endpoint, setup.settings, setup.objectives
+    levels = summarise_run(records, objectives) if not records.empty else []
+    for level in levels:
+        level.request_rate = settings.request_rate
+        if level.concurrency in split_levels:
+            level.notes.append(
+                "measured in two sittings, before and after an interruption: its throughput is over both, "
+                "joined end to start"
+            )
+    if outcome is not None:
+        flag_client_load(levels, outcome.loads, available_cores())
+        if outcome.route is not None:
+            notes.append(f"measured by the {outcome.route.path} client: {outcome.route.why}")
+        if outcome.stopped_after is not None:
+            notes.append(
+                f"sweep stopped after concurrency {outcome.stopped_after}: {sweep_stop_reason(swept or [], objectives)}"
+            )
+    if measure_overhead and levels:
+        overhead = measure_client_overhead(
+            tuple(lv.concurrency for lv in levels),
+            min(settings.requests_per_level, 16),
+            settings=replace(settings, client=outcome.route.path if outcome and outcome.route else settings.client),
+        )
+        flag_client_bound(levels, overhead.ttft_ms, overhead_itl_ms=overhead.itl_ms)
+    _self_hosted_costs(endpoint, levels)
+    knee = find_knee(levels, objectives) if len(levels) > 1 or settings.sweep else None
+    knee_cost = None
+    if knee is not None and endpoint.self_hosted and knee.output_tokens_per_s > 0:
+        knee_cost = self_hosted_usd_per_1m_output(
+            float(endpoint.usd_per_gpu_hour or 0), int(endpoint.gpu_count or 1), knee.output_tokens_per_s
+        ).usd_per_1m_output
+    measured = records[records["phase"] == "measure"] if not records.empty else records
+    errors = {str(k): int(v) for k, v in measured["error_type"].dropna().value_counts().items()}
+    return RunReport(
+        run_id=setup.run_id,
+        status=status,
+        endpoint=endpoint.name,
+        model=endpoint.model,
+        suite=setup.suite_name,
+        estimated_cost_usd=setup.estimated_cost_usd,
+        price_note=setup.price_note,
+        levels=levels,
+        errors=errors,
+        requests=len(measured),
+        quality=quality_summary(records, setup.suite_name, setup.scorer),
+        notes=notes,
+        client_path=outcome.route.path if outcome is not None and outcome.route is not None else None,
+        knee=knee,
+        knee_usd_per_1m_output=knee_cost,
+    )
+
+
+INTERRUPTED = "interrupted"
+CLOSED = "closed"
+
+
+def stored_setup(store: Store, run_id: str, suite: Suite | None = None) -> RunSetup:
+    """An interrupted run's setup as its start stored it; `suite` stands in for an uploaded suite (a shipped one is
+    loaded by name). ConfigError when the run is unknown or not interrupted."""
+    rows = store.run(run_id)
+    if rows.empty:
+        raise ConfigError(f"no probe run {run_id!r}: the Live probes page's history lists the runs and their ids")
+    row = rows.iloc[0]
+    if row["status"] != INTERRUPTED:
+        raise ConfigError(
+            f"run {run_id} is {row['status']}: only an interrupted run (its process ended without finishing it) can be "
+            "resumed or closed"
+        )
+    try:
+        stored = json.loads(str(row["settings_json"]))
+        known = {f.name for f in fields(ProbeSettings)}
+        raw = {k: v for k, v in stored["settings"].items() if k in known}
+        raw["concurrency_levels"] = tuple(raw["concurrency_levels"])
+        settings = ProbeSettings(**raw)
+        objectives = Objectives(**stored.get("objectives") or {})
+        endpoint = endpoint_from_row(stored["endpoint"])
+        judge_row = stored.get("judge_endpoint")
+        judge_endpoint = endpoint_from_row(judge_row) if judge_row else None
+        sheet_name = str(stored.get("sheet") or "none")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"run {run_id}'s stored settings cannot be read ({exc}): close it instead") from None
+    suite_name = None if pd.isna(row["suite"]) else str(row["suite"])
+    scorer = ((stored.get("suite") or {}).get("scorer")) if suite_name else None
+    if suite_name and suite is None and suite_name in list_suites():
+        suite = load_suite(suite_name)
+    if suite is not None and suite.name != suite_name:
+        raise ConfigError(f"run {run_id} asked suite {suite_name}, not {suite.name}: give that suite's file")
+    price, price_note = price_fn_for(store, endpoint, sheet_name) if sheet_name != "none" else (None, "no price sheet")
+    return RunSetup(
+        run_id=run_id,
+        endpoint=endpoint,
+        settings=settings,
+        sheet_name=sheet_name,
+        objectives=objectives,
+        suite=suite,
+        suite_name=suite_name,
+        scorer=scorer or (suite.scorer if suite else None),
+        judge_endpoint=judge_endpoint,
+        price=price,
+        price_note=str(stored.get("price_note") or price_note),
+        estimated_cost_usd=None if pd.isna(row["estimated_cost_usd"]) else float(row["estimated_cost_usd"]),
+    )
+
+
+def requests_left(settings: ProbeSettings, stored: pd.DataFrame) -> dict[int, list[int]]:
+    """Per concurrency level, the places in the level whose request the store does not hold (none: level whole)."""
+    taken = set(stored["seq"].astype(int)) if not stored.empty else set()
+    left = {}
+    for concurrency, block in level_seqs(settings).items():
+        missing = [index for index, seq in enumerate(block) if seq not in taken]
+        if missing:
+            left[concurrency] = missing
+    return left
+
+
+def resume_run(
+    store: Store,
+    run_id: str,
+    *,
+    suite: Suite | None = None,
+    cancel: threading.Event | None = None,
+    measure_overhead: bool = True,
+    on_level: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Send the requests an interrupted run had not measured, with its own settings, and finish it.
+
+    Each request keeps the number (and so the prompt or suite item) it had in the run; levels measured whole are not
+    sent again, and a sweep that had already stopped sends nothing more. This process takes the run over first, so
+    two resumes of one run cannot both send.
+    """
+    setup = stored_setup(store, run_id, suite)
+    if setup.suite_name and setup.suite is None:
+        raise ConfigError(
+            f"run {run_id} used the uploaded suite {setup.suite_name}: give its file to resume it (or close the run)"
+        )
+    judge = _judge_for(setup)
+    api_key = resolve_api_key(setup.endpoint)
+    earlier = store.run_requests(run_id)
+    only = requests_left(setup.settings, earlier)
+    if not store.claim_interrupted_run(run_id):
+        raise ConfigError(f"run {run_id} is no longer interrupted: another process has resumed or closed it")
+    return _probe_and_store(
+        store,
+        setup,
+        api_key,
+        judge,
+        cancel=cancel,
+        measure_overhead=measure_overhead,
+        on_level=on_level,
+        earlier=earlier,
+        only=only,
+    )
+
+
+def close_run(store: Store, run_id: str) -> RunReport:
+    """Finish an interrupted run as it is: its summary from the requests it stored, status 'closed'."""
+    setup = stored_setup(store, run_id)
+    records = store.run_requests(run_id)
+    records = records[list(REQUEST_RECORD_FIELDS)] if not records.empty else request_records_frame([])
+    measured = int((records["phase"] == "measure").sum())
+    notes = [f"closed after an interruption with the {measured} requests it had measured"]
+    report = _report(setup, records, CLOSED, notes, outcome=None, measure_overhead=False)
+    store.finish_run(run_id, CLOSED, json.dumps(report.as_json(), default=str), "; ".join(notes))
     return report
 
 

@@ -1,17 +1,18 @@
-"""The DuckDB store: the one module that opens the database file and runs every SQL statement.
+"""The DuckDB store: the one module that runs SQL on the database file.
 
 Everything else asks the store for DataFrames or dataclasses, or hands it DataFrames and records to write.
 The tables are defined in `schema.py`; SQL here names only tables and columns from there. Writes that
 belong together (a seed, an uploaded price sheet) run in one transaction, so a failure leaves the file as
-it was. DuckDB connections are not thread-safe and Streamlit serves each browser session on its own
-thread, so every call takes its own cursor from the shared connection.
+it was. The store holds no connection: each call opens the file for its own span (`access.py`: read-only to
+read, read-write to write, shared by this process's threads, retried while another process holds it), so the
+app, the command line and probes in other processes can all use one file. DuckDB connections are not
+thread-safe and Streamlit serves each browser session on its own thread, so every call takes its own cursor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ import duckdb
 import pandas as pd
 
 from pricing.config import PROJECT_ROOT, SECRETS_PATH, SecretsFileError, secret_text
+from pricing.store.access import DEFAULT_LOCK_WAIT_S, StoreError, file_access
+from pricing.store.owners import Owner, owner_alive, this_process
 from pricing.store.schema import (
     MIGRATIONS,
     SEEDED_TABLES,
@@ -80,7 +83,14 @@ SQL_UPSERT_ENDPOINT = """INSERT OR REPLACE INTO endpoints (name, model, kind, ap
 SQL_ENDPOINTS = "SELECT * FROM endpoints ORDER BY name"
 SQL_DELETE_ENDPOINT = "DELETE FROM endpoints WHERE name = ?"
 SQL_INSERT_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_base, model_id, suite, status,
-    started_at, settings_json, estimated_cost_usd, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    started_at, settings_json, estimated_cost_usd, note, owner_pid, owner_host, owner_token)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+SQL_RUNNING_RUNS = "SELECT run_id, owner_pid, owner_host, owner_token FROM probe_runs WHERE status = 'running'"
+SQL_INTERRUPT_RUN = """UPDATE probe_runs SET status = 'interrupted', note = concat_ws('; ', note, ?)
+    WHERE run_id = ? AND status = 'running'"""
+# Only one process may take an interrupted run over: the one whose update finds it still interrupted.
+SQL_CLAIM_RUN = """UPDATE probe_runs SET status = 'running', owner_pid = ?, owner_host = ?, owner_token = ?
+    WHERE run_id = ? AND status = 'interrupted' RETURNING run_id"""
 SQL_FINISH_RUN = """UPDATE probe_runs SET status = ?, finished_at = ?, summary_json = ?, note = coalesce(?, note)
     WHERE run_id = ?"""
 # A run measured elsewhere (an imported result file) arrives whole: started when the file says, finished on import.
@@ -128,10 +138,6 @@ SQL_COVERAGE = """WITH priced AS (
         (SELECT count(*) FROM scored) AS scored_models"""
 
 
-class StoreError(RuntimeError):
-    """A problem with the database file that the user can act on."""
-
-
 @dataclass(frozen=True)
 class PriceSheet:
     """Metadata of one price sheet (a set of per-token prices from one origin)."""
@@ -175,54 +181,68 @@ def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECR
 
 
 class Store:
-    """A DuckDB file holding models, prices, scores, GPU prices and throughput."""
+    """A DuckDB file holding models, prices, scores, GPU prices and throughput.
 
-    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+    Opening a Store upgrades the file's schema if it needs it and marks runs whose process died as interrupted;
+    `read_only` does neither and refuses writes. `lock_wait_s` bounds how long a call waits for another process.
+    """
+
+    def __init__(self, path: Path | str, read_only: bool = False, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> None:
         self.path = Path(path)
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreError(
-                f"Cannot open the database {self.path}: {exc}. If another Frontier process (the app or "
-                "a CLI command) holds it, stop that process or point FRONTIER_DB at another file."
-            ) from exc
-        self._write_lock = threading.Lock()
+        self.read_only = read_only
+        self.lock_wait_s = lock_wait_s
+        self._access = file_access(self.path)
         if not read_only:
             self.migrate()
+            self.interrupt_orphaned_runs()
+
+    @property
+    def opens(self) -> int:
+        """How many times this process has opened the file (each store call opens it unless one already has)."""
+        return self._access.opens
 
     def close(self) -> None:
-        """Close the underlying connection."""
-        self._con.close()
+        """Close the file if no call is using it (the store keeps nothing open between calls)."""
+        self._access.close()
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._con.cursor()
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._access.cursor(write=False, lock_wait_s=self.lock_wait_s) as cur:
+            yield cur
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
-        cur = self._cursor()
-        try:
+        with self._reading() as cur:
             return cur.execute(sql, list(params)).df()
-        finally:
-            cur.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._write_lock:
-            cur = self._cursor()
+        if self.read_only:
+            raise StoreError(f"{self.path.name} was opened read-only; nothing can be written through it")
+        with self._access.cursor(write=True, lock_wait_s=self.lock_wait_s) as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
             except BaseException:
                 cur.execute("ROLLBACK")
-                cur.close()
                 raise
             cur.execute("COMMIT")
-            cur.close()
+
+    def _pending_migrations(self) -> bool:
+        """Whether the file lacks a migration (read-only, so a current file is never opened for writing)."""
+        if not self.path.exists():
+            return True
+        with self._reading() as cur:
+            try:
+                done = {row[0] for row in cur.execute(SQL_APPLIED_VERSIONS).fetchall()}
+            except duckdb.CatalogException:  # a new, empty file
+                return True
+        return any(migration.version not in done for migration in MIGRATIONS)
 
     def migrate(self) -> list[int]:
         """Apply every migration not yet recorded, in order, in one transaction; return the versions applied now."""
         applied_now: list[int] = []
+        if not self._pending_migrations():
+            return applied_now
         with self._transaction() as cur:
             cur.execute(SQL_CREATE_MIGRATIONS)
             done = {row[0] for row in cur.execute(SQL_APPLIED_VERSIONS).fetchall()}
@@ -311,11 +331,8 @@ class Store:
         """Rows in one of the known tables."""
         if table not in TABLE_NAMES:
             raise ValueError(f"unknown table {table!r}")
-        cur = self._cursor()
-        try:
+        with self._reading() as cur:
             row = cur.execute(SQL_COUNT.format(table=table)).fetchone()
-        finally:
-            cur.close()
         return int(row[0]) if row else 0
 
     def is_seeded(self) -> bool:
@@ -413,7 +430,8 @@ class Store:
         estimated_cost_usd: float | None,
         note: str | None = None,
     ) -> None:
-        """Record that a probe run started."""
+        """Record that a probe run started, owned by this process (so a run whose process dies is found out)."""
+        owner = this_process()
         with self._transaction() as cur:
             cur.execute(
                 SQL_INSERT_RUN,
@@ -429,8 +447,43 @@ class Store:
                     settings_json,
                     estimated_cost_usd,
                     note,
+                    owner.pid,
+                    owner.host,
+                    owner.token,
                 ],
             )
+
+    def interrupt_orphaned_runs(self) -> list[str]:
+        """Mark as interrupted every run still 'running' whose process has died; return their ids.
+
+        A run with no owner recorded was started by a Frontier that held the file for its whole life, so it cannot be
+        running while this process can open the file. A run owned on another host is left alone.
+        """
+        running = self._query(SQL_RUNNING_RUNS)
+        orphans = []
+        for row in running.itertuples(index=False):
+            if pd.isna(row.owner_pid):
+                orphans.append((str(row.run_id), "its process is unknown (started by an older Frontier)"))
+                continue
+            owner = Owner(int(row.owner_pid), str(row.owner_host), "" if pd.isna(row.owner_token) else row.owner_token)
+            if owner_alive(owner) is False:
+                orphans.append((str(row.run_id), f"process {owner.pid} on {owner.host} ended without finishing it"))
+        if not orphans:
+            return []
+        with self._transaction() as cur:
+            for run_id, why in orphans:
+                cur.execute(
+                    SQL_INTERRUPT_RUN,
+                    [f"interrupted: {why}; the requests it stored are kept (resume it or close it)", run_id],
+                )
+        return [run_id for run_id, _ in orphans]
+
+    def claim_interrupted_run(self, run_id: str) -> bool:
+        """Take an interrupted run over for this process (to resume it): False if it is not interrupted (any more)."""
+        owner = this_process()
+        with self._transaction() as cur:
+            claimed = cur.execute(SQL_CLAIM_RUN, [owner.pid, owner.host, owner.token, run_id]).fetchall()
+        return bool(claimed)
 
     def add_probe_requests(self, run_id: str, records: Sequence[RequestRecord]) -> None:
         """Store measured requests of a run as they arrive, so a run that dies keeps what it measured."""

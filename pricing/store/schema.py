@@ -264,6 +264,9 @@ PROBE_RUNS = Table(
         "estimated_cost_usd DOUBLE",
         "summary_json VARCHAR",
         "note VARCHAR",
+        Column("owner_pid", "INTEGER", added_in=5),  # the process running it, so a run whose process died is found
+        Column("owner_host", "VARCHAR", added_in=5),
+        Column("owner_token", "VARCHAR", added_in=5),  # boot and process start time: a reused PID is not the owner
     ),
     primary_key=("run_id",),
 )
@@ -471,6 +474,11 @@ def alias_reasons(cur: Cursor) -> None:
     _columns_changed_in(4, cur, MODEL_ALIASES)
 
 
+def probe_run_owners(cur: Cursor) -> None:
+    """Which process runs each probe run (PID, host, start token), so a run whose process died becomes interrupted."""
+    _columns_changed_in(5, cur, PROBE_RUNS)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -489,5 +497,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "model identity: why each spelling joined its model (rule, loose rule, reason); refused spellings kept",
         alias_reasons,
+    ),
+    Migration(
+        5,
+        "probe run owners: the process running each run, so a run whose process died is interrupted",
+        probe_run_owners,
     ),
 )
