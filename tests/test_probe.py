@@ -218,6 +218,14 @@ def test_client_overhead_is_measured_and_flags_saturation() -> None:
     )
     flag_client_bound([stretched], {16: 20.0}, overhead_itl_ms={16: 10.0})
     assert stretched.client_bound and "between tokens" in stretched.notes[0]
+    # The same calibration figure when the run's client processes were mostly idle: the calibration server, not
+    # the client, took the time, so the level is not flagged (the note says so).
+    idle = LevelSummary(
+        64, 10, 10, {}, 1.0, {"p50": 450.0}, {"p50": None}, {"p50": None}, {"p50": None}, 1.0, None, 1, 1, False,
+        None, None, 0, client_busiest_cpu_share=0.2,
+    )  # fmt: skip
+    flag_client_bound([idle], {64: 300.0})
+    assert not idle.client_bound and "not a client limit" in idle.notes[0]
 
 
 def test_overhead_against_zero_delay_endpoint() -> None:
