@@ -9,6 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import streamlit as st  # noqa: E402
 
+from pricing.store import StoreError  # noqa: E402
 from ui.common import KEY_SETTINGS, get_store, sidebar  # noqa: E402
 from ui.navigation import PAGES as NAVIGATION  # noqa: E402
 
@@ -20,6 +21,9 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
-get_store()
-st.session_state[KEY_SETTINGS] = sidebar()
-navigation.run()
+try:
+    get_store()
+    st.session_state[KEY_SETTINGS] = sidebar()
+    navigation.run()
+except StoreError as exc:  # the database is busy or unreadable: say what, which process and what to do
+    st.error(str(exc))

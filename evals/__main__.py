@@ -1,8 +1,10 @@
-"""Command line: `python -m evals probe --model NAME [...]`, `python -m evals import FILE --gpu GPU --gpu-count N`
-and `python -m evals suites`.
+"""Command line: `python -m evals probe --model NAME [...]`, `python -m evals import FILE --gpu GPU --gpu-count N`,
+`python -m evals resume RUN_ID`, `python -m evals close RUN_ID` and `python -m evals suites`.
 
 `probe` prints the run summary (the figures the Probes page shows) and stores the run; `import` stores a result
-file of AIPerf, GenAI-Perf, vLLM's `vllm bench serve` or GuideLLM as a run measured on the GPUs named. Exit code 2
+file of AIPerf, GenAI-Perf, vLLM's `vllm bench serve` or GuideLLM as a run measured on the GPUs named. A run whose
+process was killed is found 'interrupted' by the next Frontier process: `resume` sends the requests it had not
+measured, `close` finishes it with those it had. Exit code 2
 on bad input (unknown suite, malformed settings, missing key variable, a result file that cannot be read); 0 when
 the run completed, even with failed requests, which are counted in the output.
 """
@@ -17,10 +19,19 @@ import sys
 import threading
 from pathlib import Path
 
-from evals.runner import ConfigError, Endpoint, RunReport, endpoints_from_file, execute_run
+from evals.runner import (
+    ConfigError,
+    Endpoint,
+    RunReport,
+    close_run,
+    endpoints_from_file,
+    execute_run,
+    resume_run,
+)
 from evals.suites import SuiteError, list_suites, load_suite, load_suite_file
 from evals.summary import Objectives
 from pricing import service
+from pricing.limits import MAX_RESULT_MIB, read_capped
 from pricing.store import Store, StoreError, resolve_db_path
 
 EXIT_BAD_CONFIG = 2
@@ -167,7 +178,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        content = path.read_bytes()
+        content = read_capped(path, path.name, MAX_RESULT_MIB, "Import the summary the tool writes beside it.")
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -191,6 +202,29 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     if outcome.setup.precision is None:
         print("No --precision given: sizing at a chosen precision will not use this run until it is imported with one.")
+    return 0
+
+
+def _print_outcome(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.as_json(), indent=2, default=str))
+    else:
+        print_report(report)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    suite = load_suite_file(Path(args.suite)) if args.suite else None
+    cancel = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    report = resume_run(
+        Store(resolve_db_path()), args.run_id, suite=suite, cancel=cancel, measure_overhead=not args.no_overhead
+    )
+    _print_outcome(report, args.json)
+    return 0
+
+
+def cmd_close(args: argparse.Namespace) -> int:
+    _print_outcome(close_run(Store(resolve_db_path()), args.run_id), args.json)
     return 0
 
 
@@ -267,6 +301,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="endpoint name to store the run under (default: '<tool> import, <n>x <GPU>')")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser(
+        "resume",
+        help="send the requests an interrupted run had not measured, with its own settings, and finish it",
+        description="A run whose process ended without finishing it (killed, or the machine stopped) is marked "
+        "interrupted by the next Frontier process. Resuming sends each request it had not measured, under the "
+        "number, prompt and suite item it had, then stores the summary of the whole run.",
+    )
+    p.add_argument("run_id", help="the run's id, as the Live probes page's history shows it")
+    p.add_argument("--suite", help="the .jsonl file of the run's suite, when it was uploaded rather than shipped")
+    p.add_argument("--no-overhead", action="store_true", help="skip measuring the client's own overhead")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_resume)
+    p = sub.add_parser("close", help="finish an interrupted run with the requests it had measured")
+    p.add_argument("run_id", help="the run's id, as the Live probes page's history shows it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_close)
     p = sub.add_parser("suites", help="list the shipped eval suites")
     p.set_defaults(func=cmd_suites)
     return parser

@@ -1,20 +1,22 @@
 """Probe runs in the background of the app: one thread per run, each with a cancel switch.
 
 A run keeps going when the browser tab closes (its requests are stored as they finish), and any
-session can watch or cancel it. Threads never touch Streamlit; they only call the runner.
+session can watch or cancel it. A run interrupted by the death of its process (the app's, or a command
+line's) is resumed the same way. Threads never touch Streamlit; they only call the runner.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from evals.probe import ProbeSettings
-from evals.runner import Endpoint, RunReport, execute_run
+from evals.runner import ConfigError, Endpoint, RunReport, execute_run, resume_run, stored_setup
 from evals.suites import Suite
 from evals.summary import Objectives
-from pricing.store import Store
+from pricing.store import Store, StoreError
 
 
 @dataclass
@@ -53,27 +55,48 @@ def start(
     """Start a run in a background thread and return its job."""
     job = Job(run_id=uuid.uuid4().hex[:12], endpoint=endpoint.name, planned_requests=settings.total_requests)
 
-    def work() -> None:
+    def work(on_level: Callable[[int], None]) -> RunReport:
+        return execute_run(
+            store,
+            endpoint,
+            settings,
+            sheet_name,
+            suite=suite,
+            objectives=objectives,
+            cancel=job.cancel,
+            on_level=on_level,
+            run_id=job.run_id,
+            judge_endpoint=judge_endpoint,
+        )
+
+    return _launch(job, work)
+
+
+def resume(store: Store, run_id: str, *, suite: Suite | None = None) -> Job:
+    """Resume an interrupted run (the requests it had not measured) in a background thread and return its job.
+
+    ConfigError at once when the run cannot be resumed (not interrupted, or its uploaded suite not given).
+    """
+    setup = stored_setup(store, run_id, suite)
+    job = Job(run_id=run_id, endpoint=setup.endpoint.name, planned_requests=setup.settings.total_requests)
+
+    def work(on_level: Callable[[int], None]) -> RunReport:
+        return resume_run(store, run_id, suite=suite, cancel=job.cancel, on_level=on_level)
+
+    return _launch(job, work)
+
+
+def _launch(job: Job, work: Callable[[Callable[[int], None]], RunReport]) -> Job:
+    def run() -> None:
         def on_level(level: int) -> None:
             job.level = level
 
         try:
-            job.report = execute_run(
-                store,
-                endpoint,
-                settings,
-                sheet_name,
-                suite=suite,
-                objectives=objectives,
-                cancel=job.cancel,
-                on_level=on_level,
-                run_id=job.run_id,
-                judge_endpoint=judge_endpoint,
-            )
+            job.report = work(on_level)
         except Exception as exc:  # shown on the page; measured requests are already stored
-            job.error = f"{type(exc).__name__}: {exc}"
+            job.error = str(exc) if isinstance(exc, StoreError | ConfigError) else f"{type(exc).__name__}: {exc}"
 
-    job.thread = threading.Thread(target=work, name=f"probe-{job.run_id}", daemon=True)
+    job.thread = threading.Thread(target=run, name=f"probe-{job.run_id}", daemon=True)
     with _LOCK:
         _JOBS[job.run_id] = job
     job.thread.start()

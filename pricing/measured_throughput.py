@@ -25,7 +25,7 @@ import pandas as pd
 
 from pricing.store import TABLE_COLUMNS, Store
 
-USABLE_STATUSES = ("completed", "cancelled", "imported")
+USABLE_STATUSES = ("completed", "cancelled", "closed", "imported")  # closed: an interrupted run, finished
 OWN_PROBE_SOURCE = "own probe"  # pricing.sizing labels rows whose source starts so as own-probe measurements
 
 

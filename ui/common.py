@@ -177,8 +177,16 @@ def portfolio_pdf_bytes(section: PortfolioSection, prepared_for: str = "", today
 
 
 def probe_runs() -> pd.DataFrame:
-    """Every probe run, newest first: read fresh each time, since a run in progress changes it every second."""
-    return get_store().runs()
+    """Every probe run, newest first: read fresh each time, since a run in progress changes it every second.
+
+    While any run is 'running', runs whose process has died (a command-line probe killed meanwhile) are marked
+    interrupted first, so the history never shows a dead run as running.
+    """
+    store = get_store()
+    runs = store.runs()
+    if (runs["status"] == "running").any() and store.interrupt_orphaned_runs():
+        runs = store.runs()
+    return runs
 
 
 def probe_requests(run_id: str) -> pd.DataFrame:

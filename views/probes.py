@@ -36,6 +36,7 @@ from ui.common import (
     save_endpoint,
 )
 from ui.probe_import import render_import_panel
+from ui.probe_recovery import render_interrupted_run
 
 KEY_RUN_ENDPOINT = "probes_endpoint"
 KEY_SUITE = "probes_suite"
@@ -361,9 +362,10 @@ with tab_results:
         )
         summary = history.summaries.get(run_id)
         requests = probe_requests(run_id)
-        if summary is None:
+        interrupted = render_interrupted_run(runs[runs["run_id"] == run_id].iloc[0], KEY_ACTIVE_RUN)
+        if summary is None and not interrupted:
             st.info("This run is still going (or stopped without a summary); its requests so far are below.")
-        else:
+        elif summary is not None:
             level_rows = level_table(summary)
             ms = st.column_config.NumberColumn(format="%.0f")
             st.dataframe(

@@ -24,7 +24,7 @@ from evals.suites import wilson_interval
 from pricing.store import Store
 
 # A cancelled run keeps what it measured; an imported one (evals.import_runs) is another tool's finished run.
-USABLE_STATUSES = ("completed", "cancelled", "imported")
+USABLE_STATUSES = ("completed", "cancelled", "closed", "imported")  # closed: an interrupted run, finished
 PAIR_COLUMNS = ["suite", "run_id", "model", "endpoint", "status", "started_at", "items"]
 
 

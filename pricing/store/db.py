@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from pricing.config import PROJECT_ROOT, SECRETS_PATH, SecretsFileError, secret_text
-from pricing.store.access import DEFAULT_LOCK_WAIT_S, StoreError, file_access
+from pricing.store.access import StoreError, file_access, lock_wait_s
 from pricing.store.owners import Owner, owner_alive, this_process
 from pricing.store.schema import (
     MIGRATIONS,
@@ -184,13 +184,14 @@ class Store:
     """A DuckDB file holding models, prices, scores, GPU prices and throughput.
 
     Opening a Store upgrades the file's schema if it needs it and marks runs whose process died as interrupted;
-    `read_only` does neither and refuses writes. `lock_wait_s` bounds how long a call waits for another process.
+    `read_only` does neither and refuses writes. `wait_s` bounds how long a call waits for another process to let go
+    of the file (default: FRONTIER_DB_WAIT_S, else 20 s).
     """
 
-    def __init__(self, path: Path | str, read_only: bool = False, lock_wait_s: float = DEFAULT_LOCK_WAIT_S) -> None:
+    def __init__(self, path: Path | str, read_only: bool = False, wait_s: float | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
-        self.lock_wait_s = lock_wait_s
+        self.lock_wait_s = lock_wait_s() if wait_s is None else wait_s
         self._access = file_access(self.path)
         if not read_only:
             self.migrate()

@@ -1,0 +1,278 @@
+"""One store file shared by several processes, and runs whose process died: real processes, real DuckDB files.
+
+The app, command-line reads, a probe writing its requests and a scheduled job each open the file only for the span
+of an operation, so they take turns; a file held past the wait names the process holding it. A probe killed with
+kill -9 leaves its run 'running'; the next process to open the store finds its owner dead and marks it
+'interrupted', and the run can be resumed (the requests it had not measured) or closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from evals.loopback import LoopbackConfig, LoopbackServer
+from evals.probe import ProbeSettings, level_seqs
+from evals.runner import requests_left
+from pricing.store import Store, StoreError
+from pricing.store.owners import Owner, owner_alive, this_process
+from tests.conftest import PROJECT_ROOT, CliCall
+
+Hold = Callable[[Path, str], "subprocess.Popen[str]"]
+HOLD_SCRIPT = """import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read")
+print("held", flush=True)
+sys.stdin.readline()  # hold the file until told to let go
+con.close()
+"""
+
+
+@pytest.fixture()
+def db_copy(seeded_db_file: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "shared.duckdb"
+    shutil.copy(seeded_db_file, path)
+    return path
+
+
+@pytest.fixture()
+def holder(tmp_path: Path) -> Iterator[Hold]:
+    """Start another process that opens the file ('read' or 'write') and holds it until its stdin gets a line."""
+    script = tmp_path / "hold_db.py"
+    script.write_text(HOLD_SCRIPT, encoding="utf-8")
+    started: list[subprocess.Popen[str]] = []
+
+    def hold(path: Path, mode: str) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, str(script), str(path), mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        started.append(process)
+        assert process.stdout is not None and process.stdout.readline().strip() == "held"
+        return process
+
+    yield hold
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def _let_go(process: subprocess.Popen[str]) -> None:
+    assert process.stdin is not None
+    process.stdin.write("go\n")
+    process.stdin.flush()
+
+
+def test_a_read_waits_while_another_process_writes_then_reads(db_copy: Path, holder: Hold) -> None:
+    store = Store(db_copy)
+    writer = holder(db_copy, "write")
+    threading.Timer(0.5, _let_go, [writer]).start()  # the other process lets go while this one is retrying
+    assert len(store.models()) > 900
+    assert writer.wait(timeout=10) == 0
+
+
+def test_readers_in_several_processes_share_the_file(db_copy: Path, holder: Hold) -> None:
+    store = Store(db_copy)
+    reader = holder(db_copy, "read")
+    assert len(store.models()) > 900  # a read-only open beside another process's read-only open
+    _let_go(reader)
+
+
+def test_a_file_held_past_the_wait_names_the_command_and_never_the_path(
+    db_copy: Path, holder: Hold, monkeypatch: pytest.MonkeyPatch, pricing_cli: CliCall
+) -> None:
+    Store(db_copy)  # migrated and checked before the other process takes it
+    other = holder(db_copy, "write")
+    with pytest.raises(StoreError) as caught:
+        Store(db_copy, wait_s=0.3).models()
+    message = str(caught.value)
+    assert f"process {other.pid}" in message and "hold_db.py" in message and "shared.duckdb write" in message
+    assert str(db_copy.parent) not in message and "FRONTIER_DB" in message
+    monkeypatch.setenv("FRONTIER_DB", str(db_copy))
+    monkeypatch.setenv("FRONTIER_DB_WAIT_S", "0.3")
+    result = pricing_cli(["sheets"])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"process {other.pid}" in result.stderr and str(db_copy.parent) not in result.stderr
+
+
+def test_threads_of_one_process_share_one_open_and_writes_wait_for_reads(db_copy: Path) -> None:
+    store = Store(db_copy)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(10):
+                assert len(store.models()) > 900
+                store.save_endpoint({"name": f"ep-{n}-{i}", "model": "m", "kind": "api"})
+        except BaseException as exc:  # re-raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(store.endpoints()) == 40
+
+
+def test_a_current_file_is_opened_read_only_to_read(db_copy: Path, holder: Hold) -> None:
+    """Opening a Store on a current file writes nothing, so it works beside another process's read-only open."""
+    Store(db_copy)
+    reader = holder(db_copy, "read")
+    store = Store(db_copy, wait_s=0.3)  # would need a read-write open to migrate or to mark runs
+    assert store.count("models") > 900
+    _let_go(reader)
+
+
+def test_a_store_opened_read_only_refuses_writes(db_copy: Path) -> None:
+    with pytest.raises(StoreError, match="read-only"):
+        Store(db_copy, read_only=True).save_endpoint({"name": "x", "model": "m", "kind": "api"})
+
+
+def test_the_owner_of_a_run_is_this_process_until_it_dies() -> None:
+    me = this_process()
+    assert me.pid == os.getpid() and me.host == socket.gethostname() and me.token
+    assert owner_alive(me) is True
+    assert owner_alive(Owner(me.pid, me.host, "another-boot:1")) is False  # the PID reused by another process
+    assert owner_alive(Owner(me.pid, "another-host", me.token)) is None  # cannot be checked from here
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    assert owner_alive(Owner(int(finished.stdout), me.host, "")) is False
+
+
+def test_runs_of_live_owners_and_other_hosts_stay_running(db_copy: Path) -> None:
+    store = Store(db_copy)
+    for run_id in ("mine", "elsewhere", "dead", "old"):
+        store.start_run(
+            run_id=run_id,
+            endpoint_name="e",
+            model="m",
+            api_base=None,
+            model_id=None,
+            suite=None,
+            settings_json="{}",
+            estimated_cost_usd=None,
+        )
+    store.close()
+    con = duckdb.connect(str(db_copy))
+    con.execute("UPDATE probe_runs SET owner_host = 'another-host' WHERE run_id = 'elsewhere'")
+    con.execute("UPDATE probe_runs SET owner_pid = 1, owner_token = 'x:1' WHERE run_id = 'dead'")
+    con.execute("UPDATE probe_runs SET owner_pid = NULL, owner_host = NULL, owner_token = NULL WHERE run_id = 'old'")
+    con.close()
+
+    runs = Store(db_copy).runs().set_index("run_id")
+    assert runs.loc["mine", "status"] == "running" and runs.loc["elsewhere", "status"] == "running"
+    assert runs.loc["dead", "status"] == runs.loc["old", "status"] == "interrupted"
+    assert "interrupted: process 1 on " in runs.loc["dead", "note"]
+
+
+def test_requests_left_are_the_missing_numbers_of_each_level() -> None:
+    settings = ProbeSettings(requests_per_level=4, concurrency_levels=(1, 8, 16), warmup_requests=2)
+    assert {c: list(r) for c, r in level_seqs(settings).items()} == {
+        1: [2, 3, 4, 5],
+        8: [6, 7, 8, 9],
+        16: [10, 11, 12, 13],
+    }
+    stored = pd.DataFrame({"seq": [0, 1, 2, 3, 4, 5, 6, 8]})
+    assert requests_left(settings, stored) == {8: [1, 3], 16: [0, 1, 2, 3]}
+    assert requests_left(settings, pd.DataFrame({"seq": list(range(14))})) == {}
+
+
+@pytest.fixture()
+def slow_server() -> Iterator[LoopbackServer]:
+    with LoopbackServer(LoopbackConfig(ttft_ms=20, itl_ms=5, output_tokens=6, hang_s=120)) as server:
+        yield server
+
+
+def _wait_until(check: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout_s:.0f} s")
+        time.sleep(0.1)  # another process's writes: the database is the only thing to watch
+
+
+def _measured(path: Path) -> pd.DataFrame:
+    store = Store(path, read_only=True)
+    runs = store.runs()
+    return store.run_requests(str(runs["run_id"].iloc[0])) if not runs.empty else pd.DataFrame(columns=["seq"])
+
+
+def _probe_killed_mid_run(path: Path, server: LoopbackServer) -> tuple[str, pd.DataFrame]:
+    """Run `python -m evals probe` in a real process, make the server hang once 6 requests have finished, wait until
+    the probe has stored every finished request, kill it with SIGKILL; return the run and what it stored."""
+    env = dict(os.environ, FRONTIER_DB=str(path))
+    args = ["probe", "--model", "test-model", "--api-base", server.base_url, "--requests", "8",
+            "--concurrency", "1,2", "--warmup", "1", "--no-overhead"]  # fmt: skip
+    probe = subprocess.Popen([sys.executable, "-m", "evals", *args], cwd=PROJECT_ROOT, env=env)
+    try:
+
+        def finished() -> int:
+            return sum(1 for r in server.requests if r.done.is_set() and r.path.startswith("/v1/chat"))
+
+        assert server.wait_for(lambda: finished() >= 6, timeout_s=60)
+        server.add_faults(*["hang"] * 40)  # every later request hangs: what finished is all there is to store
+        served = sum(1 for r in server.chat_requests() if r.done.is_set())
+        _wait_until(lambda: len(_measured(path)) >= served, "stored requests")
+    finally:
+        probe.send_signal(signal.SIGKILL)
+        probe.wait(timeout=10)
+    stored = _measured(path)
+    return str(Store(path, read_only=True).runs()["run_id"].iloc[0]), stored
+
+
+def test_a_probe_killed_with_sigkill_is_interrupted_then_resumed(
+    db_copy: Path, slow_server: LoopbackServer, evals_cli: CliCall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, before = _probe_killed_mid_run(db_copy, slow_server)
+    assert 6 <= len(before) < 17 and before["error_type"].isna().all()
+    assert Store(db_copy, read_only=True).run(run_id)["status"].iloc[0] == "running"  # nobody has looked yet
+
+    store = Store(db_copy)  # the next process to open the store
+    run = store.run(run_id).iloc[0]
+    assert run["status"] == "interrupted" and "ended without finishing it" in run["note"]
+
+    slow_server.config.faults.clear()
+    slow_server.clear()
+    monkeypatch.setenv("FRONTIER_DB", str(db_copy))
+    result = evals_cli(["resume", run_id, "--no-overhead", "--json"])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "completed" and report["requests"] == 16
+    assert [level["requests"] for level in report["levels"]] == [8, 8]
+    assert any("resumed after an interruption" in note for note in report["notes"])
+    after = store.run_requests(run_id)
+    assert sorted(after["seq"]) == list(range(17))  # the warm-up and both levels, each number once
+    kept = after[after["seq"].isin(before["seq"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, before.reset_index(drop=True))  # what the first sitting stored is unchanged
+    sent_again = len([r for r in slow_server.chat_requests() if r.done.is_set()])
+    assert sent_again == 17 - len(before) + 1  # the missing requests and one warm-up, nothing measured twice
+    assert store.run(run_id)["status"].iloc[0] == "completed"
+    assert evals_cli(["resume", run_id]).returncode == 2  # only an interrupted run resumes
+
+
+def test_an_interrupted_run_closes_with_the_requests_it_kept(
+    db_copy: Path, slow_server: LoopbackServer, evals_cli: CliCall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id, before = _probe_killed_mid_run(db_copy, slow_server)
+    monkeypatch.setenv("FRONTIER_DB", str(db_copy))
+    result = evals_cli(["close", run_id, "--json"])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    measured = int((before["phase"] == "measure").sum())
+    assert report["status"] == "closed" and report["requests"] == measured
+    run = Store(db_copy).run(run_id).iloc[0]
+    assert run["status"] == "closed" and json.loads(run["summary_json"])["requests"] == measured
+    assert evals_cli(["close", run_id]).returncode == 2
