@@ -31,16 +31,40 @@ def fmt_date(value: object) -> str:
     return str(value)[:10]
 
 
+def _significant(number: float, digits: int) -> tuple[float, int]:
+    """`number` rounded to `digits` significant digits, and how many decimals that leaves (never negative)."""
+    if number == 0 or not math.isfinite(number):
+        return number, 0
+    magnitude = math.floor(math.log10(abs(number)))
+    decimals = digits - 1 - magnitude
+    rounded = round(number, decimals)
+    return rounded, max(decimals, 0)
+
+
+def fmt_number(value: object, digits: int = 3, unit: str = "") -> str:
+    """A number for people: `digits` significant digits, thousands separators, never scientific notation
+    (680,000,000; 1,234; 0.00123), with `unit` after it; 'n/a' when missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    rounded, decimals = _significant(float(value), digits)  # type: ignore[arg-type]
+    text = f"{rounded:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {unit}" if unit else text
+
+
 def fmt_usd(value: object, digits: int = 4) -> str:
-    """A USD amount for display: whole dollars from $100, else `digits` significant digits; 'n/a' when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A USD amount for display: whole dollars with thousands separators from $100, else `digits` significant
+    digits ($12.35, $0.0001234), never scientific notation; 'n/a' when missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     number = float(value)  # type: ignore[arg-type]
+    sign = "-" if number < 0 else ""
     if number == 0:
         return "$0"
     if abs(number) >= 100:
-        return f"${number:,.0f}"
-    return f"${number:.{digits}g}"
+        return f"{sign}${abs(number):,.0f}"
+    return f"{sign}${fmt_number(abs(number), digits)}"
 
 
 def neutralise(value: object) -> object:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -197,8 +198,23 @@ def test_assumptions_and_sources_are_listed(store: Store, full_pdf: bytes, tmp_p
     for note in report.assumption_notes(full_scenario(store)):
         assert " ".join(note.split()[:6]) in flat, note
     assert "re-chosen each year" in flat and "x/÷ up to 1.5" in flat  # each API price's decline, the spreads
-    assert "inputs.monthly_growth 0.05" in flat
+    assert "Monthly volume growth (when set by hand) +5% a month" in flat
     assert f"{SHEET}:" in flat and "LMArena" in flat
+
+
+def test_the_report_names_inputs_in_words_and_prints_amounts_with_separators(
+    store: Store, full_pdf: bytes, tmp_path: Path
+) -> None:
+    """No internal key (`inputs.options[...]`, `plan.replica_output_tokens_per_s`) and no scientific notation: a
+    reader of the PDF sees 'Output tokens a month at the start 2,000,000,000 tokens' and '$3.16'."""
+    flat = " ".join(pdf_text(full_pdf, tmp_path).split())
+    for key in ("inputs.", "options[", "usd_per_1m", "plan.", "_per_", "schema_version", "price_decline_factor"):
+        assert key not in flat, key
+    assert not re.search(r"\d[eE][+-]\d", flat), re.search(r".{40}\d[eE][+-]\d.{20}", flat)
+    assert "Output tokens a month at the start 2,000,000,000 tokens" in flat
+    assert "gpt-4o-mini: price per 1M input tokens $0.15" in flat
+    sensitivity = flat[flat.index("4. Sensitivity") : flat.index("5. Assumptions")]
+    assert "Output tokens a month at the start 1,000,000,000 4,000,000,000" in sensitivity, sensitivity
 
 
 def test_probe_runs_go_to_an_appendix(seeded_store: Store, tmp_path: Path) -> None:
@@ -216,7 +232,7 @@ def test_probe_runs_go_to_an_appendix(seeded_store: Store, tmp_path: Path) -> No
     store.finish_run("run-report-1", "completed", json.dumps({"requests": 40, "ok": 39}))
     data = report.gather(store, report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, today=TODAY))
     flat = " ".join(pdf_text(report.render_pdf(data), tmp_path).split())
-    assert "Appendix: probe runs" in flat and "run-report-1" in flat and "requests: 40" in flat
+    assert "Appendix: probe runs" in flat and "run-report-1" in flat and "Requests: 40" in flat
 
 
 def test_same_inputs_give_the_same_pdf(store: Store) -> None:

@@ -27,6 +27,7 @@ from pricing.gpus import GpuHourlyPrice, pick_gpu_price
 from pricing.measured_throughput import measured_throughput
 from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import FREE_TIER
+from pricing.planning import readable
 from pricing.planning.links import decode_scenario, encode_scenario
 from pricing.planning.projection import (
     ApiOption,
@@ -597,30 +598,14 @@ def sensitivity(inputs: ProjectionInputs, option: str, versus: str | None = None
                 opt.plan.replica_output_tokens_per_s * 1.5,
             )
     frame = tornado(inputs, ranges, option, versus)
-    frame["label"] = frame["input"].map(_input_label)
+    self_hosted = {o.name for o in inputs.options if isinstance(o, SelfHostOption)}
+    frame["label"] = [
+        readable.sensitivity_label(key, self_hosted=key.split(".plan.", 1)[0] in self_hosted) for key in frame["input"]
+    ]
+    for end in ("low", "high"):
+        pairs = zip(frame["input"], frame[f"{end}_value"], strict=True)
+        frame[f"{end}_text"] = [readable.sensitivity_value(key, value) for key, value in pairs]
     return frame
-
-
-_INPUT_LABELS = {
-    "monthly_growth": "monthly volume growth",
-    "peak_to_average": "peak-hour / average traffic",
-    "input_output_ratio": "input tokens per output token",
-    "base_output_tokens_per_month": "volume today",
-    "price_decline_factor_per_year": "API price decline per year",
-    "plan.ownership.purchase_usd_per_gpu": "GPU purchase price",
-    "plan.ownership.usd_per_gpu_hour": "GPU hourly price",
-    "plan.replica_output_tokens_per_s": "throughput per replica",
-}
-
-
-def _input_label(key: str) -> str:
-    """A readable name for a tornado input ('<option>.<path>' or a scenario field)."""
-    for suffix, label in _INPUT_LABELS.items():
-        if key == suffix:
-            return label
-        if key.endswith("." + suffix):
-            return f"{label} ({key[: -len(suffix) - 1][:28]})"
-    return key
 
 
 @dataclass(frozen=True)

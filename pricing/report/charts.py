@@ -347,32 +347,31 @@ def cumulative_figure(
 
 
 def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, height: int = 380) -> go.Figure:
-    """Sensitivity of a TCO to each input: bars from the low-input to the high-input outcome."""
+    """Sensitivity of a TCO to each input: bars from the low-input to the high-input outcome, each input named in
+    words (the frame's `label`, else its key) and its low and high values in the hover."""
     base = float(frame.attrs.get("tco_base", 0.0))
     ordered = frame.sort_values("swing")
+    names = ordered["label"] if "label" in ordered else ordered["input"]
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=ordered["input"],
-            x=ordered["tco_low"] - base,
-            base=base,
-            orientation="h",
-            name="input at its low value",
-            marker_color="#1f6feb",
+    for end, name, colour in (
+        ("low", "input at its low value", "#1f6feb"),
+        ("high", "input at its high value", "#d97706"),
+    ):
+        values = ordered[f"{end}_text"] if f"{end}_text" in ordered else ordered[f"{end}_value"].map(str)
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=ordered[f"tco_{end}"] - base,
+                base=base,
+                orientation="h",
+                name=name,
+                marker_color=colour,
+                customdata=np.column_stack([values, ordered[f"tco_{end}"]]),
+                hovertemplate=f"%{{y}} at {end} (%{{customdata[0]}}): $%{{customdata[1]:,.0f}}<extra></extra>",
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=ordered["input"],
-            x=ordered["tco_high"] - base,
-            base=base,
-            orientation="h",
-            name="input at its high value",
-            marker_color="#d97706",
-        )
-    )
     fig.update_layout(
-        title=title,
+        title={"text": title, "font": {"size": 14}},
         barmode="overlay",
         height=height,
         template="plotly_white",
@@ -380,7 +379,8 @@ def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, he
         xaxis_title=f"{horizon_months}-month cost (USD)",
         legend={"orientation": "h", "y": -0.2},
     )
-    fig.update_xaxes(tickprefix="$", tickformat="~s")
+    fig.update_xaxes(tickprefix="$", tickformat=",~s")
+    fig.update_yaxes(automargin=True)
     return fig
 
 

@@ -31,9 +31,10 @@ from fpdf.enums import TableHeadingsDisplay, XPos, YPos
 
 from pricing import service
 from pricing.candidates import CandidateOptions
-from pricing.exports import fmt_date
+from pricing.exports import fmt_date, fmt_number
 from pricing.metrics import Metric
 from pricing.offers import FREE_TIER
+from pricing.planning import readable
 from pricing.planning import service as planning
 from pricing.planning.display import sensitivity_title
 from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, ProjectionInputs, SelfHostOption
@@ -921,8 +922,8 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
             [
                 [
                     str(row.label),
-                    _num(row.low_value, ".4g"),
-                    _num(row.high_value, ".4g"),
+                    str(row.low_text),
+                    str(row.high_text),
                     usd(row.tco_low),
                     usd(row.tco_high),
                     usd(row.swing),
@@ -958,33 +959,16 @@ def assumption_notes(scenario: planning.Scenario) -> list[str]:
     return notes
 
 
-def _flatten(prefix: str, value: object, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
-    elif isinstance(value, list | tuple) and value and all(isinstance(v, dict) for v in value):
-        for index, inner in enumerate(value):
-            label = inner.get("name", index) if isinstance(inner, dict) else index
-            _flatten(f"{prefix}[{label}]", inner, out)
-    else:
-        text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-        out.append((prefix, text))
-
-
 def assumption_rows(scenario: planning.Scenario) -> list[tuple[str, str]]:
-    """Every input of the scenario as (name, value) pairs, in the scenario's own order."""
-    rows: list[tuple[str, str]] = []
-    saved = scenario.to_dict()
-    saved.pop("notes", None)  # written out as sentences above the table
-    _flatten("", saved, rows)
-    return rows
+    """Every input of the scenario as (input, value) in words, in the scenario's own order."""
+    return readable.assumption_rows(scenario.to_dict())  # its notes are written out as sentences above the table
 
 
 def _assumptions_section(pdf: FPDF, data: ReportData, number: int = 5) -> None:
     pdf.add_page()
     _heading(pdf, f"{number}. Assumptions")
     _bullets(pdf, assumption_notes(data.scenario))
-    _para(pdf, "Every input of the scenario, as saved (USD, tokens per month, factors per year).")
+    _para(pdf, "Every input of the scenario, as saved.")
     _table(pdf, ["Input", "Value"], assumption_rows(data.scenario), widths=(80, 100))
     _heading(pdf, f"{number + 1}. Sources")
     _table(pdf, ["Kind", "Source", "As of"], data.sources.astype(str).values.tolist(), widths=(42, 118, 20))
@@ -1006,7 +990,11 @@ def _appendix(pdf: FPDF, data: ReportData) -> None:
             except ValueError:
                 summary = {}
         facts = (
-            "; ".join(f"{k}: {v}" for k, v in summary.items() if isinstance(v, int | float | str))[:240]
+            "; ".join(
+                f"{readable.humane_key(str(k))}: {fmt_number(v, 4) if isinstance(v, int | float) else v}"
+                for k, v in summary.items()
+                if isinstance(v, int | float | str) and not isinstance(v, bool)
+            )[:240]
             if isinstance(summary, dict)
             else ""
         )
