@@ -183,12 +183,17 @@ def test_projections_page_uses_a_kept_upload(tmp_path: Path) -> None:
     at.run()
     at.switch_page("views/projections.py")
     at.run()
+    assert at.selectbox(key="proj_growth_model").value == "constant"  # no history yet: growth set by hand
     at.radio(key="proj_usage_source").set_value("kept").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Fitted to your history" in c.value for c in at.caption)
+    # with a history the fitted curve projects, not the hand-set 5% left over from before
+    assert at.selectbox(key="proj_growth_model").value == "best"
     at.selectbox(key="proj_growth_model").set_value("exponential").run()
     assert not at.exception
     assert any(m.label == "Cheapest over 36 months" for m in at.metric)
+    at.radio(key="proj_usage_source").set_value("kept").run()
+    assert at.selectbox(key="proj_growth_model").value == "exponential"  # the user's own choice stays
 
 
 @pytest.mark.usefixtures("app_db")

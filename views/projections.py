@@ -40,6 +40,7 @@ PREFIX = "proj"  # the forms of ui.inputs key their widgets "proj_<name>"
 KEY_HORIZON = "proj_horizon"
 KEY_GROWTH_MODEL = "proj_growth_model"
 KEY_GROWTH_PCT = "proj_growth_pct"
+KEY_GROWTH_CHOSEN = "proj_growth_chosen"  # set once the user picks a growth model themselves
 KEY_API = "proj_api_models"
 KEY_DECLINE = "proj_decline"
 KEY_HYBRID = "proj_hybrid_pct"
@@ -78,12 +79,18 @@ a1, a2, a3 = st.columns(3)
 horizon = horizon_input(a1, KEY_HORIZON)
 usage = volumes.usage
 history_ok = display.can_fit_growth(usage)
+if history_ok and not st.session_state.get(KEY_GROWTH_CHOSEN):
+    # With a history, project with the curve fitted to it (best by AICc) until the user picks another model;
+    # a "Set by hand" left over from before the upload must not decide the answer.
+    st.session_state[KEY_GROWTH_MODEL] = "best"
 growth_model = a2.selectbox(
     "Growth",
     list(GROWTH_MODELS) if history_ok else ["constant"],
     format_func=GROWTH_MODELS.get,
     key=KEY_GROWTH_MODEL,
-    help="Fits need at least 4 months of history (logistic 6); otherwise set growth by hand.",
+    on_change=lambda: st.session_state.update({KEY_GROWTH_CHOSEN: True}),
+    help="With a usage history the curve that fits it best (by AICc) is used; fits need at least 4 months "
+    "(logistic 6). Without one, set growth by hand.",
 )
 growth_pct = a3.number_input(
     "Monthly growth (%)", -50.0, 200.0, 5.0, 0.5, key=KEY_GROWTH_PCT, disabled=growth_model != "constant"
@@ -170,6 +177,8 @@ else:
     r[2].metric("Break-even of self-hosting", "no self-hosting option")
 for h in comparisons:
     st.caption(planning.head_to_head_text(h))
+    if why := evaluation.win_conditions.get((h.option, h.versus)):
+        st.info(why)
 st.plotly_chart(
     spend_figure(
         outcome.result.monthly_usd, evaluation.bands, "Monthly spend (line: the plan; band: P10-P90 of the Monte Carlo)"

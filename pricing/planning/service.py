@@ -28,6 +28,7 @@ from pricing.measured_throughput import measured_throughput
 from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import FREE_TIER
 from pricing.planning import readable
+from pricing.planning.breakeven import what_would_win, win_text
 from pricing.planning.links import decode_scenario, encode_scenario
 from pricing.planning.projection import (
     ApiOption,
@@ -497,7 +498,7 @@ class Uncertainty:
     0 (growth) or 1 (factors) holds that input at the scenario's value.
     """
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     growth_spread_per_month: float = 0.02
     api_decline_spread: float = 1.5
@@ -637,27 +638,40 @@ class Scenario:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Scenario:
-        """A scenario back from `to_dict`'s output (also one saved before the mix window and notes were kept)."""
-        inputs = data.get("inputs")
-        if not isinstance(inputs, dict):
+    def from_dict(cls, data: Mapping[str, object]) -> Scenario:
+        """A scenario back from `to_dict`'s output (also one saved before the mix window and notes were kept).
+
+        Untrusted (links, saved rows): every field is type-checked by pydantic, down to each option, and an unknown
+        key is refused; ValueError names the field."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a scenario is an object, not {type(data).__name__}")
+        if not isinstance(data.get("inputs"), Mapping):
             raise ValueError("the scenario has no inputs")
-        uncertainty = data.get("uncertainty") or {}
-        notes = data.get("notes") or []
-
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) else None
-
+        fields: _ScenarioFields = decode(_ScenarioFields, data, "scenario")
         return cls(
-            name=str(data.get("name") or "Unnamed scenario"),
-            inputs=ProjectionInputs.from_dict(inputs),
-            upload_id=text("upload_id"),
-            workload=text("workload"),
-            uncertainty=Uncertainty.from_dict(uncertainty) if isinstance(uncertainty, dict) else Uncertainty(),
-            mix_window=text("mix_window"),
-            notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (),
+            name=fields.name or "Unnamed scenario",
+            inputs=ProjectionInputs.from_dict(fields.inputs),
+            upload_id=fields.upload_id,
+            workload=fields.workload,
+            uncertainty=Uncertainty.from_dict(fields.uncertainty) if fields.uncertainty else Uncertainty(),
+            mix_window=fields.mix_window,
+            notes=fields.notes,
         )
+
+
+@dataclass(frozen=True)
+class _ScenarioFields:
+    """A scenario's own fields as a link or a saved row holds them, for pydantic to check (inputs: see from_dict)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
+
+    inputs: dict[str, Any]
+    name: str = "Unnamed scenario"
+    upload_id: str | None = None
+    workload: str | None = None
+    uncertainty: dict[str, Any] | None = None
+    mix_window: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def save_scenario(store: Store, scenario: Scenario) -> None:
@@ -760,6 +774,9 @@ def scenario_options(
     return ScenarioOptions(tuple(options), own, tuple(problems))
 
 
+MAX_WIN_CONDITIONS = 3  # comparisons without a break-even that get their 'what would make it win' (0.2-1 s each)
+
+
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     """Everything the Projections page and the report show of one scenario: the deterministic outcome, totals
@@ -776,6 +793,8 @@ class Evaluation:
     monthly: pd.DataFrame
     sensitivity: pd.DataFrame | None
     sensitivity_of: tuple[str, str] | None
+    # For comparisons without a break-even (the first few): what would make the option break even, in words.
+    win_conditions: dict[tuple[str, str], str] = dataclasses.field(default_factory=dict)
 
 
 def evaluate(inputs: ProjectionInputs, uncertainty: Uncertainty, *, with_sensitivity: bool = True) -> Evaluation:
@@ -791,16 +810,24 @@ def evaluate(inputs: ProjectionInputs, uncertainty: Uncertainty, *, with_sensiti
     own = [o.name for o in inputs.options if o.name in result.break_even]
     api = [o for o in result.result.monthly_usd.columns if o not in result.break_even]
     pair = (own[0], api[0]) if own and api and with_sensitivity else None
+    comparisons = tuple(h for against in result.head_to_head.values() for h in against.values())
+    no_break_even = [h for h in comparisons if h.break_even_month is None][:MAX_WIN_CONDITIONS]
+    wins = {
+        (h.option, h.versus): win_text(h.option, h.versus, h.horizon_months, conditions)
+        for h in no_break_even
+        if (conditions := what_would_win(inputs, h.option, h.versus))
+    }
     return Evaluation(
         outcome=result,
         totals=totals,
         monte_carlo=mc,
         bands={name: paths_bands(mc, name) for name in result.result.monthly_usd.columns},
         tco=tco[["plan", "p10", "p50", "p90", "mean", "prob_cheapest"]],
-        comparisons=tuple(h for against in result.head_to_head.values() for h in against.values()),
+        comparisons=comparisons,
         monthly=monthly_table(result.result),
         sensitivity=sensitivity(inputs, *pair) if pair else None,
         sensitivity_of=pair,
+        win_conditions=wins,
     )
 
 
