@@ -93,6 +93,14 @@ KNOWN_ARCHS: tuple[tuple[str, str, ModelArch], ...] = (
     ("Llama 3.1 405B", r"llama-?3(\.\d)?-?405b", ModelArch(126, 8, 128)),
     ("Llama 3.x 70B", r"llama-?3(\.\d)?-?70b", ModelArch(80, 8, 128)),
     ("Llama 3.1 8B", r"llama-?3(\.\d)?-?8b", ModelArch(32, 8, 128)),
+    # Qwen3's mixture-of-experts models hold every expert's weights but a small KV cache (4 KV heads): 30B-A3B's
+    # 8K x 32 sequences are 26 GB, not the 56 GB a dense 30B model's shape would give.
+    ("Qwen3 235B-A22B", r"qwen-?3(-coder)?-?235b", ModelArch(94, 4, 128)),
+    ("Qwen3 30B-A3B", r"qwen-?3(-coder)?-?30b", ModelArch(48, 4, 128)),
+    ("Qwen3 32B", r"qwen-?3-?32b", ModelArch(64, 8, 128)),
+    ("Qwen3 14B", r"qwen-?3-?14b", ModelArch(40, 8, 128)),
+    ("Qwen3 8B", r"qwen-?3-?8b", ModelArch(36, 8, 128)),
+    ("Qwen3 4B", r"qwen-?3-?4b", ModelArch(36, 8, 128)),
     ("Qwen2.5 72B", r"qwen-?2\.5-?72b", ModelArch(80, 8, 128)),
     ("Qwen2.5 32B", r"qwen-?2\.5-?32b", ModelArch(64, 8, 128)),
     ("Qwen2.5 14B", r"qwen-?2\.5-?14b", ModelArch(48, 8, 128)),
@@ -693,7 +701,7 @@ def plan_from_sizing(
         ownership=ownership,
         headroom=headroom,
         target_utilisation=target_utilisation,
-        throughput_source=f"{estimate.kind}: {estimate.source}",
+        throughput_source=estimate.source,  # "roofline estimate: 2x H100 SXM fp8, ...": it names its kind
         gpu_price_source=price_source,
         gpu_price_type=price_type,
         gpu_price_as_of=price_as_of,

@@ -206,6 +206,24 @@ def test_plan_from_sizing_uses_memory_sizing_and_the_best_throughput_source() ->
     assert estimated.gpus_per_replica == 4 and estimated.throughput_source.startswith(ROOFLINE)
 
 
+def test_the_roofline_source_names_its_kind_once() -> None:
+    rented = OwnershipCosts(mode="on-demand", usd_per_gpu_hour=2.5)
+    estimated = plan_from_sizing("llama-3.3-70b", 70, "fp16", "H100 SXM", rented, 8192, 16)
+    assert estimated.throughput_source == "roofline estimate: 4x H100 SXM fp16, batch 16, memory-bound"
+
+
+def test_qwen3_30b_a3b_at_fp8_fits_one_h100() -> None:
+    """About 30 GB of weights at FP8, and a KV cache of 4 KV heads x 48 layers (26 GB for 32 x 8K tokens): one
+    80 GB GPU, as it is served in practice; a dense 30B shape (8 KV heads, 52 layers) would have asked for two."""
+    arch = known_arch("qwen3-30b-a3b")
+    assert arch == ModelArch(48, 4, 128)
+    assert kv_cache_gb(8192, 32, arch) == pytest.approx(8192 * 32 * 2 * 48 * 4 * 128 * 2 / 1e9)
+    assert gpus_per_replica(30.5, "fp8", "H100 SXM", 8192, 32, arch) == 1
+    assert gpus_per_replica(30.5, "fp8", "H100 SXM", 8192, 32, estimate_arch(30.5)) == 2
+    rented = OwnershipCosts(mode="on-demand", usd_per_gpu_hour=2.5)
+    assert plan_from_sizing("qwen3-30b-a3b", 30.5, "FP8", "H100 SXM", rented).gpus_per_replica == 1
+
+
 def test_plan_takes_gpus_and_throughput_from_the_same_measurement() -> None:
     rented = OwnershipCosts(mode="on-demand", usd_per_gpu_hour=2.5)
     rows = _measurements()
