@@ -207,3 +207,19 @@ def test_projections_page_bought_gpus_take_cost_of_capital() -> None:
     at.number_input(key="proj_wacc").set_value(12.0).run()
     assert not at.exception
     assert any("capital recovery factor" in c.value for c in at.caption)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_projections_page_asks_for_operations_staff_before_costing_self_hosting() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("views/projections.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    # nothing assumed: self-hosting waits for the staff cost, and the form says what is typical and why
+    assert any("operations staff cost" in w.value and "Bureau of Labor Statistics" in w.value for w in at.warning)
+    assert any(m.label == "Break-even of self-hosting" and m.value == "no self-hosting option" for m in at.metric)
+    at.number_input(key="proj_sh_ops").set_value(3600.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("operations staff cost" in w.value for w in at.warning)
+    assert any(c.value.startswith("Operations staff: $129,600 over 36 months") for c in at.caption)  # 3,600 x 36

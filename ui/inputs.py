@@ -18,6 +18,7 @@ from pricing.metrics import DEFAULT_METRIC, metric_order
 from pricing.planning import display
 from pricing.planning import service as planning
 from pricing.planning.projection import DeclineRate
+from pricing.planning.staff import typical_ops_text, typical_ops_usd_per_month
 from pricing.planning.usage_files import load_usage
 from pricing.portfolio import display as portfolio_display
 from pricing.portfolio.evidence import MeasuredCascade, cascade_run_pairs, measured_cascade
@@ -173,7 +174,10 @@ def self_host_input(prefix: str) -> tuple[planning.SelfHostForm | None, float]:
         "Purchase per GPU (USD)", 0.0, 1e6, float(GPU_SPECS[gpu].purchase_usd), key=f"{prefix}_sh_purchase_{gpu}",
         disabled=mode != "bought", help=GPU_SPECS[gpu].purchase_usd_note,
     )  # fmt: skip
-    ops = d3.number_input("Operations staff (USD per month)", 0.0, 1e7, 0.0, 1000.0, key=f"{prefix}_sh_ops")
+    ops = d3.number_input(
+        "Operations staff (USD per month)", 0.0, 1e7, value=None, step=500.0, key=f"{prefix}_sh_ops",
+        placeholder=f"required, e.g. {typical_ops_usd_per_month():,.0f}", help=typical_ops_text(),
+    )  # fmt: skip
     peak = d4.number_input(
         "Peak-hour / average traffic", 1.0, 20.0, 2.0, 0.5, key=f"{prefix}_peak",
         help="GPUs are sized for the peak hour with headroom; idle reserved GPUs still cost money.",
@@ -198,6 +202,12 @@ def self_host_input(prefix: str) -> tuple[planning.SelfHostForm | None, float]:
             "capital, net of residual value; power = GPU kW x PUE x USD/kWh x 730 h per month."
         )
     if model == display.NO_SELF_HOST:
+        return None, float(peak)
+    if ops is None:
+        st.warning(
+            f"Self-hosting {model} needs people to run it: enter the operations staff cost per month above (0 if "
+            f"nobody's time goes to it) to cost this option. {typical_ops_text()}"
+        )
         return None, float(peak)
     form = planning.SelfHostForm(
         model_id=model, gpu=gpu, precision=precision, mode=mode, usd_per_gpu_hour=price,

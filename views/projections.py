@@ -13,6 +13,7 @@ import streamlit as st
 
 from pricing.planning import display
 from pricing.planning import service as planning
+from pricing.planning.staff import ops_share_lines
 from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure
 from pricing.report.request import ReportRequest
 from ui.common import (
@@ -175,6 +176,8 @@ if comparisons:
     )  # fmt: skip
 else:
     r[2].metric("Break-even of self-hosting", "no self-hosting option")
+for line in ops_share_lines(inputs.options, evaluation.totals.to_dict(), months):
+    st.caption(line)
 for h in comparisons:
     st.caption(planning.head_to_head_text(h))
     if why := evaluation.win_conditions.get((h.option, h.versus)):
