@@ -20,6 +20,7 @@ from benchmarks import (
     report_bench,
     seed_bench,
     sessions_bench,
+    store_share_bench,
     usage_bench,
 )
 from benchmarks.timing import Row, Table, format_table
@@ -36,6 +37,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("report", report_bench.run),
     ("portfolio", portfolio_bench.run),
     ("sessions", sessions_bench.run),
+    ("share", store_share_bench.run),
 ]
 
 
