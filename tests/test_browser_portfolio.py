@@ -206,7 +206,11 @@ def test_portfolio_floors_file_errors_name_file_row_and_column(usage_uploaded: s
         assert expected in message, f"{expected!r} missing from the error:\n{message}"
     others = [text for text in bs.error_texts(page) if BAD_FLOORS.name not in text]
     assert not others, "errors besides the refused floors file:\n" + "\n---\n".join(others)
-    bs.metric(page, TOTAL).wait_for(state="visible")  # the page falls back to the (empty) floors table
+    # the page falls back to the (empty) floors table, and asks for floors instead of recommending without them
+    page.get_by_test_id("stAlertContentInfo").filter(has_text="Set a quality floor per workload").wait_for(
+        state="visible"
+    )
+    assert not bs.metric(page, TOTAL).count(), "a portfolio was recommended without a quality floor"
     page.get_by_test_id("stFileUploader").filter(has_text=FLOORS_LABEL).wait_for(state="visible")
 
     bs.upload_file(page, FLOORS_LABEL, FLOORS.name, FLOORS.read_bytes())

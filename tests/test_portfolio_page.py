@@ -28,9 +28,40 @@ def open_portfolio() -> AppTest:
     return at
 
 
+FLOORS_SET = {
+    "edited_rows": {0: {"quality_floor": 1200.0}, 1: {"quality_floor": 1200.0}},
+    "added_rows": [],
+    "deleted_rows": [],
+}
+
+
+def with_floors(at: AppTest) -> AppTest:
+    """The floors table with a floor on every workload (AppTest has no data-editor accessor: set the editor's
+    edits as Streamlit stores them)."""
+    at.session_state["portfolio_floors"] = FLOORS_SET
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.usefixtures("app_db")
+def test_portfolio_recommends_nothing_until_a_floor_is_set() -> None:
+    at = open_portfolio()
+    assert any("Set a quality floor per workload" in i.value for i in at.info)
+    assert not any(m.label.startswith("Portfolio cost") for m in at.metric)
+    # today's model fills every row: served by it, its score the floor; then the portfolio answers
+    choices = at.selectbox(key="portfolio_today").options
+    assert any(c.startswith("gpt-4o-mini (") for c in choices)
+    at.selectbox(key="portfolio_today").set_value("gpt-4o-mini").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Set a quality floor" in i.value for i in at.info)
+    assert any(m.label.startswith("Portfolio cost over 36 months") for m in at.metric)
+    assert any(m.label.startswith("Today's assignment") for m in at.metric)
+
+
 @pytest.mark.usefixtures("app_db")
 def test_portfolio_page_assigns_every_workload_and_compares_with_one_option() -> None:
-    at = open_portfolio()
+    at = with_floors(open_portfolio())
     assert any(m.label.startswith("Portfolio cost over 36 months") for m in at.metric)
     assignments = at.dataframe[0].value
     assert set(assignments["workload"]) == {"rag-search", "support-bot"}
@@ -55,7 +86,7 @@ def test_portfolio_page_explains_an_unreachable_floor() -> None:
 
 @pytest.mark.usefixtures("app_db")
 def test_portfolio_page_compares_with_today_and_grows_volumes() -> None:
-    at = open_portfolio()
+    at = with_floors(open_portfolio())
     flat_total = next(m.value for m in at.metric if m.label.startswith("Portfolio cost"))
     at.session_state["portfolio_floors"] = {
         "edited_rows": {0: {"current": "gpt-4.1"}, 1: {"current": "gpt-4.1", "quality_floor": 1250.0}},

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from pricing import service
-from pricing.candidates import CandidateFilters, CandidateOptions
+from pricing.candidates import CandidateFilters, CandidateOptions, pick_scores
 from pricing.cost import DEFAULT_STALE_AFTER_DAYS
 from pricing.exports import fmt_date as fmt_date  # re-exported: pages format dates and amounts with them
 from pricing.exports import fmt_usd as fmt_usd
@@ -26,6 +26,7 @@ from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.seed import seed
 from pricing.store import Store, resolve_db_path
+from ui import url_state
 
 if TYPE_CHECKING:
     from pricing.planning.projection import ProjectionInputs
@@ -98,6 +99,13 @@ def _load_table(db_path: str, name: str) -> pd.DataFrame:
         "endpoints": store.endpoints,
     }
     return loaders[name]()
+
+
+@st.cache_data(show_spinner=False)
+def load_metric_scores(metric_id: str) -> dict[str, float]:
+    """Each model's one score on a metric (independent first, then the latest), by canonical model id."""
+    picked = pick_scores(get_store().scores(metric_id))
+    return {str(m): float(v) for m, v in zip(picked["model_id"], picked["score"], strict=True)}
 
 
 def load_usage_monthly(upload_id: str) -> pd.DataFrame:
@@ -258,14 +266,30 @@ class PricingSettings:
         base.update(overrides)
         return CandidateOptions(**base)  # type: ignore[arg-type]
 
+    def link_values(self) -> dict[str, object]:
+        """The settings as a page's link carries them (the query parameters `sidebar` reads)."""
+        return {
+            "sheet": self.sheet_name,
+            "io_ratio": self.input_output_ratio,
+            "cache_pct": round(self.cache_hit_rate * 100),
+            "stale_days": self.stale_after_days,
+        }
+
 
 def sidebar() -> PricingSettings:
     """Render the shared settings in the sidebar and return them."""
     sheets = load_sheets()
     names = list(sheets["sheet_name"])
     default = names.index(default_sheet_name(names)) if names else 0
+    link = url_state.ViewLink()  # a page's link may carry these settings (see PricingSettings.link_values)
+    link.restore("sheet", KEY_SHEET, url_state.choice(names))
+    link.restore("io_ratio", KEY_RATIO, url_state.number(0, 100))
+    link.restore("cache_pct", KEY_CACHE_HIT, url_state.number(0, 100, whole=True))
+    link.restore("stale_days", KEY_STALE_DAYS, url_state.number(1, 3650, whole=True))
     with st.sidebar:
         st.markdown("### Pricing assumptions")
+        for problem in link.problems:
+            st.warning(problem)
         sheet = st.selectbox(
             "Price sheet",
             names,

@@ -27,8 +27,10 @@ from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
     after_write,
+    current_settings,
     get_store,
     load_default_api_models,
+    load_metric_scores,
     load_metrics,
     load_prices,
     load_table,
@@ -256,17 +258,27 @@ def floors_input(prefix: str, workloads: Sequence[str]) -> tuple[str, dict[str, 
     objective and the option serving it today: a table to fill, or a floors file that fills it."""
     metrics = load_metrics()
     metric_of_label = portfolio_display.metric_choices(metrics)
-    f1, f2 = st.columns([1, 1])
+    f1, f2, f3 = st.columns([1, 1, 1])
     metric_id = metric_input(
         f1, "Default quality metric", f"{prefix}_metric",
         help="Rows with no metric of their own are judged on this one. Own evals ('Own eval: ...') are your probes.",
     )  # fmt: skip
-    floors_file = f2.file_uploader(
+    scores = load_metric_scores(metric_id)
+    priced = load_prices(current_settings().sheet_name)["model_id"].dropna().tolist()
+    today = f2.selectbox(
+        "Today's model (fills every workload)", [None, *portfolio_display.today_choices(priced, scores)],
+        format_func=lambda m: "none: fill the table yourself" if m is None else f"{m} ({scores[m]:,.4g})",
+        key=f"{prefix}_today",
+        help="The model serving your workloads today: each row starts served by it, with its score on the default "
+        "metric as the floor (the quality you have now). Edit any row.",
+    )  # fmt: skip
+    floors_file = f3.file_uploader(
         "Or load a floors file (CSV/XLSX)", type=["csv", "xlsx"], key=f"{prefix}_floors_file",
         help="Columns: workload, metric, quality_floor, latency_objective_ms, latency_metric (ttft or e2e), current.",
     )  # fmt: skip
     given: dict[str, FloorSpec] = {}
-    editor_key = f"{prefix}_floors"
+    # a new starting point (today's model, the metric it is scored on) starts a fresh editor
+    editor_key = f"{prefix}_floors" if today is None else f"{prefix}_floors_{today}_{metric_id}"
     if floors_file is not None:
         try:
             given = read_floors(floors_file.getvalue(), floors_file.name)
@@ -278,7 +290,8 @@ def floors_input(prefix: str, workloads: Sequence[str]) -> tuple[str, dict[str, 
         if given:
             editor_key = f"{prefix}_floors_{floors_file.file_id}"  # a new file starts a fresh editor
     table = st.data_editor(
-        portfolio_display.floors_table(workloads, metrics, given), hide_index=True, disabled=["workload"],
+        portfolio_display.floors_table(workloads, metrics, given, today, scores.get(today) if today else None),
+        hide_index=True, disabled=["workload"],
         key=editor_key, width="stretch",
         column_config={
             "workload": "Workload",

@@ -68,6 +68,9 @@ workload_names = planning_display.workload_names(monthly)
 
 st.subheader("1. Floors, objectives and today's assignment")
 metric_id, floors = floors_input(PREFIX, workload_names)
+if not display.has_floor(floors):
+    st.info(display.SET_FLOORS_TEXT)
+    st.stop()
 
 st.subheader("2. Options and assumptions")
 c1, c2, c3 = st.columns([3, 3, 1])

@@ -33,18 +33,23 @@ def metric_choices(metrics: Mapping[str, Metric]) -> dict[str, str]:
 
 
 def floors_table(
-    workloads: Sequence[str], metrics: Mapping[str, Metric], given: Mapping[str, FloorSpec] | None = None
+    workloads: Sequence[str],
+    metrics: Mapping[str, Metric],
+    given: Mapping[str, FloorSpec] | None = None,
+    today: str | None = None,
+    today_score: float | None = None,
 ) -> pd.DataFrame:
-    """The floors table to edit: one row per workload, empty but for latency on time to first token, filled from a
-    floors file's rows where `given` has them (its metric shown by label)."""
+    """The floors table to edit: one row per workload, latency on time to first token; with today's model, each row
+    starts served by it with its score (on the default metric) as the floor, for the user to edit; a floors file's
+    rows fill the workloads it names (its metric shown by label)."""
     table = pd.DataFrame(
         {
             "workload": list(workloads),
             "metric": [None] * len(workloads),
-            "quality_floor": [None] * len(workloads),
+            "quality_floor": [today_score] * len(workloads),
             "latency_objective_ms": [None] * len(workloads),
             "latency_metric": ["ttft"] * len(workloads),
-            "current": [None] * len(workloads),
+            "current": [today] * len(workloads),
         }
     )
     for i, name in enumerate(workloads):
@@ -217,3 +222,20 @@ def fleet_view(fleet: pd.DataFrame) -> pd.DataFrame:
 def floor_of(plan: PortfolioPlan, workload: str) -> float | None:
     """A workload's quality floor in the plan (None: no floor, or no such workload)."""
     return next((w.quality_floor for w in plan.workloads if w.name == workload), None)
+
+
+SET_FLOORS_TEXT = (
+    "Set a quality floor per workload before Frontier recommends anything: the cheapest portfolio without one is "
+    "simply the cheapest model for everything. Pick the model serving your workloads today above to start from "
+    "its score (then edit each row), type the floors in the table, or load a floors file."
+)
+
+
+def has_floor(floors: Mapping[str, FloorSpec]) -> bool:
+    """Whether any workload has a quality floor (the portfolio recommends nothing until one does)."""
+    return any(spec.quality_floor is not None for spec in floors.values())
+
+
+def today_choices(priced_model_ids: Sequence[str], scores: Mapping[str, float]) -> list[str]:
+    """Models today's workloads may run on, for the picker: priced on the sheet and scored on the metric, sorted."""
+    return sorted({m for m in priced_model_ids if isinstance(m, str) and m in scores})
