@@ -124,3 +124,24 @@ def quality_cost_points(history: RunHistory) -> pd.DataFrame:
     frame["ci_low"] = frame["ci95"].map(lambda ci: ci[0])
     frame["ci_high"] = frame["ci95"].map(lambda ci: ci[1])
     return frame
+
+
+def gpu_time_text(gpu: str | None, gpu_count: int | None, usd_per_gpu_hour: float | None) -> str:
+    """What a self-hosted run costs before it runs: GPU time by the minute (its length is what it measures)."""
+    per_minute = (gpu_count or 1) * (usd_per_gpu_hour or 0.0) / 60
+    return (
+        f"Cost: GPU time, **${per_minute:,.4f} a minute** while the run lasts ({gpu_count} x {gpu} at "
+        f"${usd_per_gpu_hour:,.2f}/GPU-hour); the run's cost, its cost per 1,000 items and its $/1M tokens follow "
+        "from the duration and throughput it measures."
+    )
+
+
+def quality_cost_needs(history: RunHistory) -> str:
+    """Why the quality-against-cost chart is empty, and what puts a run on it."""
+    with_suite = [s for s in history.summaries.values() if s and s.get("quality") and s["quality"].get("items")]
+    return (
+        "A run appears here once it has graded an eval suite and has a price: pick a suite on 'Run a probe', on an "
+        "endpoint with a price (a model the price sheet prices, a deployment price per token, or a GPU type, count "
+        f"and hourly price). Runs so far: {len(history.summaries)}, of which {len(with_suite)} graded a suite and "
+        "none of those is priced."
+    )

@@ -625,12 +625,32 @@ def _report(
         levels=levels,
         errors=errors,
         requests=len(measured),
-        quality=quality_summary(records, setup.suite_name, setup.scorer),
+        quality=_with_gpu_time_cost(quality_summary(records, setup.suite_name, setup.scorer), levels, endpoint),
         notes=notes,
         client_path=outcome.route.path if outcome is not None and outcome.route is not None else None,
         knee=knee,
         knee_usd_per_1m_output=knee_cost,
     )
+
+
+def _with_gpu_time_cost(
+    quality: dict[str, Any] | None, levels: list[LevelSummary], endpoint: Endpoint
+) -> dict[str, Any] | None:
+    """A self-hosted run's quality with its cost per item: the GPU time of the level the items were graded at over
+    that level's requests (per-request token prices do not exist for GPUs paid by the hour)."""
+    if not quality or not quality.get("items") or quality.get("cost_per_item_usd") is not None or not levels:
+        return quality
+    graded = min(levels, key=lambda level: level.concurrency)  # quality counts each item at the lowest level
+    if not endpoint.self_hosted or graded.cost_usd is None or not graded.requests:
+        return quality
+    per_item = graded.cost_usd / graded.requests
+    return {
+        **quality,
+        "cost_per_item_usd": per_item,
+        "cost_per_1000_items_usd": per_item * 1000,
+        "cost_basis": f"GPU time at concurrency {graded.concurrency}: {endpoint.gpu_count} x {endpoint.gpu} at "
+        f"${endpoint.usd_per_gpu_hour}/GPU-hour over the level's {graded.duration_s:.1f} s, per request",
+    }
 
 
 INTERRUPTED = "interrupted"

@@ -159,6 +159,30 @@ def test_probes_page_adds_endpoint_runs_suite_and_shows_results() -> None:
 
 
 @pytest.mark.usefixtures("app_db")
+def test_probes_page_tests_a_connection_before_saving_and_prices_gpu_time() -> None:
+    from evals.loopback import LoopbackConfig, LoopbackServer
+
+    with LoopbackServer(LoopbackConfig(ttft_ms=5)) as server:
+        at = open_page("views/probes.py")
+        assert any("Add an endpoint on the Endpoints tab first" in i.value for i in at.info)
+        at.text_input(key="probes_new_name").set_value("gpu-box")
+        at.selectbox(key="probes_new_kind").set_value("openai-compatible")
+        at.text_input(key="probes_new_model").set_value("test-model")
+        at.text_input(key="probes_new_base").set_value(server.base_url)
+        at.text_input(key="probes_new_gpu").set_value("H100 SXM")
+        at.number_input(key="probes_new_gpus").set_value(2)
+        at.number_input(key="probes_new_usd_gpu").set_value(3.0)
+        next(b for b in at.button if b.label == "Test connection").click().run()
+        assert not at.exception and not at.error
+        assert any("reachable" in s.value and "not saved yet" in s.value for s in at.success)
+        assert any("Add an endpoint on the Endpoints tab first" in i.value for i in at.info)  # still nothing saved
+        next(b for b in at.button if b.label == "Save endpoint").click().run()
+        assert not at.exception and not at.error
+        # a self-hosted endpoint's run is priced by GPU time: 2 x $3.00 an hour is $0.10 a minute
+        assert any("$0.1000 a minute" in m.value for m in at.markdown)
+
+
+@pytest.mark.usefixtures("app_db")
 def test_probes_page_rejects_bad_endpoint_and_malformed_suite() -> None:
     at = open_page("views/probes.py")
     at.text_input(key="probes_new_name").set_value("bad")

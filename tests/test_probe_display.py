@@ -6,7 +6,15 @@ import json
 
 import pandas as pd
 
-from evals.display import compare_table, knee_sentence, level_table, quality_cost_points, run_history
+from evals.display import (
+    compare_table,
+    gpu_time_text,
+    knee_sentence,
+    level_table,
+    quality_cost_needs,
+    quality_cost_points,
+    run_history,
+)
 
 
 def level(concurrency: int, tokens_per_s: float) -> dict[str, object]:
@@ -75,3 +83,9 @@ def test_runs_side_by_side_and_quality_points() -> None:
     points = quality_cost_points(history)
     assert list(points["label"]) == ["nim · intent · a1"]
     assert (points["ci_low"].iloc[0], points["ci_high"].iloc[0]) == (0.7, 0.97)
+
+
+def test_gpu_time_and_what_the_quality_chart_needs() -> None:
+    assert "**$0.1000 a minute**" in gpu_time_text("H100 SXM", 2, 3.0)  # 2 x 3.00 / 60
+    needs = quality_cost_needs(run_history(RUNS))
+    assert "Runs so far: 2, of which 0 graded a suite" in needs

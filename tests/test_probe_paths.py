@@ -380,3 +380,23 @@ def test_levels_past_the_knee_or_missing_objectives_do_not_feed_self_hosted_sizi
         ("swept", "1"),
         ("swept", "2"),
     ]
+
+
+def test_a_self_hosted_suite_run_costs_its_items_by_gpu_time(seeded_store: Store, server: LoopbackServer) -> None:
+    from evals.suites import load_suite
+
+    suite = load_suite("arithmetic")
+    server.config.answers = {item.prompt: str(item.expected) for item in suite.items}
+    endpoint = Endpoint(
+        "gpu", "test-model", "openai-compatible", api_base=server.base_url, gpu="H100 SXM", gpu_count=2,
+        usd_per_gpu_hour=3.0,
+    )  # fmt: skip
+    report = execute_run(
+        seeded_store, endpoint, settings(requests_per_level=len(suite.items)), SHEET, suite=suite,
+        measure_overhead=False,
+    )  # fmt: skip
+    level = report.levels[0]
+    assert level.cost_usd == pytest.approx(2 * 3.0 * level.duration_s / 3600)
+    assert report.quality is not None and report.quality["mean_score"] == 1.0
+    assert report.quality["cost_per_1000_items_usd"] == pytest.approx(level.cost_usd / level.requests * 1000)
+    assert "GPU time at concurrency 1" in report.quality["cost_basis"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from evals import display
 from evals import jobs as probe_jobs
 from evals.display import compare_table, knee_sentence, level_table, quality_cost_points, run_history
 from evals.probe import ProbeSettings, available_cores, estimate_cost_usd
@@ -83,7 +84,9 @@ with st.expander("How the figures are defined"):
     )
 
 tab_run, tab_endpoints, tab_results, tab_import = st.tabs(
-    ["Run a probe", "Endpoints", "Results and history", "Import results"]
+    ["Run a probe", "Endpoints", "Results and history", "Import results"],
+    # nothing to run before an endpoint exists: a first visit opens where one is added
+    default="Endpoints" if load_table("endpoints").empty else "Run a probe",
 )
 
 with tab_endpoints:
@@ -140,8 +143,12 @@ with tab_endpoints:
         gpu_count = e2.number_input("GPUs", 0, 1024, 0, key="probes_new_gpus")
         precision = e3.text_input("Precision", key="probes_new_precision", placeholder="FP8")
         usd_gpu = e4.number_input("USD per GPU-hour", 0.0, 1000.0, value=None, key="probes_new_usd_gpu")
-        saved = st.form_submit_button("Save endpoint")
-    if saved:
+        b1, b2 = st.columns([1, 5])
+        saved = b1.form_submit_button("Save endpoint")
+        trial = b2.form_submit_button(
+            "Test connection", help="Send one tiny request to this endpoint without saving it"
+        )
+    if saved or trial:
         try:
             new = Endpoint(
                 name=name.strip(),
@@ -160,9 +167,14 @@ with tab_endpoints:
         except ConfigError as exc:
             st.error(str(exc))
         else:
-            save_endpoint(new.as_row())
-            st.success(f"Saved endpoint {new.name}.")
-            st.rerun()
+            if trial:
+                with st.spinner("Sending one tiny request..."):
+                    check = check_connection(new)
+                (st.success if check.ok else st.error)(check.message + " (not saved yet)")
+            else:
+                save_endpoint(new.as_row())
+                st.success(f"Saved endpoint {new.name}.")
+                st.rerun()
 
 with tab_run:
     endpoints = load_table("endpoints")
@@ -269,6 +281,8 @@ with tab_run:
                     f"Estimated cost at most **{fmt_usd(estimate, 4)}** (every request using its whole output budget; "
                     f"{price_note})."
                     if estimate is not None
+                    else display.gpu_time_text(endpoint.gpu, endpoint.gpu_count, endpoint.usd_per_gpu_hour)
+                    if endpoint.self_hosted
                     else f"Cost: {price_note}."
                 )
             )
@@ -423,7 +437,7 @@ with tab_results:
         if not points.empty:
             st.plotly_chart(quality_cost_figure(points), key="probes_quality_cost")
         else:
-            st.caption("Runs with an eval suite and a price appear here.")
+            st.caption(display.quality_cost_needs(history))
 
         st.markdown("#### Compare runs side by side")
         compare = st.multiselect(
