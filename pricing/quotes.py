@@ -1,0 +1,327 @@
+"""Vendor quotes side by side: the same usage priced under several price sheets, with each sheet's terms.
+
+Pure functions over frozen values; the store, files and pages are the callers' business. The first sheet is
+the list (the bundled price map, as a rule); discounts are against it. Volumes are each workload's latest
+month held flat over the horizon, or grown by a constant monthly rate when one is given. Prices are the
+sheets' per-1M prices applied linearly to monthly totals, which is exact for negotiated sheets and leaves out
+the list map's long-context surcharges.
+
+Terms: volume tiers are all-units discounts on a month's spend at the sheet's prices (reach the tier's monthly
+spend and the whole month gets its discount; the highest tier reached wins). A committed spend is a monthly
+minimum: a month below it is billed the commitment, and the difference is the shortfall cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pricing.cost import TOKENS_PER_MILLION, TokenPrice
+
+VALID = "valid"
+EXPIRED = "expired"
+NOT_YET_VALID = "not yet valid"
+EXPIRES_IN_HORIZON = "expires within the horizon"
+NO_TERMS = "no terms entered"
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A volume tier: from this much monthly spend at the sheet's prices, this discount on the whole month."""
+
+    min_usd_per_month: float
+    discount_pct: float
+
+    def __post_init__(self) -> None:
+        if not (self.min_usd_per_month >= 0 and math.isfinite(self.min_usd_per_month)):
+            raise ValueError(
+                f"a tier's monthly spend must be a number of dollars, 0 or more (got {self.min_usd_per_month})"
+            )
+        if not 0 <= self.discount_pct < 100:
+            raise ValueError(f"a tier's discount must be a percentage from 0 to below 100 (got {self.discount_pct})")
+
+
+@dataclass(frozen=True)
+class SheetTerms:
+    """What a quote says besides its prices."""
+
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    committed_usd_per_month: float | None = None
+    tiers: tuple[Tier, ...] = ()
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    uptime_pct: float | None = None
+    support_tier: str | None = None
+    data_retention: str | None = None
+    residency: str | None = None
+    notes: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError(f"valid_until ({self.valid_until}) is before valid_from ({self.valid_from})")
+        if self.committed_usd_per_month is not None and not self.committed_usd_per_month >= 0:
+            raise ValueError(f"committed spend must be 0 or more dollars a month (got {self.committed_usd_per_month})")
+        if self.uptime_pct is not None and not 0 <= self.uptime_pct <= 100:
+            raise ValueError(f"uptime must be a percentage from 0 to 100 (got {self.uptime_pct})")
+        for name in ("requests_per_minute", "tokens_per_minute"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be 0 or more (got {value})")
+        thresholds = [tier.min_usd_per_month for tier in self.tiers]
+        if len(set(thresholds)) != len(thresholds):
+            raise ValueError("two tiers start at the same monthly spend; give each tier its own threshold")
+
+    def status(self, today: dt.date, horizon_end: dt.date) -> str:
+        """Whether the quote holds today (and through the horizon)."""
+        if self.valid_until is not None and self.valid_until < today:
+            return EXPIRED
+        if self.valid_from is not None and self.valid_from > today:
+            return NOT_YET_VALID
+        if self.valid_until is not None and self.valid_until < horizon_end:
+            return EXPIRES_IN_HORIZON
+        return VALID
+
+    def discount_pct_at(self, gross_usd: float) -> float:
+        """The tier discount a month of this gross spend earns (0 below every tier)."""
+        return max((tier.discount_pct for tier in self.tiers if gross_usd >= tier.min_usd_per_month), default=0.0)
+
+
+@dataclass(frozen=True)
+class QuoteSheet:
+    """One sheet to compare: its name, its price for each model compared (absent: not quoted), its terms."""
+
+    name: str
+    prices: Mapping[str, TokenPrice]
+    terms: SheetTerms | None = None
+
+
+@dataclass(frozen=True)
+class QuoteComparison:
+    """The comparison: prices per model and sheet, spend per sheet and workload, and each sheet's standing."""
+
+    models: pd.DataFrame  # model_key, sheet_name, usd_per_1m_{input,output,cached_input}, discount_*_pct
+    spend: pd.DataFrame  # workload, model_key, sheet_name, gross_usd, tier_discount_usd, usd (over the horizon)
+    cheapest: pd.DataFrame  # workload, model_key, sheet_name, usd, list_usd, saving_pct
+    sheets: pd.DataFrame  # sheet_name, status, usd, committed_usd, commitment_shortfall_usd, next tier and its gap
+    horizon_months: int
+    monthly_growth: float
+    notes: tuple[str, ...] = field(default=())
+
+
+def monthly_cost_usd(price: TokenPrice, input_tokens: float, output_tokens: float, cached_input_tokens: float) -> float:
+    """A month's cost at flat prices; input_tokens include the cached ones (OpenAI's convention)."""
+    return (
+        (input_tokens - cached_input_tokens) * price.usd_per_1m_input
+        + cached_input_tokens * price.usd_per_1m_cached_effective
+        + output_tokens * price.usd_per_1m_output
+    ) / TOKENS_PER_MILLION
+
+
+def _discount_pct(price: float | None, list_price: float | None) -> float:
+    if price is None or list_price is None or math.isnan(price) or math.isnan(list_price) or list_price <= 0:
+        return math.nan
+    return (1 - price / list_price) * 100
+
+
+def _cached(price: TokenPrice) -> float:
+    return price.usd_per_1m_cached_effective
+
+
+def latest_volumes(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Each workload's volumes in its latest month: the base the horizon starts from."""
+    if monthly.empty:
+        raise ValueError("the usage has no months; give monthly volumes per workload")
+    latest = monthly.sort_values("month").groupby("workload", sort=True).tail(1)
+    return latest.set_index("workload")[["input_tokens", "output_tokens", "cached_input_tokens"]]
+
+
+def growth_factor_sum(monthly_growth: float, months: int) -> float:
+    """Sum over the horizon of (1 + g)^m for m = 0..months-1: total volume in units of the base month's."""
+    if monthly_growth == 0:
+        return float(months)
+    return ((1 + monthly_growth) ** months - 1) / monthly_growth
+
+
+def compare_quotes(
+    monthly: pd.DataFrame,
+    models: Mapping[str, str],
+    sheets: Sequence[QuoteSheet],
+    horizon_months: int,
+    today: dt.date,
+    monthly_growth: float = 0.0,
+) -> QuoteComparison:
+    """Price each workload's usage on its model under every sheet over the horizon; the first sheet is the list."""
+    if len(sheets) < 2:
+        raise ValueError("compare at least two sheets: the list and one quote")
+    if len({sheet.name for sheet in sheets}) != len(sheets):
+        raise ValueError("a sheet is named twice; name each sheet once")
+    if not 1 <= horizon_months <= 120:
+        raise ValueError(f"the horizon must be 1 to 120 months (got {horizon_months})")
+    if not -1 < monthly_growth <= 1:
+        raise ValueError(f"monthly growth must be above -100% and at most 100% (got {monthly_growth:.0%})")
+    base = latest_volumes(monthly)
+    missing = sorted(set(base.index) - set(models))
+    if missing:
+        raise ValueError(f"no model given for workload(s) {', '.join(missing)}; give WORKLOAD=MODEL for each")
+    growth = [(1 + monthly_growth) ** m for m in range(horizon_months)]
+    list_sheet = sheets[0]
+    model_keys = sorted(set(models[w] for w in base.index))
+    horizon_end = _add_months(today, horizon_months)
+
+    model_rows = []
+    for sheet in sheets:
+        for key in sorted(set(sheet.prices) | set(model_keys)):
+            price = sheet.prices.get(key)
+            listed = list_sheet.prices.get(key)
+            model_rows.append(
+                {
+                    "model_key": key,
+                    "sheet_name": sheet.name,
+                    "usd_per_1m_input": price.usd_per_1m_input if price else math.nan,
+                    "usd_per_1m_output": price.usd_per_1m_output if price else math.nan,
+                    "usd_per_1m_cached_input": _cached(price) if price else math.nan,
+                    "discount_input_pct": _discount_pct(
+                        price.usd_per_1m_input if price else None, listed.usd_per_1m_input if listed else None
+                    ),
+                    "discount_output_pct": _discount_pct(
+                        price.usd_per_1m_output if price else None, listed.usd_per_1m_output if listed else None
+                    ),
+                    "discount_cached_pct": _discount_pct(
+                        _cached(price) if price else None, _cached(listed) if listed else None
+                    ),
+                }
+            )
+
+    spend_rows = []
+    sheet_rows = []
+    for sheet in sheets:
+        terms = sheet.terms or SheetTerms()
+        gross_per_month = {}  # workload -> that workload's month-0 spend at the sheet's prices
+        for workload, volumes in base.iterrows():
+            price = sheet.prices.get(models[str(workload)])
+            if price is not None:
+                gross_per_month[str(workload)] = monthly_cost_usd(
+                    price,
+                    float(volumes["input_tokens"]),
+                    float(volumes["output_tokens"]),
+                    float(volumes["cached_input_tokens"]),
+                )
+        base_total = sum(gross_per_month.values())
+        discount_usd = {w: 0.0 for w in gross_per_month}
+        net_total = shortfall = 0.0
+        months_below_commitment = 0
+        for factor in growth:
+            month_gross = base_total * factor
+            pct = terms.discount_pct_at(month_gross)
+            for workload, usd in gross_per_month.items():
+                discount_usd[workload] += usd * factor * pct / 100
+            month_net = month_gross * (1 - pct / 100)
+            net_total += month_net
+            if terms.committed_usd_per_month is not None and month_net < terms.committed_usd_per_month:
+                shortfall += terms.committed_usd_per_month - month_net
+                months_below_commitment += 1
+        for workload in base.index:
+            model_key = models[str(workload)]
+            if str(workload) in gross_per_month:
+                gross = gross_per_month[str(workload)] * sum(growth)
+                spend_rows.append(
+                    {
+                        "workload": str(workload),
+                        "model_key": model_key,
+                        "sheet_name": sheet.name,
+                        "gross_usd": gross,
+                        "tier_discount_usd": discount_usd[str(workload)],
+                        "usd": gross - discount_usd[str(workload)],
+                    }
+                )
+        unreached = sorted(
+            (tier for tier in terms.tiers if base_total * max(growth) < tier.min_usd_per_month),
+            key=lambda tier: tier.min_usd_per_month,
+        )
+        next_tier = unreached[0] if unreached else None
+        sheet_rows.append(
+            {
+                "sheet_name": sheet.name,
+                "is_list": sheet is list_sheet,
+                "status": terms.status(today, horizon_end) if sheet.terms is not None else NO_TERMS,
+                "valid_until": terms.valid_until,
+                "workloads_quoted": len(gross_per_month),
+                "usd": net_total + shortfall,
+                "usage_usd": net_total,
+                "committed_usd_per_month": terms.committed_usd_per_month,
+                "months_below_commitment": months_below_commitment,
+                "commitment_shortfall_usd": shortfall,
+                "next_tier_usd_per_month": next_tier.min_usd_per_month if next_tier else math.nan,
+                "next_tier_discount_pct": next_tier.discount_pct if next_tier else math.nan,
+                # what the first month lacks to reach the next tier: the extra spend its discount would need
+                "next_tier_gap_usd_per_month": next_tier.min_usd_per_month - base_total if next_tier else math.nan,
+            }
+        )
+
+    spend = pd.DataFrame(
+        spend_rows, columns=["workload", "model_key", "sheet_name", "gross_usd", "tier_discount_usd", "usd"]
+    )
+    sheet_frame = pd.DataFrame(sheet_rows)
+    return QuoteComparison(
+        models=pd.DataFrame(model_rows),
+        spend=spend,
+        cheapest=_cheapest(spend, sheet_frame, list_sheet.name),
+        sheets=sheet_frame,
+        horizon_months=horizon_months,
+        monthly_growth=monthly_growth,
+        notes=_notes(sheet_frame, base, models, sheets),
+    )
+
+
+def _cheapest(spend: pd.DataFrame, sheets: pd.DataFrame, list_name: str) -> pd.DataFrame:
+    """The cheapest valid sheet per workload (expired and not-yet-valid quotes are left out; ties: the first)."""
+    usable = set(sheets.loc[~sheets["status"].isin([EXPIRED, NOT_YET_VALID]), "sheet_name"])
+    order = {name: i for i, name in enumerate(sheets["sheet_name"])}
+    rows = []
+    for workload, group in spend.groupby("workload", sort=True):
+        candidates = group[group["sheet_name"].isin(usable)]
+        if candidates.empty:
+            continue
+        candidates = candidates.assign(order=candidates["sheet_name"].map(order)).sort_values(["usd", "order"])
+        best = candidates.iloc[0]
+        listed = group.loc[group["sheet_name"] == list_name, "usd"]
+        list_usd = float(listed.iloc[0]) if not listed.empty else math.nan
+        rows.append(
+            {
+                "workload": workload,
+                "model_key": best["model_key"],
+                "sheet_name": best["sheet_name"],
+                "usd": float(best["usd"]),
+                "list_usd": list_usd,
+                "saving_pct": _discount_pct(float(best["usd"]), list_usd),
+            }
+        )
+    return pd.DataFrame(rows, columns=["workload", "model_key", "sheet_name", "usd", "list_usd", "saving_pct"])
+
+
+def _notes(
+    sheets: pd.DataFrame, base: pd.DataFrame, models: Mapping[str, str], quoted: Sequence[QuoteSheet]
+) -> tuple[str, ...]:
+    notes = []
+    for sheet in quoted:
+        for workload in base.index:
+            if models[str(workload)] not in sheet.prices:
+                notes.append(f"{sheet.name} does not quote {models[str(workload)]} (workload {workload}).")
+    for row in sheets.itertuples():
+        if row.status == EXPIRED:
+            notes.append(f"{row.sheet_name} expired on {row.valid_until}: ask for a new quote before relying on it.")
+        elif row.status == EXPIRES_IN_HORIZON:
+            notes.append(f"{row.sheet_name} is valid only until {row.valid_until}, before the horizon ends.")
+    return tuple(notes)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return dt.date(year, month, min(day.day, 28))
