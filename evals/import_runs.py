@@ -24,6 +24,7 @@ from evals.runner import RunReport
 from evals.summary import LevelSummary
 from pricing.gpus import gpu_spec
 from pricing.identity import resolve_model
+from pricing.limits import MAX_GPU_COUNT
 from pricing.sizing import normalise_precision
 from pricing.store import RequestRecord, Store, StoreError
 
@@ -46,8 +47,12 @@ class ImportSetup:
 
     def checked(self) -> ImportSetup:
         """The setup with the GPU's canonical name, or ValueError saying what to fix."""
-        if self.gpu_count is None or self.gpu_count < 1:
-            raise ValueError(f"the GPU count must be 1 or more (got {self.gpu_count}): give --gpu-count N")
+        count = self.gpu_count
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_GPU_COUNT:
+            raise ValueError(
+                f"the GPU count must be a whole number from 1 to {MAX_GPU_COUNT:,} (got {self.gpu_count}): "
+                "give --gpu-count N, the GPUs serving the model (tensor x pipeline parallel)"
+            )
         gpu = gpu_spec(self.gpu.strip()).name  # ValueError lists the GPUs known
         precision = (self.precision or "").strip() or None
         if precision is not None:

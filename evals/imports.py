@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +31,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
+from pricing.limits import MAX_RESULT_MIB, InputError, LimitError, check_csv, check_size, loads_json
 
 PERCENTILES = ("p50", "p90", "p99")  # the ones a probe's level summary keeps (evals.summary.PERCENTILES)
 NOT_STATED = "not stated in the file"
@@ -41,7 +42,7 @@ MS_PER_UNIT = {"ms": 1.0, "s": 1000.0, "sec": 1000.0, "us": 1e-3, "ns": 1e-6}
 Percentiles = dict[str, float | None]
 
 
-class ImportFileError(ValueError):
+class ImportFileError(InputError):
     """A result file Frontier cannot read, with what is wrong and how to fix it."""
 
 
@@ -963,7 +964,7 @@ def _json_lines(text: str, file_name: str) -> list[Any] | None:
         if not line.strip():
             continue
         try:
-            values.append(json.loads(line))
+            values.append(loads_json(line))
         except ValueError as exc:
             if not values:
                 return None
@@ -989,6 +990,10 @@ def _is_aiperf_summary(value: Mapping[str, Any]) -> bool:
 def parse_result(content: bytes, file_name: str) -> ImportedResult:
     """Read a result file of any known kind, told by its content; ImportFileError says what is wrong and the fix."""
     try:
+        check_size(len(content), file_name, MAX_RESULT_MIB, "Import the summary the tool writes beside it, or split it")
+    except LimitError as exc:
+        raise ImportFileError(str(exc)) from None
+    try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _refuse(file_name, "not a text file", f"import one of: {KNOWN_FILES}") from None
@@ -997,7 +1002,7 @@ def parse_result(content: bytes, file_name: str) -> ImportedResult:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            data = json.loads(text)
+            data = loads_json(text)
         except ValueError as exc:
             lines = _json_lines(text, file_name)
             if lines and all(isinstance(line, Mapping) for line in lines):
@@ -1007,6 +1012,10 @@ def parse_result(content: bytes, file_name: str) -> ImportedResult:
             ) from None
         return _parse_json(data, file_name)
     if stripped.startswith("Metric,"):
+        try:
+            check_csv(content, file_name, MAX_RESULT_MIB)
+        except LimitError as exc:
+            raise ImportFileError(str(exc)) from None
         return FORMATS["aiperf-csv"].parse(text, file_name)
     raise _refuse(file_name, "not a result file Frontier knows", f"import one of: {KNOWN_FILES}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import queue
 import threading
@@ -52,6 +53,7 @@ from evals.summary import (
 from pricing.config import SECRETS_PATH, SecretsFileError, secret_text
 from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_output
 from pricing.identity import canonical_model_id
+from pricing.limits import MAX_GPU_COUNT, MAX_USD_PER_GPU_HOUR
 from pricing.price_sources import pricer_of
 from pricing.service import CUSTOM_SHEET_NAME, prices_with_deployments
 from pricing.store import REQUEST_RECORD_FIELDS, RequestRecord, Store, StoreError, request_records_frame
@@ -91,6 +93,22 @@ class Endpoint:
             raise ConfigError(f"a {self.kind} endpoint needs an api_base, e.g. {DEFAULT_NIM_BASE}")
         if self.api_base and not self.api_base.startswith(("http://", "https://")):
             raise ConfigError(f"api_base must start with http:// or https:// (got {self.api_base!r})")
+        if self.gpu_count is not None:
+            count = self.gpu_count
+            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_GPU_COUNT:
+                raise ConfigError(
+                    f"gpu_count must be a whole number from 1 to {MAX_GPU_COUNT:,} (got {self.gpu_count}): the GPUs "
+                    "serving the model; leave it out for an API"
+                )
+            if not (self.gpu or "").strip():
+                raise ConfigError(f"gpu_count {self.gpu_count} needs the GPU type too (gpu, e.g. 'H100 SXM')")
+        if self.usd_per_gpu_hour is not None and not (
+            math.isfinite(self.usd_per_gpu_hour) and 0 <= self.usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR
+        ):
+            raise ConfigError(
+                f"usd_per_gpu_hour must be from 0 to {MAX_USD_PER_GPU_HOUR:,.0f} (got {self.usd_per_gpu_hour}): "
+                "the price of one GPU for one hour"
+            )
 
     @property
     def litellm_model(self) -> str:

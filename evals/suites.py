@@ -20,6 +20,7 @@ import numpy as np
 from scipy import stats
 
 from evals.scorers import get_scorer, scorer_names
+from pricing.limits import MAX_JSON_KEYS, MAX_JSON_LINE_BYTES, MAX_SUITE_MIB, InputError, LimitError, check_size
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 SUITE_SUFFIX = ".jsonl"
@@ -28,7 +29,7 @@ HEADER_FIELDS = ("suite", "scorer", "description", "version", "system_prompt", "
 ITEM_CORE_FIELDS = ("id", "prompt", "expected")
 
 
-class SuiteError(ValueError):
+class SuiteError(InputError):
     """A suite file that cannot be used; ``problems`` holds every "file, line N: message"."""
 
     def __init__(self, file_name: str, problems: Sequence[str]) -> None:
@@ -73,6 +74,10 @@ class _DuplicateKeyError(ValueError):
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object hook that rejects repeated keys."""
+    if len(pairs) > MAX_JSON_KEYS:
+        raise _DuplicateKeyError(
+            f"an object with {len(pairs):,} fields; a suite's objects have at most {MAX_JSON_KEYS}"
+        )
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
@@ -83,8 +88,15 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _parse_line(raw: str) -> tuple[Any, str | None]:
     """The JSON value on one line, or None with the error (message and column)."""
+    if len(raw) > MAX_JSON_LINE_BYTES:  # characters, at most as many as bytes; a cheap bound before parsing
+        return None, (
+            f"the line is longer than {MAX_JSON_LINE_BYTES // 2**20} MiB ({len(raw):,} characters); one item is one "
+            "line of JSON: check the file is JSON lines, not one long line"
+        )
     try:
         return json.loads(raw, object_pairs_hook=_no_duplicate_keys), None
+    except RecursionError:
+        return None, "invalid JSON: arrays or objects nested hundreds deep; an item is a flat object"
     except _DuplicateKeyError as error:
         return None, f"invalid JSON: {error}"
     except json.JSONDecodeError as error:
@@ -216,14 +228,30 @@ def parse_suite(text: str, file_name: str) -> Suite:
     )
 
 
+def read_suite(content: bytes, file_name: str) -> Suite:
+    """Parse an uploaded suite file's bytes (UTF-8); SuiteError says what is wrong, also for a file too big."""
+    try:
+        check_size(len(content), file_name, MAX_SUITE_MIB, "Split it into several suites.")
+    except LimitError as exc:
+        raise SuiteError(file_name, [f"{file_name}: {exc.limit.message}"]) from None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        raise SuiteError(
+            file_name, [f"{file_name}, line {line}: not UTF-8 text ({error.reason}); save the file as UTF-8"]
+        ) from None
+    return parse_suite(text, file_name)
+
+
 def load_suite_file(path: str | Path) -> Suite:
     """Parse a suite file from disk (UTF-8)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise SuiteError(path.name, [f"{path.name}, line 1: not UTF-8 text ({error.reason})"]) from None
-    return parse_suite(text, path.name)
+        check_size(path.stat().st_size, path.name, MAX_SUITE_MIB, "Split it into several suites.")
+    except LimitError as exc:
+        raise SuiteError(path.name, [f"{path.name}: {exc.limit.message}"]) from None
+    return read_suite(path.read_bytes(), path.name)
 
 
 def list_suites() -> list[str]:

@@ -20,6 +20,7 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
+from pricing.limits import MAX_TABLE_MIB, read_capped
 from pricing.metrics import DEFAULT_METRIC, UnknownMetricError
 from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
 from pricing.planning import service as planning
@@ -82,7 +83,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
     path = Path(args.requests)
     if not path.exists():
         raise BadInput(f"{path}: no such file")
-    rows = parse_requests(read_table(path.read_bytes(), path.name), path.name, not args.cache_reads_separate)
+    content = read_capped(path, path.name, MAX_TABLE_MIB, "Split the log, or aggregate it (see `project --usage`).")
+    rows = parse_requests(read_table(content, path.name), path.name, not args.cache_reads_separate)
     store = _seeded_store()
     sheet = args.sheet or service.default_sheet(store)
     pricer, prices = service.pricer_for(store, sheet)
@@ -210,7 +212,8 @@ def cmd_upload_sheet(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise BadInput(f"{path}: no such file")
-    count = service.upload_price_sheet(_seeded_store(), args.name, path.name, path.read_bytes())
+    content = read_capped(path, path.name, MAX_TABLE_MIB, "A price sheet has one row per model and date.")
+    count = service.upload_price_sheet(_seeded_store(), args.name, path.name, content)
     print(f"Saved {count} prices to sheet '{args.name.strip()}'.")
     return 0
 

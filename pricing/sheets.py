@@ -10,12 +10,17 @@ import datetime as dt
 import io
 import math
 import re
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
+import openpyxl
 import pandas as pd
 
 from pricing.identity import canonical_model_id
+from pricing.limits import MAX_COLUMNS, InputError, LimitError, check_csv, check_xlsx, xlsx_sheet_parts
 from pricing.store import TABLE_COLUMNS, PriceSheet
 
 REQUIRED_COLUMNS = ("model", "usd_per_1m_input", "usd_per_1m_output")
@@ -39,6 +44,8 @@ PRICE_COLUMNS = (
 MAX_PLAUSIBLE_USD_PER_1M = 10_000.0
 MAX_ERRORS_SHOWN = 50
 SHEET_NAME_PATTERN = re.compile(r"^[\w .,:()&+/-]{1,80}$")
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")  # a formula cell in a worksheet's XML: <f>, <f t="shared" ...>, <x:f>
+FORMULA_CELLS_LISTED = 5
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class SheetProblem:
         return f"{where}: {self.message}"
 
 
-class SheetError(ValueError):
+class SheetError(InputError):
     """An uploaded sheet that cannot be used; carries every problem found."""
 
     def __init__(self, problems: list[SheetProblem]) -> None:
@@ -71,13 +78,27 @@ class SheetError(ValueError):
 
 
 def read_table(content: bytes, file_name: str) -> pd.DataFrame:
-    """Read CSV or XLSX bytes into strings, so validation sees exactly what the user typed."""
+    """Read CSV or XLSX bytes into strings, so validation sees exactly what the user typed.
+
+    Sizes, line lengths and the header's width are checked before parsing (pricing.limits); a cell reading "NaN"
+    or "NA" stays that text (for the validation to refuse), and an empty cell is "".
+    """
     suffix = PurePath(file_name).suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl")
+            return _read_xlsx(content, file_name)
         if suffix == ".csv":
-            return pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig", skipinitialspace=True)
+            check_csv(content, file_name)
+            return _narrow(
+                pd.read_csv(
+                    io.BytesIO(content), dtype=str, encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False
+                ),
+                file_name,
+            )
+    except LimitError as exc:
+        raise SheetError([SheetProblem(file_name, exc.limit.row, exc.limit.column, exc.limit.message)]) from None
+    except SheetError:
+        raise
     except UnicodeDecodeError:
         raise SheetError([SheetProblem(file_name, None, None, "is not UTF-8 text; save it as CSV UTF-8.")]) from None
     except Exception as exc:  # parsers raise many types; the user needs the message, not the type
@@ -87,6 +108,82 @@ def read_table(content: bytes, file_name: str) -> pd.DataFrame:
     raise SheetError(
         [SheetProblem(file_name, None, None, f"has extension '{suffix or 'none'}'; upload a .csv or .xlsx file.")]
     )
+
+
+def _narrow(table: pd.DataFrame, file_name: str) -> pd.DataFrame:
+    """The table, unless it has more columns than any file Frontier reads (a data row wider than the header)."""
+    if len(table.columns) > MAX_COLUMNS:
+        raise SheetError(
+            [
+                SheetProblem(
+                    file_name,
+                    None,
+                    None,
+                    f"has {len(table.columns):,} columns; Frontier reads at most {MAX_COLUMNS}. Delete the columns "
+                    "it does not use, and any cells to the right of the table.",
+                )
+            ]
+        )
+    return table
+
+
+def _read_xlsx(content: bytes, file_name: str) -> pd.DataFrame:
+    """The first worksheet as text; formula cells without a saved value are refused, not read as empty."""
+    check_xlsx(content, file_name)
+    table = _narrow(pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl", keep_default_na=False), file_name)
+    if any(FORMULA_TAG.search(part) for part in xlsx_sheet_parts(content)):
+        problems = _formulas_without_values(content, file_name)
+        if problems:
+            raise SheetError(problems)
+    return table
+
+
+def _formulas_without_values(content: bytes, file_name: str) -> list[SheetProblem]:
+    """Cells of the first sheet holding a formula whose result the file does not store.
+
+    A spreadsheet saves each formula's last result beside it; files written by scripts (openpyxl, many exports)
+    or never recalculated have none, and a reader that does not evaluate formulas (this one) sees an empty cell.
+    """
+    formulas: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(_rows(content, data_only=False), start=1):
+        for c, cell in enumerate(row, start=1):
+            if getattr(cell, "data_type", None) == "f":
+                formulas[(r, c)] = str(cell.value)
+    missing: list[tuple[int, int, str]] = []
+    header: list[object] = []
+    for r, row in enumerate(_rows(content, data_only=True), start=1):
+        values = [getattr(cell, "value", None) for cell in row]
+        if r == 1:
+            header = values
+        missing.extend(
+            (r, c, formulas[(r, c)]) for c, v in enumerate(values, start=1) if (r, c) in formulas and v in (None, "")
+        )
+    problems = []
+    for r, c, formula in missing[:FORMULA_CELLS_LISTED]:
+        name = (
+            header[c - 1] if c - 1 < len(header) and header[c - 1] is not None else openpyxl.utils.get_column_letter(c)
+        )
+        more = f" ({len(missing):,} cells are like this)" if len(missing) > 1 else ""
+        problems.append(
+            SheetProblem(
+                file_name,
+                r,
+                str(name).strip().lower(),
+                f"holds the formula {formula} but no saved value{more}: Frontier reads the values a spreadsheet "
+                "saves, not formulas. Open the file in Excel or LibreOffice and save it (which stores each "
+                "formula's result), or paste the cells as values, and upload it again.",
+            )
+        )
+    return problems
+
+
+def _rows(content: bytes, data_only: bool) -> Iterator[tuple[Any, ...]]:
+    """The first worksheet's rows of cells, streamed (openpyxl's read-only mode)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    try:
+        yield from workbook.worksheets[0].iter_rows()
+    finally:
+        workbook.close()
 
 
 def _number(value: object) -> float | None:
@@ -117,7 +214,7 @@ def parse_price_sheet(table: pd.DataFrame, file_name: str, default_effective_dat
                     f"unknown column; the columns are {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}.",
                 )
             )
-    duplicated_headers = sorted({c for c in columns if columns.count(c) > 1})
+    duplicated_headers = sorted(c for c, n in Counter(columns).items() if n > 1)
     for column in duplicated_headers:
         problems.append(SheetProblem(file_name, 1, column, "column appears more than once."))
     if problems:

@@ -34,9 +34,12 @@ from pricing.gpus import GPU_SPECS as GPU_SPECS  # re-exported: pages pick GPUs 
 from pricing.gpus import PURCHASE_PRICE_NOTE as PURCHASE_PRICE_NOTE
 from pricing.gpus import GpuHourlyPrice, GpuSpec, gpu_spec
 from pricing.identity import canonical_gpu
+from pricing.limits import MAX_GPU_COUNT
 
 HOURS_PER_MONTH = 730.0
 MAX_TENSOR_PARALLEL = 8
+MAX_REPLICAS = 2**40
+MAX_LIFE_YEARS = 30  # years a bought GPU is paid off over; servers are written off in 3-6
 ACTIVATION_OVERHEAD_SHARE = 0.10  # activations, CUDA graphs and allocator slack on top of weights + KV cache
 BANDWIDTH_EFFICIENCY = 0.6  # decode kernels rarely sustain more than ~60% of peak HBM bandwidth
 COMPUTE_EFFICIENCY = 0.5  # large-batch decode reaches about half of dense peak tensor FLOPs
@@ -216,7 +219,7 @@ class ThroughputMeasurement:
     ("max" for a max-load benchmark, or a number of concurrent requests). `as_of` is an ISO date or None.
     """
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     model_id: str
     gpu: str
@@ -433,19 +436,23 @@ def _replicas_array(
     if np.any(np.asarray(peak_output_tokens_per_s) < 0):
         raise ValueError("peak tokens/s must not be negative")
     raw = peak_output_tokens_per_s * (1 + headroom) / (replica_tokens_per_s * target_utilisation)
-    return np.maximum(1, _ceil_whole(raw)).astype(np.int64)
+    # Past MAX_REPLICAS (more GPUs than were ever made) the count is a cap, not a plan: capped, GPU counts stay exact
+    # int64s (replicas x at most MAX_GPU_COUNT) and the spend astronomically large, instead of wrapping negative.
+    return np.clip(_ceil_whole(raw), 1, MAX_REPLICAS).astype(np.int64)
 
 
 def capital_recovery_factor(rate: float, years: float) -> float:
     """Share of a capital sum to pay each year to repay it with interest: r(1+r)^n / ((1+r)^n - 1); 1/n at r=0."""
     if years <= 0:
         raise ValueError(f"years must be positive (got {years})")
-    if rate <= -1:
-        raise ValueError(f"rate must be above -100% (got {rate})")
-    if rate == 0:
+    if years > MAX_LIFE_YEARS:
+        raise ValueError(f"years must be at most {MAX_LIFE_YEARS} (got {years:g}); no GPU is kept longer")
+    if rate <= -1 or rate > 1:
+        raise ValueError(f"rate must be above -100% and at most 100% a year (got {rate:g})")
+    growth_less_one = math.expm1(years * math.log1p(rate))  # (1+r)^n - 1 without cancelling for tiny rates
+    if growth_less_one == 0:
         return 1 / years
-    growth = (1 + rate) ** years
-    return rate * growth / (growth - 1)
+    return rate * (growth_less_one + 1) / growth_less_one
 
 
 @dataclass(frozen=True)
@@ -458,7 +465,7 @@ class OwnershipCosts:
     fleet; it applies to every mode (rented fleets need operators too) and defaults to 0.
     """
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     mode: str = "on-demand"
     usd_per_gpu_hour: float = 0.0
@@ -535,7 +542,7 @@ class SelfHostPlan:
     "on-demand" is priced at the on-demand rate because no reserved rate is known.
     """
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     gpu: str
     gpus_per_replica: int
@@ -553,6 +560,8 @@ class SelfHostPlan:
     def __post_init__(self) -> None:
         if self.gpus_per_replica < 1:
             raise ValueError(f"a replica needs at least one GPU (got {self.gpus_per_replica})")
+        if self.gpus_per_replica > MAX_GPU_COUNT:
+            raise ValueError(f"a replica has at most {MAX_GPU_COUNT:,} GPUs (got {self.gpus_per_replica:,})")
         if self.replica_output_tokens_per_s <= 0:
             raise ValueError(f"replica throughput must be positive (got {self.replica_output_tokens_per_s})")
         if self.basis != ALLOCATION_BASIS:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pricing.cost import DEFAULT_INPUT_OUTPUT_RATIO, Pricer, SheetPricer, TokenPrice, UnpricedModelError, Usage
 from pricing.identity import canonical_model_id
+from pricing.limits import MAX_TOKENS_PER_REQUEST
 from pricing.offers import FREE_TIER, OFFER_COLUMNS, annotate_offers, base_model_id, choose_offers
 from pricing.sheets import SheetError, SheetProblem
 
@@ -102,7 +103,18 @@ def parse_requests(table: pd.DataFrame, file_name: str, input_includes_cached: b
             except ValueError:
                 problems.append(SheetProblem(file_name, row_number, column, f"'{value}' is not a number of tokens."))
                 continue
-            if number < 0 or number != int(number):
+            if number > MAX_TOKENS_PER_REQUEST:  # infinity included
+                problems.append(
+                    SheetProblem(
+                        file_name,
+                        row_number,
+                        column,
+                        f"{value} tokens is more than one request can carry (at most {MAX_TOKENS_PER_REQUEST:,}, the "
+                        "largest context window); check the figure (a unit or exponent slip?).",
+                    )
+                )
+                continue
+            if math.isnan(number) or number < 0 or number != math.floor(number):
                 problems.append(
                     SheetProblem(
                         file_name, row_number, column, f"{value} is not a whole, non-negative number of tokens."

@@ -14,7 +14,6 @@ from pricing.portfolio import display
 from pricing.portfolio import service as ps
 from pricing.portfolio.evidence import MeasuredCascade
 from pricing.portfolio.optimiser import PortfolioResult, Workload
-from pricing.sheets import SheetProblem
 
 ELO = Metric(metric_id=DEFAULT_METRIC, name="LMArena Elo", unit="Elo", higher_is_better=True, kind="quality")
 OWN = Metric(metric_id="own:faq", name="Own eval: faq", unit="%", higher_is_better=True, kind="quality")
@@ -81,13 +80,6 @@ def test_a_floors_file_for_other_workloads_is_explained() -> None:
     )
     assert display.unknown_workloads({"chat": ps.FloorSpec(1.0, None)}, ["chat"], "floors.csv") is None
     assert display.unknown_workloads({}, ["chat"], "floors.csv") is None
-
-
-def test_floors_file_problems_lists_each_problem() -> None:
-    problems = [SheetProblem("f.csv", 2, "quality_floor", "'x' is not a number."), SheetProblem("f.csv", 3, None, "y")]
-    text = display.floors_file_problems("f.csv", problems)
-    assert text.startswith("f.csv cannot be used; fix it and load it again, or fill the table below.\n\n- ")
-    assert text.count("\n- ") == 2
 
 
 def test_self_host_specs_add_how_gpus_are_paid() -> None:

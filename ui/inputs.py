@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from pricing.limits import MAX_LOG_MIB, MAX_TABLE_MIB, InputError
 from pricing.metrics import DEFAULT_METRIC, metric_order
 from pricing.planning import display
 from pricing.planning import service as planning
@@ -23,7 +24,6 @@ from pricing.planning.usage_files import load_usage
 from pricing.portfolio import display as portfolio_display
 from pricing.portfolio.evidence import MeasuredCascade, cascade_run_pairs, measured_cascade
 from pricing.portfolio.service import CascadeInput, FloorSpec, read_floors
-from pricing.sheets import SheetError
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
     after_write,
@@ -36,6 +36,7 @@ from ui.common import (
     load_table,
     load_usage_monthly,
 )
+from ui.refusals import show_refusal
 
 HORIZONS_MONTHS = (18, 24, 36)
 Container = Any  # where a widget goes: a column, an expander or `st` itself
@@ -104,15 +105,14 @@ def volumes_input(prefix: str) -> planning.Volumes:
             "[, cached_input_tokens]. Or a raw request log: timestamp, workload, input_tokens, output_tokens "
             "[, cached_input_tokens], which is aggregated to months. Uploads are kept with their name and date."
         )
-        uploaded = st.file_uploader("Usage file", type=["csv", "xlsx", "parquet"], key=f"{prefix}_upload_file")
+        uploaded = st.file_uploader(
+            "Usage file", type=["csv", "xlsx", "parquet"], key=f"{prefix}_upload_file", max_upload_size=MAX_LOG_MIB
+        )
         if uploaded is not None:
             try:
                 load = load_usage(uploaded.getvalue(), uploaded.name)
-            except SheetError as exc:
-                st.error(
-                    f"{len(exc.problems)} problem(s) in {uploaded.name}; nothing was saved. Fix these and upload again:"
-                )
-                st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+            except InputError as exc:
+                show_refusal(exc, uploaded.name)
             else:
                 saved_key = f"{prefix}_saved_{uploaded.file_id}"  # one upload is kept once, however often it reruns
                 upload_id = st.session_state.get(saved_key)
@@ -274,6 +274,7 @@ def floors_input(prefix: str, workloads: Sequence[str]) -> tuple[str, dict[str, 
     )  # fmt: skip
     floors_file = f3.file_uploader(
         "Or load a floors file (CSV/XLSX)", type=["csv", "xlsx"], key=f"{prefix}_floors_file",
+        max_upload_size=MAX_TABLE_MIB,
         help="Columns: workload, metric, quality_floor, latency_objective_ms, latency_metric (ttft or e2e), current.",
     )  # fmt: skip
     given: dict[str, FloorSpec] = {}
@@ -282,8 +283,8 @@ def floors_input(prefix: str, workloads: Sequence[str]) -> tuple[str, dict[str, 
     if floors_file is not None:
         try:
             given = read_floors(floors_file.getvalue(), floors_file.name)
-        except SheetError as exc:
-            st.error(portfolio_display.floors_file_problems(floors_file.name, exc.problems))
+        except InputError as exc:
+            show_refusal(exc, floors_file.name, "nothing from it was used")
         if problem := portfolio_display.unknown_workloads(given, workloads, floors_file.name):
             st.error(problem)
             given = {}

@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from evals.import_runs import ImportSetup, import_result
-from evals.imports import FORMATS, ImportedResult, ImportFileError, parse_result
+from evals.imports import FORMATS, ImportedResult, parse_result
 from pricing.gpus import GPU_SPECS
+from pricing.limits import MAX_RESULT_MIB, InputError
 from pricing.sizing import BYTES_PER_PARAMETER
 from ui.common import after_write, get_store
+from ui.refusals import show_refusal
 
 KEY_FILE = "probes_import_file"
 KEY_GPU = "probes_import_gpu"
@@ -62,7 +64,9 @@ def render_import_panel() -> None:
     done = st.session_state.pop(KEY_DONE, None)
     if done:
         st.success(done)
-    uploaded = st.file_uploader("Result file", type=["json", "jsonl", "csv"], key=KEY_FILE)
+    uploaded = st.file_uploader(
+        "Result file", type=["json", "jsonl", "csv"], key=KEY_FILE, max_upload_size=MAX_RESULT_MIB
+    )
     g1, g2, g3, g4, g5 = st.columns(5)
     gpus = list(GPU_SPECS)
     gpu = g1.selectbox("GPU", gpus, index=gpus.index("H100 SXM") if "H100 SXM" in gpus else 0, key=KEY_GPU)
@@ -82,8 +86,8 @@ def render_import_panel() -> None:
     content = uploaded.getvalue()
     try:
         result = _read(content, uploaded.name)
-    except ImportFileError as exc:
-        st.error(f"{uploaded.name} was refused:\n\n{exc}")
+    except InputError as exc:
+        show_refusal(exc, uploaded.name)
         return
     when = result.measured_at.date().isoformat() if result.measured_at else "no date in the file (the day of import)"
     st.markdown(

@@ -18,7 +18,8 @@ from pricing.cost import (
     self_hosted_usd_per_1m_output,
 )
 from pricing.gpus import GpuHourlyPrice, pick_gpu_price
-from pricing.sheets import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SheetError
+from pricing.limits import MAX_TABLE_MIB, InputError
+from pricing.sheets import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from pricing.sizing import (
     DEFAULT_HEADROOM,
     DEFAULT_MONTHLY_OUTPUT_TOKENS,
@@ -41,6 +42,7 @@ from ui.common import (
     load_sheets,
     load_table,
 )
+from ui.refusals import show_refusal
 
 settings = current_settings()
 st.title("Prices & self-hosting")
@@ -79,7 +81,9 @@ with tab_sheets:
     )
     with st.form("costs_upload_form", clear_on_submit=False):
         name = st.text_input("Sheet name", key="costs_upload_name", placeholder="Acme negotiated 2026")
-        upload = st.file_uploader("Price sheet file", type=["csv", "xlsx"], key="costs_upload_file")
+        upload = st.file_uploader(
+            "Price sheet file", type=["csv", "xlsx"], key="costs_upload_file", max_upload_size=MAX_TABLE_MIB
+        )
         submitted = st.form_submit_button("Save sheet")
     if submitted:
         if upload is None:
@@ -87,11 +91,8 @@ with tab_sheets:
         else:
             try:
                 count = service.upload_price_sheet(get_store(), name, upload.name, upload.getvalue())
-            except SheetError as exc:
-                st.error(
-                    f"{len(exc.problems)} problem(s) in {upload.name}; nothing was saved. Fix these and upload again:"
-                )
-                st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+            except InputError as exc:
+                show_refusal(exc, upload.name)
             except ValueError as exc:
                 st.error(str(exc))
             else:

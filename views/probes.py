@@ -21,8 +21,9 @@ from evals.runner import (
     price_fn_for,
 )
 from evals.scorers import get_scorer
-from evals.suites import SuiteError, list_suites, load_suite, parse_suite
+from evals.suites import list_suites, load_suite, read_suite
 from evals.summary import Objectives
+from pricing.limits import MAX_SUITE_MIB, InputError
 from pricing.report.charts import latency_figure, quality_cost_figure, throughput_figure
 from ui.common import (
     after_write,
@@ -38,11 +39,13 @@ from ui.common import (
 )
 from ui.probe_import import render_import_panel
 from ui.probe_recovery import render_interrupted_run
+from ui.refusals import show_refusal
 
 KEY_RUN_ENDPOINT = "probes_endpoint"
 KEY_SUITE = "probes_suite"
 KEY_UPLOAD = "probes_suite_upload"
 KEY_REQUESTS = "probes_requests"
+MAX_REQUESTS_PER_LEVEL = 2000  # a suite of more items runs its first 2,000
 KEY_LEVELS = "probes_levels"
 KEY_WORKERS = "probes_workers"
 KEY_CLIENT = "probes_client"
@@ -192,19 +195,21 @@ with tab_run:
         suite = None
         if suite_choice == UPLOADED:
             uploaded = st.file_uploader(
-                "Suite (JSONL: a header line, then one item per line)", type=["jsonl"], key=KEY_UPLOAD
-            )
+                "Suite (JSONL: a header line, then one item per line)", type=["jsonl"], key=KEY_UPLOAD,
+                max_upload_size=MAX_SUITE_MIB,
+            )  # fmt: skip
             if uploaded is not None:
                 try:
-                    suite = parse_suite(uploaded.getvalue().decode("utf-8"), uploaded.name)
-                except (SuiteError, UnicodeDecodeError) as exc:
-                    st.error(f"{uploaded.name} was rejected:\n\n{exc}")
+                    suite = read_suite(uploaded.getvalue(), uploaded.name)
+                except InputError as exc:
+                    show_refusal(exc, uploaded.name, "nothing was run")
         elif suite_choice != NO_SUITE:
             suite = load_suite(suite_choice)
         s1, s2, s3, s4 = st.columns(4)
         requests_per_level = s1.number_input(
-            "Requests per level", 1, 2000, len(suite.items) if suite else 20, key=f"{KEY_REQUESTS}_{suite_choice}"
-        )
+            "Requests per level", 1, MAX_REQUESTS_PER_LEVEL,
+            min(len(suite.items), MAX_REQUESTS_PER_LEVEL) if suite else 20, key=f"{KEY_REQUESTS}_{suite_choice}",
+        )  # fmt: skip
         levels = s2.multiselect(
             "Concurrency levels", [1, 2, 4, 8, 16, 32, 64, 128, 256], default=[1, 4, 16], key=KEY_LEVELS
         )

@@ -13,11 +13,12 @@ import json
 import zlib
 from typing import Any
 
+from pricing.limits import MAX_LINK_CHARS, MAX_SCENARIO_BYTES, InputError
+
 SCENARIO_FORMAT = 1
-MAX_LINK_BYTES = 64_000  # a link this long is a mistake or an attack, not a scenario
 
 
-class ScenarioLinkError(ValueError):
+class ScenarioLinkError(InputError):
     """A scenario link that cannot be read."""
 
 
@@ -27,14 +28,37 @@ def encode_scenario(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(zlib.compress(payload.encode("utf-8"), 9)).decode("ascii").rstrip("=")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a scenario holds")
+
+
 def decode_scenario(token: str) -> dict[str, Any]:
-    """The scenario dict from a link's text; ScenarioLinkError says what is wrong."""
-    if len(token) > MAX_LINK_BYTES:
-        raise ScenarioLinkError("the scenario link is too long to be one of ours")
+    """The scenario dict from a link's text; ScenarioLinkError says what is wrong.
+
+    The link is refused before it is read past MAX_LINK_CHARS, and inflated only up to MAX_SCENARIO_BYTES: a
+    small link can inflate a thousandfold (zlib.decompress's bufsize is where it starts, not a cap).
+    """
+    if len(token) > MAX_LINK_CHARS:
+        raise ScenarioLinkError(
+            f"the scenario link is {len(token):,} characters; Frontier's links are at most {MAX_LINK_CHARS:,}. "
+            "Open the page without it, or ask for the link again"
+        )
     try:
-        raw = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), bufsize=MAX_LINK_BYTES)
-        envelope = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), MAX_SCENARIO_BYTES + 1)
+        if len(raw) > MAX_SCENARIO_BYTES or inflater.unconsumed_tail:
+            raise ScenarioLinkError(
+                f"the scenario link inflates to more than {MAX_SCENARIO_BYTES // 1024} KiB, far more than any "
+                "scenario; it was not made by Frontier. Open the page without it"
+            )
+        if not inflater.eof:
+            raise ValueError("the compressed text ends early")
+        envelope = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except ScenarioLinkError:
+        raise
+    except RecursionError:
+        raise ScenarioLinkError("the scenario link is damaged: it nests values hundreds deep") from None
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as exc:
         raise ScenarioLinkError(f"the scenario link is damaged (was it cut off when copied?): {exc}") from None
     if not isinstance(envelope, dict) or envelope.get("format") != SCENARIO_FORMAT:
         raise ScenarioLinkError("the scenario link comes from another version of Frontier and cannot be read")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +36,11 @@ from pricing.sizing import (
 SCHEMA_VERSION = 1
 HORIZONS_MONTHS = (18, 24, 36)
 MAX_HORIZON_MONTHS = 120
+# Growing 1,000% a month for MAX_HORIZON_MONTHS is 11^120 (1e125) times the volume: large, still a finite float.
+MAX_MONTHLY_GROWTH = 10.0
+# A number in a scenario link or saved scenario larger than this is no price, volume or count Frontier uses (a
+# petatoken a month is MAX_TOKENS_PER_MONTH), and products of such numbers overflow to infinity.
+MAX_DECODED_MAGNITUDE = 1e15
 GROWTH_MODELS = ("linear", "exponential", "logistic")
 MIN_FIT_POINTS = 4  # AICc with k = p + 1 needs n > k + 1 for the two-parameter models
 MIN_LOGISTIC_POINTS = 6
@@ -275,7 +280,7 @@ class ApiOption:
     """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat), for the
     reason in `price_decline_source` (a named model's list price held, or a market trend with its source)."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     name: str
     usd_per_1m_input: float
@@ -325,7 +330,7 @@ class ApiOption:
 class SelfHostOption:
     """Serving on own or rented GPUs per a sized plan; rental prices may fall, bought hardware does not."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     name: str
     plan: SelfHostPlan
@@ -340,7 +345,7 @@ class SelfHostOption:
 class HybridOption:
     """A split of traffic across named options, e.g. (("own 8B", 0.8), ("API", 0.2)); shares sum to 1."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     name: str
     shares: tuple[tuple[str, float], ...]
@@ -637,7 +642,7 @@ class ProjectionInputs:
     `input_output_ratio` x output, of which `cached_share` is served from the provider's cache.
     """
 
-    __pydantic_config__ = ConfigDict(extra="forbid")  # a saved scenario with an unknown key is refused
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
 
     options: tuple[Option, ...]
     horizon_months: int = 36
@@ -660,8 +665,11 @@ class ProjectionInputs:
             raise ValueError(f"growth model {self.growth_model!r} needs at least {MIN_FIT_POINTS} months of history")
         if self.base_output_tokens_per_month < 0:
             raise ValueError("base volume must not be negative")
-        if self.monthly_growth <= -1:
-            raise ValueError("monthly growth must be above -100%")
+        if not -1 < self.monthly_growth <= MAX_MONTHLY_GROWTH:
+            raise ValueError(
+                f"monthly growth must be above -100% and at most {MAX_MONTHLY_GROWTH:.0%} "
+                f"(got {self.monthly_growth:.0%})"
+            )
         if self.input_output_ratio < 0:
             raise ValueError("input:output ratio must not be negative")
         if not 0 <= self.cached_share <= 1:
@@ -718,6 +726,9 @@ def decode(cls: type[Any], values: Mapping[str, Any], what: str) -> Any:
     unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
     if unknown:
         raise ValueError(f"unknown {what} fields: {', '.join(sorted(map(str, unknown)))}")
+    for path, number in _numbers(values):
+        if abs(number) > MAX_DECODED_MAGNITUDE:
+            raise ValueError(f"{what}: {path} is {number:g}, larger than any scenario holds (at most 1e15)")
     try:
         return _adapter(cls).validate_python(dict(values))
     except ValidationError as exc:
@@ -725,6 +736,18 @@ def decode(cls: type[Any], values: Mapping[str, Any], what: str) -> Any:
             f"{'.'.join(str(part) for part in error['loc']) or what}: {error['msg']}" for error in exc.errors()
         )
         raise ValueError(f"{what}: {problems}") from None
+
+
+def _numbers(value: object, path: str = "") -> Iterator[tuple[str, float]]:
+    """Every number in nested plain values, with its dotted path."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _numbers(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _numbers(item, f"{path}.{index}" if path else str(index))
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path, float(min(max(value, -1e300), 1e300)) if isinstance(value, int) else value
 
 
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}

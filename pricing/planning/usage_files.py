@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 import os
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
@@ -27,6 +29,21 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pricing.limits import (
+    MAX_COLUMNS,
+    MAX_LINE_BYTES,
+    MAX_LOG_MIB,
+    MAX_REQUESTS_PER_MONTH,
+    MAX_TABLE_MIB,
+    MAX_TOKENS_PER_MONTH,
+    MAX_TOKENS_PER_REQUEST,
+    LimitError,
+    check_csv,
+    check_header_line,
+    check_size,
+    check_xlsx,
+    first_long_line,
+)
 from pricing.sheets import SheetError, SheetProblem, read_table
 
 MONTHLY_REQUIRED = ("month", "workload", "requests", "input_tokens", "output_tokens")
@@ -42,8 +59,6 @@ EARLIEST_MONTH = dt.date(2015, 1, 1)  # before any hosted LLM API; an earlier da
 # this is almost surely characters or bytes counted instead of tokens.
 MAX_PLAUSIBLE_MEDIAN_TOKENS = 50_000
 CHARS_PER_TOKEN = 4
-# openpyxl holds the whole workbook in memory (tens of times its size); bigger files belong in CSV/Parquet.
-MAX_XLSX_BYTES = 20 * 2**20
 # Naive timestamps are read as UTC, and the end of "today" in the westernmost time zone (UTC-12) is noon UTC
 # tomorrow; allow that much before calling a timestamp future.
 FUTURE_SLACK = dt.timedelta(days=1, hours=12)
@@ -67,9 +82,10 @@ SET_MEMORY_LIMIT = "SET memory_limit = ?"
 SET_THREADS = "SET threads = ?"
 SET_UTC = "SET TimeZone = 'UTC'"  # months are cut at UTC midnight; naive timestamps are taken as UTC
 # Sources: each yields row_number (spreadsheet row, or NULL when not needed) and the file's columns.
-CSV_FAST_SOURCE = "SELECT NULL::BIGINT AS row_number, * FROM read_csv(?, header = true, columns = ?)"
+CSV_FAST_SOURCE = "SELECT NULL::BIGINT AS row_number, * FROM read_csv(?, header = true, columns = ?, max_line_size = ?)"
 CSV_NUMBERED_SOURCE = (
-    "SELECT ordinality + 1 AS row_number, * FROM read_csv(?, header = true, columns = ?) WITH ORDINALITY"
+    "SELECT ordinality + 1 AS row_number, * "
+    "FROM read_csv(?, header = true, columns = ?, max_line_size = ?) WITH ORDINALITY"
 )
 PARQUET_SOURCE = "SELECT file_row_number + 2 AS row_number, * FROM read_parquet(?, file_row_number = true)"
 PARQUET_COLUMNS = "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR num_children = 0"
@@ -94,7 +110,9 @@ WITH parsed AS (
         ) AS cached_input_tokens_n
     FROM usage_src
 )"""
-_BAD_COUNT = "{c}_n IS NULL OR isnan({c}_n) OR isinf({c}_n) OR {c}_n < 0 OR {c}_n <> floor({c}_n)"
+_BAD_COUNT = "{c}_n IS NULL OR isnan({c}_n) OR isinf({c}_n) OR {c}_n < 0 OR {c}_n <> floor({c}_n) OR {c}_n > " + str(
+    MAX_TOKENS_PER_REQUEST
+)
 # One scan: volumes per (month, workload), and in the grand-total row the number of bad rows and the
 # median tokens per request (for the characters-not-tokens check). Parameters: earliest, latest timestamp.
 RAW_MONTHLY_SQL = (
@@ -141,6 +159,7 @@ def _token_problem(column: str, required: bool) -> str:
             WHEN isnan({number}) OR isinf({number}) OR {number} <> floor({number})
                 THEN {{'code': '{column}:not_whole', 'value': {value}}}
             WHEN {number} < 0 THEN {{'code': '{column}:negative', 'value': {value}}}
+            WHEN {number} > {MAX_TOKENS_PER_REQUEST} THEN {{'code': '{column}:too_large', 'value': {value}}}
         END"""
 
 
@@ -197,6 +216,10 @@ for _column in TOKEN_COLUMNS:
     RAW_PROBLEM_MESSAGES[f"{_column}:not_number"] = f"'{{value}}' is not a number of tokens; {WHOLE_NUMBER_HINT}."
     RAW_PROBLEM_MESSAGES[f"{_column}:not_whole"] = f"'{{value}}' is not a whole number of tokens; {WHOLE_NUMBER_HINT}."
     RAW_PROBLEM_MESSAGES[f"{_column}:negative"] = "'{value}' is negative; token counts are 0 or more."
+    RAW_PROBLEM_MESSAGES[f"{_column}:too_large"] = (
+        f"'{{value}}' tokens is more than one request can carry (at most {MAX_TOKENS_PER_REQUEST:,}, the largest "
+        "context window); check the figure (a unit or exponent slip?) or the column."
+    )
 
 
 class UsageFileError(SheetError):
@@ -233,6 +256,7 @@ def load_usage(content_or_path: bytes | Path, file_name: str, today: dt.date | N
             raise UsageFileError([_whole_file(file_name, "is empty; it needs a header row and data rows.")])
         if suffix in (".xlsx", ".xlsm"):
             return _load_xlsx(content_or_path, file_name, today)
+        _check_log_size(len(content_or_path), file_name)
         # DuckDB reads files, so large uploads go to a private temp file rather than through pandas.
         with tempfile.TemporaryDirectory(prefix="frontier-usage-") as folder:
             path = Path(folder) / f"upload{suffix}"
@@ -246,9 +270,12 @@ def load_usage(content_or_path: bytes | Path, file_name: str, today: dt.date | N
     if size == 0:
         raise UsageFileError([_whole_file(file_name, "is empty; it needs a header row and data rows.")])
     if suffix in (".xlsx", ".xlsm"):
-        if size > MAX_XLSX_BYTES:
-            raise UsageFileError([_xlsx_too_big(file_name, size)])
+        try:
+            check_size(size, file_name, MAX_TABLE_MIB, "Save it as CSV or Parquet and upload that.")
+        except LimitError as exc:
+            raise UsageFileError([_problem(exc)]) from None
         return _load_xlsx(path.read_bytes(), file_name, today)
+    _check_log_size(size, file_name)
     if suffix == ".csv":
         return _load_csv(path, file_name, today)
     return _load_parquet(path, file_name, today)
@@ -272,13 +299,17 @@ def _whole_file(file_name: str, message: str) -> SheetProblem:
     return SheetProblem(file_name, None, None, message)
 
 
-def _xlsx_too_big(file_name: str, size: int) -> SheetProblem:
-    """The size-cap problem for spreadsheets."""
-    return _whole_file(
-        file_name,
-        f"is {size / 2**20:.0f} MiB; spreadsheets over {MAX_XLSX_BYTES // 2**20} MiB are not read "
-        "(Excel files take many times their size in memory). Save it as CSV or Parquet and upload that.",
-    )
+def _problem(exc: LimitError) -> SheetProblem:
+    """A limit of pricing.limits as a problem of this file."""
+    return SheetProblem(exc.limit.file_name, exc.limit.row, exc.limit.column, exc.limit.message)
+
+
+def _check_log_size(size: int, file_name: str) -> None:
+    """Refuse a CSV or Parquet file over the largest log Frontier reads."""
+    try:
+        check_size(size, file_name, MAX_LOG_MIB, "Split the log by month and upload the months you need.")
+    except LimitError as exc:
+        raise UsageFileError([_problem(exc)]) from None
 
 
 def _normalise(name: object) -> str:
@@ -290,7 +321,19 @@ def _check_header(raw_columns: list[str], file_name: str) -> str:
     """The file's kind from its header; UsageFileError for missing, unknown or repeated columns."""
     columns = [_normalise(c) for c in raw_columns]
     problems: list[SheetProblem] = []
-    for column in sorted({c for c in columns if columns.count(c) > 1}):
+    if len(columns) > MAX_COLUMNS:
+        raise UsageFileError(
+            [
+                SheetProblem(
+                    file_name,
+                    1,
+                    None,
+                    f"the header has {len(columns):,} columns; a usage file has at most 6. Keep month or timestamp, "
+                    "workload, requests (monthly totals), input_tokens, output_tokens and cached_input_tokens.",
+                )
+            ]
+        )
+    for column in sorted(c for c, n in Counter(columns).items() if n > 1):
         problems.append(SheetProblem(file_name, 1, column, "column appears more than once; keep one."))
     has_month, has_timestamp = "month" in columns, "timestamp" in columns
     if has_month and has_timestamp:
@@ -342,10 +385,11 @@ def _check_header(raw_columns: list[str], file_name: str) -> str:
 
 def _load_xlsx(content: bytes, file_name: str, today: dt.date) -> UsageLoad:
     """A spreadsheet: read as text with pandas (Excel's row cap keeps it small), then validate."""
-    if len(content) > MAX_XLSX_BYTES:
-        raise UsageFileError([_xlsx_too_big(file_name, len(content))])
     try:
+        check_xlsx(content, file_name)
         table = read_table(content, file_name)
+    except LimitError as exc:
+        raise UsageFileError([_problem(exc)]) from None
     except UsageFileError:
         raise
     except SheetError as exc:
@@ -362,10 +406,14 @@ def _load_xlsx(content: bytes, file_name: str, today: dt.date) -> UsageLoad:
 
 
 def _csv_header(path: Path, file_name: str) -> list[str]:
-    """The first line of a CSV file, split into cells."""
+    """The first line of a CSV file, split into cells; a long, wide or semicolon-separated header is refused."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
+        with path.open("rb") as handle:
+            first = handle.readline(MAX_LINE_BYTES + 1)
+        check_header_line(first.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n"), file_name)
+        header = next(csv.reader(io.StringIO(first.decode("utf-8-sig"), newline="")), [])
+    except LimitError as exc:
+        raise UsageFileError([_problem(exc)]) from None
     except UnicodeDecodeError:
         raise UsageFileError([_whole_file(file_name, "is not UTF-8 text; save it as CSV UTF-8.")]) from None
     except csv.Error as exc:
@@ -382,15 +430,29 @@ def _load_csv(path: Path, file_name: str, today: dt.date) -> UsageLoad:
     columns = [_normalise(c) for c in header]
     if kind == KIND_MONTHLY:
         try:
-            table = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skipinitialspace=True)
+            check_size(
+                path.stat().st_size,
+                file_name,
+                MAX_TABLE_MIB,
+                "Monthly totals are one row per month and workload; if this is one row per request, name its date "
+                "column timestamp (a raw log), or split the file.",
+            )
+            content = path.read_bytes()
+            check_csv(content, file_name)
+        except LimitError as exc:
+            raise UsageFileError([_problem(exc)]) from None
+        try:
+            table = pd.read_csv(
+                io.BytesIO(content), dtype=str, encoding="utf-8-sig", keep_default_na=False, skipinitialspace=True
+            )
         except Exception as exc:  # parsers raise many types; the user needs the message, not the type
             raise UsageFileError([_whole_file(file_name, f"could not be read as CSV: {exc}")]) from None
         table.columns = columns
         return _monthly_load(_monthly_from_table(table, file_name, today, False), file_name, len(table))
     with _connection() as con:
-        fast = con.sql(CSV_FAST_SOURCE, params=[str(path), {c: RAW_FAST_TYPES[c] for c in columns}])
-        numbered = con.sql(CSV_NUMBERED_SOURCE, params=[str(path), dict.fromkeys(columns, "VARCHAR")])
-        return _raw_load(con, fast, numbered, file_name, today)
+        fast = con.sql(CSV_FAST_SOURCE, params=[str(path), {c: RAW_FAST_TYPES[c] for c in columns}, MAX_LINE_BYTES])
+        numbered = con.sql(CSV_NUMBERED_SOURCE, params=[str(path), dict.fromkeys(columns, "VARCHAR"), MAX_LINE_BYTES])
+        return _raw_load(con, fast, numbered, file_name, today, path)
 
 
 def _load_parquet(path: Path, file_name: str, today: dt.date) -> UsageLoad:
@@ -402,6 +464,10 @@ def _load_parquet(path: Path, file_name: str, today: dt.date) -> UsageLoad:
             raise UsageFileError([_whole_file(file_name, f"could not be read as Parquet: {exc}")]) from None
         kind = _check_header(names, file_name)
         if kind == KIND_MONTHLY:
+            try:
+                check_size(path.stat().st_size, file_name, MAX_TABLE_MIB, "Split the file.")
+            except LimitError as exc:
+                raise UsageFileError([_problem(exc)]) from None
             table = pd.read_parquet(path)
             table.columns = [_normalise(c) for c in table.columns]
             return _monthly_load(_monthly_from_table(table, file_name, today, False), file_name, len(table))
@@ -448,6 +514,7 @@ def _raw_load(
     numbered: duckdb.DuckDBPyRelation | None,
     file_name: str,
     today: dt.date,
+    path: Path | None = None,
 ) -> UsageLoad:
     """Aggregate a raw log to months; with any bad row, number the problems (re-reading `numbered`, if given)."""
     bounds = _bounds(today)
@@ -456,7 +523,7 @@ def _raw_load(
         result: pd.DataFrame | None = con.execute(RAW_MONTHLY_SQL, bounds).df()
     except duckdb.Error as exc:
         if numbered is None:
-            raise UsageFileError([_whole_file(file_name, f"could not be read: {_duckdb_message(exc)}")]) from None
+            raise _unreadable(exc, file_name, path) from None
         result = None  # a value the typed reader rejects; the text reader below says which and where
     if numbered is not None and (result is None or _total(result)["bad_rows"] > 0):
         source = numbered
@@ -464,7 +531,7 @@ def _raw_load(
             _with_all_columns(source).create_view(SOURCE_VIEW, replace=True)
             result = con.execute(RAW_MONTHLY_SQL, bounds).df()
         except duckdb.Error as exc:
-            raise UsageFileError([_whole_file(file_name, f"could not be read: {_duckdb_message(exc)}")]) from None
+            raise _unreadable(exc, file_name, path) from None
     assert result is not None
     total = _total(result)
     if int(total["requests"]) == 0:
@@ -480,6 +547,26 @@ def _raw_load(
     groups = result[result["is_group"]]
     monthly = _finish(groups[list(OUTPUT_COLUMNS)])
     return _monthly_load(monthly, file_name, int(total["requests"]), KIND_RAW)
+
+
+def _unreadable(exc: duckdb.Error, file_name: str, path: Path | None) -> UsageFileError:
+    """DuckDB's refusal of a file, or, for a line past MAX_LINE_BYTES, which line (DuckDB's own count is off)."""
+    if path is not None and "Maximum line size" in str(exc):
+        with path.open("rb") as handle:
+            long = first_long_line(handle, MAX_LINE_BYTES)
+        if long is not None:
+            return UsageFileError(
+                [
+                    SheetProblem(
+                        file_name,
+                        long[0],
+                        None,
+                        f"the line is longer than {MAX_LINE_BYTES // 1024} KiB ({long[1]:,}+ bytes); a row of a "
+                        "request log is short. Check the file is CSV, one request per line.",
+                    )
+                ]
+            )
+    return UsageFileError([_whole_file(file_name, f"could not be read: {_duckdb_message(exc)}")])
 
 
 def _duckdb_message(exc: duckdb.Error) -> str:
@@ -556,22 +643,26 @@ def _is_blank(value: object) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
-def _count(value: object) -> int:
-    """A whole, non-negative count from a cell; ValueError with the reason otherwise."""
+def _count(value: object, maximum: int) -> int:
+    """A whole count from 0 to `maximum` from a cell; ValueError with the reason otherwise."""
     if isinstance(value, bool):
         raise ValueError("not_number")
     if isinstance(value, int):
-        number = float(value)
+        number = float(min(value, maximum + 1))  # a Python int may be past float's range
     else:
         try:
             # thousands separators are common in hand-made spreadsheets; they are unambiguous here
             number = float(str(value).strip().replace(",", "").replace("_", ""))
         except ValueError:
             raise ValueError("not_number") from None
-    if math.isnan(number) or math.isinf(number) or number != math.floor(number):
-        raise ValueError("not_whole")
+    if math.isnan(number):
+        raise ValueError("not_number")
     if number < 0:
         raise ValueError("negative")
+    if number > maximum:  # infinity included
+        raise ValueError("too_large")
+    if number != math.floor(number):
+        raise ValueError("not_whole")
     return int(value) if isinstance(value, int) else int(number)
 
 
@@ -652,14 +743,17 @@ def _monthly_from_table(table: pd.DataFrame, file_name: str, today: dt.date, all
                 else:
                     record[column] = 0  # optional cached count: empty means none
                 continue
+            maximum = MAX_REQUESTS_PER_MONTH if column == "requests" else MAX_TOKENS_PER_MONTH
             try:
-                record[column] = _count(cell)
+                record[column] = _count(cell, maximum)
             except ValueError as exc:
                 what = "requests" if column == "requests" else "tokens"
                 reason = {
                     "not_number": f"'{cell}' is not a number of {what}; {WHOLE_NUMBER_HINT}.",
                     "not_whole": f"'{cell}' is not a whole number of {what}; {WHOLE_NUMBER_HINT}.",
                     "negative": f"'{cell}' is negative; counts are 0 or more.",
+                    "too_large": f"'{cell}' is more {what} than one workload has in a month (at most {maximum:,}); "
+                    "check the figure (a unit or exponent slip?) or the column.",
                 }[str(exc)]
                 problems.append(SheetProblem(file_name, row, column, reason))
         if len(record) < len(OUTPUT_COLUMNS):

@@ -16,7 +16,6 @@ from pricing.metrics import Metric, metric_order
 from pricing.portfolio.evidence import MeasuredCascade
 from pricing.portfolio.optimiser import PortfolioResult
 from pricing.portfolio.service import FLOOR_COLUMNS, FloorSpec, PortfolioPlan
-from pricing.sheets import SheetProblem
 
 # The self-hosted options a person can add: an open model on a GPU at a precision, by the name the page shows.
 SELF_HOST_CHOICES = {
@@ -60,12 +59,6 @@ def floors_table(
                 label, spec.quality_floor, spec.latency_objective_ms, spec.latency_metric, spec.current
             ]  # fmt: skip
     return table
-
-
-def floors_file_problems(file_name: str, problems: Sequence[SheetProblem]) -> str:
-    """Why a floors file cannot be used, every problem on its own line (markdown)."""
-    lines = "\n".join(f"- {problem}" for problem in problems)
-    return f"{file_name} cannot be used; fix it and load it again, or fill the table below.\n\n{lines}"
 
 
 def unknown_workloads(given: Mapping[str, FloorSpec], workloads: Sequence[str], file_name: str) -> str | None:

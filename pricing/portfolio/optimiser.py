@@ -77,6 +77,15 @@ class Workload:
         for label, value in (("input", self.monthly_input_tokens), ("output", self.monthly_output_tokens)):
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{self.name}: monthly {label} tokens must be finite and not negative")
+        # A NaN floor or objective compares false with every option, so it would silently mean "none": refuse it.
+        if self.quality_floor is not None and not math.isfinite(self.quality_floor):
+            raise ValueError(f"{self.name}: the quality floor is {self.quality_floor}; give a number, or none")
+        if self.latency_objective_ms is not None and not (
+            math.isfinite(self.latency_objective_ms) and self.latency_objective_ms > 0
+        ):
+            raise ValueError(
+                f"{self.name}: the latency objective is {self.latency_objective_ms} ms; give a positive number, or none"
+            )
         if self.latency_metric not in LATENCY_METRICS:
             raise ValueError(
                 f"{self.name}: latency metric must be one of {LATENCY_METRICS} (got {self.latency_metric!r})"

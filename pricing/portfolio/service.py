@@ -24,6 +24,7 @@ Reads go through the store (prices, scores, measured latency, GPU prices, throug
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,6 +36,7 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import pick_scores
 from pricing.cost import UnpricedModelError
+from pricing.limits import MAX_TABLE_MIB, LimitError, read_capped
 from pricing.metrics import DEFAULT_METRIC, Metric
 from pricing.planning import service as planning
 from pricing.planning.projection import (
@@ -144,6 +146,14 @@ def _parse_number(raw: object, file_name: str, row: int, column: str, problems: 
     except ValueError:
         problems.append(SheetProblem(file_name, row, column, f"'{_cell(raw)}' is not a number."))
         return None
+    if math.isnan(value):
+        # a NaN floor or objective compares false with every score, so it would silently mean "none"
+        problems.append(
+            SheetProblem(
+                file_name, row, column, f"'{_cell(raw)}' is not a number; give one, or leave the cell empty for none."
+            )
+        )
+        return None
     if not math.isfinite(value) or (column == "latency_objective_ms" and value <= 0):
         problems.append(SheetProblem(file_name, row, column, f"{text} is not valid (a finite, positive number)."))
         return None
@@ -157,7 +167,13 @@ def read_floors(path_or_bytes: Path | bytes, file_name: str) -> dict[str, FloorS
     the metric to `candidates_from_store`) or per row (workloads judged on different metrics); an empty
     metric on a row means the default metric.
     """
-    content = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
+    if isinstance(path_or_bytes, Path):
+        try:
+            content = read_capped(path_or_bytes, file_name, MAX_TABLE_MIB, "A floors file has one row per workload.")
+        except LimitError as exc:
+            raise FloorsFileError([SheetProblem(file_name, None, None, exc.limit.message)]) from None
+    else:
+        content = path_or_bytes
     if not content.strip():
         raise FloorsFileError([SheetProblem(file_name, None, None, "is empty; it needs a header row and data rows.")])
     try:
@@ -174,7 +190,7 @@ def read_floors(path_or_bytes: Path | bytes, file_name: str) -> dict[str, FloorS
             problems.append(
                 SheetProblem(file_name, 1, column, f"unknown column; the columns are {', '.join(FLOOR_COLUMNS)}.")
             )
-    for column in sorted({c for c in columns if columns.count(c) > 1}):
+    for column in sorted(c for c, n in Counter(columns).items() if n > 1):
         problems.append(SheetProblem(file_name, 1, column, "column appears more than once."))
     if problems:
         raise FloorsFileError(problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,3 +29,10 @@ class ReportRequest:
     current_option: str | None = None
     today: dt.date | None = None
     portfolio: PortfolioSection | None = None
+
+    def __post_init__(self) -> None:
+        # A NaN floor compares false with every score, so the report would silently have none.
+        if self.quality_floor is not None and not math.isfinite(self.quality_floor):
+            raise ValueError(
+                f"the quality floor is {self.quality_floor}; give a number (in the metric's unit), or none"
+            )
