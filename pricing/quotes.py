@@ -325,3 +325,90 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     year = day.year + month // 12
     month = month % 12 + 1
     return dt.date(year, month, min(day.day, 28))
+
+
+TERM_FIELDS = (
+    "valid_from",
+    "valid_until",
+    "committed_usd_per_month",
+    "tiers",
+    "requests_per_minute",
+    "tokens_per_minute",
+    "uptime_pct",
+    "support_tier",
+    "data_retention",
+    "residency",
+    "notes",
+)
+
+
+def terms_from_mapping(data: Mapping[str, object], where: str) -> SheetTerms:
+    """Terms from a TOML/JSON table (dates as ISO text or dates, tiers as a list of tables); ValueError says where."""
+    unknown = sorted(set(data) - set(TERM_FIELDS))
+    if unknown:
+        raise ValueError(f"{where}: unknown term(s) {', '.join(unknown)}; known terms: {', '.join(TERM_FIELDS)}")
+    values: dict[str, object] = {}
+    for name in ("valid_from", "valid_until"):
+        if data.get(name) is not None:
+            values[name] = _date(data[name], f"{where}.{name}")
+    for name in ("committed_usd_per_month", "uptime_pct"):
+        if data.get(name) is not None:
+            values[name] = _number(data[name], f"{where}.{name}")
+    for name in ("requests_per_minute", "tokens_per_minute"):
+        if data.get(name) is not None:
+            number = _number(data[name], f"{where}.{name}")
+            if number != int(number):
+                raise ValueError(f"{where}.{name}: give a whole number (got {data[name]!r})")
+            values[name] = int(number)
+    for name in ("support_tier", "data_retention", "residency", "notes"):
+        if data.get(name) is not None:
+            values[name] = str(data[name]).strip() or None
+    tiers = data.get("tiers") or []
+    if not isinstance(tiers, list):
+        raise ValueError(f"{where}.tiers: give a list of tiers, each with min_usd_per_month and discount_pct")
+    parsed = []
+    for i, tier in enumerate(tiers, start=1):
+        place = f"{where}.tiers[{i}]"
+        if not isinstance(tier, Mapping) or set(tier) != {"min_usd_per_month", "discount_pct"}:
+            raise ValueError(f"{place}: a tier has exactly min_usd_per_month and discount_pct (got {tier!r})")
+        threshold = _number(tier["min_usd_per_month"], f"{place}.min_usd_per_month")
+        discount = _number(tier["discount_pct"], f"{place}.discount_pct")
+        try:
+            parsed.append(Tier(threshold, discount))
+        except ValueError as exc:
+            raise ValueError(f"{place}: {exc}") from None
+    values["tiers"] = tuple(parsed)
+    try:
+        return SheetTerms(**values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def terms_to_mapping(terms: SheetTerms) -> dict[str, object]:
+    """Terms as plain values (dates as dates, tiers as a list of tables), the inverse of `terms_from_mapping`."""
+    values: dict[str, object] = {name: getattr(terms, name) for name in TERM_FIELDS if name != "tiers"}
+    values["tiers"] = [{"min_usd_per_month": t.min_usd_per_month, "discount_pct": t.discount_pct} for t in terms.tiers]
+    return values
+
+
+def _date(value: object, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{where}: {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-31") from None
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{where}: {value!r} is not a number; write digits only, e.g. 1000 or 12.5")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{where}: {value!r} is not a number; write digits only, e.g. 1000 or 12.5") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{where}: {value!r} is not a finite number")
+    return number

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,12 +21,13 @@ from pricing.candidates import (
     filter_candidates,
     frontier_of,
 )
-from pricing.cost import Pricer, Usage
+from pricing.cost import Pricer, TokenPrice, Usage
 from pricing.frontier import mark_frontier
 from pricing.measured_throughput import measured_throughput
 from pricing.metrics import COST_METRICS, PERFORMANCE_METRICS, Metric, get_metric, quality_metrics
 from pricing.offers import FREE_TIER, annotate_offers
 from pricing.price_sources import default_sheet_name, pricer_of
+from pricing.quotes import QuoteComparison, QuoteSheet, SheetTerms, compare_quotes, terms_from_mapping, terms_to_mapping
 from pricing.selfhost import SelfHostSettings, self_hosted_offers
 from pricing.sheets import parse_price_sheet, read_table, uploaded_sheet, validate_sheet_name
 from pricing.store import PriceSheet, Store
@@ -283,3 +287,102 @@ class Provenance:
 def provenance(store: Store) -> Provenance:
     """The price sheets, sources and probe runs a report cites."""
     return Provenance(price_sheets=store.price_sheets(), sources=store.sources(), probe_runs=store.runs())
+
+
+def save_sheet_terms(store: Store, sheet_name: str, terms: SheetTerms) -> None:
+    """Keep a sheet's terms with it (replacing any it had)."""
+    values = terms_to_mapping(terms)
+    tiers = values.pop("tiers")
+    store.save_sheet_terms(check_sheet(store, sheet_name), {**values, "tiers_json": json.dumps(tiers)})
+
+
+def all_sheet_terms(store: Store) -> dict[str, SheetTerms]:
+    """Every sheet's stored terms, by sheet name."""
+    terms = {}
+    for row in store.sheet_terms().to_dict("records"):
+        values = {key: _plain(value) for key, value in row.items() if key not in ("sheet_name", "updated_at")}
+        values["tiers"] = json.loads(str(values.pop("tiers_json") or "[]"))
+        terms[str(row["sheet_name"])] = terms_from_mapping(
+            {key: value for key, value in values.items() if value is not None}, f"stored terms of {row['sheet_name']}"
+        )
+    return terms
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _token_price(row: Mapping[str, object], sheet_name: str) -> TokenPrice:
+    cached = _plain(row.get("usd_per_1m_cached_input"))
+    return TokenPrice(
+        model_key=str(row["model_key"]),
+        sheet_name=sheet_name,
+        usd_per_1m_input=float(row["usd_per_1m_input"]),  # type: ignore[arg-type]
+        usd_per_1m_output=float(row["usd_per_1m_output"]),  # type: ignore[arg-type]
+        usd_per_1m_cached_input=float(cached) if cached is not None else None,  # type: ignore[arg-type]
+    )
+
+
+def _quoted(prices: pd.DataFrame, name: str, model_id: object) -> pd.Series | None:
+    """A sheet's row for a model: its own key, else an offer of the same canonical model (the maker's own first)."""
+    exact = prices[prices["model_key"] == name]
+    if not exact.empty:
+        return exact.iloc[0]
+    if model_id is None:
+        return None
+    same = prices[prices["model_id"] == model_id]
+    if same.empty:
+        return None
+    resold = same["model_key"].str.contains("/")
+    return same.assign(resold=resold).sort_values(["resold", "model_key"]).iloc[0]
+
+
+def compare_sheets(
+    store: Store,
+    monthly: pd.DataFrame,
+    models: Mapping[str, str],
+    sheet_names: Sequence[str],
+    horizon_months: int,
+    today: dt.date | None = None,
+    monthly_growth: float = 0.0,
+    terms: Mapping[str, SheetTerms] | None = None,
+) -> QuoteComparison:
+    """Quotes side by side: the list (the default sheet) first, then each named sheet, with stored or given terms.
+
+    Models are compared under the names the usage gives and the quotes list; a sheet prices a name by its own key,
+    else by an offer of the same canonical model, so a vendor's `gpt-4o` meets the list's.
+    """
+    today = today or dt.date.today()
+    list_name = default_sheet(store)
+    names = [list_name, *[check_sheet(store, name) for name in sheet_names if name != list_name]]
+    stored = all_sheet_terms(store)
+    given = dict(terms or {})
+    frames = {name: store.current_prices(name, today) for name in names}
+    wanted = sorted({*models.values(), *[k for n in names[1:] for k in frames[n]["model_key"]]})
+    model_ids: dict[str, object] = {}
+    for key in wanted:
+        for frame in frames.values():
+            hit = frame[frame["model_key"] == key]
+            if not hit.empty and _plain(hit.iloc[0]["model_id"]) is not None:
+                model_ids[key] = _plain(hit.iloc[0]["model_id"])
+                break
+        else:
+            model_ids[key] = key if any((f["model_id"] == key).any() for f in frames.values()) else None
+    unknown = sorted(
+        {name for name in models.values() if all(_quoted(frames[n], name, model_ids[name]) is None for n in names)}
+    )
+    if unknown:
+        raise LookupError(f"no sheet compared prices {', '.join(unknown)}; check the model name (e.g. gpt-4o)")
+    sheets = []
+    for name in names:
+        prices = {}
+        for key in wanted:
+            row = _quoted(frames[name], key, model_ids[key])
+            if row is not None:
+                prices[key] = _token_price(row.to_dict(), name)
+        sheets.append(QuoteSheet(name, prices, given.get(name, stored.get(name))))
+    return compare_quotes(monthly, models, sheets, horizon_months, today, monthly_growth)

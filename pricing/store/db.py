@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ from pricing.store.owners import Owner, owner_alive, this_process
 from pricing.store.schema import (
     MIGRATIONS,
     SEEDED_TABLES,
+    SHEET_TERMS,
     TABLE_COLUMNS,
     TABLE_NAMES,
     RequestRecord,
@@ -116,6 +117,11 @@ SQL_SAVE_SCENARIO = """INSERT INTO scenarios (name, inputs_json, upload_id, crea
 SQL_SCENARIOS = "SELECT * FROM scenarios ORDER BY updated_at DESC"
 SQL_SCENARIO = "SELECT * FROM scenarios WHERE name = ?"
 SQL_DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
+SQL_SAVE_SHEET_TERMS = """INSERT OR REPLACE INTO sheet_terms (sheet_name, valid_from, valid_until,
+    committed_usd_per_month, tiers_json, requests_per_minute, tokens_per_minute, uptime_pct, support_tier,
+    data_retention, residency, notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+SQL_SHEET_TERMS = "SELECT * FROM sheet_terms ORDER BY sheet_name"
+SQL_DELETE_SHEET_TERMS = "DELETE FROM sheet_terms WHERE sheet_name = ?"
 SQL_GPU_PRICES = "SELECT * FROM gpu_prices ORDER BY gpu, as_of DESC, provider"
 SQL_THROUGHPUT = "SELECT * FROM throughput ORDER BY model_id, gpu, output_tokens_per_s DESC"
 SQL_API_PERFORMANCE = "SELECT * FROM api_performance ORDER BY model_id, provider"
@@ -304,8 +310,9 @@ class Store:
             self._write_sheet(cur, sheet, prices, replace_all=False)
 
     def delete_price_sheet(self, sheet_name: str) -> None:
-        """Remove a sheet and all its prices."""
+        """Remove a sheet, all its prices and its terms."""
         with self._transaction() as cur:
+            cur.execute(SQL_DELETE_SHEET_TERMS, [sheet_name])
             cur.execute(SQL_DELETE_SHEET_PRICES, [sheet_name])
             cur.execute(SQL_DELETE_SHEET, [sheet_name])
 
@@ -587,6 +594,27 @@ class Store:
             priced_models_with_scores=int(row["priced_models_with_scores"]),
             scored_models=int(row["scored_models"]),
         )
+
+    def save_sheet_terms(self, sheet_name: str, terms: Mapping[str, object]) -> None:
+        """Keep (or replace) a price sheet's terms; `terms` has the columns of `sheet_terms` but the name and time."""
+        if self._query(SQL_SHEET_KIND, [sheet_name]).empty:
+            raise StoreError(f"no price sheet named {sheet_name!r}; upload the sheet before its terms")
+        columns = [c for c in SHEET_TERMS.column_names if c not in ("sheet_name", "updated_at")]
+        unknown = sorted(set(terms) - set(columns))
+        if unknown:
+            raise StoreError(f"unknown term(s) {', '.join(unknown)}; known: {', '.join(columns)}")
+        values = [terms.get(c, "[]" if c == "tiers_json" else None) for c in columns]
+        with self._transaction() as cur:
+            cur.execute(SQL_SAVE_SHEET_TERMS, [sheet_name, *values, _now()])
+
+    def sheet_terms(self) -> pd.DataFrame:
+        """Every sheet's terms, one row per sheet that has any."""
+        return self._query(SQL_SHEET_TERMS)
+
+    def delete_sheet_terms(self, sheet_name: str) -> None:
+        """Forget a sheet's terms."""
+        with self._transaction() as cur:
+            cur.execute(SQL_DELETE_SHEET_TERMS, [sheet_name])
 
 
 def _now() -> dt.datetime:

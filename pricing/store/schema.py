@@ -370,6 +370,25 @@ SCENARIOS = Table(
     ),
     primary_key=("name",),
 )
+SHEET_TERMS = Table(
+    "sheet_terms",
+    _columns(
+        "sheet_name VARCHAR",
+        "valid_from DATE",
+        "valid_until DATE",
+        "committed_usd_per_month DOUBLE",
+        "tiers_json VARCHAR NOT NULL",  # [{"min_usd_per_month": 1000, "discount_pct": 5}, ...]
+        "requests_per_minute BIGINT",
+        "tokens_per_minute BIGINT",
+        "uptime_pct DOUBLE",
+        "support_tier VARCHAR",
+        "data_retention VARCHAR",
+        "residency VARCHAR",
+        "notes VARCHAR",
+        "updated_at TIMESTAMP NOT NULL",
+    ),
+    primary_key=("sheet_name",),
+)
 
 TABLES: tuple[Table, ...] = (
     MODELS,
@@ -388,6 +407,7 @@ TABLES: tuple[Table, ...] = (
     USAGE_UPLOADS,
     USAGE_MONTHLY,
     SCENARIOS,
+    SHEET_TERMS,
 )
 TABLE_NAMES: frozenset[str] = frozenset(table.name for table in TABLES)
 # Tables a DataFrame may be written to, with the columns it must carry: identifiers in SQL come only
@@ -479,6 +499,11 @@ def probe_run_owners(cur: Cursor) -> None:
     _columns_changed_in(5, cur, PROBE_RUNS)
 
 
+def sheet_terms(cur: Cursor) -> None:
+    """A quote's terms, one row per price sheet: validity, commitment, tiers, rate limits, SLA, data handling."""
+    _create(cur, SHEET_TERMS)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -503,4 +528,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         "probe run owners: the process running each run, so a run whose process died is interrupted",
         probe_run_owners,
     ),
+    Migration(6, "sheet terms: a quote's validity, commitment, tiers, rate limits, SLA and data handling", sheet_terms),
 )
