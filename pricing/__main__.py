@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing {seed,cost,frontier,project,optimise,report,sheets,upload-sheet}`.
+"""Command line: `python -m pricing {seed,cost,frontier,project,optimise,report,quotes,sheets,upload-sheet}`.
 
 Bad input (a malformed file, an unknown model, metric or sheet) prints a clear message on stderr and
 exits with code 2; everything else exits 0.
@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_
 from pricing.planning import service as planning
 from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.evidence import measured_cascade
+from pricing.quotes import QuoteComparison, SheetTerms, terms_from_mapping
 from pricing.sheets import SheetError, read_table
 from pricing.sizing import OwnershipCosts
 from pricing.sources.seed import seed
@@ -593,6 +595,123 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_terms(path: Path) -> dict[str, SheetTerms]:
+    """Terms per sheet from a TOML or JSON file: one table per sheet name."""
+    if not path.exists():
+        raise BadInput(f"{path}: no such file (--terms)")
+    content = read_capped(path, path.name, 1, "A terms file holds a few lines per sheet.")
+    try:
+        text = content.decode("utf-8")
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except UnicodeDecodeError:
+        raise BadInput(f"{path.name}: not UTF-8 text; save it as UTF-8 TOML or JSON") from None
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON (name the file .toml for TOML)"
+        raise BadInput(f"{path.name}: not valid {kind}: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise BadInput(f'{path.name}: give one table per sheet, e.g. ["Vendor A"] valid_until = 2027-06-30')
+    return {str(name): terms_from_mapping(values, f"{path.name}: [{name}]") for name, values in data.items()}
+
+
+def _workload_models(specs: list[str], workloads: tuple[str, ...]) -> dict[str, str]:
+    """--model MODEL (every workload) or WORKLOAD=MODEL (repeat), checked against the usage's workloads."""
+    models: dict[str, str] = {}
+    for spec in specs:
+        workload, sep, model = spec.partition("=")
+        if not sep:
+            models.update({w: spec.strip() for w in workloads if w not in models})
+            continue
+        if workload.strip() not in workloads:
+            raise BadInput(
+                f"--model {spec}: no workload {workload.strip()!r} in the usage; workloads: {', '.join(workloads)}"
+            )
+        if not model.strip():
+            raise BadInput(f"--model {spec}: give a model after '=', e.g. {workload.strip()}=gpt-4o")
+        models[workload.strip()] = model.strip()
+    missing = [w for w in workloads if w not in models]
+    if missing:
+        raise BadInput(f"no model for workload(s) {', '.join(missing)}; add --model WORKLOAD=MODEL or --model MODEL")
+    return models
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    path = Path(args.usage)
+    if not path.exists():
+        raise BadInput(f"{path}: no such file (--usage)")
+    terms = _read_terms(Path(args.terms)) if args.terms else {}
+    unknown = sorted(set(terms) - set(args.sheet))
+    if unknown:
+        raise BadInput(f"--terms names sheet(s) not compared: {', '.join(unknown)}; compare them with --sheet")
+    load = planning.read_usage_file(path)
+    models = _workload_models(args.model or [], load.workloads)
+    store = _seeded_store()
+    result = service.compare_sheets(
+        store, load.monthly, models, args.sheet, args.months, monthly_growth=args.monthly_growth, terms=terms
+    )
+    if args.save_terms:
+        for name, sheet_terms in terms.items():
+            service.save_sheet_terms(store, name, sheet_terms)
+    if args.json:
+        payload = {
+            "currency": "USD",
+            "horizon_months": result.horizon_months,
+            "monthly_growth": result.monthly_growth,
+            "volumes": "each workload's latest month, grown by monthly_growth (0: flat)",
+            "sheets": _records(result.sheets),
+            "models": _records(result.models),
+            "spend": _records(result.spend),
+            "cheapest": _records(result.cheapest),
+            "notes": list(result.notes),
+            "terms_saved": sorted(terms) if args.save_terms else [],
+        }
+        print(json.dumps(payload, indent=2, default=_json_default))
+        return 0
+    _print_quotes(result)
+    if args.save_terms and terms:
+        print(f"Saved the terms of {', '.join(sorted(terms))} with their sheets.")
+    return 0
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _money(value: float) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"${value:,.2f}"
+
+
+def _print_quotes(result: QuoteComparison) -> None:
+    growth = f"growing {result.monthly_growth:.1%} a month" if result.monthly_growth else "held flat"
+    print(f"Quotes over {result.horizon_months} months; each workload's latest month {growth}. USD.")
+    print(f"{'sheet':<40} {'status':<28} {'spend':>16} {'commitment shortfall':>22} {'next tier (gap/month)':>26}")
+    for row in result.sheets.itertuples():
+        gap = "-"
+        if not math.isnan(row.next_tier_usd_per_month):
+            at, short = _money(row.next_tier_usd_per_month), _money(row.next_tier_gap_usd_per_month)
+            gap = f"{row.next_tier_discount_pct:g}% at {at} ({short})"
+        print(
+            f"{str(row.sheet_name)[:40]:<40} {row.status:<28} {_money(row.usd):>16} "
+            f"{_money(row.commitment_shortfall_usd):>22} {gap:>26}"
+        )
+    print("Prices per 1M tokens (discount against the list):")
+    for row in result.models.itertuples():
+        if math.isnan(row.usd_per_1m_input):
+            continue
+        print(
+            f"  {str(row.model_key)[:36]:<36} {str(row.sheet_name)[:32]:<32} in {row.usd_per_1m_input:.4g} "
+            f"({row.discount_input_pct:.1f}%)  out {row.usd_per_1m_output:.4g} ({row.discount_output_pct:.1f}%)  "
+            f"cached {row.usd_per_1m_cached_input:.4g} ({row.discount_cached_pct:.1f}%)"
+        )
+    print("Spend per workload and sheet over the horizon:")
+    for row in result.spend.itertuples():
+        print(f"  {row.workload:<24} {row.model_key:<28} {str(row.sheet_name)[:36]:<36} {_money(row.usd):>16}")
+    print("Cheapest valid sheet per workload (usage only; a commitment's shortfall is the sheet's, above):")
+    for row in result.cheapest.itertuples():
+        print(f"  {row.workload:<24} {row.sheet_name} {_money(row.usd)} ({row.saving_pct:.1f}% below list)")
+    for note in result.notes:
+        print(f"Note: {note}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -738,6 +857,19 @@ def build_parser() -> argparse.ArgumentParser:
         "with the scenario's horizon and growth",
     )
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("quotes", help="price sheets side by side against the list, with their terms")
+    p.add_argument("--usage", required=True, help="CSV, XLSX or Parquet: monthly aggregates or a raw request log")
+    p.add_argument("--sheet", action="append", required=True, help="a quoted price sheet (repeat)")
+    p.add_argument(
+        "--model", action="append", help="MODEL for every workload, or WORKLOAD=MODEL (repeat), e.g. support=gpt-4o"
+    )
+    p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
+    p.add_argument("--monthly-growth", type=float, default=0.0, help="volume growth per month, e.g. 0.05 (flat)")
+    p.add_argument("--terms", help="TOML or JSON: one table of terms per sheet (validity, tiers, commitment, SLA)")
+    p.add_argument("--save-terms", action="store_true", help="keep the --terms with their sheets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_quotes)
 
     p = sub.add_parser("sheets", help="list price sheets")
     p.set_defaults(func=cmd_sheets)

@@ -317,6 +317,12 @@ def _notes(
             notes.append(f"{row.sheet_name} expired on {row.valid_until}: ask for a new quote before relying on it.")
         elif row.status == EXPIRES_IN_HORIZON:
             notes.append(f"{row.sheet_name} is valid only until {row.valid_until}, before the horizon ends.")
+        if row.commitment_shortfall_usd > 0:
+            notes.append(
+                f"{row.sheet_name}'s usage stays below its commitment of ${row.committed_usd_per_month:,.2f} a month "
+                f"in {row.months_below_commitment} month(s): ${row.commitment_shortfall_usd:,.2f} is paid for nothing,"
+                f" and the sheet costs ${row.usd:,.2f} in all (the cheapest per workload counts usage only)."
+            )
     return tuple(notes)
 
 
