@@ -18,6 +18,7 @@ from pricing.sizing import (
     DEFAULT_TARGET_UTILISATION,
 )
 from pricing.variants import priced_as_note
+from ui import url_state
 from ui.common import (
     current_settings,
     download_buttons,
@@ -53,6 +54,7 @@ KEY_DELTA_8 = "explorer_quality_delta_8bit"
 KEY_DELTA_4 = "explorer_quality_delta_4bit"
 AXES = {"cost": "Cost", "output_tokens_per_s": "Output speed", "ttft_ms": "Time to first token"}
 COST_KINDS = {"blended": "Blended price per 1M tokens", "task": "Cost per task (workload profile)"}
+DEPLOYMENTS = ["API", "self-hosted"]
 SCORE_FILTERS = {
     "any": "Any (independent preferred)",
     "independent": "Independent only",
@@ -63,20 +65,32 @@ settings = current_settings()
 metrics = load_metrics()
 metric_ids = sorted(metrics, key=lambda m: (m != DEFAULT_METRIC, metrics[m].name.lower()))
 
-# Shareable state: the metric, cost basis and score filter travel in the URL.
-params = st.query_params
-if KEY_METRIC not in st.session_state and params.get("metric") in metrics:
-    st.session_state[KEY_METRIC] = params["metric"]
-if KEY_AXIS not in st.session_state and params.get("axis") in AXES:
-    st.session_state[KEY_AXIS] = params["axis"]
-if KEY_COST_KIND not in st.session_state and params.get("cost") in COST_KINDS:
-    st.session_state[KEY_COST_KIND] = params["cost"]
-if KEY_SCORES not in st.session_state and params.get("scores") in SCORE_FILTERS:
-    st.session_state[KEY_SCORES] = params["scores"]
-if KEY_OFFERS not in st.session_state and params.get("offers") in OFFER_CHOICES:
-    st.session_state[KEY_OFFERS] = params["offers"]
-if KEY_INCLUDE_FLAGGED not in st.session_state and params.get("flagged") in ("0", "1"):
-    st.session_state[KEY_INCLUDE_FLAGGED] = params["flagged"] == "1"
+# Shareable state: every control that changes the view travels in the URL (ui.url_state), so a copied address
+# reproduces the view; a parameter is read when the session opens the link, and written back on every run.
+link = url_state.ViewLink()
+link.restore("metric", KEY_METRIC, url_state.choice(metric_ids))
+link.restore("axis", KEY_AXIS, url_state.choice(list(AXES)))
+link.restore("cost", KEY_COST_KIND, url_state.choice(list(COST_KINDS)))
+link.restore("scores", KEY_SCORES, url_state.choice(list(SCORE_FILTERS)))
+link.restore("offers", KEY_OFFERS, url_state.choice(list(OFFER_CHOICES)))
+link.restore("flagged", KEY_INCLUDE_FLAGGED, url_state.flag)
+link.restore("in_tokens", KEY_IN_TOKENS, url_state.number(0, 2_000_000, whole=True))
+link.restore("out_tokens", KEY_OUT_TOKENS, url_state.number(0, 200_000, whole=True))
+link.restore("deploy", KEY_DEPLOYMENTS, url_state.items(DEPLOYMENTS))
+link.restore("open", KEY_OPEN, url_state.flag)
+link.restore("self_hostable", KEY_SELF_HOSTABLE, url_state.flag)
+link.restore("min_context_k", KEY_MIN_CONTEXT, url_state.number(0, 10_000, whole=True))
+link.restore("min_quality", KEY_MIN_QUALITY, url_state.number())
+link.restore("max_cost", KEY_MAX_COST, url_state.number(0))
+link.restore("util", KEY_UTILISATION, url_state.number(5, 100, whole=True))
+link.restore("basis", KEY_BASIS, url_state.choice([ALLOCATION_BASIS, BUSY_BASIS]))
+link.restore("q8", KEY_DELTA_8, url_state.number(-100, 100))
+link.restore("q4", KEY_DELTA_4, url_state.number(-100, 100))
+link.restore("volume_m", KEY_VOLUME, url_state.number(1, 10_000_000))
+link.restore("peak", KEY_PEAK, url_state.number(1, 20))
+link.restore("headroom", KEY_HEADROOM, url_state.number(0, 300, whole=True))
+for name, value in settings.link_values().items():
+    link.keep(name, value)
 
 st.title("Frontier explorer")
 st.caption(
@@ -109,7 +123,11 @@ score_filter = top[3].selectbox(
     help="Vendors report many scores themselves; independent ones come from LMArena, Epoch AI, the Open LLM "
     "Leaderboard and Artificial Analysis.",
 )
-st.query_params.update({"metric": metric_id, "axis": axis, "cost": cost_kind, "scores": score_filter})
+for name, value in (("metric", metric_id), ("axis", axis), ("cost", cost_kind), ("scores", score_filter)):
+    link.keep(name, value)
+shown_problems = list(link.problems)
+for problem in shown_problems:
+    st.warning(problem)
 
 if axis != "cost":
     perf = load_performance_frontier(metric_id, axis, score_filter)
@@ -159,6 +177,7 @@ if axis != "cost":
         },
     )
     download_buttons(points, f"frontier_{metric_id}_{axis}", "explorer_perf_download", label="all offers")
+    link.publish()
     st.stop()
 
 offer_cols = st.columns([3, 2])
@@ -179,7 +198,8 @@ include_flagged = offer_cols[1].toggle(
     "or one dearer for input than output where the family charges more for output, is flagged and left off "
     "unless you include it.",
 )
-st.query_params.update({"offers": offer_choice, "flagged": "1" if include_flagged else "0"})
+link.keep("offers", offer_choice)
+link.keep("flagged", include_flagged)
 
 profile = WorkloadProfile(cache_hit_rate=settings.cache_hit_rate)
 if cost_kind == "task":
@@ -187,12 +207,12 @@ if cost_kind == "task":
     input_tokens = task_cols[0].number_input("Input tokens per task", 0, 2_000_000, 1500, 100, key=KEY_IN_TOKENS)
     output_tokens = task_cols[1].number_input("Output tokens per task", 0, 200_000, 500, 50, key=KEY_OUT_TOKENS)
     profile = WorkloadProfile(float(input_tokens), float(output_tokens), settings.cache_hit_rate)
+    link.keep("in_tokens", input_tokens)
+    link.keep("out_tokens", output_tokens)
 
 with st.expander("Filters and self-hosting assumptions", expanded=False):
     f1, f2, f3 = st.columns(3)
-    deployments = f1.multiselect(
-        "Deployment", ["API", "self-hosted"], default=["API", "self-hosted"], key=KEY_DEPLOYMENTS
-    )
+    deployments = f1.multiselect("Deployment", DEPLOYMENTS, default=DEPLOYMENTS, key=KEY_DEPLOYMENTS)
     open_only = f1.toggle("Open weights only", key=KEY_OPEN)
     self_hostable_only = f1.toggle(
         "Self-hostable only",
@@ -274,6 +294,9 @@ base = load_frontier(
     self_host_settings,
 )
 providers = sorted(base.candidates["provider"].dropna().unique())
+link.restore("providers", KEY_PROVIDERS, url_state.items(providers))
+for problem in link.problems[len(shown_problems) :]:
+    st.warning(problem)
 selected_providers = st.multiselect(
     "Providers",
     providers,
@@ -281,6 +304,24 @@ selected_providers = st.multiselect(
     placeholder="All providers",
     help="Leave empty for all. Self-hosted offers are listed as 'self-hosted <GPUs>'.",
 )
+for name, value in (
+    ("deploy", deployments),
+    ("open", open_only),
+    ("self_hostable", self_hostable_only),
+    ("min_context_k", min_context_k),
+    ("min_quality", min_quality),
+    ("max_cost", max_cost),
+    ("util", utilisation),
+    ("basis", basis),
+    ("q8", delta_8),
+    ("q4", delta_4),
+    ("volume_m", volume_m),
+    ("peak", peak),
+    ("headroom", headroom_pct),
+    ("providers", selected_providers),
+):
+    link.keep(name, value)
+link.publish()
 filters = CandidateFilters(
     providers=tuple(selected_providers),
     open_weights_only=open_only,

@@ -1,0 +1,185 @@
+"""Links that carry the whole view, and figures a person can read, in headless Chromium at 1440x900:
+
+- every explorer control round-trips through the URL: a link sets each control, the page writes each back, and a
+  control changed on the page is in the address a colleague opens;
+- a scenario link (and "Open saved scenario") loads the scenario into the inputs, and the page offers the whole
+  address with a copy button;
+- the projections page's figures name inputs in words, print no scientific notation, and run to the horizon.
+
+Run with `.venv/bin/python -m pytest tests/test_browser_views.py -q` (or `-m browser`). Needs Debian's Chromium at
+/usr/bin/chromium (or FRONTIER_CHROMIUM); fails without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+from playwright import sync_api
+
+from tests import browser_support as bs
+
+if not bs.chromium_available():  # pragma: no cover - depends on the machine
+    pytest.fail(f"no Chromium at {bs.CHROMIUM}: run `apt-get install chromium` (as .ci/run does)", pytrace=False)
+
+VIEWPORT = {"width": 1440, "height": 900}
+WARNING = '[data-testid="stAlertContentWarning"]'
+
+# Every explorer control, set away from its default: URL parameter -> value.
+EXPLORER_VIEW = {
+    "metric": "gpqa_diamond",
+    "axis": "cost",
+    "cost": "task",
+    "scores": "independent",
+    "offers": "all",
+    "flagged": "1",
+    "in_tokens": "3000",
+    "out_tokens": "700",
+    "deploy": "API",
+    "open": "1",
+    "self_hostable": "1",
+    "min_context_k": "64",
+    "min_quality": "40",
+    "max_cost": "0.5",
+    "util": "60",
+    "basis": "busy-time",
+    "q8": "-1.5",
+    "q4": "-3",
+    "volume_m": "500",
+    "peak": "3",
+    "headroom": "30",
+    "sheet": "litellm 1.110.2 (bundled)",
+    "io_ratio": "2",
+    "cache_pct": "10",
+    "stale_days": "90",
+}
+
+
+@pytest.fixture(scope="module")
+def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free port against a private copy of the session's seeded store."""
+    db_path = tmp_path_factory.mktemp("frontier-views") / "frontier.duckdb"
+    shutil.copyfile(seeded_db_file, db_path)
+    with bs.streamlit_server(db_path) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = bs.launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh tab (a fresh Streamlit session) at 1440x900, as a first-time user sees the app."""
+    context = browser.new_context(viewport=VIEWPORT)
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def query(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query, keep_blank_values=True)
+
+
+def number_value(page: Any, label: str) -> float:
+    return float(page.get_by_label(label, exact=True).input_value().replace(",", ""))
+
+
+def explorer_controls(page: Any) -> dict[str, object]:
+    """What each explorer control shows, read from the page as a person sees it."""
+    filters = page.get_by_test_id("stExpander").filter(has_text="Filters and self-hosting assumptions")
+    if filters.locator("details").get_attribute("open") is None:
+        filters.get_by_text("Filters and self-hosting assumptions").click()
+    deployment = page.get_by_test_id("stMultiSelect").filter(has_text="Deployment")
+    slider = page.get_by_test_id("stSlider").filter(has_text="Target utilisation").locator('input[type="range"]')
+    sidebar = page.get_by_test_id("stSidebar")
+    return {
+        "metric": page.get_by_role("combobox", name="Quality metric", exact=True).input_value(),
+        "cost": page.get_by_role("radio", name="Cost per task (workload profile)", exact=True).is_checked(),
+        "scores": page.get_by_role("combobox", name="Scores", exact=True).input_value(),
+        "offers": page.get_by_role("radio", name="Every offer", exact=True).is_checked(),
+        "flagged": page.get_by_role("switch", name="Include flagged prices", exact=True).is_checked(),
+        "in_tokens": number_value(page, "Input tokens per task"),
+        "out_tokens": number_value(page, "Output tokens per task"),
+        "deploy": sorted(t.strip() for t in deployment.locator("[data-tag]").all_inner_texts()),
+        "open": page.get_by_role("switch", name="Open weights only", exact=True).is_checked(),
+        "self_hostable": page.get_by_role("switch", name="Self-hostable only", exact=True).is_checked(),
+        "min_context_k": number_value(page, "Minimum context (thousand tokens)"),
+        "min_quality": number_value(page, "Minimum quality (%)"),
+        "max_cost": number_value(page, "Maximum cost (USD)"),
+        "util": float(slider.input_value()),
+        "basis": page.get_by_role("radio", name="busy-time", exact=True).is_checked(),
+        "q8": number_value(page, "Quality change at 8-bit (%)"),
+        "q4": number_value(page, "...at 4-bit (%)"),
+        "volume_m": number_value(page, "Self-hosted volume (million output tokens a month)"),
+        "peak": number_value(page, "Peak hour / average traffic"),
+        "headroom": number_value(page, "Headroom above the peak (%)"),
+        "sheet": sidebar.get_by_role("combobox", name="Price sheet", exact=True).input_value(),
+        "io_ratio": number_value(sidebar, "Input:output tokens (x:1)"),
+        "cache_pct": float(sidebar.locator('input[type="range"]').input_value()),
+        "stale_days": number_value(sidebar, "Flag prices older than (days)"),
+    }
+
+
+@pytest.mark.browser
+def test_every_explorer_control_round_trips_through_the_url(server: str, page: Any) -> None:
+    bs.open_page(page, server, "explorer?" + urlencode(EXPLORER_VIEW), 90_000)
+    assert not bs.error_texts(page) and not page.locator(WARNING).count(), page.locator(WARNING).all_inner_texts()
+    shown = explorer_controls(page)
+    assert shown["metric"].startswith("GPQA Diamond"), shown["metric"]
+    assert shown["scores"] == "Independent only"
+    assert shown["sheet"] == EXPLORER_VIEW["sheet"]
+    assert shown["deploy"] == ["API"]
+    for name in ("cost", "offers", "flagged", "open", "self_hostable", "basis"):
+        assert shown[name] is True, name
+    for name in ("in_tokens", "out_tokens", "min_context_k", "min_quality", "max_cost", "util", "q8", "q4",
+                 "volume_m", "peak", "headroom", "io_ratio", "cache_pct", "stale_days"):  # fmt: skip
+        assert shown[name] == pytest.approx(float(EXPLORER_VIEW[name])), name
+    # ...and the page writes each back, so the address it shows is the view.
+    written = {name: values[-1] for name, values in query(page).items()}
+    assert written == EXPLORER_VIEW, set(written.items()) ^ set(EXPLORER_VIEW.items())
+
+    # A control changed on the page goes into the address, and that address opens the same view elsewhere.
+    field = page.get_by_label("Minimum quality (%)", exact=True)
+    bs.rerun_after(page, lambda: (field.fill("45"), field.press("Enter")))
+    box = page.get_by_test_id("stMultiSelect").filter(has_text="Providers").get_by_role("combobox")
+    box.click()
+    box.press("ArrowDown")  # a click right after a rerun may only focus it; the arrow opens the list
+    page.get_by_role("option").first.wait_for(state="attached")
+    provider = next(text.strip() for text in page.get_by_role("option").all_inner_texts() if text != "Select all")
+    page.keyboard.press("Escape")
+    bs.set_multiselect(page, "Providers", [provider])
+    assert query(page)["min_quality"] == ["45"] and query(page)["providers"] == [provider]
+    shared = page.url
+    fresh = page.context.new_page()
+    fresh.goto(shared, wait_until="domcontentloaded")
+    bs.wait_for_app(fresh, 90_000)
+    assert not bs.error_texts(fresh)
+    again = explorer_controls(fresh)
+    assert again["min_quality"] == 45 and again | {"min_quality": 0} == shown | {"min_quality": 0}
+    chips = fresh.get_by_test_id("stMultiSelect").filter(has_text="Providers").locator("[data-tag]")
+    assert [t.strip() for t in chips.all_inner_texts()] == [provider]
+    assert query(fresh) == query(page)
+
+
+@pytest.mark.browser
+def test_a_link_value_that_cannot_be_read_says_which_and_why(server: str, page: Any) -> None:
+    bs.open_page(page, server, "explorer?util=abc&min_quality=40&providers=no-such-provider", 90_000)
+    assert not bs.error_texts(page)
+    warnings = " ".join(page.locator(WARNING).all_inner_texts())
+    assert "util=abc" in warnings and "not a whole number from 5 to 100" in warnings, warnings
+    assert "providers=no-such-provider" in warnings and "not offered" in warnings, warnings
+    assert query(page)["util"] == ["70"] and query(page)["min_quality"] == ["40"]  # the rest of the link is used
