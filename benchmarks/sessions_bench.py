@@ -2,18 +2,22 @@
 
 A real `streamlit run app.py` is started as `make run` starts it (the same flags but the port, and
 .streamlit/config.toml) on a copy of a seeded store kept inside the project folder, as `make run` keeps
-data/frontier.duckdb. After one warm-up session (imports, the store, the caches), headless Chromium opens new
-sessions of the explorer, each in a fresh browser context: one at a time, then 5 and 20 at once. What a session
-costs the server is the server process's CPU time (user + system, all threads, from /proc/PID/stat) from before
-the sessions open until it is idle again after they close, divided by the number of sessions. The baseline is the
-script run alone: the CPU time of app.py + the explorer in a fresh AppTest session in this process, warm.
+data/frontier.duckdb there. After a warm-up session (imports, the store, the caches), headless Chromium opens new
+sessions of the explorer. What a session costs the server is the server process's CPU time (user + system, every
+thread, from /proc/PID/stat) from before it opens until the server is idle again after it closes.
+
+Two kinds of new session: a first visit (a fresh browser context: the page and Streamlit's frontend, about 135
+requests and 9 MB, come from the server) and a returning visitor (a new tab in a context that has the frontend
+cached; Streamlit serves it as immutable, so a browser fetches it once). The baseline is the script run itself on
+the same server: a rerun of the explorer in a session that stays open. One at a time, interleaved; then 5 and 20
+first visits at once.
 
 A second server with Streamlit's default file watcher (`--server.fileWatcherType auto`, what `make run` served
-with before issue 13) opens single sessions too, interleaved with ours, for the before/after ratio.
+with before issue 13) takes first visits too, interleaved with ours, for the before/after ratio.
 
 Sessions per minute: sessions opened / seconds from the first navigation until every page has rendered, x 60,
-with the browser on the same cores as the server (so a floor for what one server holds), and the CPU bound of one
-server process (60 s / its CPU per session: the GIL keeps a Streamlit server's script runs on about one core).
+with Chromium on the same cores as the server (so a floor for what one server holds); and the server's CPU bound,
+60 s / its CPU per session (the GIL keeps one server process's Python on about one core).
 """
 
 from __future__ import annotations
@@ -30,21 +34,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cold_page import APP_PATH, EXPLORER_PAGE, EXPLORER_TITLE, RUN_TIMEOUT_S, quiet_streamlit
 from benchmarks.timing import Row, Table, Timing, fmt_seconds
 from pricing.sources.seed import seed
 from pricing.store import PROJECT_ROOT, Store
 from tests import browser_support as bs
 
-EXPLORER_PATH = "explorer"
+EXPLORER = "explorer"
 CONCURRENT = (5, 20)
 GOAL_SESSIONS = 20
-GOAL_RATIO = 2.0  # the issue's goal: a session costs the server at most twice its script run
-PAGE_TIMEOUT_MS = 180_000  # 20 sessions rendering at once on 2 cores, browser included
+GOAL_RATIO = 2.0  # the issue's goal: a new session costs the server at most twice the script run itself
+PAGE_TIMEOUT_MS = 180_000  # 20 sessions rendering at once on 2 cores, the browser included
+VIEWPORT = {"width": 1440, "height": 1000}
 QUIET_WINDOW_S = 0.5
 QUIET_CPU_S = 0.02  # two clock ticks in half a second: the server is idle
 QUIET_TIMEOUT_S = 60.0
 WATCHER_ON = ("--server.fileWatcherType", "auto")
+WATCHER_REPEATS = 3
 # Where the stores live while the suite runs: inside the project folder (git-ignored), as data/ is for `make run`.
 BENCH_DIR = PROJECT_ROOT / ".bench"
 OVERFLOW = re.compile(rb"Inotify queue overflowed")
@@ -87,50 +92,64 @@ class Batch:
         return self.server_cpu_s / self.sessions
 
 
-def open_sessions(browser: Any, app: bs.ServedApp, paths: list[str]) -> Batch:
-    """Open one new session per path, all at once (a fresh browser context each), wait until every page has
-    rendered, close them and wait until the server is idle again."""
+def _open_together(app: bs.ServedApp, tabs: list[Any], path: str) -> tuple[float, tuple[str, ...], int]:
+    """Navigate every tab to path at once, wait until each has rendered; (seconds, errors, pages without a title)."""
+    started = time.perf_counter()
+    for tab in tabs:
+        tab.goto(f"{app.base_url}/{path}", wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+    errors: list[str] = []
+    untitled = 0
+    for tab in tabs:
+        bs.wait_for_app(tab, PAGE_TIMEOUT_MS)
+        errors.extend(f"/{path}: {text}" for text in bs.error_texts(tab))
+        untitled += not tab.locator(bs.TITLE).count()
+    return time.perf_counter() - started, tuple(errors), untitled
+
+
+def first_visits(browser: Any, app: bs.ServedApp, count: int) -> Batch:
+    """`count` first visits of the explorer at once, each in a fresh browser context (nothing cached); closed
+    again, and the server idle, before this returns."""
     before = wait_until_idle(app.pid)
-    contexts = [browser.new_context(viewport={"width": 1440, "height": 1000}) for _ in paths]
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(count)]
     try:
-        tabs = [context.new_page() for context in contexts]
-        started = time.perf_counter()
-        for tab, path in zip(tabs, paths, strict=True):
-            tab.goto(f"{app.base_url}/{path}", wait_until="commit", timeout=PAGE_TIMEOUT_MS)
-        errors: list[str] = []
-        untitled = 0
-        for tab, path in zip(tabs, paths, strict=True):
-            bs.wait_for_app(tab, PAGE_TIMEOUT_MS)
-            errors.extend(f"/{path}: {text}" for text in bs.error_texts(tab))
-            untitled += not tab.locator(bs.TITLE).count()
-        wall_s = time.perf_counter() - started
+        wall_s, errors, untitled = _open_together(app, [context.new_page() for context in contexts], EXPLORER)
     finally:
         for context in contexts:
             context.close()
-    after = wait_until_idle(app.pid)
-    return Batch(len(paths), after - before, wall_s, tuple(errors), untitled)
+    return Batch(count, wait_until_idle(app.pid) - before, wall_s, errors, untitled)
 
 
-def script_run_cpu_s() -> float:
-    """CPU seconds of app.py + the explorer in a fresh AppTest session (the default page run first, untimed)."""
-    from streamlit.testing.v1 import AppTest
+def returning_visits(context: Any, app: bs.ServedApp, count: int) -> Batch:
+    """`count` new tabs of the explorer at once in a context that has Streamlit's frontend cached: new sessions of
+    a returning visitor."""
+    before = wait_until_idle(app.pid)
+    tabs = [context.new_page() for _ in range(count)]
+    try:
+        wall_s, errors, untitled = _open_together(app, tabs, EXPLORER)
+    finally:
+        for tab in tabs:
+            tab.close()
+    return Batch(count, wait_until_idle(app.pid) - before, wall_s, errors, untitled)
 
-    at = AppTest.from_file(str(APP_PATH), default_timeout=RUN_TIMEOUT_S)
-    at.run()
-    at.switch_page(EXPLORER_PAGE)
-    started = time.process_time()
-    at.run()
-    spent = time.process_time() - started
-    if at.exception:
-        raise RuntimeError(f"{EXPLORER_PAGE} raised: {at.exception[0].value}")
-    if EXPLORER_TITLE not in [title.value for title in at.title]:
-        raise RuntimeError(f"{EXPLORER_PAGE} did not render its title")
-    return spent
+
+def rerun_cpu_s(tab: Any, app: bs.ServedApp) -> float:
+    """Server CPU seconds of rerunning the page open in tab (Streamlit's R key): the script run itself."""
+    before = wait_until_idle(app.pid)
+    tab.locator(bs.TITLE).click()  # the key goes to the page, not to a widget that has the focus
+
+    def press_r() -> None:
+        tab.keyboard.press("r")
+
+    bs.rerun_after(tab, press_r, PAGE_TIMEOUT_MS)
+    errors = bs.error_texts(tab)
+    if errors:
+        raise RuntimeError("the explorer's rerun failed:\n" + "\n---\n".join(errors))
+    return wait_until_idle(app.pid) - before
 
 
 @contextmanager
 def _served(template: Path, folder: Path, name: str, extra_args: tuple[str, ...] = ()) -> Iterator[bs.ServedApp]:
-    """A server on its own copy of the seeded store, warmed up by one explorer session."""
+    """A server on its own copy of the seeded store (in folder/name, with its log)."""
     home = folder / name
     home.mkdir()
     db = home / "frontier.duckdb"
@@ -140,19 +159,30 @@ def _served(template: Path, folder: Path, name: str, extra_args: tuple[str, ...]
 
 
 def _log_counts(app: bs.ServedApp) -> tuple[int, int]:
-    """(tracebacks, inotify queue overflows) in the server's output."""
+    """(tracebacks, inotify queue overflows) in the server's output so far."""
     text = app.log_path.read_bytes()
     return len(TRACEBACK.findall(text)), len(OVERFLOW.findall(text))
 
 
+@dataclass(frozen=True)
+class Measured:
+    """Everything the suite measured, for the result rows."""
+
+    first: list[Batch]
+    returning: list[Batch]
+    reruns: list[float]
+    watched: list[Batch]
+    together: dict[str, tuple[Batch, float]]  # label -> (the batch, a rerun measured right after it)
+    ours_log: tuple[int, int]
+    watcher_log: tuple[int, int]
+
+
 def run(repeats: int, quick: bool) -> list[Row | Table]:
-    """New explorer sessions on a server served as `make run` serves it, against the script run alone."""
+    """New explorer sessions on a server served as `make run` serves it, against the script run itself."""
     from playwright import sync_api
 
     if not bs.chromium_available():
         raise RuntimeError(f"no Chromium at {bs.CHROMIUM}: install Debian's chromium (as .ci/run does)")
-    concurrent_repeats = 1 if quick else min(repeats, 2)
-    watcher_repeats = min(repeats, 3)
     BENCH_DIR.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sessions-", dir=BENCH_DIR) as tmp:
         folder = Path(tmp)
@@ -160,91 +190,96 @@ def run(repeats: int, quick: bool) -> list[Row | Table]:
         store = Store(template)
         seed(store)
         store.close()
-        shutil.copyfile(template, folder / "apptest.duckdb")
-        previous = os.environ.get("FRONTIER_DB")
-        os.environ["FRONTIER_DB"] = str(folder / "apptest.duckdb")  # AppTest runs in this process and reads it here
-        quiet_streamlit()
-        try:
-            script_run_cpu_s()  # warm-up: imports, the store, every cache
-            with (
-                sync_api.sync_playwright() as playwright,
-                _served(template, folder, "ours") as ours,
-                _served(template, folder, "watcher", WATCHER_ON) as watcher,
-            ):
-                browser = bs.launch_chromium(playwright)
-                try:
-                    for app in (ours, watcher):
-                        open_sessions(browser, app, [EXPLORER_PATH])  # warm-up: imports, the store, the caches
-                    single: list[Batch] = []
-                    single_base: list[float] = []
-                    watched: list[Batch] = []
-                    for index in range(repeats):
-                        single.append(open_sessions(browser, ours, [EXPLORER_PATH]))
-                        single_base.append(script_run_cpu_s())
-                        if index < watcher_repeats:
-                            watched.append(open_sessions(browser, watcher, [EXPLORER_PATH]))
-                    concurrent: dict[int, tuple[list[Batch], list[float]]] = {}
-                    for count in CONCURRENT:
-                        batches, base = concurrent.setdefault(count, ([], []))
-                        for _ in range(concurrent_repeats):
-                            batches.append(open_sessions(browser, ours, [EXPLORER_PATH] * count))
-                            base.append(script_run_cpu_s())
-                finally:
-                    browser.close()
-                ours_log, watcher_log = _log_counts(ours), _log_counts(watcher)
-        finally:
-            if previous is None:
-                os.environ.pop("FRONTIER_DB", None)
-            else:
-                os.environ["FRONTIER_DB"] = previous
-    return _results(single, single_base, watched, concurrent, ours_log, watcher_log)
+        with (
+            sync_api.sync_playwright() as playwright,
+            _served(template, folder, "ours") as ours,
+            _served(template, folder, "watcher", WATCHER_ON) as watcher,
+        ):
+            browser = bs.launch_chromium(playwright)
+            try:
+                first_visits(browser, ours, 1)  # warm-up: imports, the store, the caches
+                first_visits(browser, watcher, 1)
+                keeper = browser.new_context(viewport=VIEWPORT)
+                tab = keeper.new_page()
+                bs.open_page(tab, ours.base_url, EXPLORER, PAGE_TIMEOUT_MS)
+                first: list[Batch] = []
+                returning: list[Batch] = []
+                reruns: list[float] = []
+                watched: list[Batch] = []
+                for index in range(repeats):
+                    first.append(first_visits(browser, ours, 1))
+                    returning.append(returning_visits(keeper, ours, 1))
+                    reruns.append(rerun_cpu_s(tab, ours))
+                    if index < WATCHER_REPEATS:
+                        watched.append(first_visits(browser, watcher, 1))
+                together: dict[str, tuple[Batch, float]] = {}
+                for count in CONCURRENT if not quick else CONCURRENT[-1:]:
+                    batch = first_visits(browser, ours, count)
+                    together[f"{count} first visits at once"] = (batch, rerun_cpu_s(tab, ours))
+                batch = returning_visits(keeper, ours, GOAL_SESSIONS)
+                together[f"{GOAL_SESSIONS} returning visits at once"] = (batch, rerun_cpu_s(tab, ours))
+                keeper.close()
+            finally:
+                browser.close()
+            measured = Measured(first, returning, reruns, watched, together, _log_counts(ours), _log_counts(watcher))
+    return _results(measured)
 
 
-def _results(
-    single: list[Batch],
-    single_base: list[float],
-    watched: list[Batch],
-    concurrent: dict[int, tuple[list[Batch], list[float]]],
-    ours_log: tuple[int, int],
-    watcher_log: tuple[int, int],
-) -> list[Row | Table]:
-    """The ratio rows and the table of sessions, throughput and errors."""
-    script = "script run alone (AppTest, CPU)"
+def _per_session(batches: list[Batch]) -> Timing:
+    return Timing(tuple(batch.cpu_per_session_s for batch in batches))
+
+
+def _results(measured: Measured) -> list[Row | Table]:
+    """The ratio rows, and a table of sessions, throughput, errors and the goal."""
+    rerun = "script rerun"
+    goal = f"goal <= {GOAL_RATIO:g}x"
     rows: list[Row | Table] = [
         Row(
-            "new explorer session, server CPU, 1 at a time",
-            Timing(tuple(batch.cpu_per_session_s for batch in single)),
-            script,
-            Timing(tuple(single_base)),
+            "new session, first visit: server CPU",
+            _per_session(measured.first),
+            rerun,
+            Timing(tuple(measured.reruns)),
             False,
-            f"server as `make run` serves it; goal <= {GOAL_RATIO:g}x the script run",
-        )
+            f"explorer in a fresh browser context (frontend fetched: ~135 requests, 9 MB); {goal}",
+        ),
+        Row(
+            "new session, returning visitor: server CPU",
+            _per_session(measured.returning),
+            rerun,
+            Timing(tuple(measured.reruns)),
+            False,
+            f"explorer in a new tab, frontend cached; {goal}",
+        ),
     ]
-    for count, (batches, base) in concurrent.items():
+    for label, (batch, rerun_s) in measured.together.items():
         rows.append(
             Row(
-                f"new explorer session, server CPU, {count} at once",
-                Timing(tuple(batch.cpu_per_session_s for batch in batches)),
-                script,
-                Timing(tuple(base)),
+                f"{label}: server CPU per session",
+                _per_session([batch]),
+                rerun,
+                Timing((rerun_s,)),
                 False,
-                f"batch CPU / {count}; goal <= {GOAL_RATIO:g}x the script run",
+                f"the batch's CPU / {batch.sessions}; {goal}",
             )
         )
     rows.append(
         Row(
-            "new explorer session, server CPU vs file watcher on",
-            Timing(tuple(batch.cpu_per_session_s for batch in single[: len(watched)])),
+            "new session, first visit: server CPU vs file watcher on",
+            _per_session(measured.first[: len(measured.watched)]),
             "watcher on",
-            Timing(tuple(batch.cpu_per_session_s for batch in watched)),
+            _per_session(measured.watched),
             True,
-            "the same single sessions on a second server with --server.fileWatcherType auto (Streamlit's default)",
+            "first visits to a second server with --server.fileWatcherType auto (Streamlit's default, make run before)",
         )
     )
-    script_median = statistics.median([*single_base, *(s for _, base in concurrent.values() for s in base)])
+    rerun_s = statistics.median([*measured.reruns, *(s for _, s in measured.together.values())])
+    labelled = [
+        ("1 first visit", measured.first),
+        ("1 first visit, watcher on", measured.watched),
+        ("1 returning visit", measured.returning),
+        *((label, [batch]) for label, (batch, _) in measured.together.items()),
+    ]
     table_rows: list[tuple[str, ...]] = []
-    labelled = [("1 at a time (make run)", single), ("1 at a time (watcher on)", watched)]
-    labelled += [(f"{count} at once (make run)", batches) for count, (batches, _) in concurrent.items()]
     for label, batches in labelled:
         per_session = statistics.median(batch.cpu_per_session_s for batch in batches)
         wall = statistics.median(batch.wall_s for batch in batches)
@@ -253,14 +288,14 @@ def _results(
         untitled = sum(batch.untitled for batch in batches)
         verdict = ""
         if sessions == GOAL_SESSIONS:
-            met = not errors and not untitled and per_session <= GOAL_RATIO * script_median
+            met = not errors and not untitled and per_session <= GOAL_RATIO * rerun_s
             verdict = "PASS" if met else "FAIL"
         table_rows.append(
             (
                 label,
                 str(sessions * len(batches)),
                 fmt_seconds(per_session),
-                f"{per_session / script_median:.2f}x",
+                f"{per_session / rerun_s:.2f}x",
                 fmt_seconds(wall),
                 f"{sessions / wall * 60:.0f}",
                 f"{60 / per_session:.0f}",
@@ -270,34 +305,26 @@ def _results(
             )
         )
     footnote = (
-        f"Script run alone: {fmt_seconds(script_median)} CPU (median). Server output: make run's server "
-        f"{ours_log[0]} tracebacks, {ours_log[1]} inotify overflows; the watcher's server {watcher_log[0]} tracebacks, "
-        f"{watcher_log[1]} inotify overflows. Sessions/min measured with Chromium on the same cores; the CPU bound is "
-        f"60 s / server CPU per session. Goal: {GOAL_SESSIONS} at once, every page rendered, 0 errors, server CPU per "
-        f"session <= {GOAL_RATIO:g}x the script run."
+        f"Script rerun on the server: {fmt_seconds(rerun_s)} CPU (median). Server output: make run's "
+        f"{measured.ours_log[0]} tracebacks, {measured.ours_log[1]} inotify overflows; the watcher's "
+        f"{measured.watcher_log[0]} tracebacks, {measured.watcher_log[1]} inotify overflows. Sessions/min: measured, "
+        f"with Chromium on the same cores; CPU bound: 60 s / server CPU per session. Goal: {GOAL_SESSIONS} at once, "
+        f"every page rendered, 0 errors, server CPU per session <= {GOAL_RATIO:g}x the script run."
     )
-    for batches in [single, watched, *(b for b, _ in concurrent.values())]:
-        for batch in batches:
-            if batch.errors:
-                footnote += "\nErrors seen: " + " | ".join(batch.errors[:3])
-                break
-    rows.append(
-        Table(
-            "New explorer sessions on one server",
-            (
-                "sessions",
-                "opened",
-                "server CPU/session",
-                "x script run",
-                "wall to all rendered",
-                "sessions/min",
-                "CPU bound/min",
-                "errors",
-                "untitled",
-                "goal",
-            ),
-            tuple(table_rows),
-            footnote,
-        )
+    seen = [text for _, batches in labelled for batch in batches for text in batch.errors]
+    if seen:
+        footnote += "\nErrors seen: " + " | ".join(seen[:3])
+    header = (
+        "sessions",
+        "opened",
+        "server CPU/session",
+        "x rerun",
+        "wall to all rendered",
+        "sessions/min",
+        "CPU bound/min",
+        "errors",
+        "untitled",
+        "goal",
     )
+    rows.append(Table("New explorer sessions on one server", header, tuple(table_rows), footnote))
     return rows
