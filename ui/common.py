@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from pricing import service
-from pricing.candidates import CandidateFilters, CandidateOptions
+from pricing.candidates import CandidateFilters, CandidateOptions, pick_scores
 from pricing.cost import DEFAULT_STALE_AFTER_DAYS
 from pricing.exports import fmt_date as fmt_date  # re-exported: pages format dates and amounts with them
 from pricing.exports import fmt_usd as fmt_usd
@@ -99,6 +99,13 @@ def _load_table(db_path: str, name: str) -> pd.DataFrame:
         "endpoints": store.endpoints,
     }
     return loaders[name]()
+
+
+@st.cache_data(show_spinner=False)
+def load_metric_scores(metric_id: str) -> dict[str, float]:
+    """Each model's one score on a metric (independent first, then the latest), by canonical model id."""
+    picked = pick_scores(get_store().scores(metric_id))
+    return {str(m): float(v) for m, v in zip(picked["model_id"], picked["score"], strict=True)}
 
 
 def load_usage_monthly(upload_id: str) -> pd.DataFrame:
