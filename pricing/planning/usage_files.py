@@ -450,8 +450,13 @@ def _load_csv(path: Path, file_name: str, today: dt.date) -> UsageLoad:
         table.columns = columns
         return _monthly_load(_monthly_from_table(table, file_name, today, False), file_name, len(table))
     with _connection() as con:
-        fast = con.sql(CSV_FAST_SOURCE, params=[str(path), {c: RAW_FAST_TYPES[c] for c in columns}, MAX_LINE_BYTES])
-        numbered = con.sql(CSV_NUMBERED_SOURCE, params=[str(path), dict.fromkeys(columns, "VARCHAR"), MAX_LINE_BYTES])
+        try:  # DuckDB sniffs the file as the relation is made, so a file it cannot read fails here already
+            fast = con.sql(CSV_FAST_SOURCE, params=[str(path), {c: RAW_FAST_TYPES[c] for c in columns}, MAX_LINE_BYTES])
+            numbered = con.sql(
+                CSV_NUMBERED_SOURCE, params=[str(path), dict.fromkeys(columns, "VARCHAR"), MAX_LINE_BYTES]
+            )
+        except duckdb.Error as exc:
+            raise _unreadable(exc, file_name, path) from None
         return _raw_load(con, fast, numbered, file_name, today, path)
 
 
@@ -461,7 +466,9 @@ def _load_parquet(path: Path, file_name: str, today: dt.date) -> UsageLoad:
         try:
             names = [str(row[0]) for row in con.execute(PARQUET_COLUMNS, [str(path)]).fetchall()]
         except duckdb.Error as exc:
-            raise UsageFileError([_whole_file(file_name, f"could not be read as Parquet: {exc}")]) from None
+            raise UsageFileError(
+                [_whole_file(file_name, f"could not be read as Parquet: {_duckdb_message(exc, path, file_name)}")]
+            ) from None
         kind = _check_header(names, file_name)
         if kind == KIND_MONTHLY:
             try:
@@ -471,13 +478,16 @@ def _load_parquet(path: Path, file_name: str, today: dt.date) -> UsageLoad:
             table = pd.read_parquet(path)
             table.columns = [_normalise(c) for c in table.columns]
             return _monthly_load(_monthly_from_table(table, file_name, today, False), file_name, len(table))
-        source = con.sql(PARQUET_SOURCE, params=[str(path)])
+        try:
+            source = con.sql(PARQUET_SOURCE, params=[str(path)])
+        except duckdb.Error as exc:
+            raise _unreadable(exc, file_name, path) from None
         # Rename the file's columns (validated above) to the canonical names; ColumnExpression quotes them.
         renamed = source.select(
             duckdb.ColumnExpression("row_number"),
             *(duckdb.ColumnExpression(name).alias(_normalise(name)) for name in names),
         )
-        return _raw_load(con, renamed, None, file_name, today)
+        return _raw_load(con, renamed, None, file_name, today, path)
 
 
 class _connection:
@@ -566,12 +576,14 @@ def _unreadable(exc: duckdb.Error, file_name: str, path: Path | None) -> UsageFi
                     )
                 ]
             )
-    return UsageFileError([_whole_file(file_name, f"could not be read: {_duckdb_message(exc)}")])
+    return UsageFileError([_whole_file(file_name, f"could not be read: {_duckdb_message(exc, path, file_name)}")])
 
 
-def _duckdb_message(exc: duckdb.Error) -> str:
-    """DuckDB's first line (which names the CSV line), without its long hints."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _duckdb_message(exc: duckdb.Error, path: Path | None = None, file_name: str = "") -> str:
+    """DuckDB's first line (which names the CSV line), without its long hints, naming the file as the user did (an
+    upload's path is a temporary file's; a CLI's may be absolute)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first.replace(str(path), file_name) if path is not None else first
 
 
 def _total(result: pd.DataFrame) -> pd.Series:
