@@ -12,9 +12,11 @@ import streamlit as st
 
 from evals import jobs as probe_jobs
 from evals.runner import INTERRUPTED, ConfigError, close_run
-from evals.suites import SuiteError, list_suites, parse_suite
+from evals.suites import list_suites, read_suite
+from pricing.limits import MAX_SUITE_MIB, InputError
 from pricing.store import StoreError
 from ui.common import after_write, get_store
+from ui.refusals import show_refusal
 
 KEY_SUITE_FILE = "probes_resume_suite_file"
 KEY_RESUME = "probes_resume_button"
@@ -40,12 +42,13 @@ def render_interrupted_run(run: pd.Series, active_run_key: str) -> bool:
     suite_file = None
     if isinstance(suite_name, str) and suite_name not in list_suites():
         suite_file = st.file_uploader(
-            f"The file of the uploaded suite {suite_name} (needed to resume)", type=["jsonl"], key=KEY_SUITE_FILE
-        )
+            f"The file of the uploaded suite {suite_name} (needed to resume)", type=["jsonl"], key=KEY_SUITE_FILE,
+            max_upload_size=MAX_SUITE_MIB,
+        )  # fmt: skip
     resume_column, close_column, _ = st.columns([1, 1, 3])
     try:
         if resume_column.button("Resume run", type="primary", key=KEY_RESUME):
-            suite = parse_suite(suite_file.getvalue().decode("utf-8"), suite_file.name) if suite_file else None
+            suite = read_suite(suite_file.getvalue(), suite_file.name) if suite_file else None
             job = probe_jobs.resume(get_store(), run_id, suite=suite)
             st.session_state[active_run_key] = job.run_id
             after_write()
@@ -54,8 +57,8 @@ def render_interrupted_run(run: pd.Series, active_run_key: str) -> bool:
             close_run(get_store(), run_id)
             after_write()
             st.rerun(scope="app")
-    except (ConfigError, SuiteError, StoreError) as exc:
+    except InputError as exc:  # the suite file: what is wrong, where, and the fix
+        show_refusal(exc, suite_file.name if suite_file else "The suite file", "nothing was resumed")
+    except (ConfigError, StoreError) as exc:
         st.error(str(exc))
-    except UnicodeDecodeError:
-        st.error(f"{suite_file.name if suite_file else 'The suite file'} is not UTF-8 text: save it as UTF-8 JSONL.")
     return True
