@@ -33,6 +33,7 @@ PAGES = {
     "costs": ("costs", "Prices & self-hosting"),
     "projections": ("projections", "Spend projections"),
     "portfolio": ("portfolio", "Portfolio"),
+    "quotes": ("quotes", "Quotes"),
     "probes": ("probes", "Live probes"),
 }
 NAV_TITLES = [
@@ -42,6 +43,7 @@ NAV_TITLES = [
     "Prices & self-hosting",
     "Spend projections",
     "Portfolio",
+    "Quotes",
     "Live probes",
 ]
 NAV_LABELS = f"{bs.SIDEBAR_NAV_LINK} [data-testid='stMarkdownContainer']"

@@ -54,6 +54,13 @@ PAGES: tuple[PageSpec, ...] = (
         "The cheapest model per workload that meets its quality floor and latency objective, GPUs included.",
     ),
     PageSpec(
+        "views/quotes.py",
+        "Quotes",
+        ":material/request_quote:",
+        "quotes",
+        "Negotiated price sheets against the list for your usage, with their terms, tiers and commitments.",
+    ),
+    PageSpec(
         "views/probes.py",
         "Live probes",
         ":material/speed:",

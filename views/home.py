@@ -87,7 +87,7 @@ if DEFAULT_METRIC in metrics:
 st.subheader("Where to go next")
 PLACES = [page for page in PAGES if page.url_path]  # every page but this one
 for start in range(0, len(PLACES), 3):
-    for column, place in zip(st.columns(3), PLACES[start : start + 3], strict=True):
+    for column, place in zip(st.columns(3), PLACES[start : start + 3], strict=False):  # the last row may be short
         with column:
             st.page_link(place.script, label=place.title, icon=place.icon)
             st.caption(place.what)

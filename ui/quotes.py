@@ -1,0 +1,53 @@
+"""The Quotes page's loaders and its one write: sheets compared (cached by every input) and a sheet's terms saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from pricing import service
+from pricing.quotes import QuoteComparison, SheetTerms
+from pricing.store import resolve_db_path
+from ui.common import after_write, get_store
+
+
+def load_quotes(
+    upload_id: str, models: tuple[tuple[str, str], ...], sheets: tuple[str, ...], months: int, monthly_growth: float
+) -> QuoteComparison:
+    """The kept upload's usage priced under the list and each sheet, with the sheets' stored terms."""
+    return _load_quotes(str(resolve_db_path()), upload_id, models, sheets, months, monthly_growth, dt.date.today())
+
+
+@st.cache_data(show_spinner="Comparing quotes...", max_entries=16)
+def _load_quotes(
+    db_path: str,
+    upload_id: str,
+    models: tuple[tuple[str, str], ...],
+    sheets: tuple[str, ...],
+    months: int,
+    monthly_growth: float,
+    today: dt.date,
+) -> QuoteComparison:
+    del db_path  # a key only: results differ between database files
+    store = get_store()
+    return service.compare_sheets(
+        store, store.usage_monthly(upload_id), dict(models), list(sheets), months, today, monthly_growth
+    )
+
+
+def load_terms() -> dict[str, SheetTerms]:
+    """Every sheet's stored terms."""
+    return _load_terms(str(resolve_db_path()))
+
+
+@st.cache_data(show_spinner=False)
+def _load_terms(db_path: str) -> dict[str, SheetTerms]:
+    del db_path
+    return service.all_sheet_terms(get_store())
+
+
+def save_terms(sheet_name: str, terms: SheetTerms) -> None:
+    """Keep a sheet's terms and drop the cached loaders, so every page sees them."""
+    service.save_sheet_terms(get_store(), sheet_name, terms)
+    after_write()
