@@ -215,8 +215,18 @@ def cmd_upload_sheet(args: argparse.Namespace) -> int:
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     content = read_capped(path, path.name, MAX_TABLE_MIB, "A price sheet has one row per model and date.")
-    count = service.upload_price_sheet(_seeded_store(), args.name, path.name, content)
+    terms = None
+    if args.terms:  # read and checked before anything is written, so bad terms leave no sheet behind
+        given = _read_terms(Path(args.terms))
+        terms = given.get(args.name.strip())
+        if terms is None or len(given) != 1:
+            raise BadInput(f'{Path(args.terms).name}: give one table, named ["{args.name.strip()}"], for this sheet')
+    store = _seeded_store()
+    count = service.upload_price_sheet(store, args.name, path.name, content)
     print(f"Saved {count} prices to sheet '{args.name.strip()}'.")
+    if terms is not None:
+        service.save_sheet_terms(store, args.name.strip(), terms)
+        print(f"Saved its terms from {Path(args.terms).name}.")
     return 0
 
 
@@ -877,6 +887,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("upload-sheet", help="add a negotiated price sheet from CSV or XLSX")
     p.add_argument("--file", required=True)
     p.add_argument("--name", required=True)
+    p.add_argument("--terms", help="TOML or JSON: the sheet's terms, one table named as the sheet (see `quotes`)")
     p.set_defaults(func=cmd_upload_sheet)
     return parser
 

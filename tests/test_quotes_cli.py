@@ -117,3 +117,25 @@ def test_quotes_without_a_model_for_every_workload_exits_2(files: Path, pricing_
     result = pricing_cli(args)
     assert result.returncode == 2
     assert "no model for workload(s) support" in result.stderr
+
+
+def test_upload_sheet_keeps_its_terms_and_refuses_terms_of_another_sheet(
+    app_db: Path, tmp_path: Path, pricing_cli: CliCall
+) -> None:
+    (tmp_path / "b.csv").write_text(SHEET, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(TERMS.replace("Vendor A", "Vendor B"), encoding="utf-8")
+    upload = ["upload-sheet", "--file", str(tmp_path / "b.csv"), "--name", "Vendor B", "--terms"]
+    refused = pricing_cli([*upload, str(tmp_path / "terms_of_a.toml")])
+    assert refused.returncode == 2 and "no such file (--terms)" in refused.stderr
+    (tmp_path / "terms_of_a.toml").write_text(TERMS, encoding="utf-8")
+    refused = pricing_cli([*upload, str(tmp_path / "terms_of_a.toml")])
+    assert refused.returncode == 2 and 'named ["Vendor B"]' in refused.stderr
+    assert "Vendor B" not in pricing_cli(["sheets"]).stdout  # bad terms leave no sheet behind
+    result = pricing_cli([*upload, str(tmp_path / "b.toml")])
+    assert result.returncode == 0, result.stderr
+    assert "Saved its terms from b.toml." in result.stdout
+    (tmp_path / "usage.csv").write_text(USAGE, encoding="utf-8")
+    args = ["quotes", "--usage", str(tmp_path / "usage.csv"), "--sheet", "Vendor B", "--model", "gpt-4o", "--json"]
+    payload = json.loads(pricing_cli(args).stdout)
+    vendor = next(row for row in payload["sheets"] if row["sheet_name"] == "Vendor B")
+    assert vendor["committed_usd_per_month"] == 500 and vendor["next_tier_usd_per_month"] == 1000
