@@ -9,8 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import streamlit as st  # noqa: E402
 
-from pricing.store import StoreError  # noqa: E402
-from ui.common import KEY_SETTINGS, get_store, sidebar  # noqa: E402
+from ui.common import KEY_SETTINGS, StoreError, get_store, sidebar  # noqa: E402
 from ui.navigation import PAGES as NAVIGATION  # noqa: E402
 
 st.set_page_config(page_title="Frontier: LLM cost vs quality", page_icon=":material/show_chart:", layout="wide")

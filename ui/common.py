@@ -26,6 +26,7 @@ from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.seed import seed
 from pricing.store import Store, resolve_db_path
+from pricing.store import StoreError as StoreError  # re-exported: app.py shows it as a message
 from ui import url_state
 
 if TYPE_CHECKING:
