@@ -109,7 +109,7 @@ def read_capped(path: Path, file_name: str, max_mib: int, fix: str) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise LimitError(
-            Limit(file_name, f"could not be read ({exc.strerror}); check the path and permissions.")
+            Limit(file_name, f"cannot read it ({exc.strerror}); check the path and permissions.")
         ) from None
 
 

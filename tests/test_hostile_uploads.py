@@ -17,8 +17,10 @@ from streamlit.testing.v1 import AppTest
 from evals.runner import Endpoint
 from pricing import limits
 from pricing.planning import service as planning
+from pricing.planning.links import encode_scenario
 from pricing.planning.usage_files import load_usage
 from pricing.store import Store
+from tests.test_projection import _scenario
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -160,3 +162,13 @@ def test_a_crafted_scenario_link_is_refused_on_the_page(link: str, message: str)
     errors = [e.value for e in at.error if e.value.startswith("This scenario link could not be opened")]
     assert len(errors) == 1 and message in errors[0], [e.value for e in at.error]
     assert not any("Showing the saved scenario" in i.value for i in at.info)
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_link_with_extreme_but_readable_values_opens_without_an_exception() -> None:
+    """The largest volume, growth and peak a link may hold: the page opens it (the Monte Carlo and the sensitivity
+    chart move growth past the link's own), with finite figures."""
+    data = json.loads(json.dumps(planning.Scenario("extreme", _scenario()).to_dict()))
+    data["inputs"].update(base_output_tokens_per_month=1e15, monthly_growth=10.0, peak_to_average=1e15)
+    at = open_page("views/projections.py", {"s": encode_scenario(data)})
+    assert not at.error, [e.value for e in at.error]

@@ -412,7 +412,7 @@ def test_a_failed_write_leaves_no_half_run(seeded_store: Store) -> None:
             "catalogue does not list",
         ),
         (AIPERF_JSON, ImportSetup(gpu="Z100", gpu_count=1), "no datasheet figures for GPU 'Z100'"),
-        (AIPERF_JSON, ImportSetup(gpu="L40S", gpu_count=0), "GPU count must be 1 or more"),
+        (AIPERF_JSON, ImportSetup(gpu="L40S", gpu_count=0), "GPU count must be a whole number from 1 to 1,024"),
         (AIPERF_JSON, ImportSetup(gpu="L40S", gpu_count=1, precision="fp7"), "unknown precision 'fp7'"),
     ],
 )

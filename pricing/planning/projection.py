@@ -36,7 +36,8 @@ from pricing.sizing import (
 SCHEMA_VERSION = 1
 HORIZONS_MONTHS = (18, 24, 36)
 MAX_HORIZON_MONTHS = 120
-# Growing 1,000% a month for MAX_HORIZON_MONTHS is 11^120 (1e125) times the volume: large, still a finite float.
+# Growing 1,000% a month for MAX_HORIZON_MONTHS is 11^120 (1e125) times the volume: large, still a finite float. A
+# scenario from a link or a saved row may grow at most this (the page sets at most 200%).
 MAX_MONTHLY_GROWTH = 10.0
 # A number in a scenario link or saved scenario larger than this is no price, volume or count Frontier uses (a
 # petatoken a month is MAX_TOKENS_PER_MONTH), and products of such numbers overflow to infinity.
@@ -665,11 +666,8 @@ class ProjectionInputs:
             raise ValueError(f"growth model {self.growth_model!r} needs at least {MIN_FIT_POINTS} months of history")
         if self.base_output_tokens_per_month < 0:
             raise ValueError("base volume must not be negative")
-        if not -1 < self.monthly_growth <= MAX_MONTHLY_GROWTH:
-            raise ValueError(
-                f"monthly growth must be above -100% and at most {MAX_MONTHLY_GROWTH:.0%} "
-                f"(got {self.monthly_growth:.0%})"
-            )
+        if not -1 < self.monthly_growth < math.inf:
+            raise ValueError(f"monthly growth must be above -100% and finite (got {self.monthly_growth:.0%})")
         if self.input_output_ratio < 0:
             raise ValueError("input:output ratio must not be negative")
         if not 0 <= self.cached_share <= 1:
@@ -718,7 +716,15 @@ class ProjectionInputs:
         if not isinstance(options, list | tuple):
             raise ValueError("scenario options must be a list")
         values["options"] = tuple(_option_from_dict(option) for option in options)
-        return decode(cls, values, "scenario")
+        inputs: ProjectionInputs = decode(cls, values, "scenario")
+        # Checked here, at the untrusted edge, not in __post_init__: the Monte Carlo and the sensitivity chart move
+        # a scenario's growth a little past whatever it is.
+        if inputs.monthly_growth > MAX_MONTHLY_GROWTH:
+            raise ValueError(
+                f"scenario: monthly_growth is {inputs.monthly_growth:.0%} a month; a scenario grows at most "
+                f"{MAX_MONTHLY_GROWTH:.0%} a month"
+            )
+        return inputs
 
 
 def decode(cls: type[Any], values: Mapping[str, Any], what: str) -> Any:
