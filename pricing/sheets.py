@@ -20,7 +20,15 @@ import openpyxl
 import pandas as pd
 
 from pricing.identity import canonical_model_id
-from pricing.limits import MAX_COLUMNS, InputError, LimitError, check_csv, check_xlsx, xlsx_sheet_parts
+from pricing.limits import (
+    MAX_COLUMNS,
+    MAX_TOKENS_PER_REQUEST,
+    InputError,
+    LimitError,
+    check_csv,
+    check_xlsx,
+    xlsx_sheet_parts,
+)
 from pricing.store import TABLE_COLUMNS, PriceSheet
 
 REQUIRED_COLUMNS = ("model", "usd_per_1m_input", "usd_per_1m_output")
@@ -264,7 +272,8 @@ def parse_price_sheet(table: pd.DataFrame, file_name: str, default_effective_dat
             record[column] = value
         try:
             context = _number(raw.get("context_tokens"))
-            if context is not None and (context <= 0 or context != int(context)):
+            # NaN and infinity fail the range; past it, a context window is a unit slip (and overflows int64)
+            if context is not None and not (0 < context <= MAX_TOKENS_PER_REQUEST and context == math.floor(context)):
                 raise ValueError
             record["context_tokens"] = int(context) if context is not None else None
         except ValueError:
@@ -273,7 +282,8 @@ def parse_price_sheet(table: pd.DataFrame, file_name: str, default_effective_dat
                     file_name,
                     row_number,
                     "context_tokens",
-                    f"'{raw.get('context_tokens')}' is not a whole number of tokens.",
+                    f"'{raw.get('context_tokens')}' is not a whole number of tokens from 1 to "
+                    f"{MAX_TOKENS_PER_REQUEST:,} (the largest context window).",
                 )
             )
         effective = raw.get("effective_date")
@@ -281,7 +291,7 @@ def parse_price_sheet(table: pd.DataFrame, file_name: str, default_effective_dat
         if isinstance(effective, str) and effective.strip():
             try:
                 effective_date = pd.Timestamp(effective.strip()).date()
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, NotImplementedError):  # NotImplementedError: a year before 1 ("-1")
                 problems.append(
                     SheetProblem(
                         file_name, row_number, "effective_date", f"'{effective}' is not a date; use YYYY-MM-DD."

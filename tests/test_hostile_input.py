@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import csv
 import datetime as dt
 import io
+import itertools
 import json
 import math
 import time
@@ -533,3 +535,57 @@ def test_a_file_duckdb_cannot_read_is_named_as_given_never_by_its_path(name: str
     with pytest.raises(UsageFileError) as info:
         load_usage(path, name, TODAY)
     assert name in str(info.value) and str(tmp_path) not in str(info.value)
+
+
+HOSTILE_CELLS = ["1e308", "-inf", "NaN", "1e-400", "१२३", "\x00", "=1+1", '"', "9" * 400, "99999-01-01", "-1", "1e18"]
+CSV_READERS: dict[str, tuple[list[str], list[str], Callable[[bytes], object]]] = {
+    "price sheet": (
+        [
+            "model",
+            "usd_per_1m_input",
+            "usd_per_1m_output",
+            "usd_per_1m_cached_input",
+            "context_tokens",
+            "effective_date",
+        ],
+        ["a", "1", "2", "0.5", "128000", "2026-01-01"],
+        lambda c: parse_price_sheet(read_table(c, "f.csv"), "f.csv", TODAY),
+    ),
+    "monthly usage": (
+        ["month", "workload", "requests", "input_tokens", "output_tokens", "cached_input_tokens"],
+        ["2026-01", "chat", "10", "1000", "100", "10"],
+        lambda c: load_usage(c, "f.csv", TODAY),
+    ),
+    "raw usage log": (
+        ["timestamp", "workload", "input_tokens", "output_tokens", "cached_input_tokens"],
+        ["2026-01-05T10:00:00Z", "chat", "1000", "100", "10"],
+        lambda c: load_usage(c, "f.csv", TODAY),
+    ),
+    "floors": (
+        ["workload", "metric", "quality_floor", "latency_objective_ms", "latency_metric", "current"],
+        ["chat", "arena_elo", "1200", "500", "ttft", "gpt-4o"],
+        lambda c: read_floors(c, "f.csv"),
+    ),
+    "request log": (
+        ["model", "input_tokens", "output_tokens", "cached_input_tokens"],
+        ["gpt-4o-mini", "100", "10", "5"],
+        lambda c: parse_requests(read_table(c, "f.csv"), "f.csv"),
+    ),
+}
+
+
+@pytest.mark.parametrize("reader", list(CSV_READERS))
+def test_every_cell_of_a_csv_replaced_by_hostile_values_is_refused_or_read(reader: str) -> None:
+    """Each cell of a good row, replaced in turn by each hostile value: the reader refuses it with an InputError
+    (naming the row and column) or reads it; never OverflowError or NotImplementedError (a context window of 1e308
+    tokens, an effective date of year -1, did)."""
+    header, row, read = CSV_READERS[reader]
+    with measured() as cost:
+        for index, value in itertools.product(range(len(row)), HOSTILE_CELLS):
+            cells = list(row)
+            cells[index] = value
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows([header, cells])
+            with contextlib.suppress(InputError):
+                read(out.getvalue().encode())
+    assert cost.seconds < 60 and cost.peak_mib < 64, cost
