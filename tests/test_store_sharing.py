@@ -276,3 +276,85 @@ def test_an_interrupted_run_closes_with_the_requests_it_kept(
     run = Store(db_copy).run(run_id).iloc[0]
     assert run["status"] == "closed" and json.loads(run["summary_json"])["requests"] == measured
     assert evals_cli(["close", run_id]).returncode == 2
+
+
+def _interrupted_run(path: Path, run_id: str) -> None:
+    """A run whose owner is gone, as a killed process leaves it, with two of its requests stored."""
+    from evals.probe import ProbeSettings as Settings
+    from evals.runner import Endpoint, RunSetup
+    from evals.summary import Objectives
+    from pricing.store import RequestRecord
+
+    setup = RunSetup(
+        run_id=run_id,
+        endpoint=Endpoint("loop", "test-model", "openai-compatible", "http://127.0.0.1:9/v1"),
+        settings=Settings(requests_per_level=3, concurrency_levels=(1,), warmup_requests=0),
+        sheet_name="none",
+        objectives=Objectives(),
+        suite=None,
+        suite_name=None,
+        scorer=None,
+        judge_endpoint=None,
+        price=None,
+        price_note="no price",
+        estimated_cost_usd=None,
+    )
+    store = Store(path)
+    store.start_run(
+        run_id=run_id,
+        endpoint_name="loop",
+        model="test-model",
+        api_base="http://127.0.0.1:9/v1",
+        model_id=None,
+        suite=None,
+        settings_json=setup.settings_json(),
+        estimated_cost_usd=None,
+    )
+    records = [
+        RequestRecord(seq=i, phase="measure", concurrency=1, sent_s=0.1 * i, ttft_ms=20.0, e2e_ms=50.0, itl_ms=5.0,
+                      input_tokens=10, output_tokens=7, attempts=1)
+        for i in range(2)
+    ]  # fmt: skip
+    store.add_probe_requests(run_id, records)
+    store.close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE probe_runs SET owner_pid = 1, owner_token = 'gone:1' WHERE run_id = ?", [run_id])
+    con.close()
+
+
+def test_the_probes_page_offers_resume_and_closes_an_interrupted_run(app_db: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _interrupted_run(app_db, "killed1")
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/probes.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = next(w.value for w in at.warning if "was interrupted" in w.value)
+    assert "Run killed1 was interrupted: process 1 on " in warning and "ended without finishing it" in warning
+    assert [b.label for b in at.button if b.key in ("probes_resume_button", "probes_close_button")] == [
+        "Resume run",
+        "Close run",
+    ]
+    at.button(key="probes_close_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    run = Store(app_db, read_only=True).run("killed1").iloc[0]
+    assert run["status"] == "closed" and json.loads(run["summary_json"])["requests"] == 2
+    assert not [w for w in at.warning if "was interrupted" in w.value]
+
+
+def test_the_app_says_which_process_holds_the_file_instead_of_a_traceback(
+    app_db: Path, holder: Hold, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    other = holder(app_db, "write")
+    monkeypatch.setenv("FRONTIER_DB_WAIT_S", "0.3")
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    message = at.error[0].value
+    assert f"is held by process {other.pid}" in message and "hold_db.py app.duckdb write" in message
+    assert str(app_db.parent) not in message and "Traceback" not in message
+    _let_go(other)
