@@ -53,7 +53,7 @@ from evals.summary import (
 from pricing.config import SECRETS_PATH, SecretsFileError, secret_text
 from pricing.cost import UnpricedModelError, Usage, self_hosted_usd_per_1m_output
 from pricing.identity import canonical_model_id
-from pricing.limits import MAX_GPU_COUNT, MAX_USD_PER_GPU_HOUR
+from pricing.limits import MAX_GPU_COUNT, MAX_TABLE_MIB, MAX_USD_PER_GPU_HOUR, LimitError, read_capped
 from pricing.price_sources import pricer_of
 from pricing.service import CUSTOM_SHEET_NAME, prices_with_deployments
 from pricing.store import REQUEST_RECORD_FIELDS, RequestRecord, Store, StoreError, request_records_frame
@@ -182,9 +182,12 @@ def masked_key(api_key_env: object) -> str:
 def endpoints_from_file(path: Path) -> list[Endpoint]:
     """Endpoints from a TOML file with [[endpoint]] tables (see endpoints.toml.example)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read endpoints from {path}: {exc}") from exc
+        content = read_capped(path, path.name, MAX_TABLE_MIB, "An endpoints file has one short table per endpoint.")
+        data = tomllib.loads(content.decode("utf-8"))
+    except LimitError as exc:
+        raise ConfigError(str(exc)) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read endpoints from {path}: {exc}") from None
     tables = data.get("endpoint", [])
     if not isinstance(tables, list):
         raise ConfigError(f"{path}: use [[endpoint]] tables")
@@ -734,6 +737,22 @@ def requests_left(settings: ProbeSettings, stored: pd.DataFrame) -> dict[int, li
     return left
 
 
+def _sweep_rest(setup: RunSetup, earlier: pd.DataFrame, left: dict[int, list[int]]) -> dict[int, list[int]]:
+    """What is left of a sweep: nothing after a level, measured whole before, at which the sweep would have stopped."""
+    if not setup.settings.sweep:
+        return left
+    swept: list[LevelSummary] = []
+    for index, concurrency in enumerate(setup.settings.concurrency_levels):
+        if concurrency in left:
+            return left
+        level = earlier[(earlier["phase"] == "measure") & (earlier["concurrency"] == concurrency)]
+        swept.extend(summarise_run(level[list(REQUEST_RECORD_FIELDS)], setup.objectives))
+        if not sweep_should_continue(swept, setup.objectives):
+            later = set(setup.settings.concurrency_levels[index + 1 :])
+            return {c: places for c, places in left.items() if c not in later}
+    return left
+
+
 def resume_run(
     store: Store,
     run_id: str,
@@ -757,9 +776,16 @@ def resume_run(
     judge = _judge_for(setup)
     api_key = resolve_api_key(setup.endpoint)
     earlier = store.run_requests(run_id)
-    only = requests_left(setup.settings, earlier)
+    only = _sweep_rest(setup, earlier, requests_left(setup.settings, earlier))
     if not store.claim_interrupted_run(run_id):
         raise ConfigError(f"run {run_id} is no longer interrupted: another process has resumed or closed it")
+    if not only:  # every request was stored before the interruption: only the summary is missing
+        notes = ["finished after an interruption: every request had been stored"]
+        report = _report(
+            setup, earlier[list(REQUEST_RECORD_FIELDS)], "completed", notes, outcome=None, measure_overhead=False
+        )
+        store.finish_run(run_id, "completed", json.dumps(report.as_json(), default=str), "; ".join(notes))
+        return report
     return _probe_and_store(
         store,
         setup,

@@ -278,8 +278,11 @@ def test_an_interrupted_run_closes_with_the_requests_it_kept(
     assert evals_cli(["close", run_id]).returncode == 2
 
 
-def _interrupted_run(path: Path, run_id: str) -> None:
-    """A run whose owner is gone, as a killed process leaves it, with two of its requests stored."""
+def _interrupted_run(
+    path: Path, run_id: str, *, stored: int = 2, sweep: bool = False, error_type: str | None = None
+) -> None:
+    """A run of 3 requests at concurrency 1 (and 2) whose owner is gone, as a killed process leaves it, with `stored`
+    of them stored."""
     from evals.probe import ProbeSettings as Settings
     from evals.runner import Endpoint, RunSetup
     from evals.summary import Objectives
@@ -288,7 +291,7 @@ def _interrupted_run(path: Path, run_id: str) -> None:
     setup = RunSetup(
         run_id=run_id,
         endpoint=Endpoint("loop", "test-model", "openai-compatible", "http://127.0.0.1:9/v1"),
-        settings=Settings(requests_per_level=3, concurrency_levels=(1,), warmup_requests=0),
+        settings=Settings(requests_per_level=3, concurrency_levels=(1, 2), warmup_requests=0, sweep=sweep),
         sheet_name="none",
         objectives=Objectives(),
         suite=None,
@@ -311,9 +314,9 @@ def _interrupted_run(path: Path, run_id: str) -> None:
         estimated_cost_usd=None,
     )
     records = [
-        RequestRecord(seq=i, phase="measure", concurrency=1, sent_s=0.1 * i, ttft_ms=20.0, e2e_ms=50.0, itl_ms=5.0,
-                      input_tokens=10, output_tokens=7, attempts=1)
-        for i in range(2)
+        RequestRecord(seq=i, phase="measure", concurrency=1 if i < 3 else 2, sent_s=0.1 * i, ttft_ms=20.0,
+                      e2e_ms=50.0, itl_ms=5.0, input_tokens=10, output_tokens=7, attempts=1, error_type=error_type)
+        for i in range(stored)
     ]  # fmt: skip
     store.add_probe_requests(run_id, records)
     store.close()
@@ -358,3 +361,21 @@ def test_the_app_says_which_process_holds_the_file_instead_of_a_traceback(
     assert f"is held by process {other.pid}" in message and "hold_db.py app.duckdb write" in message
     assert str(app_db.parent) not in message and "Traceback" not in message
     _let_go(other)
+
+
+def test_resuming_a_run_that_had_stored_every_request_only_finishes_it(db_copy: Path) -> None:
+    from evals.runner import resume_run
+
+    _interrupted_run(db_copy, "all-stored", stored=6)
+    report = resume_run(Store(db_copy), "all-stored", measure_overhead=False)  # its endpoint refuses connections
+    assert report.status == "completed" and report.requests == 6 and not report.errors
+    assert Store(db_copy).run("all-stored")["status"].iloc[0] == "completed"
+
+
+def test_resuming_a_sweep_sends_nothing_past_a_level_where_it_would_have_stopped(db_copy: Path) -> None:
+    from evals.runner import resume_run
+
+    _interrupted_run(db_copy, "stopped-sweep", stored=3, sweep=True, error_type="server_error")
+    report = resume_run(Store(db_copy), "stopped-sweep", measure_overhead=False)
+    assert [level.concurrency for level in report.levels] == [1]  # level 2 never sent: level 1 had no success
+    assert report.errors == {"server_error": 3}
