@@ -30,7 +30,7 @@ def test_home_shows_counts_coverage_and_frontier() -> None:
     at = open_page()
     assert at.title[0].value == "Frontier"
     assert int(metric(at, "Priced offers").replace(",", "")) > 3000
-    assert "%" in metric(at, "Priced models with scores")
+    assert "%" in metric(at, "Priced and scored")
     assert any("on the frontier" in m.value for m in at.markdown)
     assert not at.error
 

@@ -12,6 +12,7 @@ Run with `.venv/bin/python -m pytest tests/test_browser_views.py -q` (or `-m bro
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,13 @@ if not bs.chromium_available():  # pragma: no cover - depends on the machine
 
 VIEWPORT = {"width": 1440, "height": 900}
 WARNING = '[data-testid="stAlertContentWarning"]'
+
+# Eight months of one workload's usage, output growing from 100M tokens a month.
+USAGE = "month,workload,requests,input_tokens,output_tokens\n" + "".join(
+    f"2026-{m:02d},support,{(100_000_000 + 10_000_000 * m) // 400},{3 * (100_000_000 + 10_000_000 * m)},"
+    f"{100_000_000 + 10_000_000 * m}\n"
+    for m in range(1, 9)
+)
 
 # Every explorer control, set away from its default: URL parameter -> value.
 EXPLORER_VIEW = {
@@ -183,3 +191,140 @@ def test_a_link_value_that_cannot_be_read_says_which_and_why(server: str, page: 
     assert "util=abc" in warnings and "not a whole number from 5 to 100" in warnings, warnings
     assert "providers=no-such-provider" in warnings and "not offered" in warnings, warnings
     assert query(page)["util"] == ["70"] and query(page)["min_quality"] == ["40"]  # the rest of the link is used
+
+
+CODE = '[data-testid="stCode"]'
+INFO = '[data-testid="stAlertContentInfo"]'
+SUCCESS = '[data-testid="stAlertContentSuccess"]'
+SCIENTIFIC = re.compile(r"\d[eE][+-]\d")
+INTERNAL_KEY = re.compile(r"[a-z0-9]_[a-z]|\.plan\.|options\[|inputs\.")
+
+
+def projections_with_typed_volumes(page: Any, server: str) -> None:
+    bs.open_page(page, server, "projections", 120_000)
+    choice = page.get_by_role("radio", name="Type volumes", exact=True)
+    bs.rerun_after(page, lambda: choice.check(force=True), 120_000)
+
+
+def set_inputs(page: Any, numbers: dict[str, float], horizon: int | None = None) -> None:
+    for label, value in numbers.items():
+        bs.rerun_after(page, lambda label=label, value=value: bs.set_number(page, label, value), 120_000)
+    if horizon is not None:
+        radio = page.get_by_role("radio", name=str(horizon), exact=True)
+        bs.rerun_after(page, lambda: radio.check(force=True), 120_000)
+
+
+SCENARIO_INPUTS = {"Output tokens per month now": 500_000_000, "Monthly growth (%)": 7, "Paths": 2000, "Seed": 7}
+
+
+def shown_inputs(page: Any) -> dict[str, float]:
+    return {label: number_value(page, label) for label in SCENARIO_INPUTS}
+
+
+@pytest.mark.browser
+def test_a_scenario_link_opens_with_its_assumptions_in_the_inputs(server: str, page: Any) -> None:
+    projections_with_typed_volumes(page, server)
+    set_inputs(page, SCENARIO_INPUTS, horizon=24)
+    cost = bs.metric(page, "Its 24-month cost").locator(bs.METRIC_VALUE).inner_text()
+    code = page.locator(CODE).filter(has_text="/projections?s=")
+    address = code.inner_text().strip()
+    assert address.startswith(f"{server}/projections?s="), address[:120]  # the whole address, not a bare ?s=
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    code.hover()
+    code.get_by_role("button", name="Copy to clipboard").click()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+
+    colleague = page.context.new_page()
+    colleague.goto(address, wait_until="domcontentloaded")
+    bs.wait_for_app(colleague, 120_000)
+    assert not bs.error_texts(colleague)
+    assert colleague.locator(INFO).filter(has_text="Opened the scenario").count() == 1
+    assert colleague.get_by_role("radio", name="Type volumes", exact=True).is_checked()
+    assert colleague.get_by_role("radio", name="24", exact=True).is_checked()
+    assert shown_inputs(colleague) == SCENARIO_INPUTS  # the scenario's values, not the page's defaults
+    assert bs.metric(colleague, "Its 24-month cost").locator(bs.METRIC_VALUE).inner_text() == cost
+
+    # Changing an input works from the scenario: the inputs now make it, and the address no longer claims it.
+    set_inputs(colleague, {"Monthly growth (%)": 8})
+    assert colleague.locator(INFO).filter(has_text="Opened the scenario").count() == 0
+    assert "s" not in query(colleague)
+    assert number_value(colleague, "Output tokens per month now") == SCENARIO_INPUTS["Output tokens per month now"]
+
+
+@pytest.mark.browser
+def test_open_saved_scenario_puts_it_into_the_inputs(server: str, page: Any) -> None:
+    projections_with_typed_volumes(page, server)
+    set_inputs(page, {"Output tokens per month now": 300_000_000, "Monthly growth (%)": 3})
+    name = page.get_by_label("Scenario name", exact=True)
+    name.fill("Saved to open")
+    bs.rerun_after(page, lambda: name.press("Enter"), 120_000)
+    bs.rerun_after(page, page.get_by_role("button", name="Save scenario", exact=True).click, 120_000)
+    page.locator(SUCCESS).filter(has_text="Saved 'Saved to open'").wait_for()
+    set_inputs(page, {"Output tokens per month now": 900_000_000, "Monthly growth (%)": 9})
+
+    box = page.get_by_role("combobox", name="Open a saved scenario", exact=True)
+    if box.input_value() != "Saved to open":
+        box.click()
+        box.fill("Saved to open")
+        bs.rerun_after(page, page.get_by_role("option", name="Saved to open", exact=True).click, 120_000)
+    opener = page.get_by_role("button", name="Open saved scenario", exact=True)  # says what it opens
+    assert opener.count() == 1
+    bs.rerun_after(page, opener.click, 120_000)
+    assert page.locator(INFO).filter(has_text="Opened the scenario 'Saved to open'").count() == 1
+    assert number_value(page, "Output tokens per month now") == 300_000_000
+    assert number_value(page, "Monthly growth (%)") == 3
+    assert query(page).get("s"), "the address does not carry the opened scenario"
+    assert not bs.error_texts(page)
+
+
+def plotly_layout(page: Any, key: str) -> dict[str, Any]:
+    """The x range and the y tick labels a Plotly chart drew."""
+    return page.locator(f".st-key-{key} .js-plotly-plot").evaluate(
+        """plot => ({
+            x_range: plot._fullLayout.xaxis.range,
+            y_ticks: [...plot.querySelectorAll('.ytick text')].map(t => t.textContent),
+            y_title: plot._fullLayout.yaxis.title.text,
+        })"""
+    )
+
+
+@pytest.mark.browser
+def test_projection_figures_read_in_words_and_run_to_the_horizon(server: str, page: Any) -> None:
+    projections_with_typed_volumes(page, server)
+    set_inputs(page, {"Operations staff (USD per month)": 3000}, horizon=24)  # costs the self-hosted option
+    for key in ("proj_spend_chart", "proj_cumulative_chart", "proj_unit_cost_chart"):
+        assert plotly_layout(page, key)["x_range"] == [1, 24], key  # the horizon, not month 40 of 36
+    tornado = plotly_layout(page, "proj_tornado")["y_ticks"]
+    assert len(tornado) >= 4, tornado
+    for label in tornado:
+        assert not INTERNAL_KEY.search(label) and not SCIENTIFIC.search(label), label
+    assert any(label.endswith("(self-hosted)") for label in tornado), tornado
+    main = page.get_by_test_id("stMain").inner_text()
+    assert not SCIENTIFIC.search(main), SCIENTIFIC.search(main)
+    assert not truncated_texts(page), truncated_texts(page)
+
+
+TRUNCATED = """() => {
+    const out = [];
+    for (const el of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
+        if (getComputedStyle(el).textOverflow !== 'ellipsis' || !el.innerText.trim()) continue;
+        if (el.closest('[data-testid="stDataFrame"], .js-plotly-plot, [data-testid="stCode"]')) continue;
+        if (el.scrollWidth > el.clientWidth + 1) out.push(el.innerText.trim());
+    }
+    return [...new Set(out)];
+}"""
+
+
+def truncated_texts(page: Any) -> list[str]:
+    """Labels, button texts and metric values the page cuts short with an ellipsis."""
+    return page.evaluate(TRUNCATED)
+
+
+@pytest.mark.browser
+def test_the_usage_chart_has_readable_ticks_and_title(server: str, page: Any) -> None:
+    bs.open_page(page, server, "projections", 120_000)
+    bs.upload_file(page, "Usage file", "usage.csv", USAGE.encode(), timeout_ms=120_000)
+    chart = plotly_layout(page, "proj_usage_chart")
+    assert chart["y_title"] == "Tokens a month (millions)"
+    assert len(set(chart["y_ticks"])) >= 3, chart["y_ticks"]  # not a lone "0"
+    assert not bs.error_texts(page)

@@ -161,7 +161,7 @@ def test_a_crafted_scenario_link_is_refused_on_the_page(link: str, message: str)
     at = open_page("views/projections.py", {"s": link})
     errors = [e.value for e in at.error if e.value.startswith("This scenario link could not be opened")]
     assert len(errors) == 1 and message in errors[0], [e.value for e in at.error]
-    assert not any("Showing the saved scenario" in i.value for i in at.info)
+    assert not any("Opened the scenario" in i.value for i in at.info)
 
 
 @pytest.mark.usefixtures("unchanged")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
@@ -162,16 +163,17 @@ def test_projections_page_manual_volumes_scenarios_and_link() -> None:
     assert not at.exception
     compare = at.dataframe[-1].value
     assert set(compare.index) == {"Base case", "Short"} and set(compare["horizon (months)"]) == {24, 18}
-    # a link reproduces a scenario
-    link = next(c.value for c in at.code if c.value.startswith("?s="))
+    # a link (the page's whole address) reproduces a scenario, its assumptions in the inputs
+    address = next(c.value for c in at.code if "/projections?s=" in c.value)
     fresh = AppTest.from_file(APP, default_timeout=120)
-    fresh.query_params["s"] = link.removeprefix("?s=")
+    fresh.query_params["s"] = parse_qs(urlsplit(address).query)["s"][0]
     fresh.run()
     fresh.switch_page("views/projections.py")
     fresh.run()
     assert not fresh.exception
-    assert any("Showing the saved scenario" in i.value for i in fresh.info)
+    assert any("Opened the scenario 'Short'" in i.value for i in fresh.info)
     assert any(m.label == "Cheapest over 18 months" for m in fresh.metric)
+    assert fresh.radio(key="proj_horizon").value == 18  # the scenario's horizon, not the page's default
 
 
 @pytest.mark.usefixtures("app_db")

@@ -334,16 +334,16 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def download_buttons(frame: pd.DataFrame, base_name: str, key: str, label: str = "", index: bool = False) -> None:
     """CSV and XLSX download buttons for a table; text that a spreadsheet would run as a formula is quoted."""
     what = f" {label}" if label else ""
-    left, right, _ = st.columns([1, 1, 3])
+    row = st.container(horizontal=True)  # each button as wide as its label: none is cut short
     # Callables: the file is made when the button is pressed, not on every rerun (XLSX of 10k rows takes ~1 s).
-    left.download_button(
+    row.download_button(
         f"Download{what} (CSV)",
         functools.partial(to_csv_bytes, frame, index=index),
         f"{base_name}.csv",
         "text/csv",
         key=f"{key}_csv",
     )
-    right.download_button(
+    row.download_button(
         f"Download{what} (XLSX)",
         functools.partial(to_xlsx_bytes, frame, base_name, index=index),
         f"{base_name}.xlsx",

@@ -1,7 +1,8 @@
 """The inputs of the planning pages (Spend projections and Portfolio), each a widget or a form that returns the
 value it sets: the horizon, the API options with their defaults, the API price decline, the quality metric; for
-projections the volumes (a usage file, a kept upload or typed), a self-hosting option and the Monte Carlo spreads;
-for portfolios the floors and objectives per workload, and a cascade.
+projections the volumes (a usage file, a kept upload or typed), a self-hosting option and the Monte Carlo spreads,
+and a saved scenario put back into them (`open_scenario`); for portfolios the floors and objectives per workload, and
+a cascade.
 
 Forms key their widgets "<prefix>_<name>" with the page's prefix. Imports the planning code, so only the pages that
 plan spend import this module (the first page stays light).
@@ -9,7 +10,9 @@ plan spend import this module (the first page stays light).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -18,12 +21,14 @@ from pricing.limits import MAX_LOG_MIB, MAX_TABLE_MIB, InputError
 from pricing.metrics import DEFAULT_METRIC, metric_order
 from pricing.planning import display
 from pricing.planning import service as planning
+from pricing.planning.form_values import FormValues, form_values
 from pricing.planning.projection import DeclineRate
 from pricing.planning.staff import typical_ops_text, typical_ops_usd_per_month
 from pricing.planning.usage_files import load_usage
 from pricing.portfolio import display as portfolio_display
 from pricing.portfolio.evidence import MeasuredCascade, cascade_run_pairs, measured_cascade
 from pricing.portfolio.service import CascadeInput, FloorSpec, read_floors
+from pricing.report.charts import usage_figure
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
     after_write,
@@ -139,7 +144,7 @@ def volumes_input(prefix: str) -> planning.Volumes:
             "mix of the latest month (or of the last few, to smooth a noisy month).",
         )  # fmt: skip
         usage = planning.summarise_usage(monthly, workload, int(mix_months))
-        st.bar_chart(display.token_volumes(usage), height=220, x_label="Month", y_label="Tokens per month")
+        st.plotly_chart(usage_figure(display.token_volumes(usage)), key=f"{prefix}_usage_chart")
         st.caption(display.usage_text(usage))
         return planning.Volumes(usage=usage, upload_id=upload_id, workload=workload)
     m1, m2 = st.columns(2)
@@ -345,3 +350,123 @@ def cascade_input(prefix: str, api_models: Sequence[str]) -> list[CascadeInput]:
         elif offer and rate is not None:
             cascades.append((api_models[0], api_models[1], rate))
     return cascades
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageKeys:
+    """The Spend projections page's own widget keys, beside those its forms key with the prefix."""
+
+    horizon: str
+    growth_model: str
+    growth_chosen: str
+    growth_pct: str
+    api: str
+    decline: str
+    hybrid: str
+
+
+def _within(value: float, low: float, high: float) -> bool:
+    return low <= value <= high
+
+
+def scenario_state(
+    prefix: str, values: FormValues, keys: PageKeys, *, api_choices: Sequence[str], model_choices: Sequence[str]
+) -> tuple[dict[str, object], list[str]]:
+    """The widget state that shows a scenario's values in the Spend projections form (key -> value), and what it
+    cannot show, in words. Values outside a widget's range are left out and said so."""
+    state: dict[str, object] = {}
+    notes = list(values.not_restored)
+
+    def put(key: str, value: float, low: float, high: float, what: str) -> None:
+        if _within(value, low, high):
+            state[key] = value
+        else:
+            notes.append(f"its {what} ({value:,g}) is outside the form's {low:,g} to {high:,g}")
+
+    if values.upload_id is not None:
+        state[f"{prefix}_usage_source"] = "kept"
+        state[f"{prefix}_kept_upload"] = values.upload_id
+        state[f"{prefix}_workload"] = values.workload or ALL_WORKLOADS
+        state[f"{prefix}_mix_months"] = values.mix_months
+    else:
+        state[f"{prefix}_usage_source"] = "manual"
+        put(f"{prefix}_base_output", float(values.base_output_tokens), 0.0, 1e15, "output tokens a month")
+        put(f"{prefix}_ratio", float(values.input_output_ratio), 0.0, 100.0, "input tokens per output token")
+    if values.horizon_months in HORIZONS_MONTHS:
+        state[keys.horizon] = values.horizon_months
+    else:
+        notes.append(f"its horizon of {values.horizon_months} months is not one of the form's")
+    fitted = values.upload_id is not None and values.growth_model != "constant"
+    state[keys.growth_model] = values.growth_model if fitted else "constant"
+    state[keys.growth_chosen] = True  # the scenario's growth model, not the page's default for a history
+    put(keys.growth_pct, float(values.growth_pct), -50.0, 200.0, "monthly growth (%)")
+    missing = [m for m in values.api_models if m not in api_choices]
+    if missing:
+        notes.append(f"the price sheet does not list {', '.join(missing)}")
+    state[keys.api] = [m for m in values.api_models if m in api_choices][:6]
+    state[keys.decline] = values.decline_index
+    own = values.self_host
+    if own is not None and own.model_id not in model_choices:
+        notes.append(f"{own.model_id} is not an open model of known size here")
+        own = None
+    state[f"{prefix}_sh_model"] = own.model_id if own is not None else display.NO_SELF_HOST
+    if own is not None:
+        state[f"{prefix}_sh_gpu"] = own.gpu
+        state[f"{prefix}_sh_precision"] = own.precision
+        state[f"{prefix}_sh_mode"] = own.mode
+        if own.mode != "bought":
+            put(f"{prefix}_sh_price_{own.gpu}_{own.mode}", own.usd_per_gpu_hour, 0.0, 100.0, "USD per GPU-hour")
+        else:
+            put(f"{prefix}_sh_purchase_{own.gpu}", own.purchase_usd_per_gpu, 0.0, 1e6, "purchase per GPU")
+            capital = own.capital
+            put(f"{prefix}_wacc", capital["cost_of_capital_per_year"] * 100, 0.0, 50.0, "cost of capital (%)")
+            put(f"{prefix}_life", capital["life_years"], 1.0, 10.0, "life in years")
+            put(f"{prefix}_residual", capital["residual_value_share"] * 100, 0.0, 90.0, "residual value (%)")
+            put(f"{prefix}_kwh", capital["usd_per_kwh"], 0.0, 2.0, "USD per kWh")
+            put(f"{prefix}_pue", capital["pue"], 1.0, 3.0, "PUE")
+        put(f"{prefix}_sh_ops", own.ops_usd_per_month, 0.0, 1e7, "operations staff (USD per month)")
+    put(f"{prefix}_peak", values.peak_to_average, 1.0, 20.0, "peak-hour / average traffic")
+    state[keys.hybrid] = values.hybrid_pct if own is not None else 0
+    spreads = values.uncertainty
+    put(f"{prefix}_growth_spread_pct", spreads.growth_spread_per_month * 100, 0.0, 20.0, "growth spread")
+    put(f"{prefix}_api_decline_spread", spreads.api_decline_spread, 1.0, 10.0, "API decline spread")
+    put(f"{prefix}_gpu_decline_spread", spreads.gpu_decline_spread, 1.0, 10.0, "GPU decline spread")
+    put(f"{prefix}_peak_spread", spreads.peak_to_average_spread, 1.0, 5.0, "peak-to-average spread")
+    if _within(spreads.n_paths, 100, planning.MAX_PATHS):
+        state[f"{prefix}_paths"] = int(spreads.n_paths)
+    else:
+        notes.append(f"its {spreads.n_paths:,} Monte Carlo paths are outside the form's 100 to {planning.MAX_PATHS:,}")
+    state[f"{prefix}_seed"] = int(spreads.seed)
+    return state, notes
+
+
+def open_scenario(prefix: str, scenario: planning.Scenario, keys: PageKeys, sheet_name: str) -> dict[str, object]:
+    """Put a scenario's values into the Spend projections form (before its widgets are drawn: at the top of a run
+    or in a callback); returns the widget state it set, and keeps what it could not set in `<prefix>_open_notes`."""
+    values = form_values(
+        scenario,
+        decline_rates=planning.decline_rates(),
+        gpus=list(GPU_SPECS),
+        uploads=list(load_table("usage_uploads")["upload_id"]),
+    )
+    model_choices, _ = display.self_host_models(load_table("models"))
+    state, notes = scenario_state(
+        prefix, values, keys, api_choices=sorted(load_prices(sheet_name)["model_key"]), model_choices=model_choices
+    )
+    st.session_state.update(state)
+    st.session_state[f"{prefix}_open_notes"] = notes
+    return state
+
+
+def changed_since_opened(state: dict[str, object]) -> bool:
+    """Whether the user has changed any input the opened scenario set."""
+    for key, value in state.items():
+        if key not in st.session_state:
+            continue
+        now = st.session_state[key]
+        if isinstance(value, float) and isinstance(now, int | float):
+            if not math.isclose(float(now), value, rel_tol=1e-9, abs_tol=1e-12):
+                return True
+        elif now != value:
+            return True
+    return False

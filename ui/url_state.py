@@ -9,11 +9,14 @@ sentence saying which parameter, what was wrong and what the control starts at i
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
+
+from ui.navigation import PAGES
 
 Parse = Callable[[list[str]], Any]  # the URL's values of one parameter -> the widget's value; ValueError says why
 
@@ -125,3 +128,17 @@ class ViewLink:
                 st.query_params.pop(name, None)
             elif st.query_params.get_all(name) != values:
                 st.query_params[name] = values if len(values) > 1 else values[0]
+
+
+PAGE_PATHS = frozenset(page.url_path for page in PAGES if page.url_path)
+
+
+def page_address(url_path: str, params: Mapping[str, str]) -> str:
+    """The whole address of one of the app's pages with these query parameters, as this browser reaches the app
+    (its scheme, host and any path the app is served under)."""
+    current = urlsplit(st.context.url or "http://localhost:8501/")
+    segments = [segment for segment in current.path.split("/") if segment]
+    if segments and segments[-1] in PAGE_PATHS:
+        segments = segments[:-1]  # the page this session is on: the address names the one asked for
+    path = "/" + "/".join([*segments, url_path])
+    return urlunsplit((current.scheme, current.netloc, path, urlencode(params), ""))

@@ -41,7 +41,7 @@ cols[0].metric(
 )
 cols[1].metric("Priced models", f"{priced_models:,}", help="Distinct models among the priced offers.")
 cols[2].metric(
-    "Priced models with scores",
+    "Priced and scored",
     f"{joined_models:,} ({joined_models / max(priced_models, 1):.0%})",
     help="Join coverage: priced models that have at least one benchmark score. Most of the rest are newer "
     "than the public score sources, or are not text-generation models.",
@@ -49,7 +49,7 @@ cols[2].metric(
 cols[3].metric("Benchmark scores", f"{len(scores):,}", help=f"Scores of {scores['model_id'].nunique():,} models.")
 cols[4].metric("GPU prices", f"{len(gpu_prices):,}", help="Hourly GPU prices (USD per GPU-hour) with dates.")
 cols[5].metric(
-    "Throughput measurements", f"{len(throughput):,}", help="Measured serving throughput, for self-hosting costs."
+    "Throughput figures", f"{len(throughput):,}", help="Measured serving throughput, for self-hosting costs."
 )
 
 st.subheader("The frontier at a glance")

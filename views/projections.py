@@ -14,8 +14,9 @@ import streamlit as st
 from pricing.planning import display
 from pricing.planning import service as planning
 from pricing.planning.staff import ops_share_lines
-from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure
+from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure, unit_cost_figure
 from pricing.report.request import ReportRequest
+from ui import url_state
 from ui.common import (
     after_write,
     current_settings,
@@ -28,10 +29,13 @@ from ui.common import (
     report_pdf_bytes,
 )
 from ui.inputs import (
+    PageKeys,
     api_options_input,
+    changed_since_opened,
     decline_input,
     horizon_input,
     metric_input,
+    open_scenario,
     self_host_input,
     uncertainty_input,
     volumes_input,
@@ -47,6 +51,7 @@ KEY_DECLINE = "proj_decline"
 KEY_HYBRID = "proj_hybrid_pct"
 KEY_SCENARIO_NAME = "proj_scenario_name"
 KEY_LOADED = "proj_loaded_scenario"
+KEY_LOADED_FORM = "proj_loaded_form"  # the inputs an opened scenario set, to tell when the user changes one
 KEY_COMPARE = "proj_compare"
 GROWTH_MODELS = {
     "best": "Best fit to history (AICc)",
@@ -56,19 +61,46 @@ GROWTH_MODELS = {
     "constant": "Set by hand",
 }
 
+PAGE_KEYS = PageKeys(
+    horizon=KEY_HORIZON,
+    growth_model=KEY_GROWTH_MODEL,
+    growth_chosen=KEY_GROWTH_CHOSEN,
+    growth_pct=KEY_GROWTH_PCT,
+    api=KEY_API,
+    decline=KEY_DECLINE,
+    hybrid=KEY_HYBRID,
+)
+
 settings = current_settings()
 store = get_store()
+
+
+def show_scenario(scenario: planning.Scenario) -> None:
+    """Open a scenario: its assumptions into the inputs, its name into the name field, its results shown as saved."""
+    st.session_state[KEY_LOADED] = scenario
+    st.session_state[KEY_LOADED_FORM] = open_scenario(PREFIX, scenario, PAGE_KEYS, settings.sheet_name)
+    st.session_state[KEY_SCENARIO_NAME] = scenario.name
+
+
+def open_saved(name: str) -> None:
+    """The 'Open saved scenario' button: the scenario into the inputs and its link into the address."""
+    scenario = planning.load_scenario(store, name)
+    show_scenario(scenario)
+    st.query_params["s"] = planning.scenario_link(scenario)
+
+
 st.title("Spend projections")
 st.caption(
     "What each option costs over the next 18 to 36 months, and when running your own GPUs beats paying per "
     "token. Every figure is USD; API prices come from the sidebar's price sheet."
 )
 
-# A scenario link (?s=...) reproduces a saved view; it wins until the user loads or edits another.
+# A scenario link (?s=...) opens a scenario: its assumptions fill the inputs and its results show as saved, until
+# the user changes an input.
 link = st.query_params.get("s")
 if link and KEY_LOADED not in st.session_state:
     try:
-        st.session_state[KEY_LOADED] = planning.scenario_from_link(link)
+        show_scenario(planning.scenario_from_link(link))
     except (ValueError, TypeError) as exc:
         st.error(f"This scenario link could not be opened: {exc}")
 
@@ -140,13 +172,20 @@ if built.self_host is not None and choice is not None:
 uncertainty = uncertainty_input(PREFIX)
 
 loaded: planning.Scenario | None = st.session_state.get(KEY_LOADED)
+if loaded is not None and changed_since_opened(st.session_state.get(KEY_LOADED_FORM, {})):
+    # The user changed an input: from now on the inputs make the scenario.
+    for key in (KEY_LOADED, KEY_LOADED_FORM):
+        st.session_state.pop(key, None)
+    st.query_params.pop("s", None)
+    loaded = None
 scenario_name = st.session_state.get(KEY_SCENARIO_NAME) or (loaded.name if loaded else "My scenario")
 if loaded is not None:
-    st.info(f"Showing the saved scenario '{loaded.name}'. Press 'Back to my assumptions' to edit your own.")
-    if st.button("Back to my assumptions", key="proj_unload"):
-        st.session_state.pop(KEY_LOADED, None)
-        st.query_params.pop("s", None)
-        st.rerun()
+    st.info(
+        f"Opened the scenario '{loaded.name}': its assumptions are in the inputs above and its results below are as "
+        "it was saved. Change any input to work from it."
+    )
+    if notes := st.session_state.get(f"{PREFIX}_open_notes"):
+        st.caption("The inputs cannot show all of it: " + "; ".join(notes) + ". Its results use its own values.")
     scenario = dataclasses.replace(loaded, name=scenario_name)
 else:
     if not built.options:
@@ -162,43 +201,44 @@ inputs, months = scenario.inputs, scenario.inputs.horizon_months
 st.subheader("3. What it costs")
 evaluation = load_evaluation(inputs, scenario.uncertainty)
 outcome, comparisons = evaluation.outcome, evaluation.comparisons
-r = st.columns(3)
-r[0].metric(
+# A row of its own: an option's name is too long to share one.
+st.metric(
     f"Cheapest over {months} months", outcome.cheapest,
     help="Lowest deterministic total; the Monte Carlo table below gives how often each option wins.",
 )  # fmt: skip
-r[1].metric(f"Its {months}-month cost", fmt_usd(evaluation.totals.iloc[0]))
+r = st.columns(2)
+r[0].metric(f"Its {months}-month cost", fmt_usd(evaluation.totals.iloc[0]))
 if comparisons:
     headline = display.break_even_headline(comparisons[0])
-    r[2].metric(
+    r[1].metric(
         "Break-even of self-hosting", headline.value, headline.delta, help=headline.help,
         delta_color="normal" if headline.saves else "inverse",
     )  # fmt: skip
 else:
-    r[2].metric("Break-even of self-hosting", "no self-hosting option")
+    r[1].metric("Break-even of self-hosting", "no self-hosting option")
 for line in ops_share_lines(inputs.options, evaluation.totals.to_dict(), months):
     st.caption(line)
 for h in comparisons:
     st.caption(planning.head_to_head_text(h))
     if why := evaluation.win_conditions.get((h.option, h.versus)):
         st.info(why)
-st.plotly_chart(
-    spend_figure(
-        outcome.result.monthly_usd, evaluation.bands, "Monthly spend (line: the plan; band: P10-P90 of the Monte Carlo)"
-    ),
-    key="proj_spend_chart",
-)
+st.markdown("**Monthly spend** (line: the plan; band: P10-P90 of the Monte Carlo)")
+st.plotly_chart(spend_figure(outcome.result.monthly_usd, evaluation.bands), key="proj_spend_chart")
+TCO_HEADERS = {
+    "plan": "Plan total (USD)", "p10": "P10 total (USD)", "p50": "P50 total (USD)", "p90": "P90 total (USD)",
+    "mean": "Mean total (USD)", "prob_cheapest": "Share of paths cheapest",
+}  # fmt: skip
 st.dataframe(
     evaluation.tco, width="stretch", key="proj_mc_table",
     column_config={
-        c: st.column_config.NumberColumn(f"{c.upper()} total (USD)", format="$%.0f") for c in ("p10", "p50", "p90")
-    } | {
-        "plan": st.column_config.NumberColumn("Plan total (USD)", format="$%.0f"),
-        "mean": st.column_config.NumberColumn("Mean total (USD)", format="$%.0f"),
-        "prob_cheapest": st.column_config.NumberColumn("Share of paths cheapest", format="%.2f"),
+        c: st.column_config.NumberColumn(label, format="percent" if c == "prob_cheapest" else "$%,.0f")
+        for c, label in TCO_HEADERS.items()
     },
 )  # fmt: skip
-download_buttons(evaluation.tco, "projection_monte_carlo", "proj_mc_download", index=True)
+download_buttons(
+    evaluation.tco.rename(columns=TCO_HEADERS).rename_axis("Option"), "projection_monte_carlo", "proj_mc_download",
+    label="Monte Carlo totals", index=True,
+)  # fmt: skip
 st.caption(display.uncertainty_text(scenario.uncertainty))
 st.plotly_chart(cumulative_figure(outcome.result.cumulative_usd, outcome.break_even), key="proj_cumulative_chart")
 if comparisons:
@@ -221,15 +261,15 @@ if comparisons:
     download_buttons(versus_table, "projection_break_even", "proj_break_even_download")
     st.caption(f"The rule: {planning.BREAK_EVEN_RULE}; an empty break-even means none within the horizon.")
 st.markdown("**Cost per 1M tokens (input + output) over time**")
-st.line_chart(outcome.result.usd_per_1m_tokens, height=260, x_label="Month from now", y_label="USD per 1M tokens")
+st.plotly_chart(unit_cost_figure(outcome.result.usd_per_1m_tokens), key="proj_unit_cost_chart")
 st.dataframe(
     evaluation.monthly, width="stretch", key="proj_monthly_table",
-    column_config={c: st.column_config.NumberColumn(c, format="$%.0f") for c in evaluation.monthly.columns},
+    column_config={c: st.column_config.NumberColumn(c, format="$%,.0f") for c in evaluation.monthly.columns},
 )  # fmt: skip
 download_buttons(display.by_period(evaluation.monthly), "projection", "proj_download", label="monthly spend")
 if evaluation.sensitivity is not None and evaluation.sensitivity_of is not None:
-    title = display.sensitivity_title(months, *evaluation.sensitivity_of)
-    st.plotly_chart(tornado_figure(evaluation.sensitivity, title, months), key="proj_tornado")
+    st.markdown(f"**{display.sensitivity_title(months, *evaluation.sensitivity_of)}**")
+    st.plotly_chart(tornado_figure(evaluation.sensitivity, "", months), key="proj_tornado")
 
 st.subheader("4. Scenarios")
 s1, s2 = st.columns([2, 3])
@@ -243,21 +283,24 @@ if s1.button("Save scenario", key="proj_save"):
         after_write()
         st.success(f"Saved '{name.strip()}' with every assumption.")
 s2.markdown("**Link to this scenario**")
-s2.code(f"?s={planning.scenario_link(scenario)}"[:2000], language=None)
-s2.caption("Add this to the page's address to reproduce the scenario, e.g. to send it to a colleague.")
+api_sheets = [o.sheet_name for o in inputs.options if isinstance(o, planning.ApiOption) and o.sheet_name]
+sheet = api_sheets[0] if api_sheets else settings.sheet_name  # the sidebar's sheet the link opens with
+address = url_state.page_address("projections", {"s": planning.scenario_link(scenario), "sheet": sheet})
+s2.code(address, language=None)
+s2.caption(
+    "Copy this address with the copy button at its right and send it: it opens this scenario with every assumption "
+    "in the inputs and its results as they are now."
+)
 saved = load_table("scenarios")
 if not saved.empty:
     l1, l2 = st.columns(2)
     to_load = l1.selectbox("Open a saved scenario", list(saved["name"]), key="proj_load_name")
-    if l1.button("Open", key="proj_open"):
-        st.session_state[KEY_LOADED] = planning.load_scenario(store, to_load)
-        st.query_params["s"] = planning.scenario_link(st.session_state[KEY_LOADED])
-        st.rerun()
+    l1.button("Open saved scenario", key="proj_open", on_click=open_saved, args=(to_load,))
     compare = l2.multiselect("Compare scenarios (2 to 4)", list(saved["name"]), max_selections=4, key=KEY_COMPARE)
     if len(compare) >= 2:
         comparison = planning.compare_scenarios(store, compare)
         st.dataframe(comparison, width="stretch", key="proj_compare_table")
-        download_buttons(comparison, "scenario_comparison", "proj_compare_download", index=True)
+        download_buttons(comparison.rename_axis("Scenario"), "scenario_comparison", "proj_compare_download", index=True)
         st.caption("Totals are USD over each scenario's horizon.")
 st.caption("Saved scenarios: " + (", ".join(saved["name"]) if not saved.empty else "none yet") + ".")
 with st.expander("Every assumption of this scenario (JSON)"):

@@ -104,6 +104,17 @@ def _step_shape(quality: Metric, x_metric: Metric) -> str:
     return "vh" if x_metric.higher_is_better else "hv"
 
 
+def log_dtick(values: pd.Series) -> int | str:
+    """Ticks for a log axis over these values: one per decade over three decades or more, else at 1, 2 and 5 of each
+    decade ("D2"), and every digit within one decade ("D1"), so a narrow range still has several labelled ticks."""
+    positive = pd.to_numeric(values, errors="coerce")
+    positive = positive[positive > 0]
+    if positive.empty:
+        return 1
+    decades = math.log10(float(positive.max()) / float(positive.min()))
+    return 1 if decades >= 3 else "D2" if decades >= 1 else "D1"
+
+
 def frontier_figure(
     candidates: pd.DataFrame,
     quality: Metric,
@@ -173,7 +184,7 @@ def frontier_figure(
         template="plotly_white",
     )
     if log_cost:
-        fig.update_xaxes(type="log", dtick=1)
+        fig.update_xaxes(type="log", dtick=log_dtick(candidates[x_column]))
     if x_column == "cost_usd":
         fig.update_xaxes(tickprefix="$", tickformat="~g")
     return fig
@@ -304,6 +315,78 @@ def spend_figure(
         legend={"orientation": "h", "y": -0.2},
     )
     fig.update_yaxes(tickprefix="$", tickformat="~s")
+    fig.update_xaxes(range=[1, max(len(monthly_usd.index), 2)])
+    return fig
+
+
+TOKEN_SCALES = ((1e9, "billions"), (1e6, "millions"), (1e3, "thousands"), (1.0, ""))
+
+
+def token_scale(biggest: float) -> tuple[float, str]:
+    """The divisor and its word for an axis of token counts: billions, millions, thousands or plain."""
+    for divisor, word in TOKEN_SCALES:
+        if abs(biggest) >= divisor:
+            return divisor, word
+    return 1.0, ""
+
+
+def usage_figure(usage: pd.DataFrame, height: int = 260) -> go.Figure:
+    """Tokens per month of a usage history (rows: months, columns: output and input tokens), as grouped bars on an
+    axis in millions (or billions, thousands) so every tick is readable."""
+    biggest = float(usage.abs().max().max()) if not usage.empty else 0.0
+    divisor, word = token_scale(biggest)
+    fig = go.Figure()
+    for index, column in enumerate(usage.columns):
+        fig.add_trace(
+            go.Bar(
+                x=[str(month) for month in usage.index],
+                y=usage[column] / divisor,
+                name=str(column).capitalize(),
+                marker_color=PALETTE[index % len(PALETTE)],
+                customdata=usage[column],
+                hovertemplate=f"{column}<br>%{{x}}: %{{customdata:,.0f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        template="plotly_white",
+        barmode="group",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title="Month",
+        yaxis_title=f"Tokens a month ({word})" if word else "Tokens a month",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=",~f", rangemode="tozero", nticks=6)
+    return fig
+
+
+def unit_cost_figure(usd_per_1m_tokens: pd.DataFrame, height: int = 300) -> go.Figure:
+    """Each option's spend per 1M tokens (input + output) in each month of the horizon; the axis runs over the
+    horizon's months exactly."""
+    months = len(usd_per_1m_tokens.index)
+    fig = go.Figure()
+    for index, option in enumerate(usd_per_1m_tokens.columns):
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, months + 1)),
+                y=usd_per_1m_tokens[option],
+                name=str(option),
+                mode="lines",
+                line={"color": PALETTE[index % len(PALETTE)]},
+                hovertemplate=f"{option}<br>month %{{x}}: $%{{y:,.4~f}} per 1M tokens<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title="Month from now",
+        yaxis_title="USD per 1M tokens",
+        legend={"orientation": "h", "y": -0.3},
+    )
+    fig.update_xaxes(range=[1, max(months, 2)])
+    fig.update_yaxes(tickprefix="$", tickformat=",.2~f", rangemode="tozero")
     return fig
 
 
