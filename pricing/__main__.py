@@ -21,6 +21,7 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
+from pricing.exports import fmt_number, fmt_usd
 from pricing.limits import MAX_TABLE_MIB, read_capped
 from pricing.metrics import DEFAULT_METRIC, UnknownMetricError
 from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
@@ -191,8 +192,8 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         mark = "* " if row["on_frontier"] else "  "
         flag = "  [price flagged]" if bool(row["price_flagged"]) else ""
         print(
-            f"{mark}{str(row['model_id'])[:38]:<38} {str(row['offer_label'])[:34]:<34} {row['cost_usd']:>12.6g} "
-            f"{row['quality']:>9.4g}  {row['quality_source']} ({_json_default(row['quality_date'])}){flag}"
+            f"{mark}{str(row['model_id'])[:38]:<38} {str(row['offer_label'])[:34]:<34} {fmt_usd(row['cost_usd']):>12} "
+            f"{fmt_number(row['quality'], 4):>9}  {row['quality_source']} ({_json_default(row['quality_date'])}){flag}"
         )
     print(f"* = on the frontier ({int(table['on_frontier'].sum())} of {len(table)} candidates)")
     flagged_note = "added (--include-flagged)" if options.include_flagged else "left off (--include-flagged adds them)"
@@ -708,9 +709,9 @@ def _print_quotes(result: QuoteComparison) -> None:
         if math.isnan(row.usd_per_1m_input):
             continue
         print(
-            f"  {str(row.model_key)[:36]:<36} {str(row.sheet_name)[:32]:<32} in {row.usd_per_1m_input:.4g} "
-            f"({row.discount_input_pct:.1f}%)  out {row.usd_per_1m_output:.4g} ({row.discount_output_pct:.1f}%)  "
-            f"cached {row.usd_per_1m_cached_input:.4g} ({row.discount_cached_pct:.1f}%)"
+            f"  {str(row.model_key)[:36]:<36} {str(row.sheet_name)[:32]:<32} in {fmt_usd(row.usd_per_1m_input)} "
+            f"({row.discount_input_pct:.1f}%)  out {fmt_usd(row.usd_per_1m_output)} ({row.discount_output_pct:.1f}%)  "
+            f"cached {fmt_usd(row.usd_per_1m_cached_input)} ({row.discount_cached_pct:.1f}%)"
         )
     print("Spend per workload and sheet over the horizon:")
     for row in result.spend.itertuples():

@@ -4,6 +4,7 @@ real subprocess for the entry point itself; bad input exits with code 2."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,17 @@ def test_frontier_json_marks_frontier(pricing_cli: CliCall) -> None:
     # along the frontier, quality rises with cost
     on.sort(key=lambda c: c["cost_usd"])
     assert all(a["quality"] <= b["quality"] for a, b in zip(on, on[1:], strict=False))
+
+
+@pytest.mark.usefixtures("app_db")
+def test_frontier_text_prints_costs_in_dollars_without_scientific_notation(pricing_cli: CliCall) -> None:
+    result = pricing_cli(["frontier", "--metric", "arena_elo", "--cost", "task", "--input-tokens", "100",
+                          "--output-tokens", "50"])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith(("* ", "  ")) and "$" in line]
+    assert rows and not re.search(r"\d[eE][+-]\d", result.stdout), result.stdout[:2000]
+    assert all(re.search(r" \$0\.0+[1-9]\d* ", row) for row in rows[:5]), rows[:5]  # $0.00000275, not 2.75e-06
+    assert re.search(r" 1,\d{3}  ", rows[0]), rows[0]  # Elo with a thousands separator
 
 
 @pytest.mark.usefixtures("app_db")
