@@ -71,6 +71,16 @@ def fmt_usd(value: object, digits: int = 4) -> str:
     return f"{sign}${fmt_number(abs(number), digits)}"
 
 
+def usd_column_format(values: object, digits: int = 3) -> str:
+    """A printf format for a table column of dollar amounts: thousands separators and enough decimals for the
+    smallest amount to show `digits` significant digits (a task costing $0.00000275 shows so, never as 2.75e-06)."""
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").abs()
+    positive = numbers[numbers > 0]
+    smallest = float(positive.min()) if not positive.empty else 1.0
+    decimals = min(max(digits - 1 - math.floor(math.log10(smallest)), 2), 10)
+    return f"$%,.{decimals}f"
+
+
 def neutralise(value: object) -> object:
     """A string that a spreadsheet would read as a formula, quoted; anything else unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):

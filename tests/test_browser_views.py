@@ -12,6 +12,7 @@ Run with `.venv/bin/python -m pytest tests/test_browser_views.py -q` (or `-m bro
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from openpyxl import load_workbook
 from playwright import sync_api
 
 from tests import browser_support as bs
@@ -328,3 +330,22 @@ def test_the_usage_chart_has_readable_ticks_and_title(server: str, page: Any) ->
     assert chart["y_title"] == "Tokens a month (millions)"
     assert len(set(chart["y_ticks"])) >= 3, chart["y_ticks"]  # not a lone "0"
     assert not bs.error_texts(page)
+
+
+@pytest.mark.browser
+def test_the_explorer_table_downloads_as_a_readable_workbook(server: str, page: Any) -> None:
+    bs.open_page(page, server, "explorer", 90_000)
+    with page.expect_download(timeout=60_000) as download:
+        page.locator(".st-key-explorer_frontier_download_xlsx button").click()
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    sheet = book.active
+    assert sheet is not None
+    assert sheet.title == "frontier table arena elo"  # 'frontier_table_arena_elo_blended' cut at a word's end
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:5] == ["Model", "Offer", "Why this offer", "Price flag", "Cost (USD per 1M tokens)"]
+    assert not [h for h in headers if "_" in str(h)], headers
+    column = {header: index + 1 for index, header in enumerate(headers)}
+    prices = [sheet.cell(row, column["Price date"]) for row in range(2, sheet.max_row + 1)]
+    assert any(cell.is_date for cell in prices) and all(cell.is_date or cell.value is None for cell in prices)
+    cost = sheet.cell(2, column["Cost (USD per 1M tokens)"])
+    assert isinstance(cost.value, float) and cost.number_format.startswith('"$"#,##0')

@@ -6,6 +6,7 @@ import streamlit as st
 
 from pricing.candidates import CandidateFilters
 from pricing.cost import ALLOCATION_BASIS, BUSY_BASIS, WorkloadProfile
+from pricing.exports import usd_column_format
 from pricing.metrics import DEFAULT_METRIC
 from pricing.offers import OFFER_CHOICES
 from pricing.report.charts import frontier_figure
@@ -418,55 +419,53 @@ table = frontier.assign(
         for why, model, priced in zip(frontier["offer_basis"], frontier["model_id"], frontier["priced_as"], strict=True)
     ],
 )
+TABLE_COLUMNS = {  # column -> header, as the table shows it and its download names it
+    "display_name": "Model",
+    "offer_label": "Offer",
+    "offer_basis": "Why this offer",
+    "price_flag_reason": "Price flag",
+    "cost_usd": f"Cost ({result.cost_metric.unit})",
+    "cost_usd_best_case": "Self-hosted best case",
+    "quality": result.metric.label,
+    "quality_source": "Score source",
+    "quality_date": "Score date",
+    "measurement": "Throughput measurement (self-hosted)",
+    "usd_per_1m_input": "Input (USD per 1M)",
+    "usd_per_1m_output": "Output (USD per 1M)",
+    "price_date": "Price date",
+    "context_tokens": "Context (tokens)",
+    "open_weights": "Open weights",
+}
 st.dataframe(
-    table[
-        [
-            "display_name",
-            "offer_label",
-            "offer_basis",
-            "price_flag_reason",
-            "cost_usd",
-            "cost_usd_best_case",
-            "quality",
-            "quality_source",
-            "quality_date",
-            "measurement",
-            "usd_per_1m_input",
-            "usd_per_1m_output",
-            "price_date",
-            "context_tokens",
-            "open_weights",
-        ]
-    ],
+    table[list(TABLE_COLUMNS)],
     hide_index=True,
     width="stretch",
     key="explorer_frontier_table",
-    column_config={
-        "display_name": "Model",
-        "offer_label": "Offer",
-        "offer_basis": "Why this offer",
-        "price_flag_reason": "Price flag",
-        "provider": "Provider",
-        "deployment": "Deployment",
-        "cost_usd": st.column_config.NumberColumn(f"Cost ({result.cost_metric.unit})", format="$%.4g"),
+    column_config=TABLE_COLUMNS
+    | {
+        "cost_usd": st.column_config.NumberColumn(
+            TABLE_COLUMNS["cost_usd"], format=usd_column_format(table["cost_usd"])
+        ),
         "cost_usd_best_case": st.column_config.NumberColumn(
-            "Self-hosted best case",
-            format="$%.4g",
+            TABLE_COLUMNS["cost_usd_best_case"],
+            format=usd_column_format(table["cost_usd_best_case"]),
             help="The same GPUs busy at the target utilisation every hour, with no peak and no idle replica: a "
             "floor, not a forecast.",
         ),
-        "measurement": st.column_config.TextColumn("Throughput measurement (self-hosted)", width="medium"),
-        "quality": st.column_config.NumberColumn(result.metric.label, format="%.4g"),
-        "usd_per_1m_input": st.column_config.NumberColumn("Input (USD per 1M)", format="$%.4g"),
-        "usd_per_1m_output": st.column_config.NumberColumn("Output (USD per 1M)", format="$%.4g"),
-        "quality_source": "Score source",
-        "quality_date": "Score date",
-        "sheet_name": "Price sheet",
-        "price_date": "Price date",
-        "price_stale": "Possibly stale",
-        "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
-        "open_weights": "Open weights",
+        "measurement": st.column_config.TextColumn(TABLE_COLUMNS["measurement"], width="medium"),
+        "quality": st.column_config.NumberColumn(TABLE_COLUMNS["quality"], format="%.4g"),
+        "usd_per_1m_input": st.column_config.NumberColumn(
+            TABLE_COLUMNS["usd_per_1m_input"], format=usd_column_format(table["usd_per_1m_input"])
+        ),
+        "usd_per_1m_output": st.column_config.NumberColumn(
+            TABLE_COLUMNS["usd_per_1m_output"], format=usd_column_format(table["usd_per_1m_output"])
+        ),
+        "context_tokens": st.column_config.NumberColumn(TABLE_COLUMNS["context_tokens"], format="%,d"),
     },
 )
-download_buttons(table, f"frontier_table_{metric_id}_{cost_kind}", "explorer_frontier_download", label="this table")
+# The download: the same columns and headers, with the dates as dates and staleness as its own column.
+download = table.assign(
+    price_date=frontier["price_date"], quality_date=frontier["quality_date"], price_stale=frontier["price_stale"]
+)[[*TABLE_COLUMNS, "price_stale"]].rename(columns=TABLE_COLUMNS | {"price_stale": "Price possibly stale"})
+download_buttons(download, f"frontier_table_{metric_id}_{cost_kind}", "explorer_frontier_download", label="this table")
 download_buttons(candidates, f"frontier_{metric_id}_{cost_kind}", "explorer_download", label="all candidates")
