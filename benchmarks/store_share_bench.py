@@ -6,9 +6,10 @@ finds the file held by another process is retried. Three parts:
 
 1. What opening per call costs a read: 20 small store reads against one connection held open (the store before
    issue 13), and a new DuckDB connection per call (the naive "open, do, close") against the same baseline.
-2. Page script runs against today: the Live probes page (which reads the runs on every run) and the Projections
-   page (eleven store reads a run) rerun in AppTest, here and in the tree as it was before issue 13's store change
-   (`git archive` of BEFORE_COMMIT into .bench/, which is git-ignored), in separate processes, alternately.
+2. Page script runs and the CLI against today: the Live probes page (which reads the runs on every run) and the
+   Projections page (eleven store reads a run) rerun in AppTest, and `python -m pricing frontier --json` as a whole
+   process, here and in the tree as it was before issue 13's store change (`git archive` of BEFORE_COMMIT into
+   .bench/, which is git-ignored), in separate processes, alternately.
 3. The issue's scenario: a real `streamlit run app.py` serving 10 sessions of the Prices & self-hosting page in
    Chromium (four store reads a run; each session rerun over and over with Streamlit's R key), while `python -m
    evals probe` stores 200 requests (and 2 warm-ups) from a loopback server and a loop of `python -m pricing
@@ -140,12 +141,12 @@ def opening_rows(template: Path, folder: Path, repeats: int) -> list[Row]:
         store.close()
     return [
         Row(
-            f"{CALLS} store reads, file attached per call",
+            f"{CALLS} store reads, file opened per operation",
             ours,
             "held open",
             baseline,
             speedup=False,
-            notes=f"runs() and endpoints(): small reads, mostly opening; {opens} attaches in all",
+            notes=f"runs() and endpoints(), small reads; the file was opened {opens} times in all",
         ),
         Row(
             f"{CALLS} reads, a new DuckDB connection per call",
@@ -219,6 +220,31 @@ def page_rows(template: Path, folder: Path, tree: Path | None, processes: int) -
             )
         )
     return rows
+
+
+def cli_rows(template: Path, folder: Path, tree: Path | None, processes: int) -> list[Row]:
+    """The CLI read as a whole process, here against the tree before issue 13 (no app running), alternately."""
+    if tree is None:
+        return []
+    ours_db, before_db = _copy(template, folder, "cli-ours.duckdb"), _copy(template, folder, "cli-before.duckdb")
+    ours: list[float] = []
+    before: list[float] = []
+    for _ in range(processes):
+        for target, db, into in ((PROJECT_ROOT, ours_db, ours), (tree, before_db, before)):
+            seconds, code, _, stderr = _cli(target, db, CLI_READ)
+            if code != 0:
+                raise RuntimeError(f"{' '.join(CLI_READ)} failed in {target.name}: {stderr[-2000:]}")
+            into.append(seconds)
+    return [
+        Row(
+            "CLI read (python -m pricing frontier --json)",
+            Timing(tuple(ours)),
+            "before issue 13",
+            Timing(tuple(before)),
+            speedup=False,
+            notes="a whole process each, no app running; before = one connection held for the process's life",
+        )
+    ]
 
 
 @dataclass
@@ -446,6 +472,7 @@ def run(repeats: int, quick: bool) -> list[Row | Table]:
         template = _seeded(folder)
         results: list[Row | Table] = [*opening_rows(template, folder, repeats)]
         results.extend(page_rows(template, folder, tree, 1 if quick else PAGE_PROCESSES))
+        results.extend(cli_rows(template, folder, tree, 1 if quick else PAGE_PROCESSES))
         with sync_api.sync_playwright() as playwright:
             quiet_db, busy_db = _copy(template, folder, "quiet.duckdb"), _copy(template, folder, "busy.duckdb")
             quiet = scenario(PROJECT_ROOT, quiet_db, folder, playwright, with_probe=False)

@@ -33,7 +33,15 @@ from tests.conftest import PROJECT_ROOT, CliCall
 
 Hold = Callable[[Path, str], "subprocess.Popen[str]"]
 HOLD_SCRIPT = """import sys, time, duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read")
+deadline = time.monotonic() + 10
+while True:
+    try:  # this process's own store may still have the file open for a moment after its last read
+        con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read")
+        break
+    except duckdb.IOException:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.01)
 print("held", flush=True)
 sys.stdin.readline()  # hold the file until told to let go
 con.close()

@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -31,6 +31,10 @@ SQL_ATTACH_READ = "ATTACH ? AS {alias} (READ_ONLY)"
 SQL_ATTACH_WRITE = "ATTACH ? AS {alias}"
 SQL_DETACH = "DETACH {alias}"
 SQL_USE = "USE {alias}"
+# A read-only open is kept this long after its last use, so a burst of reads (a page's script run, a command) opens
+# the file once; short enough that another process's write waits for it no longer than for a read. A write's open
+# is closed at once (that is when DuckDB checkpoints it, and when other processes may open the file again).
+READ_LINGER_S = 0.02
 DEFAULT_LOCK_WAIT_S = 20.0  # longer than any write Frontier makes (a full seed takes about 5 s)
 LOCK_WAIT_ENV = "FRONTIER_DB_WAIT_S"
 FIRST_RETRY_S = 0.002
@@ -173,7 +177,8 @@ class FileAccess:
 
     Threads share one open: reads share a read-only open or a read-write one; a write needs a read-write open, so
     it waits for the reads on a read-only open to finish, and reads arriving meanwhile wait behind it (a stream of
-    reads cannot starve a write). Writes in this process run one at a time.
+    reads cannot starve a write). Writes in this process run one at a time. A read-only open outlives its last read
+    by READ_LINGER_S (a closer thread ends it), a read-write one is closed as soon as no thread uses it.
     """
 
     def __init__(self, path: Path) -> None:
@@ -186,6 +191,8 @@ class FileAccess:
         self._users = 0
         self._writers_waiting = 0
         self._write_lock = threading.RLock()
+        self._idle_since = 0.0
+        self._closer: threading.Thread | None = None
 
     def _acquire(self, write: bool, lock_wait_s: float) -> None:
         with self._state:
@@ -212,8 +219,28 @@ class FileAccess:
         with self._state:
             self._users -= 1
             if self._users == 0:
-                self._close()
+                if self._writable or READ_LINGER_S <= 0:
+                    self._close()
+                else:
+                    self._idle_since = time.monotonic()
+                    if self._closer is None:
+                        self._closer = threading.Thread(target=self._close_when_idle, name="frontier-db", daemon=True)
+                        self._closer.start()
             self._state.notify_all()
+
+    def _close_when_idle(self) -> None:
+        """Close a read-only open READ_LINGER_S after its last use (runs for the life of the process)."""
+        with self._state:
+            while True:
+                if not self._attached or self._users:
+                    self._state.wait()
+                    continue
+                left = self._idle_since + READ_LINGER_S - time.monotonic()
+                if left > 0:
+                    self._state.wait(left)
+                    continue
+                with suppress(duckdb.Error):  # this thread must outlive a failed detach, or no open would end
+                    self._close()
 
     def _close(self) -> None:
         if self._attached:
