@@ -3,7 +3,8 @@
 DuckDB lets one process open a file read-write, and while it does no other process may open it at all; any
 number of processes may open it read-only together. So Frontier never keeps the file open: each store call opens
 it (read-only to read, read-write to write), does its work and closes it when no other thread of this process
-still needs it, so the app, command-line reads, a probe writing its requests and a scheduled job take turns.
+still needs it (a read-only open 20 ms later, so that a burst of reads opens it once), so the app, command-line
+reads, a probe writing its requests and a scheduled job take turns.
 An open that finds the file held by another process is retried with bounded backoff; past the wait, the
 `StoreError` names that process's command and what to do. No message here carries the file's absolute path.
 
