@@ -32,7 +32,19 @@ from typing import Any
 
 import numpy as np
 
-from pricing.limits import MAX_RESULT_MIB, InputError, LimitError, check_csv, check_size, loads_json
+from pricing.limits import (
+    MAX_BENCHMARK_CONCURRENCY,
+    MAX_BENCHMARK_REQUESTS,
+    MAX_LATENCY_MS,
+    MAX_RESULT_MIB,
+    MAX_TOKENS_PER_MONTH,
+    MAX_TOKENS_PER_S,
+    InputError,
+    LimitError,
+    check_csv,
+    check_size,
+    loads_json,
+)
 
 PERCENTILES = ("p50", "p90", "p99")  # the ones a probe's level summary keeps (evals.summary.PERCENTILES)
 NOT_STATED = "not stated in the file"
@@ -988,7 +1000,46 @@ def _is_aiperf_summary(value: Mapping[str, Any]) -> bool:
 
 
 def parse_result(content: bytes, file_name: str) -> ImportedResult:
-    """Read a result file of any known kind, told by its content; ImportFileError says what is wrong and the fix."""
+    """Read a result file of any known kind, told by its content; ImportFileError says what is wrong and the fix.
+
+    Every figure is checked against what a benchmark can measure (pricing.limits): a damaged or doctored file
+    with a throughput of 1e308 tokens/s would otherwise make self-hosting look free."""
+    result = _parse(content, file_name)
+    for level in result.levels:
+        _check_plausible(file_name, level)
+    return result
+
+
+def _check_plausible(file_name: str, level: ImportedLevel) -> None:
+    """Refuse a level whose counts, rates or times no benchmark measures."""
+    figures: list[tuple[str, float | None, float]] = [
+        ("requests", level.requests, MAX_BENCHMARK_REQUESTS),
+        ("concurrency", level.concurrency, MAX_BENCHMARK_CONCURRENCY),
+        ("requests in flight", level.mean_in_flight, MAX_BENCHMARK_CONCURRENCY),
+        ("request rate (requests/s)", level.request_rate_per_s, MAX_BENCHMARK_CONCURRENCY),
+        ("duration (s)", level.duration_s, MAX_LATENCY_MS / 1000 * 365),
+        ("system output tokens/s", level.system_output_tokens_per_s, MAX_TOKENS_PER_S),
+        ("input tokens", level.input_tokens, MAX_TOKENS_PER_MONTH),
+        ("output tokens", level.output_tokens, MAX_TOKENS_PER_MONTH),
+        *((f"failed requests ({kind})", count, MAX_BENCHMARK_REQUESTS) for kind, count in level.errors.items()),
+        *((f"TTFT {key} (ms)", value, MAX_LATENCY_MS) for key, value in level.ttft_ms.items()),
+        *((f"ITL {key} (ms)", value, MAX_LATENCY_MS) for key, value in level.itl_ms.items()),
+        *((f"E2E {key} (ms)", value, MAX_LATENCY_MS) for key, value in level.e2e_ms.items()),
+        *(
+            (f"output tokens/s per request {key}", value, MAX_TOKENS_PER_S)
+            for key, value in level.output_tokens_per_s_per_request.items()
+        ),
+    ]
+    for what, value, maximum in figures:
+        if value is not None and not (math.isfinite(value) and value <= maximum):
+            raise _refuse(
+                file_name,
+                f"level '{level.load}': {what} is {value:g}, more than any benchmark measures (at most {maximum:g})",
+                "the file is damaged or was edited; export it again from the benchmark tool",
+            )
+
+
+def _parse(content: bytes, file_name: str) -> ImportedResult:
     try:
         check_size(len(content), file_name, MAX_RESULT_MIB, "Import the summary the tool writes beside it, or split it")
     except LimitError as exc:

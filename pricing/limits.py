@@ -54,6 +54,12 @@ MAX_TOKENS_PER_MONTH = 10**15
 MAX_REQUESTS_PER_MONTH = 10**12
 MAX_GPU_COUNT = 1024  # GPUs serving one model (tensor x pipeline parallel); a rack-scale NVL72 has 72
 MAX_USD_PER_GPU_HOUR = 1000.0  # the dearest cloud GPU rents for tens of USD an hour
+# What one benchmark run can measure (imported result files): a billion requests, a million in flight or per
+# second, a day's latency, 100M output tokens a second (a large cluster serves well under a million).
+MAX_BENCHMARK_REQUESTS = 10**9
+MAX_BENCHMARK_CONCURRENCY = 10**6
+MAX_LATENCY_MS = 86_400_000
+MAX_TOKENS_PER_S = 10**8
 
 CHUNK_BYTES = 16 * MIB  # how much of a file one scan step holds
 

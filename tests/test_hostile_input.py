@@ -589,3 +589,25 @@ def test_every_cell_of_a_csv_replaced_by_hostile_values_is_refused_or_read(reade
             with contextlib.suppress(InputError):
                 read(out.getvalue().encode())
     assert cost.seconds < 60 and cost.peak_mib < 64, cost
+
+
+AIPERF_SUMMARY = ROOT / "tests" / "fixtures" / "imports" / "aiperf" / "concurrency4" / "profile_export_aiperf.json"
+
+
+@pytest.mark.parametrize(
+    ("metric", "figure"),
+    [
+        ("output_token_throughput", "system output tokens/s is 1e+308"),
+        ("request_count", "requests is 1e+308"),
+        ("time_to_first_token", "TTFT p50 (ms) is 1e+308"),
+        ("total_osl", "output tokens is 1e+308"),
+    ],
+)
+def test_a_result_file_with_figures_no_benchmark_measures_is_refused(metric: str, figure: str) -> None:
+    """A throughput of 1e308 tokens/s would make self-hosting that model look free once imported."""
+    data = json.loads(AIPERF_SUMMARY.read_text())
+    data[metric] = {key: 1e308 if key in ("avg", "p50", "p90", "p99") else value for key, value in data[metric].items()}
+    with pytest.raises(ImportFileError) as info:
+        parse_result(json.dumps(data).encode(), "doctored.json")
+    assert str(info.value).startswith(f"doctored.json: level 'concurrency 4': {figure}, more than any benchmark")
+    assert "export it again" in str(info.value)
