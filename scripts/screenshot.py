@@ -1,14 +1,16 @@
-"""Full-page screenshots of the Home and Explorer pages, of Live probes' results and of a Portfolio, for the docs.
+"""Full-page screenshots of every page for the docs: Home, Explorer, Catalogue, Prices & self-hosting, Spend
+projections (with a usage file), Live probes' results and a Portfolio.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 .venv/bin/python scripts/screenshot.py [--out DIR] [--only PAGE]
 
 Starts the app on a free port against a freshly seeded temp database (tests/browser_support.py) and
-drives Debian's Chromium at a 1440x1000 viewport. Writes docs/screenshot-home.png,
-docs/screenshot-explorer.png, docs/screenshot-probes.png and docs/screenshot-portfolio.png. For the probes
+drives Debian's Chromium at a 1440x900 viewport, as a first-time user's laptop shows it. Writes
+docs/screenshot-<page>.png for home, explorer, catalogue, costs, projections, probes and portfolio. For the probes
 shot it starts a loopback OpenAI-compatible server (evals/loopback.py) in this process that answers every item
 of the intent suite correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4 and
-shoots the "Results and history" tab. For the portfolio shot it uploads tests/fixtures/usage_portfolio.csv on
-Spend projections and tests/fixtures/floors_portfolio.csv on Portfolio, as a user would.
+shoots the "Results and history" tab. For the projections and portfolio shots it uploads
+tests/fixtures/usage_portfolio.csv on Spend projections (and sets the self-hosted option's operations staff, so it is
+costed) and tests/fixtures/floors_portfolio.csv on Portfolio, as a user would.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ sys.path.insert(0, str(ROOT))
 from tests import browser_support as bs  # noqa: E402
 
 # URL path -> file. Home is the default page, so Streamlit serves it at `/` (`/home` says "Page not found").
-SHOTS = {"": "screenshot-home.png", "explorer": "screenshot-explorer.png"}
-VIEWPORT = {"width": 1440, "height": 1000}
+SHOTS = {
+    "": "screenshot-home.png",
+    "explorer": "screenshot-explorer.png",
+    "catalogue": "screenshot-catalogue.png",
+    "costs": "screenshot-costs.png",
+}
+VIEWPORT = {"width": 1440, "height": 900}
+PROJECTIONS_SHOT = "screenshot-projections.png"
+OPS_USD_PER_MONTH = 3000
 PROBES_SHOT = "screenshot-probes.png"
 PROBE_SUITE = "intent"
 PROBE_LEVELS = [1, 4]
@@ -98,14 +107,22 @@ def probes_results_screenshot(page: Any, base_url: str, target: Path) -> None:
     full_page_screenshot(page, target)
 
 
-def portfolio_screenshot(page: Any, base_url: str, target: Path) -> None:
-    """Upload usage on Spend projections and floors on Portfolio, then shoot the whole Portfolio page."""
+def projections_screenshot(page: Any, base_url: str, target: Path | None) -> None:
+    """Upload usage on Spend projections and cost the self-hosted option's staff, then shoot the page (if target)."""
     bs.open_page(page, base_url, "projections")
     choice = page.get_by_role("radio", name="Upload a usage file", exact=True)
     if not choice.is_checked():
         bs.rerun_after(page, lambda: choice.check(force=True))
     bs.upload_file(page, "Usage file", PORTFOLIO_USAGE.name, PORTFOLIO_USAGE.read_bytes())
+    bs.rerun_after(page, lambda: bs.set_number(page, "Operations staff (USD per month)", OPS_USD_PER_MONTH), 120_000)
     warn_on_errors(page, "/projections after the usage upload")
+    if target is not None:
+        wait_for_paint(page)
+        full_page_screenshot(page, target)
+
+
+def portfolio_screenshot(page: Any, base_url: str, target: Path) -> None:
+    """Upload floors on Portfolio (after usage on Spend projections), then shoot the whole Portfolio page."""
     bs.open_page(page, base_url, "portfolio")
     bs.upload_file(page, "Or load a floors file (CSV/XLSX)", PORTFOLIO_FLOORS.name, PORTFOLIO_FLOORS.read_bytes())
     bs.metric(page, "Portfolio cost over").wait_for(state="visible")
@@ -120,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["home", "explorer", "probes", "portfolio"],
-        help="shoot only this page (repeatable; default: all four)",
+        choices=["home", "explorer", "catalogue", "costs", "projections", "probes", "portfolio"],
+        help="shoot only this page (repeatable; default: all of them)",
     )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -142,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
                 target = args.out / file_name
                 full_page_screenshot(page, target)
                 print(f"wrote {shown(target)}")
+            wanted = {"projections", "portfolio"} & set(args.only or ["projections", "portfolio"])
+            if wanted:  # the portfolio's usage is uploaded on Spend projections
+                target = args.out / PROJECTIONS_SHOT if "projections" in wanted else None
+                projections_screenshot(page, base_url, target)
+                if target is not None:
+                    print(f"wrote {shown(target)}")
             if not args.only or "probes" in args.only:
                 target = args.out / PROBES_SHOT
                 probes_results_screenshot(page, base_url, target)

@@ -104,7 +104,7 @@ def render_import_panel() -> None:
             "TTFT p90 (ms)": st.column_config.NumberColumn(format="%.0f"),
             "ITL p50 (ms)": st.column_config.NumberColumn(format="%.1f"),
             "E2E p50 (ms)": st.column_config.NumberColumn(format="%.0f"),
-            "System tokens/s": st.column_config.NumberColumn(format="%.0f"),
+            "System tokens/s": st.column_config.NumberColumn(format="%,.0f"),
         },
     )
     for note in result.notes:

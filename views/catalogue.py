@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pricing.exports import readable_header
 from ui.common import current_settings, download_buttons, load_coverage, load_prices, load_table
 
 KEY_SEARCH = "catalogue_search"
@@ -19,6 +20,12 @@ query = st.text_input(
     placeholder="e.g. llama 3.3, claude, qwen3, H100",
     help="Matches any spelling: canonical ids, provider keys and each source's names.",
 )
+
+
+def headers(frame: pd.DataFrame) -> dict[str, str]:
+    """Every column's header in words ('usd_per_gpu_hour' -> 'USD per GPU hour'); columns with a header of their own
+    override it."""
+    return {str(column): readable_header(column) for column in frame.columns}
 
 
 def matching(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -64,7 +71,8 @@ with tab_models:
         hide_index=True,
         width="stretch",
         key="catalogue_models",
-        column_config={
+        column_config=headers(shown)
+        | {
             "param_count_b": st.column_config.NumberColumn("Parameters (billions)", format="%.1f"),
             "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
             "loose_joins": st.column_config.NumberColumn("Loose joins", format="%d"),
@@ -98,7 +106,8 @@ with tab_spellings:
         hide_index=True,
         width="stretch",
         key="catalogue_spellings",
-        column_config={
+        column_config=headers(shown)
+        | {
             "model_id": st.column_config.TextColumn("Canonical model"),
             "alias": st.column_config.TextColumn("Spelling in the source"),
             "source": st.column_config.TextColumn("Source"),
@@ -150,7 +159,8 @@ with tab_prices:
         hide_index=True,
         width="stretch",
         key="catalogue_prices",
-        column_config={
+        column_config=headers(shown)
+        | {
             "offer_label": st.column_config.TextColumn("Sold by"),
             "price_flag_reason": st.column_config.TextColumn("Price flag"),
         }
@@ -193,7 +203,7 @@ with tab_scores:
         hide_index=True,
         width="stretch",
         key="catalogue_scores",
-        column_config={"source_url": st.column_config.LinkColumn("Source link")},
+        column_config=headers(shown) | {"source_url": st.column_config.LinkColumn("Source link")},
     )
     download_buttons(shown, "scores", "catalogue_scores_dl")
 
@@ -206,7 +216,8 @@ with tab_gpu:
         hide_index=True,
         width="stretch",
         key="catalogue_gpu",
-        column_config={
+        column_config=headers(shown)
+        | {
             "usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f"),
             "source_url": st.column_config.LinkColumn("Source link"),
         },
@@ -225,8 +236,9 @@ with tab_tp:
         hide_index=True,
         width="stretch",
         key="catalogue_throughput",
-        column_config={
-            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%.0f"),
+        column_config=headers(shown)
+        | {
+            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%,.0f"),
             "source_url": st.column_config.LinkColumn("Source link"),
         },
     )
@@ -241,9 +253,10 @@ with tab_api:
         hide_index=True,
         width="stretch",
         key="catalogue_api",
-        column_config={
-            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%.0f"),
-            "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%.0f"),
+        column_config=headers(shown)
+        | {
+            "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%,.0f"),
+            "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%,.0f"),
         },
     )
     download_buttons(shown, "api_performance", "catalogue_api_dl")

@@ -57,7 +57,7 @@ AXES = {"cost": "Cost", "output_tokens_per_s": "Output speed", "ttft_ms": "Time 
 COST_KINDS = {"blended": "Blended price per 1M tokens", "task": "Cost per task (workload profile)"}
 DEPLOYMENTS = ["API", "self-hosted"]
 SCORE_FILTERS = {
-    "any": "Any (independent preferred)",
+    "any": "Any source",
     "independent": "Independent only",
     "self-reported": "Self-reported only",
 }
@@ -122,7 +122,7 @@ score_filter = top[3].selectbox(
     format_func=SCORE_FILTERS.get,
     key=KEY_SCORES,
     help="Vendors report many scores themselves; independent ones come from LMArena, Epoch AI, the Open LLM "
-    "Leaderboard and Artificial Analysis.",
+    "Leaderboard and Artificial Analysis. 'Any source' takes a model's independent score where it has one.",
 )
 for name, value in (("metric", metric_id), ("axis", axis), ("cost", cost_kind), ("scores", score_filter)):
     link.keep(name, value)

@@ -397,7 +397,7 @@ with tab_results:
                     "TTFT p90 (ms)": ms,
                     "ITL p50 (ms)": st.column_config.NumberColumn(format="%.1f"),
                     "E2E p50 (ms)": ms,
-                    "System tokens/s": st.column_config.NumberColumn(format="%.0f"),
+                    "System tokens/s": st.column_config.NumberColumn(format="%,.0f"),
                     "Goodput (req/s)": st.column_config.NumberColumn(format="%.2f"),
                     "Cost per success (USD)": st.column_config.NumberColumn(format="$%.6f"),
                 },

@@ -225,18 +225,23 @@ for h in comparisons:
 st.markdown("**Monthly spend** (line: the plan; band: P10-P90 of the Monte Carlo)")
 st.plotly_chart(spend_figure(outcome.result.monthly_usd, evaluation.bands), key="proj_spend_chart")
 TCO_HEADERS = {
-    "plan": "Plan total (USD)", "p10": "P10 total (USD)", "p50": "P50 total (USD)", "p90": "P90 total (USD)",
-    "mean": "Mean total (USD)", "prob_cheapest": "Share of paths cheapest",
+    "plan": "Plan (USD)", "p10": "P10 (USD)", "p50": "P50 (USD)", "p90": "P90 (USD)", "mean": "Mean (USD)",
+    "prob_cheapest": "Cheapest on",
 }  # fmt: skip
+st.markdown(f"**Total over {months} months**: the plan beside the Monte Carlo's P10, P50, P90 and mean")
 st.dataframe(
     evaluation.tco, width="stretch", key="proj_mc_table",
     column_config={
-        c: st.column_config.NumberColumn(label, format="percent" if c == "prob_cheapest" else "$%,.0f")
+        c: st.column_config.NumberColumn(
+            label, format="percent" if c == "prob_cheapest" else "$%,.0f",
+            help="The share of Monte Carlo paths on which this option costs least." if c == "prob_cheapest" else None,
+        )
         for c, label in TCO_HEADERS.items()
     },
 )  # fmt: skip
 download_buttons(
-    evaluation.tco.rename(columns=TCO_HEADERS).rename_axis("Option"), "projection_monte_carlo", "proj_mc_download",
+    evaluation.tco.rename(columns=TCO_HEADERS | {"prob_cheapest": "Share of paths cheapest"}).rename_axis("Option"),
+    "projection_monte_carlo", "proj_mc_download",
     label="Monte Carlo totals", index=True,
 )  # fmt: skip
 st.caption(display.uncertainty_text(scenario.uncertainty))
@@ -250,7 +255,7 @@ if comparisons:
             "versus": "Against API option",
             "break_even_month": st.column_config.NumberColumn("Break-even month", format="%d"),
             "saving_usd": st.column_config.NumberColumn(
-                f"Saving over {months} months (USD)", format="dollar", help="Negative: it costs more."
+                f"Saving over {months} months (USD)", format="dollar", step=1, help="Negative: it costs more."
             ),
             "months_ahead": st.column_config.NumberColumn("Months ahead (cumulative)", format="%d"),
             "months_ahead_ranges": "Which months ahead",
@@ -258,7 +263,7 @@ if comparisons:
             "months_cheaper_ranges": "Which months cheaper",
         },
     )  # fmt: skip
-    download_buttons(versus_table, "projection_break_even", "proj_break_even_download")
+    download_buttons(versus_table, "projection_break_even", "proj_break_even_download", label="break-even table")
     st.caption(f"The rule: {planning.BREAK_EVEN_RULE}; an empty break-even means none within the horizon.")
 st.markdown("**Cost per 1M tokens (input + output) over time**")
 st.plotly_chart(unit_cost_figure(outcome.result.usd_per_1m_tokens), key="proj_unit_cost_chart")

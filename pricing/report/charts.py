@@ -309,7 +309,7 @@ def spend_figure(
         title=title,
         height=height,
         template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         xaxis_title="Month from now",
         yaxis_title="Spend (USD per month)",
         legend={"orientation": "h", "y": -0.2},
@@ -390,6 +390,11 @@ def unit_cost_figure(usd_per_1m_tokens: pd.DataFrame, height: int = 300) -> go.F
     return fig
 
 
+def _role(option: str) -> str:
+    """A self-hosted option by its role ('self-hosted'; the legend names it in full), any other by its name."""
+    return "self-hosted" if option.startswith("self-host ") else option
+
+
 def cumulative_figure(
     cumulative_usd: pd.DataFrame, break_even: dict[str, dict[str, int | None]], height: int = 420
 ) -> go.Figure:
@@ -406,6 +411,7 @@ def cumulative_figure(
                 hovertemplate=f"{option}<br>by month %{{x}}: $%{{y:,.0f}}<extra></extra>",
             )
         )
+    months = len(cumulative_usd.index)
     for own, against in break_even.items():
         for api, month in against.items():
             if month:
@@ -413,8 +419,9 @@ def cumulative_figure(
                     x=month,
                     line_dash="dot",
                     line_color="#6b7280",
-                    annotation_text=f"{own[:24]} beats {api[:20]}",
-                    annotation_position="top left",
+                    annotation_text=f"{_role(own)} beats {api}",
+                    # Early in the horizon the words go right of the line, late ones left: never off the chart.
+                    annotation_position="top right" if month <= months / 2 else "top left",
                 )
     fig.update_layout(
         height=height,
@@ -458,7 +465,7 @@ def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, he
         barmode="overlay",
         height=height,
         template="plotly_white",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         xaxis_title=f"{horizon_months}-month cost (USD)",
         legend={"orientation": "h", "y": -0.2},
     )
