@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-import openpyxl
 import pandas as pd
 
 from pricing.identity import canonical_model_id
@@ -168,9 +167,7 @@ def _formulas_without_values(content: bytes, file_name: str) -> list[SheetProble
         )
     problems = []
     for r, c, formula in missing[:FORMULA_CELLS_LISTED]:
-        name = (
-            header[c - 1] if c - 1 < len(header) and header[c - 1] is not None else openpyxl.utils.get_column_letter(c)
-        )
+        name = header[c - 1] if c - 1 < len(header) and header[c - 1] is not None else _column_letter(c)
         more = f" ({len(missing):,} cells are like this)" if len(missing) > 1 else ""
         problems.append(
             SheetProblem(
@@ -187,6 +184,8 @@ def _formulas_without_values(content: bytes, file_name: str) -> list[SheetProble
 
 def _rows(content: bytes, data_only: bool) -> Iterator[tuple[Any, ...]]:
     """The first worksheet's rows of cells, streamed (openpyxl's read-only mode)."""
+    import openpyxl  # only when a workbook is read: every page imports this module, few read a workbook
+
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
     try:
         yield from workbook.worksheets[0].iter_rows()
@@ -342,3 +341,10 @@ def uploaded_sheet(name: str, file_name: str, as_of: dt.date, note: str | None =
         file_name=file_name,
         note=note,
     )
+
+
+def _column_letter(index: int) -> str:
+    """A spreadsheet column's letter from its 1-based index (1 -> A, 27 -> AA)."""
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index))
