@@ -268,6 +268,14 @@ def test_cli_page_and_portfolio_agree_on_the_defaults(tmp_path: Path, capsys: py
     at.switch_page("views/portfolio.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    # the portfolio asks for a floor before it shows options: give every workload one
+    at.session_state["portfolio_floors"] = {
+        "edited_rows": {0: {"quality_floor": 1200.0}, 1: {"quality_floor": 1200.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     assert at.multiselect(key="portfolio_api").value == expected
     assert at.selectbox(key="portfolio_decline").value == 0
 
