@@ -59,7 +59,7 @@ def fmt_number(value: object, digits: int = 3, unit: str = "") -> str:
 
 def fmt_usd(value: object, digits: int = 4) -> str:
     """A USD amount for display: whole dollars with thousands separators from $100, else `digits` significant
-    digits ($12.35, $0.0001234), never scientific notation; 'n/a' when missing."""
+    digits ($12.35, $1.90, $0.0001234), never scientific notation; 'n/a' when missing."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     number = float(value)  # type: ignore[arg-type]
@@ -68,7 +68,10 @@ def fmt_usd(value: object, digits: int = 4) -> str:
         return "$0"
     if abs(number) >= 100:
         return f"{sign}${abs(number):,.0f}"
-    return f"{sign}${fmt_number(abs(number), digits)}"
+    text = fmt_number(abs(number), digits)
+    if "." in text and len(text.split(".")[1]) == 1:
+        text += "0"  # cents: $1.90, not $1.9
+    return f"{sign}${text}"
 
 
 def usd_column_format(values: object, digits: int = 3) -> str:

@@ -131,7 +131,7 @@ def test_self_host_models_are_open_models_of_known_size_with_the_default_chosen(
     [
         (12_345.6, 7, "month 7", "saves $12,346 over 36 months", True),
         (0.0, 7, "month 7", "saves $0 over 36 months", True),
-        (-50.5, None, "none in 36 months", "costs $50.5 more over 36 months", False),
+        (-50.5, None, "none in 36 months", "costs $50.50 more over 36 months", False),
         (-2e9, None, "none in 36 months", "costs $2,000,000,000 more over 36 months", False),
     ],
 )

@@ -35,7 +35,7 @@ def test_fmt_number_rounds_and_separates_without_scientific_notation(value: obje
     assert fmt_number(value) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [(2140710.4, "$2,140,710"), (4.1e-06, "$0.0000041"), (-12.5, "-$12.5")])
+@pytest.mark.parametrize(("value", "text"), [(2140710.4, "$2,140,710"), (4.1e-06, "$0.0000041"), (-12.5, "-$12.50")])
 def test_fmt_usd_never_prints_scientific_notation(value: float, text: str) -> None:
     assert fmt_usd(value) == text
 

@@ -469,7 +469,7 @@ def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, he
         xaxis_title=f"{horizon_months}-month cost (USD)",
         legend={"orientation": "h", "y": -0.2},
     )
-    fig.update_xaxes(tickprefix="$", tickformat=",~s")
+    fig.update_xaxes(tickformat="$,~s")  # d3's currency symbol: a difference below zero reads -$600k, not $-600k
     fig.update_yaxes(automargin=True)
     return fig
 

@@ -53,10 +53,11 @@ CHART_MM = 115  # a heading and a chart exported at 1000 x 560 px, drawn across 
 
 
 def usd(value: object) -> str:
-    """Whole US dollars with thousands separators ("$1,234,567"), the report's format for totals."""
+    """Whole US dollars with thousands separators ("$1,234,567", "-$37,712"), the report's format for totals."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    return f"${float(value):,.0f}"  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]
+    return f"{'-' if number < 0 else ''}${abs(number):,.0f}"
 
 
 def usd_price(value: object) -> str:
