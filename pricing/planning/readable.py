@@ -127,7 +127,10 @@ OPTION_FIELDS: dict[str, tuple[str, Formatter] | None] = {
     "name": None,
     "usd_per_1m_input": ("price per 1M input tokens", fmt_usd),
     "usd_per_1m_output": ("price per 1M output tokens", fmt_usd),
-    "usd_per_1m_cached_input": ("price per 1M cached input tokens", fmt_usd),
+    "usd_per_1m_cached_input": (
+        "price per 1M cached input tokens",
+        lambda v: "none: billed as input" if _missing(v) else fmt_usd(v),
+    ),
     "price_decline_factor_per_year": ("price change", price_change),
     "sheet_name": ("price sheet", _text),
     "source": ("price source", _text),
