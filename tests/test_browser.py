@@ -9,6 +9,7 @@ at /usr/bin/chromium (or FRONTIER_CHROMIUM) and the playwright package; skipped 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -382,5 +383,11 @@ def test_projection_pdf_report_and_table_downloads(server: str, page: Any, tmp_p
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
-    assert "Prepared for: Browser procurement" in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert "Prepared for: Browser procurement" in flat
+    # Inputs in words and amounts with separators: no internal key, no scientific notation.
+    for key in ("inputs.", "options[", "plan.", "usd_per_1m", "_per_"):
+        assert key not in flat, key
+    assert not re.search(r"\d[eE][+-]\d", flat), re.search(r".{40}\d[eE][+-]\d.{20}", flat)
+    assert "Output tokens a month at the start" in flat
     assert_no_errors(page, "/projections after the report download")
