@@ -10,6 +10,7 @@ Chromium at /usr/bin/chromium (or FRONTIER_CHROMIUM) and poppler's pdftotext; fa
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,8 +114,9 @@ def value(page: Any, label: str) -> float:
 def saving(page: Any, label: str) -> float:
     """The saving a metric's delta states ('portfolio saves $N'); fails on any other wording."""
     delta = bs.metric(page, label).locator(bs.METRIC_DELTA).inner_text().strip()
-    assert delta.startswith("portfolio saves $"), f"{label}: delta {delta!r}"
-    return bs.usd(delta.removeprefix("portfolio saves "))
+    found = re.match(r"portfolio saves (\$[\d,]+)", delta)  # the best single option names itself after it
+    assert found, f"{label}: delta {delta!r}"
+    return bs.usd(found.group(1))
 
 
 def rerun_until_total_changes(page: Any, action: Any, before: str) -> str:

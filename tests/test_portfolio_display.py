@@ -144,8 +144,8 @@ def test_headline_figures_with_a_best_single_option_and_today_saving() -> None:
     total, single, today = display.headline_figures(result(current_usd=50_000.0), 36)
     assert (total.label, total.value, total.delta) == ("Portfolio cost over 36 months", "$36,000", None)
     assert total.help == f"USD, 36 months from now; ${36_000 / 36:,.0f} a month on average."
-    assert single.label == "Best single option over 36 months: big-api" and single.value == "$48,000"
-    assert single.delta == f"portfolio saves ${48_000 - 36_000:,.0f}" and single.good
+    assert single.label == "Best single option over 36 months" and single.value == "$48,000"
+    assert single.delta == f"portfolio saves ${48_000 - 36_000:,.0f} (big-api)" and single.good
     assert (today.value, today.delta, today.good) == ("$50,000", f"portfolio saves ${50_000 - 36_000:,.0f}", True)
 
 

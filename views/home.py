@@ -123,7 +123,7 @@ st.dataframe(
     column_config={
         "kind": "Data",
         "source": "Source",
-        "rows": st.column_config.NumberColumn("Rows", format="%d"),
+        "rows": st.column_config.NumberColumn("Rows", format="%,d"),
         "as_of": st.column_config.TextColumn("Latest date"),
     },
 )

@@ -171,10 +171,11 @@ def headline_figures(result: PortfolioResult, months: int) -> tuple[Figure, Figu
     )
     if result.best_single_usd is not None and result.saving_vs_best_single_usd is not None:
         single = Figure(
-            f"Best single option over {months} months: {result.best_single_option}",
+            f"Best single option over {months} months",  # its name below: a label has no room for it
             f"${result.best_single_usd:,.0f}",
-            delta=f"portfolio saves ${result.saving_vs_best_single_usd:,.0f}",
-            help="Serving every workload with the one option that meets every floor and objective most cheaply.",
+            delta=f"portfolio saves ${result.saving_vs_best_single_usd:,.0f} ({result.best_single_option})",
+            help=f"Serving every workload with the one option that meets every floor and objective most cheaply: "
+            f"{result.best_single_option}.",
         )
     else:
         single = Figure("Best single option", "none meets every workload")
