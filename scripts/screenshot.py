@@ -57,6 +57,7 @@ def full_page_screenshot(page: Any, target: Path) -> None:
         height = int(needed)
         page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
         page.wait_for_timeout(500)
+    wait_for_paint(page)  # charts brought into view by the taller viewport draw now
     page.screenshot(path=str(target), full_page=True)
     page.set_viewport_size(VIEWPORT)
 
@@ -71,10 +72,20 @@ def warn_on_errors(page: Any, where: str) -> None:
         print(f"warning: {where} shows errors:\n" + "\n---\n".join(errors), file=sys.stderr)
 
 
+CHARTS_PAINTED = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every(chart => chart.querySelector('.main-svg'))"""
+
+
 def wait_for_paint(page: Any) -> None:
-    if page.locator(".js-plotly-plot").count():
-        page.locator(".js-plotly-plot").first.wait_for(state="visible")
-    page.wait_for_timeout(1000)  # let Plotly and the data grids finish painting
+    """Wait until every Plotly chart has drawn (on a busy machine a chart may still be an empty box), then a moment
+    for the data grids."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_function(CHARTS_PAINTED, timeout=60_000)
+    except PlaywrightTimeoutError:
+        print("warning: a chart had not drawn after 60 s", file=sys.stderr)
+    page.wait_for_timeout(1000)
 
 
 def probes_results_screenshot(page: Any, base_url: str, target: Path) -> None:
