@@ -28,6 +28,9 @@ def quotes_db(app_db: Path) -> Path:
     service.upload_price_sheet(store, "Vendor A", "a.csv", SHEET, dt.date(2026, 1, 1))
     planning.save_upload(store, load_usage(USAGE, "usage.csv", dt.date(2026, 11, 15)))
     store.close()
+    import streamlit as st
+
+    st.cache_data.clear()  # loaders cached by an earlier test file in this process read another database
     return app_db
 
 
