@@ -190,3 +190,21 @@ def test_probes_page_rejects_bad_endpoint_and_malformed_suite() -> None:
     at.text_input(key="probes_new_model").set_value("meta/llama")
     next(b for b in at.button if b.label == "Save endpoint").click().run()
     assert any("needs an api_base" in e.value for e in at.error)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_an_empty_deployment_choice_stays_empty_through_the_link() -> None:
+    """Emptying Deployment (whose default is both) is a choice the link keeps (`deploy=`), not the default."""
+    at = open_page("views/explorer.py")
+    at.multiselect(key="explorer_deployments").set_value([]).run()
+    assert not at.exception
+    assert at.query_params["deploy"] in ([""], "")
+    shared = {name: at.query_params[name] for name in at.query_params}
+    again = AppTest.from_file(APP, default_timeout=120)
+    for name, value in shared.items():
+        again.query_params[name] = value
+    again.run()
+    again.switch_page("views/explorer.py")
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.multiselect(key="explorer_deployments").value == []

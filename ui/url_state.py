@@ -117,9 +117,12 @@ class ViewLink:
                 f"The link's {name}={','.join(values)} was not used: {exc}. The control starts at its default."
             )
 
-    def keep(self, name: str, value: object) -> None:
-        """Record a widget's value for the URL (an empty value leaves the parameter out)."""
-        self.kept[name] = _text(value)
+    def keep(self, name: str, value: object, *, empty_is_none: bool = False) -> None:
+        """Record a widget's value for the URL (an empty value leaves the parameter out). With `empty_is_none`, an
+        empty selection is a choice of its own (`name=` in the URL: none chosen), for a control whose default is
+        not empty, so that the link does not reopen on the default."""
+        text = _text(value)
+        self.kept[name] = [""] if empty_is_none and not text and isinstance(value, list | tuple) else text
 
     def publish(self) -> None:
         """Write every kept value to the URL; parameters this run did not keep are left as they are."""

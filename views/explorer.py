@@ -321,7 +321,7 @@ for name, value in (
     ("headroom", headroom_pct),
     ("providers", selected_providers),
 ):
-    link.keep(name, value)
+    link.keep(name, value, empty_is_none=name == "deploy")
 link.publish()
 filters = CandidateFilters(
     providers=tuple(selected_providers),
