@@ -6,9 +6,12 @@ month held flat over the horizon, or grown by a constant monthly rate when one i
 sheets' per-1M prices applied linearly to monthly totals, which is exact for negotiated sheets and leaves out
 the list map's long-context surcharges.
 
-Terms: volume tiers are all-units discounts on a month's spend at the sheet's prices (reach the tier's monthly
-spend and the whole month gets its discount; the highest tier reached wins). A committed spend is a monthly
-minimum: a month below it is billed the commitment, and the difference is the shortfall cost.
+Terms: volume tiers discount a month's spend at the sheet's prices, in one of two modes. "all-units" (the
+default): reach a tier's monthly spend and the whole month gets its discount; the highest tier reached wins.
+"graduated" (marginal): each tier's discount applies only to the part of the month's spend from its threshold
+up to the next tier's, so a month of spend S under tiers t1 < t2 with d1, d2 saves d1 x (min(S, t2) - t1) +
+d2 x (S - t2) when S > t2. A committed spend is a monthly minimum: a month below it is billed the commitment,
+and the difference is the shortfall cost.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ EXPIRED = "expired"
 NOT_YET_VALID = "not yet valid"
 EXPIRES_IN_HORIZON = "expires within the horizon"
 NO_TERMS = "no terms entered"
+ALL_UNITS = "all-units"
+GRADUATED = "graduated"
+TIER_MODES = (ALL_UNITS, GRADUATED)
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,11 @@ class SheetTerms:
     data_retention: str | None = None
     residency: str | None = None
     notes: str | None = None
+    tier_mode: str = ALL_UNITS  # how tiers discount a month: the whole month (all-units) or each band (graduated)
 
     def __post_init__(self) -> None:
+        if self.tier_mode not in TIER_MODES:
+            raise ValueError(f"tier_mode must be one of {', '.join(TIER_MODES)} (got {self.tier_mode!r})")
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise ValueError(f"valid_until ({self.valid_until}) is before valid_from ({self.valid_from})")
         if self.committed_usd_per_month is not None and not self.committed_usd_per_month >= 0:
@@ -87,8 +96,18 @@ class SheetTerms:
         return VALID
 
     def discount_pct_at(self, gross_usd: float) -> float:
-        """The tier discount a month of this gross spend earns (0 below every tier)."""
+        """The all-units tier discount a month of this gross spend earns (0 below every tier)."""
         return max((tier.discount_pct for tier in self.tiers if gross_usd >= tier.min_usd_per_month), default=0.0)
+
+    def tier_discount_usd(self, gross_usd: float) -> float:
+        """What the tiers take off a month of this gross spend, in USD, in the sheet's tier mode."""
+        if self.tier_mode == ALL_UNITS:
+            return gross_usd * self.discount_pct_at(gross_usd) / 100
+        bands = sorted(self.tiers, key=lambda tier: tier.min_usd_per_month)
+        saved = 0.0
+        for tier, upper in zip(bands, [*(t.min_usd_per_month for t in bands[1:]), math.inf], strict=True):
+            saved += max(0.0, min(gross_usd, upper) - tier.min_usd_per_month) * tier.discount_pct / 100
+        return saved
 
 
 @dataclass(frozen=True)
@@ -217,10 +236,10 @@ def compare_quotes(
         months_below_commitment = 0
         for factor in growth:
             month_gross = base_total * factor
-            pct = terms.discount_pct_at(month_gross)
-            for workload, usd in gross_per_month.items():
-                discount_usd[workload] += usd * factor * pct / 100
-            month_net = month_gross * (1 - pct / 100)
+            month_discount = terms.tier_discount_usd(month_gross)
+            for workload, usd in gross_per_month.items():  # a month's discount shared in proportion to spend
+                discount_usd[workload] += month_discount * usd / base_total if base_total else 0.0
+            month_net = month_gross - month_discount
             net_total += month_net
             if terms.committed_usd_per_month is not None and month_net < terms.committed_usd_per_month:
                 shortfall += terms.committed_usd_per_month - month_net
@@ -249,6 +268,7 @@ def compare_quotes(
                 "sheet_name": sheet.name,
                 "is_list": sheet is list_sheet,
                 "status": terms.status(today, horizon_end) if sheet.terms is not None else NO_TERMS,
+                "tier_mode": terms.tier_mode,
                 "valid_until": terms.valid_until,
                 "workloads_quoted": len(gross_per_month),
                 "usd": net_total + shortfall,
@@ -338,6 +358,7 @@ TERM_FIELDS = (
     "valid_until",
     "committed_usd_per_month",
     "tiers",
+    "tier_mode",
     "requests_per_minute",
     "tokens_per_minute",
     "uptime_pct",
@@ -369,6 +390,13 @@ def terms_from_mapping(data: Mapping[str, object], where: str) -> SheetTerms:
     for name in ("support_tier", "data_retention", "residency", "notes"):
         if data.get(name) is not None:
             values[name] = str(data[name]).strip() or None
+    if data.get("tier_mode") is not None:
+        mode = str(data["tier_mode"]).strip().lower()
+        if mode not in TIER_MODES:
+            raise ValueError(
+                f"{where}.tier_mode: {data['tier_mode']!r} is not a tier mode; write one of {', '.join(TIER_MODES)}"
+            )
+        values["tier_mode"] = mode
     tiers = data.get("tiers") or []
     if not isinstance(tiers, list):
         raise ValueError(f"{where}.tiers: give a list of tiers, each with min_usd_per_month and discount_pct")

@@ -20,6 +20,8 @@ from pricing.quotes import (
     Tier,
     compare_quotes,
     growth_factor_sum,
+    terms_from_mapping,
+    terms_to_mapping,
 )
 
 TODAY = dt.date(2026, 6, 15)
@@ -163,3 +165,69 @@ def test_terms_refuse_nonsense() -> None:
         Tier(100.0, 120.0)
     with pytest.raises(ValueError, match="same monthly spend"):
         SheetTerms(tiers=(Tier(100.0, 5.0), Tier(100.0, 10.0)))
+
+
+def test_graduated_tiers_discount_each_band_of_a_month() -> None:
+    # 400 USD a month at list prices; bands: 0-100 at 0%, 100-300 at 10%, 300 and up at 20%
+    terms = SheetTerms(tiers=(Tier(100.0, 10.0), Tier(300.0, 20.0)), tier_mode="graduated")
+    vendor = QuoteSheet("A", {"m": _price("A", 2.5, 10.0, 1.25)}, terms)
+    result = compare_quotes(_usage(), {"chat": "m"}, [LIST, vendor], 12, TODAY)
+    row = result.spend.set_index("sheet_name").loc["A"]
+    month_discount = (300 - 100) * 0.10 + (400 - 300) * 0.20
+    assert row["tier_discount_usd"] == pytest.approx(12 * month_discount)
+    assert row["usd"] == pytest.approx(12 * (400 - month_discount))
+    assert result.sheets.set_index("sheet_name").loc["A", "tier_mode"] == "graduated"
+
+
+def test_all_units_tiers_discount_the_whole_month_at_the_highest_tier_reached() -> None:
+    terms = SheetTerms(tiers=(Tier(100.0, 10.0), Tier(300.0, 20.0)))  # all-units by default
+    vendor = QuoteSheet("A", {"m": _price("A", 2.5, 10.0, 1.25)}, terms)
+    result = compare_quotes(_usage(), {"chat": "m"}, [LIST, vendor], 12, TODAY)
+    assert result.spend.set_index("sheet_name").loc["A", "usd"] == pytest.approx(12 * 400 * (1 - 0.20))
+    assert result.sheets.set_index("sheet_name").loc["A", "tier_mode"] == "all-units"
+
+
+@pytest.mark.parametrize(
+    ("gross_usd", "graduated", "all_units"),
+    [
+        (0.0, 0.0, 0.0),
+        (99.99, 0.0, 0.0),
+        (100.0, 0.0, 100.0 * 0.05),  # at a threshold: all-units earns the tier, graduated has no band above it yet
+        (250.0, (250 - 100) * 0.05, 250 * 0.05),
+        (1_000.0, (500 - 100) * 0.05 + (1_000 - 500) * 0.15, 1_000 * 0.15),
+        (1e12, (500 - 100) * 0.05 + (1e12 - 500) * 0.15, 1e12 * 0.15),
+    ],
+)
+def test_tier_discount_closed_forms(gross_usd: float, graduated: float, all_units: float) -> None:
+    tiers = (Tier(500.0, 15.0), Tier(100.0, 5.0))  # given out of order: bands are sorted by threshold
+    assert SheetTerms(tiers=tiers, tier_mode="graduated").tier_discount_usd(gross_usd) == pytest.approx(graduated)
+    assert SheetTerms(tiers=tiers).tier_discount_usd(gross_usd) == pytest.approx(all_units)
+
+
+def test_graduated_discount_is_shared_between_workloads_in_proportion_to_spend() -> None:
+    usage = pd.DataFrame(
+        {
+            "month": [dt.date(2026, 5, 1)] * 2,
+            "workload": ["a", "b"],
+            "requests": [1, 1],
+            "input_tokens": [100_000_000, 0],  # a: 100M input at 1 USD = 100 USD; b: 30M output at 10 USD = 300 USD
+            "output_tokens": [0, 30_000_000],
+            "cached_input_tokens": [0, 0],
+        }
+    )
+    terms = SheetTerms(tiers=(Tier(200.0, 50.0),), tier_mode="graduated")
+    sheets = [
+        QuoteSheet("list", {"m": _price("list", 1.0, 10.0)}),
+        QuoteSheet("A", {"m": _price("A", 1.0, 10.0)}, terms),
+    ]
+    spend = compare_quotes(usage, {"a": "m", "b": "m"}, sheets, 3, TODAY).spend.set_index(["sheet_name", "workload"])
+    month_discount = (400 - 200) * 0.5
+    assert spend.loc[("A", "a"), "tier_discount_usd"] == pytest.approx(3 * month_discount * 100 / 400)
+    assert spend.loc[("A", "b"), "tier_discount_usd"] == pytest.approx(3 * month_discount * 300 / 400)
+
+
+def test_tier_mode_from_a_terms_file_is_checked() -> None:
+    assert terms_from_mapping({"tier_mode": "Graduated"}, "t.toml: [A]").tier_mode == "graduated"
+    assert terms_to_mapping(SheetTerms(tier_mode="graduated"))["tier_mode"] == "graduated"
+    with pytest.raises(ValueError, match=r"t.toml: \[A\].tier_mode: 'stepped' is not a tier mode; write one of"):
+        terms_from_mapping({"tier_mode": "stepped"}, "t.toml: [A]")

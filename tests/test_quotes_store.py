@@ -50,6 +50,7 @@ def test_terms_are_kept_with_their_sheet_and_replaced_whole(seeded_store: Store)
         data_retention="zero retention",
         residency="EU",
         notes="renewal by 2027-11",
+        tier_mode="graduated",
     )
     service.save_sheet_terms(seeded_store, "Vendor A", terms)
     assert service.all_sheet_terms(seeded_store) == {"Vendor A": terms}

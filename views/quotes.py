@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pricing import service
-from pricing.quotes import SheetTerms, Tier
+from pricing.quotes import TIER_MODES, SheetTerms, Tier
 from ui.common import current_settings, download_buttons, load_sheets, load_table, load_usage_monthly
 from ui.quotes import load_quotes, load_terms, save_terms
 
@@ -101,10 +101,19 @@ with st.form("quotes_terms_form"):
     committed = c3.number_input(
         "Committed spend (USD/month, 0: none)", 0.0, value=old.committed_usd_per_month or 0.0, key="quotes_committed"
     )
-    tiers_text = st.text_input(
+    t1, t2 = st.columns([3, 1])
+    tiers_text = t1.text_input(
         "Volume tiers (USD per month:discount %, comma-separated, e.g. 1000:5, 5000:10)",
         ", ".join(f"{t.min_usd_per_month:g}:{t.discount_pct:g}" for t in old.tiers),
         key="quotes_tiers",
+    )
+    tier_mode = t2.selectbox(
+        "Tier mode",
+        TIER_MODES,
+        TIER_MODES.index(old.tier_mode),
+        key="quotes_tier_mode",
+        help="all-units: a month that reaches a tier gets its discount on all of its spend. graduated: each tier's "
+        "discount applies only to the spend between its threshold and the next tier's.",
     )
     c4, c5, c6, c7 = st.columns(4)
     rpm = c4.number_input(
@@ -133,6 +142,7 @@ with st.form("quotes_terms_form"):
                 valid_until=valid_until if isinstance(valid_until, dt.date) else None,
                 committed_usd_per_month=float(committed) or None,
                 tiers=tuple(tiers),
+                tier_mode=str(tier_mode),
                 requests_per_minute=int(rpm) or None,
                 tokens_per_minute=int(tpm) or None,
                 uptime_pct=float(uptime) or None,

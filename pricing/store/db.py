@@ -119,7 +119,7 @@ SQL_SCENARIO = "SELECT * FROM scenarios WHERE name = ?"
 SQL_DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
 SQL_SAVE_SHEET_TERMS = """INSERT OR REPLACE INTO sheet_terms (sheet_name, valid_from, valid_until,
     committed_usd_per_month, tiers_json, requests_per_minute, tokens_per_minute, uptime_pct, support_tier,
-    data_retention, residency, notes, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    data_retention, residency, notes, tier_mode, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 SQL_SHEET_TERMS = "SELECT * FROM sheet_terms ORDER BY sheet_name"
 SQL_DELETE_SHEET_TERMS = "DELETE FROM sheet_terms WHERE sheet_name = ?"
 SQL_GPU_PRICES = "SELECT * FROM gpu_prices ORDER BY gpu, as_of DESC, provider"

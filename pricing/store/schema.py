@@ -386,6 +386,7 @@ SHEET_TERMS = Table(
         "residency VARCHAR",
         "notes VARCHAR",
         "updated_at TIMESTAMP NOT NULL",
+        Column("tier_mode", "VARCHAR", added_in=7),  # "all-units" or "graduated"; NULL (older rows): all-units
     ),
     primary_key=("sheet_name",),
 )
@@ -504,6 +505,11 @@ def sheet_terms(cur: Cursor) -> None:
     _create(cur, SHEET_TERMS)
 
 
+def sheet_tier_modes(cur: Cursor) -> None:
+    """How a sheet's volume tiers discount a month: all-units (the whole month) or graduated (each band)."""
+    _columns_changed_in(7, cur, SHEET_TERMS)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -529,4 +535,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         probe_run_owners,
     ),
     Migration(6, "sheet terms: a quote's validity, commitment, tiers, rate limits, SLA and data handling", sheet_terms),
+    Migration(
+        7,
+        "sheet tier modes: volume tiers discount the whole month (all-units) or each band (graduated)",
+        sheet_tier_modes,
+    ),
 )
