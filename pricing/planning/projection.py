@@ -221,6 +221,29 @@ class DeclineRate:
     source_url: str
     low_per_year: float | None = None  # 90% interval where the source gives one
     high_per_year: float | None = None
+    label: str = ""  # a few words that tell this choice apart in a list (the source says the rest)
+
+
+# Who published each trend in price_trend_facts.csv, as a reader knows them (the file's source_id is a key), and a
+# few words per trend for a list of choices.
+TREND_PUBLISHERS = {
+    "a16z_llmflation": "a16z, LLMflation (Nov 2024)",
+    "epoch_llm_inference_price_trends": "Epoch AI, LLM inference price trends (Mar 2025)",
+    "gundlach_2025_price_of_progress": "Gundlach et al., The price of progress (2025)",
+    "lesswrong_weirdml_aider": "LessWrong, WeirdML and Aider Polyglot analysis",
+}
+TREND_SHORT = {
+    "LLM inference price decline for constant capability (MMLU thresholds)": "constant capability (MMLU)",
+    "Range of price-decline rates across benchmarks/thresholds": "range across benchmarks",
+    "Price to reach GPT-4 performance on GPQA (PhD-level science)": "GPT-4 level on GPQA",
+    "Price for a given benchmark performance, frontier models": "frontier models at a fixed score",
+    "Algorithmic efficiency progress (open models, hardware-adjusted)": "algorithmic efficiency, open models",
+    "Inference cost to reach a fixed score on hard coding tasks (WeirdML, Aider Polyglot)": "fixed score, hard coding",
+}
+
+
+def _publisher(source_id: str) -> str:
+    return TREND_PUBLISHERS.get(source_id, source_id.replace("_", " "))
 
 
 def monthly_price_multiplier(factor_per_year: float | np.ndarray, months: int) -> np.ndarray:
@@ -250,7 +273,7 @@ def _parse_interval(text: object) -> tuple[float | None, float | None]:
 
 def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
     """Published decline rates: flat, the facts table (a16z, Epoch, Gundlach, halving times) and Epoch's fits."""
-    rates = [DeclineRate(0.0, "flat prices (no decline)", "")]
+    rates = [DeclineRate(0.0, "flat prices (no decline)", "", label="flat prices")]
     facts = pd.read_csv(data_dir / "price_trend_facts.csv", dtype=str)
     for row in facts.itertuples(index=False):
         metric, value = str(row.metric), pd.to_numeric(row.value, errors="coerce")
@@ -263,8 +286,11 @@ def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
             bound, per_year = f" (halves every {float(value):g} months)", 2 ** (12 / float(value))
         else:
             continue
-        source = f"{row.source_id}: {row.metric_description}{bound}"
-        rates.append(DeclineRate(per_year, source, str(row.source_url)))
+        description = str(row.metric_description)
+        source = f"{_publisher(str(row.source_id))}: {description}{bound}"
+        short = TREND_SHORT.get(description, description if len(description) <= 40 else description[:39] + "…")
+        label = f"{_publisher(str(row.source_id)).split(',')[0]}, {short}{bound}"
+        rates.append(DeclineRate(per_year, source, str(row.source_url), label=label))
     epoch = pd.read_csv(data_dir / "epoch_price_decline_rates_by_threshold.csv")
     for record in epoch.to_dict("records"):
         low, high = _parse_interval(record["price_reduction_factor_per_year_90_ci"])
@@ -272,7 +298,10 @@ def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
             f"Epoch AI fit: {record['bench']} at {record['threshold_model']} level, "
             f"{record['start_date']} to {record['end_date']} (n={record['sample_size']}, R² {record['r_squared']})"
         )
-        rates.append(DeclineRate(float(record["price_reduction_factor_per_year"]), source, EPOCH_URL, low, high))
+        label = f"Epoch AI fit, {record['bench']} at {record['threshold_model']} level"
+        rates.append(
+            DeclineRate(float(record["price_reduction_factor_per_year"]), source, EPOCH_URL, low, high, label=label)
+        )
     return rates
 
 
@@ -1005,15 +1034,37 @@ def monte_carlo(
     or 1 (scales) the plan is the median of every input; with k uncertain inputs acting on an option it lies
     between that option's 1/2^k and 1 - 1/2^k quantiles (between P12.5 and P87.5 for up to three).
     """
+    spend = spend_paths(
+        inputs,
+        growth_shift=growth_shift,
+        api_decline_scale=api_decline_scale,
+        gpu_decline_scale=gpu_decline_scale,
+        peak_to_average_scale=peak_to_average_scale,
+        n_paths=n_paths,
+        seed=seed,
+    )
+    return _summarise(inputs, spend, quantiles, n_paths, seed)
+
+
+def spend_paths(
+    inputs: ProjectionInputs,
+    *,
+    growth_shift: Uncertain = None,
+    api_decline_scale: Uncertain = None,
+    gpu_decline_scale: Uncertain = None,
+    peak_to_average_scale: Uncertain = None,
+    n_paths: int = 10_000,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Monthly spend per option on every path (paths x months), drawn as `monte_carlo` draws them, for callers
+    that add costs of their own to each path (the shrink paths' one-off and re-training costs)."""
     specs = {
         "growth_shift": growth_shift,
         "api_decline_scale": api_decline_scale,
         "gpu_decline_scale": gpu_decline_scale,
         "peak_to_average_scale": peak_to_average_scale,
     }
-    draws = _draws(n_paths, seed, specs)
-    spend = _spend_paths(inputs, draws, (n_paths,))
-    return _summarise(inputs, spend, quantiles, n_paths, seed)
+    return _spend_paths(inputs, _draws(n_paths, seed, specs), (n_paths,))
 
 
 def _replace_path(target: Any, path: Sequence[str], value: float) -> Any:
@@ -1107,6 +1158,7 @@ __all__ = [
     "project_spend",
     "project_volumes",
     "self_host_detail",
+    "spend_paths",
     "tco_usd",
     "tornado",
     "with_input",
