@@ -111,6 +111,19 @@ def test_decline_text_adds_the_source_address_when_there_is_one() -> None:
     assert display.decline_text(trend) == "10x a year: a16z Source: https://example.org/llmflation"
 
 
+def test_decline_choices_are_short_enough_for_a_closed_box_and_name_no_file_keys() -> None:
+    """The select box shows a few words per choice; the caption under it gives the source in full."""
+    rates = planning.decline_rates()
+    labels = [planning.decline_choice_label(rate) for rate in rates]
+    assert labels[0] == "Flat: each model's list price held"
+    assert all(len(label) <= 75 for label in labels), max(labels, key=len)
+    assert len(set(labels)) == len(labels)  # each choice tells itself apart
+    for rate in rates:  # neither the list nor the caption shows a data file's source_id
+        for text in (planning.decline_choice_label(rate), display.decline_text(rate)):
+            assert not any(key in text for key in ("a16z_llmflation", "epoch_llm", "gundlach_2025", "lesswrong_")), text
+    assert any("Gundlach et al., The price of progress (2025)" in rate.source for rate in rates)
+
+
 def test_self_host_models_are_open_models_of_known_size_with_the_default_chosen() -> None:
     models = pd.DataFrame(
         {

@@ -76,7 +76,7 @@ def decline_input(container: Container, key: str, help: str) -> DeclineRate:
     index = container.selectbox(
         "API price decline",
         range(len(rates)),
-        format_func=lambda i: planning.decline_label(rates[i]),
+        format_func=lambda i: planning.decline_choice_label(rates[i]),
         key=key,
         help=help,
     )

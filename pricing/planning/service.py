@@ -31,6 +31,7 @@ from pricing.planning import readable
 from pricing.planning.breakeven import what_would_win, win_text
 from pricing.planning.links import decode_scenario, encode_scenario
 from pricing.planning.projection import (
+    TREND_PUBLISHERS,
     ApiOption,
     DeclineRate,
     HeadToHead,
@@ -65,7 +66,7 @@ from pricing.store import PROJECT_ROOT, Store
 from pricing.usage import resolve_model
 
 DATA_DIR = PROJECT_ROOT / "data"
-CAPABILITY_DECLINE_SOURCE = "a16z_llmflation"  # the capability-level trend offered as its own choice
+CAPABILITY_DECLINE_SOURCE = TREND_PUBLISHERS["a16z_llmflation"]  # the capability-level trend, a choice of its own
 FLAT_LIST_PRICE = "list price, held flat"
 CAPABILITY_LEVEL = "the cheapest model at this quality, re-chosen each year"
 PRICE_HISTORY_FILE = "simonw_llm_prices_history.csv"
@@ -193,6 +194,7 @@ def flat_list_price() -> DeclineRate:
         f"{FLAT_LIST_PRICE}: a named model's list price rarely moves ({changed} of {models} models in the shipped "
         f"price history changed price, {raised} of them upward; simonw/llm-prices)",
         PRICE_HISTORY_URL,
+        label="each model's list price held",
     )
 
 
@@ -206,6 +208,7 @@ def capability_decline() -> DeclineRate:
         trend.source_url,
         trend.low_per_year,
         trend.high_per_year,
+        label=CAPABILITY_LEVEL,
     )
 
 
@@ -226,6 +229,14 @@ def decline_label(rate: DeclineRate) -> str:
     if rate.value_per_year == 0:
         return f"Flat: {rate.source}"
     return f"{rate.value_per_year:.3g}x a year: {rate.source}"
+
+
+def decline_choice_label(rate: DeclineRate) -> str:
+    """A decline choice in a few words, as a closed select box has room for (its caption gives the source)."""
+    words = rate.label or rate.source
+    if rate.value_per_year == 0:
+        return f"Flat: {words}"
+    return f"{rate.value_per_year:.3g}x a year: {words}"
 
 
 def describe_decline(factor_per_year: float) -> str:
