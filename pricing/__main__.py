@@ -1,7 +1,9 @@
-"""Command line: `python -m pricing {seed,cost,frontier,project,optimise,report,quotes,sheets,upload-sheet}`.
+"""Command line: `python -m pricing {seed,cost,frontier,project,optimise,report,quotes,sheets,upload-sheet,refresh,
+changes}`.
 
 Bad input (a malformed file, an unknown model, metric or sheet) prints a clear message on stderr and
-exits with code 2; everything else exits 0.
+exits with code 2; a refresh whose sources did not all load exits 3 (the ones that did stay loaded); everything
+else exits 0.
 """
 
 from __future__ import annotations
@@ -21,21 +23,25 @@ import pandas as pd
 from pricing import service
 from pricing.candidates import CandidateOptions
 from pricing.cost import UnpricedModelError, WorkloadProfile
-from pricing.exports import fmt_number, fmt_usd
+from pricing.exports import fmt_number, fmt_usd, to_csv_bytes
 from pricing.limits import MAX_TABLE_MIB, read_capped
 from pricing.metrics import DEFAULT_METRIC, UnknownMetricError
 from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
+from pricing.planning import quotes as quote_planning
 from pricing.planning import service as planning
 from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.evidence import measured_cascade
 from pricing.quotes import QuoteComparison, SheetTerms, terms_from_mapping
 from pricing.sheets import SheetError, read_table
 from pricing.sizing import OwnershipCosts
+from pricing.sources import refresh as refreshing
+from pricing.sources.registry import SOURCE_NAMES
 from pricing.sources.seed import seed
 from pricing.store import Store, StoreError, resolve_db_path
 from pricing.usage import parse_requests, price_requests
 
 EXIT_BAD_INPUT = 2
+EXIT_SOURCE_FAILED = 3  # refresh: a source failed or was refused; the others are loaded
 
 
 class BadInput(Exception):
@@ -562,11 +568,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise BadInput(f"--out must name a .pdf file (got {out})")
     if not out.parent.exists():
         raise BadInput(f"{out.parent}: no such directory")
+    summary_csv = Path(args.summary_csv) if args.summary_csv else None
+    if summary_csv is not None:
+        if summary_csv.suffix.lower() != ".csv":
+            raise BadInput(f"--summary-csv must name a .csv file (got {summary_csv})")
+        if not summary_csv.parent.exists():
+            raise BadInput(f"{summary_csv.parent}: no such directory (--summary-csv)")
     store = _seeded_store()
     scenario = planning.load_scenario(store, args.scenario)
     # The report loads plotly, fpdf2 and kaleido; imported here, not at the top,
     # so every other command runs without plotly or kaleido being loaded.
-    from pricing.report.pdf import pdf_report
+    from pricing.report.pdf import pdf_report_and_summary
     from pricing.report.request import ReportRequest
 
     portfolio = None
@@ -600,9 +612,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         current_option=args.current,
         portfolio=portfolio,
     )
-    pdf = pdf_report(store, report_request)
+    pdf, summary = pdf_report_and_summary(store, report_request)
     out.write_bytes(pdf)
     print(f"Wrote {out} ({len(pdf):,} bytes): report of scenario '{scenario.name}'.")
+    if summary_csv is not None:
+        summary_csv.write_bytes(to_csv_bytes(summary))
+        print(f"Wrote {summary_csv}: the summary table, one row per option.")
+    if args.quality_floor is None:
+        print("No quality floor given (--floor): the report recommends no option and ranks them by cost only.")
     return 0
 
 
@@ -656,8 +673,14 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     load = planning.read_usage_file(path)
     models = _workload_models(args.model or [], load.workloads)
     store = _seeded_store()
-    result = service.compare_sheets(
-        store, load.monthly, models, args.sheet, args.months, monthly_growth=args.monthly_growth, terms=terms
+    result = quote_planning.compare_projected(
+        store,
+        load.monthly,
+        models,
+        args.sheet,
+        horizon_months=args.months,
+        monthly_growth=_quote_growth(args),
+        terms=terms,
     )
     if args.save_terms:
         for name, sheet_terms in terms.items():
@@ -667,7 +690,8 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             "currency": "USD",
             "horizon_months": result.horizon_months,
             "monthly_growth": result.monthly_growth,
-            "volumes": "each workload's latest month, grown by monthly_growth (0: flat)",
+            "growth": result.growth_label,
+            "volumes": "each workload's latest month, moved month by month as growth says",
             "sheets": _records(result.sheets),
             "models": _records(result.models),
             "spend": _records(result.spend),
@@ -683,6 +707,26 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quote_growth(args: argparse.Namespace) -> float | None:
+    """--growth PCT (or the older --monthly-growth FRACTION) by hand; neither: None, the fitted curve."""
+    if args.growth is not None and args.monthly_growth is not None:
+        raise BadInput("give --growth (percent a month) or --monthly-growth (a fraction), not both")
+    if args.monthly_growth is not None:
+        return float(args.monthly_growth)
+    if args.growth is None:
+        return None
+    try:
+        rate = float(args.growth.strip().rstrip("%")) / 100
+    except ValueError:
+        rate = math.nan
+    if not -1 < rate <= 1:
+        raise BadInput(
+            f"--growth takes a monthly rate in percent above -100 and at most 100, e.g. 5 or 5% (got {args.growth!r}); "
+            "leave it out to use the curve fitted to the usage"
+        )
+    return rate
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
@@ -692,14 +736,14 @@ def _money(value: float) -> str:
 
 
 def _print_quotes(result: QuoteComparison) -> None:
-    growth = f"growing {result.monthly_growth:.1%} a month" if result.monthly_growth else "held flat"
-    print(f"Quotes over {result.horizon_months} months; each workload's latest month {growth}. USD.")
+    print(f"Quotes over {result.horizon_months} months, USD. Volumes: each workload's latest month, then")
+    print(f"growth: {result.growth_label}.")
     print(f"{'sheet':<40} {'status':<28} {'spend':>16} {'commitment shortfall':>22} {'next tier (gap/month)':>26}")
     for row in result.sheets.itertuples():
         gap = "-"
         if not math.isnan(row.next_tier_usd_per_month):
             at, short = _money(row.next_tier_usd_per_month), _money(row.next_tier_gap_usd_per_month)
-            gap = f"{row.next_tier_discount_pct:g}% at {at} ({short})"
+            gap = f"{row.next_tier_discount_pct:g}% at {at} ({short}, {row.tier_mode})"
         print(
             f"{str(row.sheet_name)[:40]:<40} {row.status:<28} {_money(row.usd):>16} "
             f"{_money(row.commitment_shortfall_usd):>22} {gap:>26}"
@@ -721,6 +765,86 @@ def _print_quotes(result: QuoteComparison) -> None:
         print(f"  {row.workload:<24} {row.sheet_name} {_money(row.usd)} ({row.saving_pct:.1f}% below list)")
     for note in result.notes:
         print(f"Note: {note}")
+
+
+def _print_outcome(outcome: refreshing.SourceOutcome) -> None:
+    stream = sys.stdout if outcome.ok else sys.stderr
+    print(f"[{outcome.status}] {outcome.message}", file=stream)
+    shown = outcome.changes[outcome.changes["change"] != "new_source"]
+    if outcome.status == refreshing.REFUSED:
+        shown = shown.head(0)  # the refusal gives the counts; the rows of a broken file say nothing more
+    for row in shown.head(40).itertuples(index=False):
+        what = str(row.change).replace("_", " ")
+        name = row.model_id if isinstance(row.model_id, str) else row.model_key
+        if isinstance(row.field, str) and not pd.isna(row.old_value):
+            money = str(row.field).startswith("usd_")
+            old, new = (
+                (fmt_usd(row.old_value), fmt_usd(row.new_value))
+                if money
+                else (fmt_number(row.old_value), fmt_number(row.new_value))
+            )
+            unit = " per 1M tokens" if money else ""
+            print(f"  {what}: {name} {row.field} {old} -> {new}{unit} ({row.change_pct:+.1f}%)", file=stream)
+        else:
+            print(f"  {what}: {name}", file=stream)
+    if len(shown) > 40:
+        print(f"  ... and {len(shown) - 40:,} more (--json lists them all)", file=stream)
+    if outcome.unjoined:
+        names = ", ".join(outcome.unjoined[: refreshing.MAX_UNJOINED_SHOWN])
+        more = len(outcome.unjoined) - refreshing.MAX_UNJOINED_SHOWN
+        print(
+            f"  {len(outcome.unjoined):,} rows join no canonical model (map them in data/model_aliases.csv): {names}"
+            + (f" ... and {more:,} more" if more > 0 else ""),
+            file=stream,
+        )
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    files = {name: Path(path) for name, path in refreshing.parse_assignments(args.from_file, "--from-file").items()}
+    request = refreshing.RefreshRequest(
+        sources=tuple(args.source or ()),
+        files=files,
+        urls=refreshing.parse_assignments(args.url, "--url"),
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    refreshing.selected_sources(request)  # an unknown name fails before anything is fetched
+    report = refreshing.refresh(_seeded_store(), request)
+    if args.json:
+        print(
+            json.dumps(
+                {"run_id": report.run_id, "ok": report.ok, "sources": [o.as_dict() for o in report.outcomes]},
+                default=_json_default,
+                indent=2,
+            )
+        )
+    else:
+        for outcome in report.outcomes:
+            _print_outcome(outcome)
+    if report.failed:
+        names = ", ".join(o.source for o in report.failed)
+        print(f"error: {len(report.failed)} source(s) not refreshed: {names} (the others are loaded)", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    try:
+        since = dt.date.fromisoformat(args.since)
+    except ValueError:
+        raise BadInput(f"--since {args.since!r} is not a date; give YYYY-MM-DD, e.g. 2026-11-01") from None
+    changes = refreshing.changes_since(_seeded_store(), since)
+    if args.json:
+        rows = changes.astype(object).where(changes.notna(), None).to_dict(orient="records")
+        print(json.dumps({"since": since.isoformat(), "changes": rows}, default=_json_default, indent=2))
+        return 0
+    if changes.empty:
+        print(f"No refresh has changed anything since {since.isoformat()}.")
+        return 0
+    for (source, fetched_at), group in changes.groupby(["source_name", "fetched_at"], sort=False):
+        counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in group["change"].value_counts().items())
+        print(f"{source}, refreshed {pd.Timestamp(fetched_at):%Y-%m-%d %H:%M} UTC: {counts}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -858,10 +982,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", required=True, help="a saved scenario's name")
     p.add_argument("--out", required=True, help="the PDF file to write")
     p.add_argument("--prepared-for", default="", help="who the report is for, printed on the title page")
-    p.add_argument("--quality-floor", type=float, help="the least quality an option must reach on --metric")
+    p.add_argument(
+        "--floor",
+        "--quality-floor",
+        dest="quality_floor",
+        type=float,
+        help="the least quality an option must reach on --metric; without it the report recommends no option",
+    )
     p.add_argument("--metric", default=DEFAULT_METRIC, help="quality metric for the floor and the frontier")
     p.add_argument("--sheet", help="price sheet for the frontier (default: the bundled litellm sheet)")
-    p.add_argument("--current", help="the option in use today (default: the dearest API option)")
+    p.add_argument(
+        "--current",
+        metavar="MODEL",
+        help="the option (or the model it serves) in use today; without it the report states no saving",
+    )
+    p.add_argument("--summary-csv", metavar="FILE", help="also write the one-page summary table as CSV")
     p.add_argument(
         "--floors",
         help="a floors file (as for optimise): adds the cheapest portfolio for the scenario's usage workloads, "
@@ -876,11 +1011,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", action="append", help="MODEL for every workload, or WORKLOAD=MODEL (repeat), e.g. support=gpt-4o"
     )
     p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
-    p.add_argument("--monthly-growth", type=float, default=0.0, help="volume growth per month, e.g. 0.05 (flat)")
+    p.add_argument(
+        "--growth",
+        help="volume growth per month in percent, by hand, e.g. 5 or 0 (default: the curve fitted to the usage's "
+        "history, best by AICc, as Spend projections; flat when it has under 4 months)",
+    )
+    p.add_argument("--monthly-growth", type=float, help=argparse.SUPPRESS)  # the older spelling, as a fraction
     p.add_argument("--terms", help="TOML or JSON: one table of terms per sheet (validity, tiers, commitment, SLA)")
     p.add_argument("--save-terms", action="store_true", help="keep the --terms with their sheets")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_quotes)
+
+    p = sub.add_parser("refresh", help="fetch, check and load current prices and scores from their sources")
+    p.add_argument("--source", action="append", help=f"a source (repeat; default all): {', '.join(SOURCE_NAMES)}")
+    p.add_argument("--from-file", action="append", metavar="NAME=PATH", help="load a file downloaded elsewhere")
+    p.add_argument("--url", action="append", metavar="NAME=URL", help="fetch a source from a mirror")
+    p.add_argument("--dry-run", action="store_true", help="fetch, check and show the changes; write nothing")
+    p.add_argument("--force", action="store_true", help="load even when it removes or moves many rows")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("changes", help="what refreshes changed since a date")
+    p.add_argument("--since", required=True, help="YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_changes)
 
     p = sub.add_parser("sheets", help="list price sheets")
     p.set_defaults(func=cmd_sheets)

@@ -114,33 +114,75 @@ def test_report_numbers_are_planning_numbers(store: Store, full_pdf: bytes, tmp_
     assert "Scenario: Base case" in flat
 
 
-def test_summary_recommends_the_cheapest_option_meeting_the_floor(
-    store: Store, full_pdf: bytes, tmp_path: Path
+def test_summary_recommends_the_cheapest_option_meeting_the_floor_against_todays_option(
+    store: Store, tmp_path: Path
 ) -> None:
-    data = report.gather(
-        store, report.ReportRequest(full_scenario(store), sheet_name=SHEET, quality_floor=1300, today=TODAY)
+    request = report.ReportRequest(
+        full_scenario(store), sheet_name=SHEET, quality_floor=1300, current_option="gpt-4.1", today=TODAY
     )
+    data = report.gather(store, request)
     rec = data.recommendation
     rows = data.options.set_index("option")
     meeting = [name for name in data.totals.index if (rows.loc[name, "quality"] or 0) >= 1300]
     assert rec.option == min(meeting, key=lambda name: data.totals[name])
-    dearest_api = max(rows.index[rows["kind"] == "API"], key=lambda name: data.totals[name])
-    assert rec.current_option == dearest_api
-    assert rec.savings_usd == pytest.approx(data.totals[dearest_api] - data.totals[rec.option])
-    flat = " ".join(pdf_text(full_pdf, tmp_path).split())
+    assert rec.current_option == "gpt-4.1"
+    assert rec.savings_usd == pytest.approx(data.totals["gpt-4.1"] - data.totals[rec.option])
+    flat = " ".join(pdf_text(report.render_pdf(data), tmp_path).split())
     assert f"the recommended option is {rec.option}: {report.usd(rec.horizon_usd)} over 36 months" in flat
-    if rec.option != rec.current_option:
-        assert f"it saves {report.usd(rec.savings_usd)}" in flat
+    assert f"Against today's option, gpt-4.1 ({report.usd(data.totals['gpt-4.1'])}), it saves" in flat
+    assert f"it saves {report.usd(rec.savings_usd)}" in flat
 
 
-def test_summary_gives_the_fleets_saving_and_lead_beside_break_even(store: Store) -> None:
+def test_a_request_without_a_floor_recommends_nothing_and_says_so(store: Store, tmp_path: Path) -> None:
+    """No floor: no 'recommended option', no option 'meets the floor', and today's option is not guessed."""
     data = report.gather(store, report.ReportRequest(full_scenario(store), sheet_name=SHEET, today=TODAY))
-    summary = report.executive_summary(data)
+    rec = data.recommendation
+    assert rec.option is None and rec.current_option is None and rec.savings_usd is None
+    flat = " ".join(pdf_text(report.render_pdf(data), tmp_path).split())
+    assert "No quality floor was given, so this report recommends no option" in flat
+    assert "ranks the 5 options of 'Base case' by their cost over 36 months only" in flat
+    assert "No option in use today was given" in flat
+    assert "recommended option is" not in flat and "meets the floor" not in flat.lower()
+    assert "current option" not in flat.lower()
+    assert flat.count("no floor given") == len(data.totals)  # each row of the summary table
+
+
+def test_todays_option_can_be_named_by_its_model(store: Store) -> None:
     own = "self-host llama-3.1-8b-instruct"
+    data = report.gather(
+        store, report.ReportRequest(full_scenario(store), sheet_name=SHEET, current_option="gpt-4.1", today=TODAY)
+    )
+    assert data.recommendation.current_option == "gpt-4.1" and data.recommendation.option is None
+    summary = report.executive_summary(data)
+    assert "Today's option, gpt-4.1, would cost" in summary
+    assert f"The cheapest option costs {report.usd(data.totals['gpt-4.1'] - data.totals.iloc[0])} less" in summary
     against = next(h for name, hs in data.outcome.head_to_head.items() if name.startswith(own) for h in hs.values()
-                   if h.versus == data.recommendation.current_option)  # fmt: skip
-    assert planning.head_to_head_text(against) in summary and planning.BREAK_EVEN_RULE in summary
-    assert data.monte_carlo is not None and data.bands is not None
+                   if h.versus == "gpt-4.1")  # fmt: skip
+    assert planning.head_to_head_text(against) in summary
+    options = data.options.assign(model_id=data.options["model_id"].where(data.options["option"] != "gpt-4.1",
+                                                                          "openai-gpt-4.1"))  # fmt: skip
+    assert report.current_option_name(options, "openai-gpt-4.1") == "gpt-4.1"
+    with pytest.raises(LookupError, match="no option named 'nope' and none serving that model"):
+        report.current_option_name(options, "nope")
+
+
+def test_summary_table_holds_the_planning_engines_numbers(store: Store, tmp_path: Path) -> None:
+    scenario = full_scenario(store)
+    data = report.gather(store, report.ReportRequest(scenario, sheet_name=SHEET, quality_floor=1300, today=TODAY))
+    outcome = planning.outcome(scenario.inputs)
+    totals = planning.horizon_totals(outcome.result)
+    summary = report.summary_table(data).set_index("Option")
+    assert list(summary.index) == list(totals.index)  # cheapest first
+    for name, total in totals.items():
+        assert summary.loc[name, "Total over 36 months (USD)"] == pytest.approx(total)
+        assert summary.loc[name, "Monthly cost now (USD, month 1)"] == pytest.approx(
+            outcome.result.monthly_usd[name].iloc[0]
+        )
+    assert summary.loc["gpt-4o-mini", "Quality vs floor"] == "below 1,300"
+    assert summary.loc["gpt-4.1", "Quality vs floor"] == "meets 1,300"
+    page_1 = " ".join(pdf_text(report.render_pdf(data), tmp_path).split("\f")[0].split())
+    for name, total in totals.items():
+        assert report.usd(total) in page_1 and report.usd(outcome.result.monthly_usd[name].iloc[0]) in page_1
 
 
 def test_no_option_meets_an_impossible_floor(store: Store) -> None:
@@ -261,6 +303,28 @@ def test_cli_writes_a_report_and_rejects_bad_input(
     assert main(["report", "--scenario", "API only", "--out", str(tmp_path / "x.txt")]) == 2
     assert main(["report", "--scenario", "API only", "--out", str(out), "--metric", "no_such_metric"]) == 2
     assert main(["report", "--scenario", "API only", "--out", str(out), "--current", "nope"]) == 2
+    assert "no option named 'nope'" in capsys.readouterr().err
+    assert main(["report", "--scenario", "API only", "--out", str(out), "--summary-csv", str(tmp_path / "s.txt")]) == 2
+    assert "--summary-csv must name a .csv file" in capsys.readouterr().err
+
+
+def test_cli_takes_a_floor_and_todays_model_and_writes_the_summary_csv(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planning.save_scenario(store, api_only_scenario(store))
+    monkeypatch.setenv("FRONTIER_DB", str(store.path))
+    out, csv = tmp_path / "out.pdf", tmp_path / "summary.csv"
+    args = ["report", "--scenario", "API only", "--out", str(out), "--floor", "1300", "--current", "gpt-4.1"]
+    assert main([*args, "--summary-csv", str(csv)]) == 0
+    flat = " ".join(pdf_text(out.read_bytes(), tmp_path).split())
+    assert "the recommended option is gpt-4.1" in flat and "It is also today's option" in flat
+    summary = pd.read_csv(csv)
+    totals = planning.horizon_totals(planning.outcome(api_only_scenario(store).inputs).result)
+    assert list(summary["Option"]) == list(totals.index)
+    assert summary["Total over 24 months (USD)"].tolist() == pytest.approx(totals.tolist())
+    assert list(summary["Quality vs floor"]) == ["below 1,300", "meets 1,300"]
+    assert main(["report", "--scenario", "API only", "--out", str(out)]) == 0
+    assert "No quality floor given (--floor)" in capsys.readouterr().out
 
 
 def test_each_section_gathers_from_one_use_case(store: Store) -> None:

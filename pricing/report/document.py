@@ -40,7 +40,7 @@ from pricing.planning.display import sensitivity_title
 from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, ProjectionInputs, SelfHostOption
 from pricing.portfolio.optimiser import Candidate, Workload
 from pricing.portfolio.service import PortfolioSection
-from pricing.report.request import ReportRequest
+from pricing.report.request import DRAFT_NAME, ReportRequest
 from pricing.selfhost import SelfHostSettings
 from pricing.store import PROJECT_ROOT, Store
 
@@ -84,12 +84,13 @@ def _yes_no(value: object) -> str:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """What the executive summary says, as numbers."""
+    """What the executive summary says, as numbers: no option without a quality floor, and no saving without the
+    option in use today (`current_option`, named by the request, never guessed)."""
 
     option: str | None
     horizon_usd: float | None
-    current_option: str
-    current_usd: float
+    current_option: str | None
+    current_usd: float | None
     savings_usd: float | None
     break_even_month: int | None
     break_even_versus: str | None
@@ -118,6 +119,14 @@ class ReportData:
     probe_runs: pd.DataFrame
     recommendation: Recommendation
     portfolio: PortfolioSection | None = None
+    draft: bool = False
+
+    @property
+    def title(self) -> str:
+        """The report's title: the scenario's name, or that it is a draft from the page's defaults."""
+        if self.draft:
+            return f"Frontier report: {DRAFT_NAME} (not a saved scenario)"
+        return f"Frontier report: {self.scenario.name}"
 
     @property
     def horizon_months(self) -> int:
@@ -190,6 +199,8 @@ def _option_rows(offers: service.OfferFacts, data_options: tuple[object, ...], t
                 "usd_per_1m_input": option.usd_per_1m_input,
                 "usd_per_1m_output": option.usd_per_1m_output,
                 "price_source": option.source or option.sheet_name,
+                "price_sheet": option.sheet_name,
+                "price_as_of": fmt_date(priced["effective_date"]) if priced is not None else MISSING,
                 "context_tokens": priced["context_tokens"] if priced is not None else None,
             }
             measured = perf[(perf["model_key"] == name) | (perf["model_id"] == (model_id or ""))]
@@ -198,7 +209,8 @@ def _option_rows(offers: service.OfferFacts, data_options: tuple[object, ...], t
                     "output_tokens_per_s": float(measured["output_tokens_per_s"].median()),
                     "ttft_ms": float(measured["ttft_ms"].median()),
                     "speed_source": f"{measured['source'].iloc[0]}, {fmt_date(measured['as_of'].max())} "
-                    f"(median of {len(measured)} provider offers)",
+                    f"(median of {_plural(len(measured), 'provider offer')})",
+                    "speed_as_of": fmt_date(measured["as_of"].max()),
                 }
         elif isinstance(option, SelfHostOption):
             model_id = _model_id_in(name, list(models.index))
@@ -208,6 +220,10 @@ def _option_rows(offers: service.OfferFacts, data_options: tuple[object, ...], t
                 "output_tokens_per_s": plan.replica_output_tokens_per_s,
                 "speed_source": f"per replica: {plan.throughput_source}",
                 "price_source": plan.gpu_price_source or f"GPU {plan.ownership.mode}",
+                "price_as_of": fmt_date(plan.gpu_price_as_of) if plan.gpu_price_as_of else "undated",
+                "speed_as_of": fmt_date(plan.measurement.as_of)
+                if plan.measurement is not None and plan.measurement.as_of
+                else "undated",
             }
         else:
             assert isinstance(option, HybridOption)
@@ -238,8 +254,8 @@ def _option_rows(offers: service.OfferFacts, data_options: tuple[object, ...], t
         rows.append(row)
     columns = [
         "option", "kind", "model_id", "provider", "usd_per_1m_input", "usd_per_1m_output", "price_source",
-        "quality", "quality_source", "quality_date", "output_tokens_per_s", "ttft_ms", "speed_source",
-        "context_tokens", "licence", "open_weights", "horizon_usd",
+        "price_sheet", "price_as_of", "quality", "quality_source", "quality_date", "output_tokens_per_s", "ttft_ms",
+        "speed_source", "speed_as_of", "context_tokens", "licence", "open_weights", "horizon_usd",
     ]  # fmt: skip
     return pd.DataFrame(rows).reindex(columns=columns)
 
@@ -258,6 +274,24 @@ def meets_floor(quality: object, floor: float | None, higher_is_better: bool) ->
     return float(quality) >= floor if higher_is_better else float(quality) <= floor  # type: ignore[arg-type]
 
 
+def current_option_name(options: pd.DataFrame, current: str | None) -> str | None:
+    """The scenario option a request names as today's: an option's own name, or the model it serves."""
+    if current is None or not current.strip():
+        return None
+    current = current.strip()
+    names = options["option"].astype(str).tolist()
+    if current in names:
+        return current
+    serving = sorted(str(row.option) for row in options.itertuples(index=False) if row.model_id == current)
+    if len(serving) == 1:
+        return serving[0]
+    if serving:
+        raise LookupError(
+            f"{len(serving)} options serve the model {current!r} ({', '.join(serving)}); name one of them"
+        )
+    raise LookupError(f"no option named {current!r} and none serving that model; options: {', '.join(names)}")
+
+
 def recommend(
     options: pd.DataFrame,
     totals: pd.Series,
@@ -266,34 +300,99 @@ def recommend(
     higher_is_better: bool,
     current_option: str | None,
 ) -> Recommendation:
-    """The cheapest option over the horizon meeting the floor, against the current (default: dearest API) option."""
-    api = options[options["kind"] == "API"]["option"].tolist()
-    if current_option is None:
-        pool = api or list(totals.index)
-        current_option = max(pool, key=lambda name: float(totals[name]))
-    elif current_option not in totals.index:
-        raise LookupError(f"no option named {current_option!r}; options: {', '.join(totals.index)}")
-    qualified = [
-        str(row.option)
-        for row in options.itertuples(index=False)
-        if meets_floor(row.quality, quality_floor, higher_is_better)
-    ]
-    chosen = min(qualified, key=lambda name: (float(totals[name]), name)) if qualified else None
+    """With a quality floor, the cheapest option over the horizon meeting it; without one, none (the report ranks
+    by cost only). The saving and break-even are against today's option only when the request names it."""
+    current = current_option_name(options, current_option)
+    chosen: str | None = None
+    if quality_floor is not None:
+        qualified = [
+            str(row.option)
+            for row in options.itertuples(index=False)
+            if meets_floor(row.quality, quality_floor, higher_is_better)
+        ]
+        chosen = min(qualified, key=lambda name: (float(totals[name]), name)) if qualified else None
     break_even = versus = None
-    if chosen is not None and chosen in outcome.break_even:
-        versus = current_option if current_option in outcome.break_even[chosen] else None
-        if versus is not None:
-            break_even = outcome.break_even[chosen][versus]
+    if chosen is not None and current is not None and current in outcome.break_even.get(chosen, {}):
+        versus = current
+        break_even = outcome.break_even[chosen][current]
     return Recommendation(
         option=chosen,
         horizon_usd=float(totals[chosen]) if chosen else None,
-        current_option=current_option,
-        current_usd=float(totals[current_option]),
-        savings_usd=float(totals[current_option] - totals[chosen]) if chosen else None,
+        current_option=current,
+        current_usd=float(totals[current]) if current else None,
+        savings_usd=float(totals[current] - totals[chosen]) if chosen and current else None,
         break_even_month=break_even,
         break_even_versus=versus,
         quality_floor=quality_floor,
     )
+
+
+def quality_versus_floor(quality: object, floor: float | None, higher_is_better: bool) -> str:
+    """'meets 1,300', 'below 1,300', 'no floor given' or 'not scored'."""
+    if _is_nan(quality):
+        return "not scored"
+    if floor is None:
+        return "no floor given"
+    word = "meets" if meets_floor(quality, floor, higher_is_better) else ("below" if higher_is_better else "above")
+    return f"{word} {fmt_number(floor, 4)}"
+
+
+def summary_table(data: ReportData) -> pd.DataFrame:
+    """The one-page summary, cheapest first over the horizon: each option's cost in month 1 and over the horizon
+    (the planning engine's numbers, USD), its quality against the floor, its measured latency, and the dates of
+    its price and score. Numbers stay numbers, so the CSV can be worked with; `summary_rows` formats them."""
+    months = data.horizon_months
+    rows = data.options.set_index("option")
+    first_month = data.outcome.result.monthly_usd.iloc[0]
+    metric = data.metric
+    floor = data.recommendation.quality_floor
+    records = []
+    for name, total in data.totals.items():
+        row = rows.loc[name]
+        records.append(
+            {
+                "Option": str(name),
+                "Kind": str(row["kind"]),
+                "Monthly cost now (USD, month 1)": float(first_month[name]),
+                f"Total over {months} months (USD)": float(total),
+                f"Quality ({metric.name}, {metric.unit})": None if _is_nan(row["quality"]) else float(row["quality"]),
+                "Quality vs floor": quality_versus_floor(row["quality"], floor, metric.higher_is_better),
+                "Time to first token (ms, median measured)": None if _is_nan(row["ttft_ms"]) else float(row["ttft_ms"]),
+                "Price as of": _text_or(row["price_as_of"]),
+                "Quality as of": _text_or(row["quality_date"]),
+                "Price source": _text_or(row["price_source"]),
+                "Quality source": _text_or(row["quality_source"]),
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def _text_or(value: object, missing: str = MISSING) -> str:
+    return missing if _is_nan(value) or value == "" else str(value)
+
+
+def summary_rows(summary: pd.DataFrame) -> list[list[str]]:
+    """The summary table's cells as the PDF prints them."""
+    quality_column = next(c for c in summary.columns if c.startswith("Quality ("))
+    unit = quality_column.rsplit(", ", 1)[-1].rstrip(")")
+    cells = []
+    for record in summary.to_dict("records"):
+        quality = record[quality_column]
+        cells.append(
+            [
+                str(record["Option"]),
+                str(record["Kind"]),
+                usd(record["Monthly cost now (USD, month 1)"]),
+                usd(record[summary.columns[3]]),
+                (f"{fmt_number(quality, 4)} {unit}, " if not _is_nan(quality) else "")
+                + str(record["Quality vs floor"]),
+                f"{fmt_number(record['Time to first token (ms, median measured)'], 3)} ms"
+                if not _is_nan(record["Time to first token (ms, median measured)"])
+                else "not measured",
+                f"price {record['Price as of']}; quality {record['Quality as of']}",
+            ]
+        )
+    return cells
 
 
 def _sources(
@@ -383,60 +482,88 @@ def gather(store: Store, request: ReportRequest) -> ReportData:
         probe_runs=cited.probe_runs,
         recommendation=recommendation,
         portfolio=request.portfolio,
+        draft=request.draft,
     )
 
 
 def executive_summary(data: ReportData) -> str:
-    """One paragraph from the numbers: recommendation, its cost, savings, break-even."""
+    """One paragraph from the numbers: the recommendation (only with a floor), its cost, the saving against today's
+    option (only when named), break-even, the uncertainty."""
     rec = data.recommendation
     months = data.horizon_months
     metric = data.metric
-    floor = (
-        f"a quality floor of {rec.quality_floor:g} {metric.unit} on {metric.name}"
-        if rec.quality_floor is not None
-        else "no quality floor"
+    cheapest, dearest = str(data.totals.index[0]), str(data.totals.index[-1])
+    today = (
+        f" Today's option, {rec.current_option}, would cost {usd(rec.current_usd)}."
+        if rec.current_option is not None
+        else " No option in use today was given, so the report states no saving against today's set-up."
     )
+    if rec.quality_floor is None:
+        text = (
+            f"No quality floor was given, so this report recommends no option: it ranks the "
+            f"{_plural(len(data.totals), 'option')} of '{data.scenario.name}' by their cost over {months} months "
+            f"only (deterministic projection, USD). The cheapest is {cheapest} at {usd(data.totals.iloc[0])}"
+            + (f", the dearest {dearest} at {usd(data.totals.iloc[-1])}." if len(data.totals) > 1 else ".")
+            + " Set a quality floor to have the cheapest option that meets it recommended."
+            + today
+        )
+        if rec.current_option is not None and rec.current_option != cheapest:
+            saving = float(data.totals[rec.current_option] - data.totals.iloc[0])
+            text += f" The cheapest option costs {usd(saving)} less, whatever its quality."
+        return text + _break_even_text(data, None) + _portfolio_text(data)
+    floor = f"a quality floor of {fmt_number(rec.quality_floor, 4)} {metric.unit} on {metric.name}"
     if rec.option is None:
         return (
             f"Over {months} months, none of the {len(data.totals)} options in '{data.scenario.name}' meets {floor}: "
-            f"lower the floor or add a stronger option. The current option, {rec.current_option}, would cost "
-            f"{usd(rec.current_usd)}; the cheapest option overall, {data.totals.index[0]}, "
-            f"{usd(data.totals.iloc[0])}."
+            f"lower the floor or add a stronger option. The cheapest option overall is {cheapest}, "
+            f"{usd(data.totals.iloc[0])}." + today + _portfolio_text(data)
         )
     text = (
         f"With {floor}, the recommended option is {rec.option}: {usd(rec.horizon_usd)} over {months} months "
         f"(deterministic projection, USD)."
     )
-    if rec.option == rec.current_option:
-        text += " It is also the current option, so there is nothing to save by switching."
+    if rec.current_option is None:
+        text += today
+    elif rec.option == rec.current_option:
+        text += " It is also today's option, so there is nothing to save by switching."
     elif rec.savings_usd is not None and rec.savings_usd >= 0:
         text += (
-            f" Against the current option, {rec.current_option} ({usd(rec.current_usd)}), "
-            f"it saves {usd(rec.savings_usd)}."
+            f" Against today's option, {rec.current_option} ({usd(rec.current_usd)}), it saves {usd(rec.savings_usd)}."
         )
     elif rec.savings_usd is not None:
         text += (
-            f" It costs {usd(-rec.savings_usd)} more than the current option, {rec.current_option} "
+            f" It costs {usd(-rec.savings_usd)} more than today's option, {rec.current_option} "
             f"({usd(rec.current_usd)}), which does not meet the floor."
         )
-    versus = data.outcome.head_to_head.get(rec.option or "", {}).get(rec.break_even_versus or "")
-    if versus is not None:
-        text += f" Self-hosting: {planning.head_to_head_text(versus)}"
-    else:
-        # The self-hosted options against today's option, so a fleet that leads most months is not lost.
-        against = [h for options in data.outcome.head_to_head.values() for h in options.values()]
-        text += "".join(f" {planning.head_to_head_text(h)}" for h in against if h.versus == rec.current_option)
-    if data.outcome.head_to_head:
-        text += f" The rule: {planning.BREAK_EVEN_RULE}; the break-even section compares every pair."
+    text += _break_even_text(data, rec.option)
     if data.monte_carlo is not None and rec.option in data.monte_carlo.tco.index:
         band = data.monte_carlo.tco.loc[rec.option]
         text += (
             f" Under uncertainty its {months}-month cost runs from {usd(band['p10'])} (P10) "
             f"to {usd(band['p90'])} (P90)."
         )
-    if data.portfolio is not None:
-        text += " " + portfolio_headline(data.portfolio)
+    return text + _portfolio_text(data)
+
+
+def _break_even_text(data: ReportData, option: str | None) -> str:
+    """The self-hosted options against today's option (else the cheapest API option), with the rule once."""
+    rec = data.recommendation
+    versus = data.outcome.head_to_head.get(option or "", {}).get(rec.break_even_versus or "")
+    if versus is not None:
+        text = f" Self-hosting: {planning.head_to_head_text(versus)}"
+    else:
+        # Today's option if named, else the cheapest API option: the one a fleet would have to beat.
+        api = [str(row.option) for row in data.options.itertuples(index=False) if row.kind == "API"]
+        against_name = rec.current_option or min(api, key=lambda name: float(data.totals[name]), default=None)
+        against = [h for options in data.outcome.head_to_head.values() for h in options.values()]
+        text = "".join(f" {planning.head_to_head_text(h)}" for h in against if h.versus == against_name)
+    if data.outcome.head_to_head:
+        text += f" The rule: {planning.BREAK_EVEN_RULE}; the break-even section compares every pair."
     return text
+
+
+def _portfolio_text(data: ReportData) -> str:
+    return " " + portfolio_headline(data.portfolio) if data.portfolio is not None else ""
 
 
 KIND_LABELS = {"api": "API", "self-host": "self-hosted"}
@@ -672,10 +799,13 @@ def _image(pdf: FPDF, image: bytes | None, what: str) -> None:
     pdf.ln(2)
 
 
-def _cover(pdf: FPDF, title: str, subtitle: str, today: dt.date, prepared_for: str, facts: str) -> None:
-    """The first page's head: title, subtitle, date, who it is for and one line of facts."""
+def _cover(
+    pdf: FPDF, title: str, subtitle: str, today: dt.date, prepared_for: str, facts: str, top_mm: float = 30
+) -> None:
+    """The first page's head: title, subtitle, date, who it is for and one line of facts (`top_mm` below the
+    margin)."""
     pdf.add_page()
-    pdf.ln(30)
+    pdf.ln(top_mm)
     pdf.set_font(FONT, "B", 22)
     pdf.multi_cell(0, 11, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "B", 16)
@@ -689,39 +819,44 @@ def _cover(pdf: FPDF, title: str, subtitle: str, today: dt.date, prepared_for: s
 
 
 def _title_page(pdf: FPDF, data: ReportData) -> None:
+    """The cover carries the summary: title, executive summary and the one-page table of options."""
     _cover(
         pdf,
-        "LLM cost and quality comparison",
-        f"Scenario: {data.scenario.name}",
+        "LLM cost and quality comparison" + (f": {DRAFT_NAME}" if data.draft else ""),
+        f"Draft from the page's defaults, never loaded or saved as a scenario (working name: {data.scenario.name})"
+        if data.draft
+        else f"Scenario: {data.scenario.name}",
         data.today,
         data.prepared_for,
         f"Horizon: {data.horizon_months} months · prices: {data.sheet_name} · quality: {data.metric.label}",
+        top_mm=6,
     )
     _heading(pdf, "Executive summary", 13)
-    _para(pdf, executive_summary(data), 10.5)
-    pdf.ln(2)
-    _heading(pdf, f"{data.horizon_months}-month cost per option", 11)
+    _para(pdf, executive_summary(data), 10)
+    _subheading(pdf, "Summary of the options (cheapest first)", 40)
+    months = data.horizon_months
     _table(
         pdf,
-        ["Option", "Kind", f"{data.horizon_months}-month cost (USD)", "Meets the floor"],
         [
-            [
-                str(name),
-                str(data.options.set_index("option").loc[name, "kind"]),
-                usd(total),
-                "yes"
-                if meets_floor(
-                    data.options.set_index("option").loc[name, "quality"],
-                    data.recommendation.quality_floor,
-                    data.metric.higher_is_better,
-                )
-                else "no",
-            ]
-            for name, total in data.totals.items()
-        ],
-        widths=(90, 25, 40, 25),
-        size=8.5,
-        align=("LEFT", "LEFT", "RIGHT", "LEFT"),
+            "Option",
+            "Kind",
+            "Monthly cost now (USD)",
+            f"Total over {months} months (USD)",
+            f"Quality ({data.metric.name}) vs floor",
+            "Time to first token",
+            "Source dates",
+        ],  # fmt: skip
+        summary_rows(summary_table(data)),
+        widths=(44, 19, 19, 21, 30, 18, 29),
+        size=8,
+        align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "LEFT"),
+    )
+    _para(
+        pdf,
+        "Monthly cost now is month 1 of the projection; totals are the deterministic projection. Quality is each "
+        f"model's {data.metric.label} score; time to first token is the median measured over its provider offers "
+        "(self-hosted: not measured). Sources are listed under Sources. The same table is offered as CSV.",
+        8,
     )
 
 
@@ -1273,7 +1408,7 @@ def _portfolio_section(pdf: FPDF, section: PortfolioSection, images: ReportImage
 def render_pdf(data: ReportData, images: ReportImages | None = None) -> bytes:
     """Lay out the report; the same data and images give the same bytes."""
     pictures = images or ReportImages()
-    pdf = _new_pdf(f"Frontier report: {data.scenario.name}", data.today)
+    pdf = _new_pdf(data.title, data.today)
     _title_page(pdf, data)
     _candidates_section(pdf, data, pictures)
     _projection_section(pdf, data, pictures)

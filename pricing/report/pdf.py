@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import kaleido
+import pandas as pd
 import plotly.graph_objects as go
 
 from pricing.report.charts import (
@@ -26,7 +27,10 @@ from pricing.report.document import (
     ReportImages,
     ReportRequest,
     build_report,
+    gather,
+    render_pdf,
     render_portfolio_pdf,
+    summary_table,
 )
 from pricing.store import Store
 
@@ -121,6 +125,12 @@ def portfolio_images(section: PortfolioSection) -> ReportImages:
 def pdf_report(store: Store, request: ReportRequest) -> bytes:
     """The full PDF report a request asks for, charts included."""
     return build_report(store, request, render_images)
+
+
+def pdf_report_and_summary(store: Store, request: ReportRequest) -> tuple[bytes, pd.DataFrame]:
+    """The full PDF report and its one-page summary table (for the CSV), from one gathering of the numbers."""
+    data = gather(store, request)
+    return render_pdf(data, render_images(data)), summary_table(data)
 
 
 def portfolio_pdf(section: PortfolioSection, prepared_for: str = "", today: dt.date | None = None) -> bytes:
