@@ -33,6 +33,8 @@ from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.evidence import measured_cascade
 from pricing.quotes import QuoteComparison, SheetTerms, terms_from_mapping
 from pricing.sheets import SheetError, read_table
+from pricing.shrink import service as shrink
+from pricing.shrink.fine_tuning import read_fine_tuning_prices
 from pricing.sizing import OwnershipCosts
 from pricing.sources import refresh as refreshing
 from pricing.sources.registry import SOURCE_NAMES
@@ -847,6 +849,75 @@ def cmd_changes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _measured(specs: list[str] | None) -> tuple[tuple[str, str, str], ...]:
+    """--measured PATH=BASELINE_RUN,CANDIDATE_RUN (repeat)."""
+    runs = []
+    for spec in specs or []:
+        kind, _, pair = spec.partition("=")
+        baseline_run, _, candidate_run = pair.partition(",")
+        if not kind or not baseline_run or not candidate_run:
+            raise BadInput(f"--measured takes PATH=BASELINE_RUN,CANDIDATE_RUN, e.g. distil=ab12,cd34 (got {spec!r})")
+        runs.append((kind.strip(), baseline_run.strip(), candidate_run.strip()))
+    return tuple(runs)
+
+
+def cmd_shrink(args: argparse.Namespace) -> int:
+    store = _seeded_store()
+    path = Path(args.usage)
+    if not path.exists():
+        raise BadInput(f"{path.name}: no such file")
+    load = planning.read_usage_file(path)
+    workloads = sorted(load.monthly["workload"].astype(str).unique())
+    if args.workload not in workloads:
+        raise BadInput(f"no workload {args.workload!r} in {path.name}; it has {', '.join(workloads)}")
+    usage = planning.summarise_usage(load.monthly, args.workload)
+    prices = read_fine_tuning_prices()
+    for extra in args.fine_tuning_prices or []:
+        extra_path = Path(extra)
+        if not extra_path.exists():
+            raise BadInput(f"{extra_path.name}: no such file")
+        prices += read_fine_tuning_prices(extra_path)
+    request = shrink.ShrinkRequest(
+        baseline=args.baseline,
+        candidate=args.candidate,
+        paths=(args.path,) if args.path else shrink.PATH_KINDS,
+        months=args.months,
+        sheet=args.sheet,
+        gpu=args.gpu,
+        mode=args.mode,
+        quantised_precision=args.precision,
+        examples=args.examples,
+        epochs=args.epochs,
+        lora_share=args.lora,
+        training_utilisation=args.utilisation,
+        retrain_every_months=args.retrain_months or None,
+        required_quality=args.required_quality,
+        measured_runs=_measured(args.measured),
+    )
+    uncertainty = planning.Uncertainty(n_paths=args.paths, seed=args.seed)
+    comparison = shrink.compare(store, usage, request, fine_tuning_prices=prices, uncertainty=uncertainty)
+    if args.json:
+        print(json.dumps(shrink.payload(comparison), indent=2, default=_json_default))
+        return 0
+    months = comparison.result.months
+    print(f"Shrink against {comparison.result.baseline} over {months} months (workload {args.workload})")
+    for outcome in comparison.result.outcomes:
+        savings = ", ".join(f"{fmt_usd(v)} at {h} months" for h, v in outcome.savings_usd.items())
+        print(f"\n{outcome.kind}: {outcome.name}")
+        print(f"  one-off {fmt_usd(outcome.one_off_usd)}; runs {fmt_usd(outcome.monthly_run_usd)} a month (month 1)")
+        if outcome.retrain_every_months:
+            print(f"  re-trained every {outcome.retrain_every_months} months at {fmt_usd(outcome.retrain_usd)} each")
+        print(f"  payback {shrink.payback_text(outcome.payback_month, months)}; savings {savings}")
+        print(f"  quality: {shrink.quality_text(outcome)}")
+        for item in outcome.items:
+            print(f"  - {item.what}: {fmt_usd(item.usd)} = {item.formula} [{item.source}]")
+    for kind, reason in comparison.unavailable.items():
+        print(f"\n{kind}: not costed: {reason}")
+    for note in comparison.notes:
+        print(f"Note: {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -1035,6 +1106,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", required=True, help="YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_changes)
+
+    p = sub.add_parser("shrink", help="what quantising, distilling or fine-tuning a smaller model costs and saves")
+    p.add_argument("--usage", required=True, help="CSV, XLSX or Parquet: monthly aggregates or a raw request log")
+    p.add_argument("--workload", required=True, help="the workload of the usage file to shrink")
+    p.add_argument("--baseline", required=True, help="the model serving the workload today (API or open model)")
+    p.add_argument("--candidate", required=True, help="the smaller model: quantised, the student, or fine-tuned")
+    p.add_argument("--path", choices=list(shrink.PATH_KINDS), help="one path (default: every path that applies)")
+    p.add_argument("--months", type=int, choices=range(1, 61), metavar="MONTHS", default=36, help="horizon (36)")
+    p.add_argument("--sheet", help="price sheet for API models (default: the bundled litellm sheet)")
+    p.add_argument("--gpu", default="H100 SXM", help="GPU that serves and trains (default H100 SXM)")
+    p.add_argument("--mode", choices=["on-demand", "reserved"], default="on-demand", help="how GPUs are rented")
+    p.add_argument("--precision", default="fp8", help="quantised precision: fp8, int8 or int4 (default fp8)")
+    p.add_argument("--examples", type=int, default=10_000, help="labelled examples to train on (10,000)")
+    p.add_argument("--epochs", type=float, default=3.0, help="training epochs (3)")
+    p.add_argument("--lora", type=float, help="train LoRA adapters of this share of the parameters, e.g. 0.01")
+    p.add_argument("--utilisation", type=float, default=0.35, help="training share of peak GPU FLOPs (0.35)")
+    p.add_argument("--retrain-months", type=int, default=6, help="re-train every K months (6; 0: never)")
+    p.add_argument("--required-quality", type=float, default=0.9, help="share of the baseline's score to reach (0.9)")
+    p.add_argument("--measured", action="append", help="PATH=BASELINE_RUN,CANDIDATE_RUN: two probe runs of one suite")
+    p.add_argument("--fine-tuning-prices", action="append", help="your own fine-tuning price file (CSV, repeat)")
+    p.add_argument("--paths", type=int, default=10_000, help="Monte Carlo paths (10,000)")
+    p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (0)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_shrink)
 
     p = sub.add_parser("sheets", help="list price sheets")
     p.set_defaults(func=cmd_sheets)

@@ -100,6 +100,11 @@ def litellm_module() -> ModuleType:
     return litellm
 
 
+def model_cost_map_url() -> str:
+    """Where litellm itself downloads its current price map (its LITELLM_MODEL_COST_MAP_URL setting)."""
+    return str(litellm_module().model_cost_map_url)
+
+
 def model_cost_map() -> dict[str, dict[str, Any]]:
     """litellm's price map (the bundled copy, given the settings `litellm_module` makes)."""
     cost_map: dict[str, dict[str, Any]] = litellm_module().model_cost

@@ -5,7 +5,7 @@ the file, upgrades it and runs every SQL statement. Import from here: `from pric
 """
 
 from pricing.config import PROJECT_ROOT, SECRETS_PATH
-from pricing.store.db import DEFAULT_DB_PATH, Coverage, PriceSheet, Store, StoreError, resolve_db_path
+from pricing.store.db import DEFAULT_DB_PATH, Coverage, PriceSheet, SnapshotLoad, Store, StoreError, resolve_db_path
 from pricing.store.schema import (
     MIGRATIONS,
     REQUEST_RECORD_FIELDS,
@@ -28,6 +28,7 @@ __all__ = [
     "Migration",
     "PriceSheet",
     "RequestRecord",
+    "SnapshotLoad",
     "Store",
     "StoreError",
     "request_records_frame",

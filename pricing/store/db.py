@@ -143,6 +143,27 @@ SQL_COVERAGE = """WITH priced AS (
         (SELECT count(*) FROM priced JOIN scored USING (model_id)) AS priced_models_with_scores,
         (SELECT count(*) FROM scored) AS scored_models"""
 
+# Source refresh (pricing.sources.refresh): snapshots, their changes, and the state a refresh compares against.
+SQL_SNAPSHOTS = "SELECT * FROM source_snapshots ORDER BY fetched_at DESC, source_name"
+SQL_LAST_SNAPSHOT_HASH = """SELECT content_sha256 FROM source_snapshots WHERE source_name = ?
+    ORDER BY fetched_at DESC LIMIT 1"""
+SQL_SCORES_OF_SOURCE = "SELECT * FROM scores WHERE source = ? ORDER BY model_id, benchmark_id"
+SQL_API_PERFORMANCE_OF_SOURCE = "SELECT * FROM api_performance WHERE source = ? ORDER BY provider, model_key"
+SQL_KNOWN_MODEL_IDS = """SELECT model_id FROM models UNION SELECT model_id FROM prices WHERE model_id IS NOT NULL
+    UNION SELECT model_id FROM scores"""
+SQL_DELETE_SOURCE_SCORES = "DELETE FROM scores WHERE source = ?"
+SQL_DELETE_SOURCE_API_PERFORMANCE = "DELETE FROM api_performance WHERE source = ?"
+# A refresh adds what the store lacks and leaves curated rows (seeded models, aliases, benchmarks) as they are.
+SQL_INSERT_NEW_ROWS = """INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming i
+    WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"""
+SQL_CHANGES_SINCE = """SELECT * FROM refresh_changes WHERE fetched_at >= ?
+    ORDER BY fetched_at DESC, source_name, change, model_key, field"""
+# Models new to the store in the latest refresh that loaded anything.
+SQL_NEW_MODEL_IDS = """SELECT DISTINCT c.model_id FROM refresh_changes c JOIN source_snapshots s USING (snapshot_id)
+    WHERE c.change = 'new_model' AND c.new_to_store AND c.model_id IS NOT NULL
+        AND s.run_id = (SELECT run_id FROM source_snapshots ORDER BY fetched_at DESC LIMIT 1)
+    ORDER BY c.model_id"""
+
 
 @dataclass(frozen=True)
 class PriceSheet:
@@ -154,6 +175,28 @@ class PriceSheet:
     as_of: dt.date | None
     file_name: str | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotLoad:
+    """Everything one refreshed source writes, in one transaction (`Store.load_snapshot`).
+
+    `snapshot` is one `source_snapshots` row; a sheet's `prices` rows are added to it (a model's earlier prices
+    stay, dated); `scores` replace every score of `score_source` (and are kept in `score_history`), `api_performance`
+    every row of `performance_source`; `models`, `aliases` and `benchmarks` add only what the store lacks.
+    """
+
+    snapshot: dict[str, object]
+    changes: pd.DataFrame
+    sheet: PriceSheet | None = None
+    prices: pd.DataFrame | None = None
+    score_source: str | None = None
+    scores: pd.DataFrame | None = None
+    performance_source: str | None = None
+    api_performance: pd.DataFrame | None = None
+    models: pd.DataFrame | None = None
+    aliases: pd.DataFrame | None = None
+    benchmarks: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -615,6 +658,75 @@ class Store:
         """Forget a sheet's terms."""
         with self._transaction() as cur:
             cur.execute(SQL_DELETE_SHEET_TERMS, [sheet_name])
+
+    def source_snapshots(self) -> pd.DataFrame:
+        """Every refreshed snapshot loaded, newest first (time, link, content hash, rows)."""
+        return self._query(SQL_SNAPSHOTS)
+
+    def last_snapshot_hash(self, source_name: str) -> str | None:
+        """The content hash of a source's latest loaded snapshot, None if it was never refreshed."""
+        frame = self._query(SQL_LAST_SNAPSHOT_HASH, [source_name])
+        return None if frame.empty else str(frame.iloc[0, 0])
+
+    def scores_of_source(self, source: str) -> pd.DataFrame:
+        """Every score one source gave (as `scores` holds them now)."""
+        return self._query(SQL_SCORES_OF_SOURCE, [source])
+
+    def api_performance_of_source(self, source: str) -> pd.DataFrame:
+        """Every API speed row one source gave."""
+        return self._query(SQL_API_PERFORMANCE_OF_SOURCE, [source])
+
+    def known_model_ids(self) -> set[str]:
+        """Every canonical model any table names (models, prices, scores)."""
+        return {str(m) for m in self._query(SQL_KNOWN_MODEL_IDS)["model_id"]}
+
+    def refresh_changes(self, since: dt.datetime) -> pd.DataFrame:
+        """What refreshes changed from `since` on, newest first."""
+        return self._query(SQL_CHANGES_SINCE, [since])
+
+    def new_model_ids(self) -> list[str]:
+        """Models new to the store in the latest refresh (none before any refresh)."""
+        return [str(m) for m in self._query(SQL_NEW_MODEL_IDS)["model_id"]]
+
+    def load_snapshot(self, load: SnapshotLoad) -> None:
+        """Write one refreshed source in one transaction: all of it, or nothing (StoreError names a clash)."""
+        with self._transaction() as cur:
+            if load.sheet is not None and load.prices is not None:
+                kind = cur.execute(SQL_SHEET_KIND, [load.sheet.sheet_name]).fetchone()
+                if kind is not None and kind[0] != load.sheet.kind:
+                    raise StoreError(
+                        f"a {kind[0]} price sheet is already named '{load.sheet.sheet_name}'; rename or delete it "
+                        "before refreshing this source"
+                    )
+                self._write_sheet(cur, load.sheet, load.prices, replace_all=False)
+            if load.score_source is not None and load.scores is not None:
+                cur.execute(SQL_DELETE_SOURCE_SCORES, [load.score_source])
+                self._insert(cur, "scores", load.scores)
+                history = load.scores.assign(snapshot_id=load.snapshot["snapshot_id"])
+                self._insert(cur, "score_history", history)
+            if load.performance_source is not None and load.api_performance is not None:
+                cur.execute(SQL_DELETE_SOURCE_API_PERFORMANCE, [load.performance_source])
+                self._insert(cur, "api_performance", load.api_performance)
+            for table, frame, key in (
+                ("models", load.models, ("model_id",)),
+                ("model_aliases", load.aliases, ("source", "alias")),
+                ("benchmarks", load.benchmarks, ("benchmark_id",)),
+            ):
+                if frame is not None and not frame.empty:
+                    self._insert_new(cur, table, frame, key)
+            self._insert(cur, "source_snapshots", pd.DataFrame([load.snapshot]))
+            self._insert(cur, "refresh_changes", load.changes)
+
+    @staticmethod
+    def _insert_new(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
+        columns = TABLE_COLUMNS[table]
+        cur.register("incoming", frame[list(columns)].drop_duplicates(subset=list(key)))
+        try:
+            match = " AND ".join(f"t.{column} = i.{column}" for column in key)
+            cur.execute(SQL_INSERT_NEW_ROWS.format(table=table, columns=", ".join(columns), match=match))
+        finally:
+            with suppress(duckdb.Error):
+                cur.unregister("incoming")
 
 
 def _now() -> dt.datetime:

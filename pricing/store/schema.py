@@ -391,6 +391,49 @@ SHEET_TERMS = Table(
     primary_key=("sheet_name",),
 )
 
+# Source refresh: one row per fetched file that was loaded, with where it came from and its content hash.
+SOURCE_SNAPSHOTS = Table(
+    "source_snapshots",
+    _columns(
+        "snapshot_id VARCHAR",
+        "run_id VARCHAR NOT NULL",  # one refresh command or click; its sources share it
+        "source_name VARCHAR NOT NULL",  # the registry name (pricing.sources.registry)
+        "fetched_at TIMESTAMP NOT NULL",
+        "url VARCHAR NOT NULL",  # the link fetched, or file:NAME for a file handed in (never a local path)
+        "content_sha256 VARCHAR NOT NULL",
+        "content_bytes BIGINT NOT NULL",
+        "rows_loaded BIGINT NOT NULL",
+        "as_of DATE NOT NULL",
+        "forced BOOLEAN NOT NULL",
+    ),
+    primary_key=("snapshot_id",),
+    written_from_frames=True,
+)
+# What each loaded snapshot changed against what the store held before it (kept, so "what changed since" works).
+REFRESH_CHANGES = Table(
+    "refresh_changes",
+    _columns(
+        "snapshot_id VARCHAR NOT NULL",
+        "source_name VARCHAR NOT NULL",
+        "fetched_at TIMESTAMP NOT NULL",
+        "change VARCHAR NOT NULL",  # new_model, removed_model, price_cut, price_rise, score_change, new_source
+        "model_key VARCHAR",  # the source's own spelling (a price sheet's key, a leaderboard's name)
+        "model_id VARCHAR",
+        "field VARCHAR",  # usd_per_1m_input, usd_per_1m_output, or a benchmark id
+        "old_value DOUBLE",
+        "new_value DOUBLE",
+        "change_pct DOUBLE",
+        "new_to_store BOOLEAN",  # a new model no source in the store knew before
+    ),
+    written_from_frames=True,
+)
+# Every refreshed score, per snapshot: `scores` holds the current ones, this their history.
+SCORE_HISTORY = Table(
+    "score_history",
+    (Column("snapshot_id", "VARCHAR", not_null=True), *SCORES.columns),
+    written_from_frames=True,
+)
+
 TABLES: tuple[Table, ...] = (
     MODELS,
     MODEL_ALIASES,
@@ -409,6 +452,9 @@ TABLES: tuple[Table, ...] = (
     USAGE_MONTHLY,
     SCENARIOS,
     SHEET_TERMS,
+    SOURCE_SNAPSHOTS,
+    REFRESH_CHANGES,
+    SCORE_HISTORY,
 )
 TABLE_NAMES: frozenset[str] = frozenset(table.name for table in TABLES)
 # Tables a DataFrame may be written to, with the columns it must carry: identifiers in SQL come only
@@ -510,6 +556,11 @@ def sheet_tier_modes(cur: Cursor) -> None:
     _columns_changed_in(7, cur, SHEET_TERMS)
 
 
+def source_refresh(cur: Cursor) -> None:
+    """Refreshed sources: each loaded snapshot (time, link, content hash), what it changed, and scores' history."""
+    _create(cur, SOURCE_SNAPSHOTS, REFRESH_CHANGES, SCORE_HISTORY)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -539,5 +590,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         7,
         "sheet tier modes: volume tiers discount the whole month (all-units) or each band (graduated)",
         sheet_tier_modes,
+    ),
+    Migration(
+        8, "source refresh: loaded snapshots with link and content hash, their changes, score history", source_refresh
     ),
 )

@@ -1,0 +1,350 @@
+"""Refreshing the store from its sources on demand: fetch, validate, compare, guard, load, and record the diff.
+
+Frontier is offline by default; this runs only when asked (`python -m pricing refresh`, Home's Update data panel).
+Each source is done on its own: its file is fetched (or read from a file handed in), read and checked by its
+registry reader, compared with what the store holds, refused when it would remove too much or move too many prices
+by over 10x (unless forced), and written in one transaction with its snapshot (time, link, content hash) and its
+changes. A source whose content is byte-for-byte what was loaded last writes nothing. A source that fails leaves
+the store as it was for that source and the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pricing.config import SecretsFileError, secret_text
+from pricing.identity import resolve_model
+from pricing.limits import InputError
+from pricing.sources import diff
+from pricing.sources.fetch import Fetched, FetchError, fetch_url, read_file
+from pricing.sources.registry import SOURCES, Parsed, ReadContext, RefreshSource, source_named, url_for
+from pricing.store import TABLE_COLUMNS, PriceSheet, SnapshotLoad, Store, StoreError
+
+# What each outcome means; "loaded" and "unchanged" (and a dry run's "checked") are successes.
+LOADED, UNCHANGED, CHECKED, FAILED, REFUSED = "loaded", "unchanged", "checked", "failed", "refused"
+SKIPPED = "skipped"  # a source that needs a key nobody set, when it was not asked for by name
+SUCCESSES = frozenset({LOADED, UNCHANGED, CHECKED, SKIPPED})
+MAX_UNJOINED_SHOWN = 20
+
+Progress = Callable[[str, float, str], None]  # (source name, fraction done, what it is doing)
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    """What to refresh: named sources (none: all), files handed in and links per source, dry run, force."""
+
+    sources: tuple[str, ...] = ()
+    files: Mapping[str, Path] = field(default_factory=dict)
+    urls: Mapping[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    """How one source's refresh ended, what it would change or changed, and the spellings it could not join."""
+
+    source: str
+    status: str
+    message: str
+    origin: str | None = None
+    sha256: str | None = None
+    rows: int = 0
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(diff.CHANGE_COLUMNS)))
+    unjoined: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether it succeeded (loaded, unchanged, or checked in a dry run)."""
+        return self.status in SUCCESSES
+
+    def as_dict(self) -> dict[str, object]:
+        """The outcome as JSON-ready values."""
+        changes = self.changes.astype(object).where(self.changes.notna(), None)
+        return {
+            "source": self.source,
+            "status": self.status,
+            "message": self.message,
+            "origin": self.origin,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            "summary": diff.summary(self.changes),
+            "changes": changes.to_dict(orient="records"),
+            "unjoined": list(self.unjoined),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """Every source's outcome in one refresh run."""
+
+    run_id: str
+    outcomes: tuple[SourceOutcome, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every source succeeded."""
+        return all(outcome.ok for outcome in self.outcomes)
+
+    @property
+    def failed(self) -> tuple[SourceOutcome, ...]:
+        """The sources that failed or were refused."""
+        return tuple(outcome for outcome in self.outcomes if not outcome.ok)
+
+
+def parse_assignments(values: Sequence[str] | None, what: str) -> dict[str, str]:
+    """NAME=VALUE pairs from the command line, each NAME a known source; InputError says which is wrong."""
+    pairs: dict[str, str] = {}
+    for value in values or ():
+        name, sep, rest = value.partition("=")
+        if not sep or not rest.strip():
+            raise InputError(f"{what} {value!r} is not NAME=VALUE; e.g. {what} openrouter=models.json")
+        pairs[source_named(name).name] = rest.strip()
+    return pairs
+
+
+def _api_key(source: RefreshSource, env: Mapping[str, str]) -> str | None:
+    if source.api_key_env is None:
+        return None
+    key = env.get(source.api_key_env, "").strip()
+    if key:
+        return key
+    if source.api_key_secret:
+        try:
+            return secret_text(source.api_key_secret)
+        except SecretsFileError:
+            return None
+    return None
+
+
+def _obtain(source: RefreshSource, request: RefreshRequest, env: Mapping[str, str]) -> Fetched:
+    if source.name in request.files:
+        return read_file(Path(request.files[source.name]).expanduser())
+    headers: dict[str, str] = {}
+    if source.api_key_header is not None:
+        key = _api_key(source, env)
+        if key is None:
+            raise FetchError(
+                f"{source.title} needs a free API key: set {source.api_key_env} (or {source.api_key_secret} in "
+                ".streamlit/secrets.toml), or hand in a downloaded file with --from-file"
+            )
+        headers[source.api_key_header] = key
+    return fetch_url(url_for(source, env, request.urls.get(source.name)), headers=headers)
+
+
+def _aliases(source: RefreshSource, spellings: Sequence[str], on: dt.date) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    resolved = [resolve_model(spelling, on) for spelling in spellings]
+    frame = pd.DataFrame(
+        {
+            "alias": list(spellings),
+            "source": source.name,
+            "model_id": [r.model_id for r in resolved],
+            "rule": [r.rule for r in resolved],
+            "loose": [r.loose for r in resolved],
+            "reason": [r.reason for r in resolved],
+        },
+        columns=list(TABLE_COLUMNS["model_aliases"]),
+    )
+    return frame, tuple(r.raw for r in resolved if r.model_id is None)
+
+
+def _sheet(source: RefreshSource, fetched: Fetched, as_of: dt.date) -> PriceSheet:
+    assert source.sheet_name is not None
+    note = (
+        f"Refreshed from {fetched.origin} on {as_of} (sha256 {fetched.sha256[:12]}); each price is dated by the "
+        "refresh that first saw it, earlier prices stay as history."
+    )
+    return PriceSheet(
+        sheet_name=source.sheet_name,
+        kind=source.sheet_kind,
+        source=f"{source.credit}; refreshed from {fetched.origin}",
+        as_of=as_of,
+        note=note + (f" {source.attribution}" if source.attribution else ""),
+    )
+
+
+def _compare(
+    store: Store, source: RefreshSource, parsed: Parsed, known: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[diff.Guard], bool]:
+    """(changes, the price rows to write, guards, whether the source is new to the store)."""
+    changes: list[pd.DataFrame] = []
+    guards: list[diff.Guard] = []
+    to_write = None
+    had_rows = False
+    if parsed.prices is not None and source.sheet_name is not None:
+        old = store.current_prices(source.sheet_name) if _has_sheet(store, source.sheet_name) else pd.DataFrame()
+        had_rows = had_rows or not old.empty
+        price_changes, to_write, guard = diff.price_diff(old, parsed.prices, known)
+        changes.append(price_changes)
+        guards.append(guard)
+    if parsed.scores is not None and source.score_source is not None:
+        old_scores = store.scores_of_source(source.score_source)
+        had_rows = had_rows or not old_scores.empty
+        score_changes, guard = diff.score_diff(old_scores, parsed.scores, known)
+        if parsed.prices is not None:  # a model new to a source with prices is already listed once
+            listed = set(changes[0]["model_id"].dropna()) if changes else set()
+            score_changes = score_changes[
+                ~(score_changes["change"].isin(["new_model", "removed_model"]) & score_changes["model_id"].isin(listed))
+            ]
+        changes.append(score_changes)
+        guards.append(guard)
+    frames = [frame for frame in changes if not frame.empty]
+    merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(diff.CHANGE_COLUMNS))
+    return merged, to_write, guards, not had_rows
+
+
+def _has_sheet(store: Store, sheet_name: str) -> bool:
+    return sheet_name in set(store.price_sheets()["sheet_name"])
+
+
+def _refresh_one(
+    store: Store, source: RefreshSource, request: RefreshRequest, env: Mapping[str, str], run_id: str, tick: Progress
+) -> SourceOutcome:
+    started = time.perf_counter()
+    tick(source.name, 0.1, "fetching")
+    fetched = _obtain(source, request, env)
+    if store.last_snapshot_hash(source.name) == fetched.sha256:  # even forced: the same bytes change nothing
+        return SourceOutcome(
+            source.name,
+            UNCHANGED,
+            f"{source.title}: same content as the last refresh (sha256 {fetched.sha256[:12]}); nothing written",
+            fetched.origin,
+            fetched.sha256,
+            seconds=time.perf_counter() - started,
+        )
+    fetched_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    today = fetched_at.date()
+    tick(source.name, 0.4, "checking")
+    benchmark_ids = frozenset(str(b) for b in store.benchmarks()["benchmark_id"])
+    file_name = fetched.origin.removeprefix("file:") if fetched.origin.startswith("file:") else source.file_name
+    parsed = source.read(fetched.content, ReadContext(today, fetched.origin, file_name, benchmark_ids))
+    tick(source.name, 0.6, "comparing")
+    known = store.known_model_ids()
+    changes, to_write, guards, first = _compare(store, source, parsed, known)
+    if first:
+        changes = pd.concat([diff.new_source_change(source.title), changes], ignore_index=True)
+    aliases, unjoined = _aliases(source, parsed.spellings, today)
+    rows = sum(len(f) for f in (parsed.prices, parsed.scores, parsed.api_performance) if f is not None)
+    refusals = [why for why in (guard.refusal() for guard in guards) if why]
+    common = {
+        "origin": fetched.origin,
+        "sha256": fetched.sha256,
+        "rows": rows,
+        "changes": changes,
+        "unjoined": unjoined,
+    }
+    if refusals and not request.force:
+        return SourceOutcome(
+            source.name,
+            REFUSED,
+            f"{source.title} refused: {'; '.join(refusals)}. Nothing was written; check the file, or load it with "
+            "--force if the change is real",
+            seconds=time.perf_counter() - started,
+            **common,
+        )
+    if request.dry_run:
+        return SourceOutcome(
+            source.name,
+            CHECKED,
+            f"{source.title}: checked {rows:,} rows (dry run, nothing written)",
+            seconds=time.perf_counter() - started,
+            **common,
+        )
+    tick(source.name, 0.8, "loading")
+    snapshot_id = f"{source.name}-{fetched_at:%Y%m%dT%H%M%S}-{fetched.sha256[:8]}"
+    stamp = {"snapshot_id": snapshot_id, "source_name": source.name, "fetched_at": fetched_at}
+    store.load_snapshot(
+        SnapshotLoad(
+            snapshot={
+                **stamp,
+                "run_id": run_id,
+                "url": fetched.origin,
+                "content_sha256": fetched.sha256,
+                "content_bytes": len(fetched.content),
+                "rows_loaded": rows,
+                "as_of": today,
+                "forced": request.force,
+            },
+            changes=changes.assign(**stamp)[list(TABLE_COLUMNS["refresh_changes"])],
+            sheet=_sheet(source, fetched, today) if to_write is not None else None,
+            prices=to_write,
+            score_source=source.score_source,
+            scores=parsed.scores,
+            performance_source=source.performance_source,
+            api_performance=parsed.api_performance,
+            models=parsed.models,
+            aliases=aliases,
+            benchmarks=parsed.benchmarks,
+        )
+    )
+    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in diff.summary(changes).items()) or "no changes"
+    return SourceOutcome(
+        source.name,
+        LOADED,
+        f"{source.title}: loaded {rows:,} rows from {fetched.origin} ({counts})",
+        seconds=time.perf_counter() - started,
+        **common,
+    )
+
+
+def selected_sources(request: RefreshRequest) -> tuple[RefreshSource, ...]:
+    """The registry entries a request names (every one when it names none); UnknownSourceError for a bad name."""
+    names = [source_named(name).name for name in request.sources]
+    for name in (*request.files, *request.urls):
+        if name not in names:
+            names.append(name)
+    return tuple(source_named(name) for name in names) if names else SOURCES
+
+
+def refresh(
+    store: Store,
+    request: RefreshRequest,
+    env: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> RefreshReport:
+    """Refresh each requested source in turn; one failing never stops or undoes another."""
+    env = dict(os.environ) if env is None else env
+    tick: Progress = progress or (lambda _source, _done, _doing: None)
+    run_id = uuid.uuid4().hex[:12]
+    outcomes: list[SourceOutcome] = []
+    named = {source_named(name).name for name in (*request.sources, *request.files, *request.urls)}
+    for source in selected_sources(request):
+        started = time.perf_counter()
+        if source.api_key_env and source.name not in named and _api_key(source, env) is None:
+            outcome = SourceOutcome(
+                source.name, SKIPPED, f"{source.title} skipped: set {source.api_key_env} to refresh it (free key)"
+            )
+            tick(source.name, 1.0, outcome.status)
+            outcomes.append(outcome)
+            continue
+        try:
+            outcome = _refresh_one(store, source, request, env, run_id, tick)
+        except (InputError, StoreError) as exc:
+            outcome = SourceOutcome(
+                source.name, FAILED, f"{source.title} failed: {exc}", seconds=time.perf_counter() - started
+            )
+        except Exception as exc:  # noqa: BLE001 - one source's surprise must not stop the others
+            outcome = SourceOutcome(
+                source.name,
+                FAILED,
+                f"{source.title} failed unexpectedly ({type(exc).__name__}); nothing of it was written",
+                seconds=time.perf_counter() - started,
+            )
+        tick(source.name, 1.0, outcome.status)
+        outcomes.append(outcome)
+    return RefreshReport(run_id, tuple(outcomes))
+
+
+def changes_since(store: Store, since: dt.date) -> pd.DataFrame:
+    """Every change refreshes recorded from a date on, newest first."""
+    return store.refresh_changes(dt.datetime.combine(since, dt.time()))
