@@ -2,7 +2,9 @@
 
 Pure functions over frozen values; the store, files and pages are the callers' business. The first sheet is
 the list (the bundled price map, as a rule); discounts are against it. Volumes are each workload's latest
-month held flat over the horizon, or grown by a constant monthly rate when one is given. Prices are the
+month times a volume path over the horizon: month m (1 = the month after the latest) at (1 + g)^m for a constant
+monthly rate g (0: held flat), or a path the caller fitted (`pricing.planning.quotes` fits the curve Spend
+projections uses). Prices are the
 sheets' per-1M prices applied linearly to monthly totals, which is exact for negotiated sheets and leaves out
 the list map's long-context surcharges.
 
@@ -128,8 +130,9 @@ class QuoteComparison:
     cheapest: pd.DataFrame  # workload, model_key, sheet_name, usd, list_usd, saving_pct
     sheets: pd.DataFrame  # sheet_name, status, usd, committed_usd, commitment_shortfall_usd, next tier and its gap
     horizon_months: int
-    monthly_growth: float
+    monthly_growth: float | None  # the constant rate, None when a volume path was given
     notes: tuple[str, ...] = field(default=())
+    growth_label: str = "held flat"  # which growth the volumes follow, in words
 
 
 def monthly_cost_usd(price: TokenPrice, input_tokens: float, output_tokens: float, cached_input_tokens: float) -> float:
@@ -160,10 +163,10 @@ def latest_volumes(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def growth_factor_sum(monthly_growth: float, months: int) -> float:
-    """Sum over the horizon of (1 + g)^m for m = 0..months-1: total volume in units of the base month's."""
+    """Sum over the horizon of (1 + g)^m for m = 1..months: total volume in units of the latest month's."""
     if monthly_growth == 0:
         return float(months)
-    return ((1 + monthly_growth) ** months - 1) / monthly_growth
+    return (1 + monthly_growth) * ((1 + monthly_growth) ** months - 1) / monthly_growth
 
 
 def compare_quotes(
@@ -173,8 +176,13 @@ def compare_quotes(
     horizon_months: int,
     today: dt.date,
     monthly_growth: float = 0.0,
+    volume_path: Sequence[float] | None = None,
+    growth_label: str | None = None,
 ) -> QuoteComparison:
-    """Price each workload's usage on its model under every sheet over the horizon; the first sheet is the list."""
+    """Price each workload's usage on its model under every sheet over the horizon; the first sheet is the list.
+
+    `volume_path` (one factor per month of the horizon, against the latest month) replaces `monthly_growth`.
+    """
     if len(sheets) < 2:
         raise ValueError("compare at least two sheets: the list and one quote")
     if len({sheet.name for sheet in sheets}) != len(sheets):
@@ -187,7 +195,14 @@ def compare_quotes(
     missing = sorted(set(base.index) - set(models))
     if missing:
         raise ValueError(f"no model given for workload(s) {', '.join(missing)}; give WORKLOAD=MODEL for each")
-    growth = [(1 + monthly_growth) ** m for m in range(horizon_months)]
+    if volume_path is not None:
+        growth = [float(v) for v in volume_path]
+        if len(growth) != horizon_months or not all(math.isfinite(v) and v >= 0 for v in growth):
+            raise ValueError(f"the volume path needs {horizon_months} factors, each finite and 0 or more")
+        label = growth_label or "a given volume path"
+    else:
+        growth = [(1 + monthly_growth) ** m for m in range(1, horizon_months + 1)]
+        label = growth_label or (f"constant {monthly_growth:+.1%} a month" if monthly_growth else "held flat")
     list_sheet = sheets[0]
     model_keys = sorted(set(models[w] for w in base.index))
     horizon_end = _add_months(today, horizon_months)
@@ -293,8 +308,9 @@ def compare_quotes(
         cheapest=_cheapest(spend, sheet_frame, list_sheet.name),
         sheets=sheet_frame,
         horizon_months=horizon_months,
-        monthly_growth=monthly_growth,
+        monthly_growth=monthly_growth if volume_path is None else None,
         notes=_notes(sheet_frame, base, models, sheets),
+        growth_label=label,
     )
 
 

@@ -350,6 +350,8 @@ def compare_sheets(
     today: dt.date | None = None,
     monthly_growth: float = 0.0,
     terms: Mapping[str, SheetTerms] | None = None,
+    volume_path: Sequence[float] | None = None,
+    growth_label: str | None = None,
 ) -> QuoteComparison:
     """Quotes side by side: the list (the default sheet) first, then each named sheet, with stored or given terms.
 
@@ -385,4 +387,4 @@ def compare_sheets(
             if row is not None:
                 prices[key] = _token_price(row.to_dict(), name)
         sheets.append(QuoteSheet(name, prices, given.get(name, stored.get(name))))
-    return compare_quotes(monthly, models, sheets, horizon_months, today, monthly_growth)
+    return compare_quotes(monthly, models, sheets, horizon_months, today, monthly_growth, volume_path, growth_label)

@@ -70,16 +70,18 @@ def test_discounts_against_list_per_price() -> None:
 
 
 def test_tier_discount_applies_to_months_that_reach_it() -> None:
-    # growing 10% a month from 400 USD: months reach 500 USD from m where 400 * 1.1^m >= 500, i.e. m >= 3
+    # growing 10% a month from 400 USD (month 1 = 440): months reach 500 USD where 400 * 1.1^m >= 500, i.e. m >= 3
     terms = SheetTerms(tiers=(Tier(500.0, 10.0), Tier(1000.0, 20.0)))
     vendor = QuoteSheet("A", {"m": _price("A", 2.5, 10.0, 1.25)}, terms)
     result = compare_quotes(_usage(), {"chat": "m"}, [LIST, vendor], 6, TODAY, monthly_growth=0.1)
-    months = [400 * 1.1**m for m in range(6)]
+    months = [400 * 1.1**m for m in range(1, 7)]
     expected = sum(usd * (0.9 if usd >= 500 else 1.0) for usd in months)
     row = result.spend.set_index("sheet_name").loc["A"]
     assert row["gross_usd"] == pytest.approx(400 * growth_factor_sum(0.1, 6))
     assert row["usd"] == pytest.approx(expected)
-    assert row["tier_discount_usd"] == pytest.approx(sum(usd * 0.1 for usd in months[3:]))
+    assert row["tier_discount_usd"] == pytest.approx(sum(usd * 0.1 for usd in months[2:]))
+    assert growth_factor_sum(0.1, 6) == pytest.approx(sum(1.1**m for m in range(1, 7)))
+    assert result.growth_label == "constant +10.0% a month"
     sheet = result.sheets.set_index("sheet_name").loc["A"]
     assert sheet["next_tier_usd_per_month"] == 1000.0
     assert sheet["next_tier_gap_usd_per_month"] == pytest.approx(1000.0 - 400.0)
@@ -231,3 +233,17 @@ def test_tier_mode_from_a_terms_file_is_checked() -> None:
     assert terms_to_mapping(SheetTerms(tier_mode="graduated"))["tier_mode"] == "graduated"
     with pytest.raises(ValueError, match=r"t.toml: \[A\].tier_mode: 'stepped' is not a tier mode; write one of"):
         terms_from_mapping({"tier_mode": "stepped"}, "t.toml: [A]")
+
+
+def test_a_volume_path_replaces_the_constant_rate() -> None:
+    path = [1.0, 2.0, 0.5]
+    vendor = QuoteSheet("A", {"m": _price("A", 2.5, 10.0, 1.25)}, SheetTerms(tiers=(Tier(600.0, 25.0),)))
+    result = compare_quotes(
+        _usage(), {"chat": "m"}, [LIST, vendor], 3, TODAY, volume_path=path, growth_label="fitted linear"
+    )
+    spend = result.spend.set_index("sheet_name")["usd"]
+    assert spend["list"] == pytest.approx(400 * (1.0 + 2.0 + 0.5))
+    assert spend["A"] == pytest.approx(400 * 1.0 + 800 * 0.75 + 200)  # only the 800 USD month reaches the tier
+    assert result.growth_label == "fitted linear"
+    with pytest.raises(ValueError, match="needs 3 factors"):
+        compare_quotes(_usage(), {"chat": "m"}, [LIST, vendor], 3, TODAY, volume_path=[1.0])

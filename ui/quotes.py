@@ -7,15 +7,21 @@ import datetime as dt
 import streamlit as st
 
 from pricing import service
+from pricing.planning import quotes as quote_planning
 from pricing.quotes import QuoteComparison, SheetTerms
 from pricing.store import resolve_db_path
 from ui.common import after_write, get_store
 
 
 def load_quotes(
-    upload_id: str, models: tuple[tuple[str, str], ...], sheets: tuple[str, ...], months: int, monthly_growth: float
+    upload_id: str,
+    models: tuple[tuple[str, str], ...],
+    sheets: tuple[str, ...],
+    months: int,
+    monthly_growth: float | None,
 ) -> QuoteComparison:
-    """The kept upload's usage priced under the list and each sheet, with the sheets' stored terms."""
+    """The kept upload's usage priced under the list and each sheet, with the sheets' stored terms; growth None:
+    the curve fitted to the usage, as Spend projections."""
     return _load_quotes(str(resolve_db_path()), upload_id, models, sheets, months, monthly_growth, dt.date.today())
 
 
@@ -26,13 +32,19 @@ def _load_quotes(
     models: tuple[tuple[str, str], ...],
     sheets: tuple[str, ...],
     months: int,
-    monthly_growth: float,
+    monthly_growth: float | None,
     today: dt.date,
 ) -> QuoteComparison:
     del db_path  # a key only: results differ between database files
     store = get_store()
-    return service.compare_sheets(
-        store, store.usage_monthly(upload_id), dict(models), list(sheets), months, today, monthly_growth
+    return quote_planning.compare_projected(
+        store,
+        store.usage_monthly(upload_id),
+        dict(models),
+        list(sheets),
+        horizon_months=months,
+        today=today,
+        monthly_growth=monthly_growth,
     )
 
 

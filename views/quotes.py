@@ -16,6 +16,10 @@ KEY_UPLOAD = "quotes_upload"
 KEY_SHEETS = "quotes_sheets"
 KEY_MONTHS = "quotes_months"
 KEY_GROWTH = "quotes_growth_pct"
+KEY_GROWTH_MODE = "quotes_growth_mode"
+GROWTH_FITTED = "Fitted to the usage"
+GROWTH_CONSTANT = "Constant rate"
+GROWTH_MODES = (GROWTH_FITTED, GROWTH_CONSTANT)
 KEY_MODEL = "quotes_model_{}"
 KEY_TERMS_SHEET = "quotes_terms_sheet"
 
@@ -24,7 +28,8 @@ st.title("Quotes")
 st.caption(
     "Negotiated price sheets against the list (the bundled price map), for the same usage: prices per 1M tokens, "
     "discount against list, projected spend per workload over the horizon, and each quote's terms. Volumes are each "
-    "workload's latest month, held flat or grown at a constant monthly rate. USD."
+    "workload's latest month, grown as Spend projections grows it (the curve fitted to the usage) or at your own "
+    "constant rate. USD."
 )
 
 sheets = load_sheets()
@@ -42,9 +47,20 @@ if uploads.empty:
 labels = {str(row.upload_id): f"{row.file_name} ({row.workloads})" for row in uploads.itertuples()}
 upload_id = st.selectbox("Usage", list(labels), format_func=labels.get, key=KEY_UPLOAD)
 chosen = st.multiselect(f"Quotes to compare with {list_name}", quoted, default=quoted[:2], key=KEY_SHEETS)
-col_months, col_growth = st.columns(2)
+col_months, col_mode, col_growth = st.columns(3)
 months = int(col_months.number_input("Horizon (months)", 1, 60, 36, key=KEY_MONTHS))
-growth_pct = float(col_growth.number_input("Volume growth per month (%)", -50.0, 100.0, 0.0, key=KEY_GROWTH))
+growth_mode = col_mode.radio(
+    "Volume growth",
+    GROWTH_MODES,
+    key=KEY_GROWTH_MODE,
+    help="Fitted: the curve Spend projections fits to the usage's total output tokens (best by AICc), flat when "
+    "the usage has under 4 months. Constant: your own monthly rate.",
+)
+growth_pct = float(
+    col_growth.number_input(
+        "Growth per month (%)", -50.0, 100.0, 0.0, key=KEY_GROWTH, disabled=growth_mode != GROWTH_CONSTANT
+    )
+)
 
 monthly = load_usage_monthly(str(upload_id))
 workloads = sorted(monthly["workload"].unique())
@@ -59,11 +75,18 @@ if not chosen:
     st.info("Pick at least one quote to compare.")
     st.stop()
 try:
-    result = load_quotes(str(upload_id), tuple(sorted(models.items())), tuple(chosen), months, growth_pct / 100)
+    result = load_quotes(
+        str(upload_id),
+        tuple(sorted(models.items())),
+        tuple(chosen),
+        months,
+        growth_pct / 100 if growth_mode == GROWTH_CONSTANT else None,
+    )
 except (LookupError, ValueError) as exc:
     st.error(f"{exc}")
     st.stop()
 
+st.caption(f"Volumes over the {months} months: {result.growth_label}.")
 st.subheader("Sheets")
 st.dataframe(
     result.sheets.drop(columns=["is_list"]),

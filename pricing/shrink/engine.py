@@ -402,7 +402,9 @@ def cost_items(path: ShrinkPath) -> list[CostItem]:
             )
         )
     if path.evaluation_usd > 0 or path.evaluation_source:
-        items.append(CostItem("Evaluation", path.evaluation_usd, path.evaluation_source, path.evaluation_source))
+        items.append(
+            CostItem("Evaluation", path.evaluation_usd, path.evaluation_source, "the shrunk model's own prices")
+        )
     return items
 
 
