@@ -35,6 +35,7 @@ PAGES = {
     "projections": ("projections", "Spend projections"),
     "portfolio": ("portfolio", "Portfolio"),
     "quotes": ("quotes", "Quotes"),
+    "shrink": ("shrink", "Shrink"),
     "probes": ("probes", "Live probes"),
 }
 NAV_TITLES = [
@@ -45,6 +46,7 @@ NAV_TITLES = [
     "Spend projections",
     "Portfolio",
     "Quotes",
+    "Shrink",
     "Live probes",
 ]
 NAV_LABELS = f"{bs.SIDEBAR_NAV_LINK} [data-testid='stMarkdownContainer']"

@@ -61,6 +61,13 @@ PAGES: tuple[PageSpec, ...] = (
         "Negotiated price sheets against the list for your usage, with their terms, tiers and commitments.",
     ),
     PageSpec(
+        "views/shrink.py",
+        "Shrink",
+        ":material/compress:",
+        "shrink",
+        "What quantising, distilling or fine-tuning a smaller model costs and saves, and when it pays back.",
+    ),
+    PageSpec(
         "views/probes.py",
         "Live probes",
         ":material/speed:",

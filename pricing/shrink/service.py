@@ -542,3 +542,17 @@ def payload(comparison: ShrinkComparison) -> dict[str, Any]:
         "notes": list(comparison.notes),
         "monte_carlo_paths": comparison.monte_carlo.n_paths,
     }
+
+
+def compare_upload(
+    store: Store, upload_id: str, workload: str, request: ShrinkRequest, n_paths: int = 10_000
+) -> ShrinkComparison:
+    """`compare` for one workload of a kept usage upload (the Shrink page's use case)."""
+    usage = planning.summarise_usage(store.usage_monthly(upload_id), workload)
+    return compare(store, usage, request, uncertainty=planning.Uncertainty(n_paths=n_paths))
+
+
+def suite_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Finished probe runs with an eval suite, newest first: the runs measured quality can come from."""
+    usable = runs[runs["status"].isin(("completed", "cancelled", "closed", "imported")) & runs["suite"].notna()]
+    return usable.sort_values("started_at", ascending=False)
