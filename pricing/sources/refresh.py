@@ -24,7 +24,7 @@ from pricing.config import SecretsFileError, secret_text
 from pricing.identity import resolve_model
 from pricing.limits import InputError
 from pricing.sources import diff
-from pricing.sources.fetch import Fetched, FetchError, fetch_url, read_file
+from pricing.sources.fetch import Fetched, FetchError, fetch_url, read_file, timeout_s
 from pricing.sources.registry import SOURCES, Parsed, ReadContext, RefreshSource, source_named, url_for
 from pricing.store import TABLE_COLUMNS, PriceSheet, SnapshotLoad, Store, StoreError
 
@@ -139,7 +139,7 @@ def _obtain(source: RefreshSource, request: RefreshRequest, env: Mapping[str, st
                 ".streamlit/secrets.toml), or hand in a downloaded file with --from-file"
             )
         headers[source.api_key_header] = key
-    return fetch_url(url_for(source, env, request.urls.get(source.name)), headers=headers)
+    return fetch_url(url_for(source, env, request.urls.get(source.name)), headers=headers, timeout=timeout_s(env))
 
 
 def _aliases(source: RefreshSource, spellings: Sequence[str], on: dt.date) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -1,0 +1,362 @@
+"""Refreshing sources against a real HTTP server on 127.0.0.1 serving the fixture files and broken variants of them.
+
+No test touches the internet. Every broken file must leave the store exactly as it was, with a clear message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pricing.sources import refresh as refreshing
+from pricing.sources.registry import SOURCES
+from pricing.store import Store
+from pricing.store.schema import TABLE_NAMES
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "refresh"
+AA_KEY = "aa-test-key-7f3c9e"
+FILES = {
+    "litellm": "litellm_map.json",
+    "models-dev": "models_dev_api.json",
+    "openrouter": "openrouter_models.json",
+    "lmarena": "lmarena_text.csv",
+    "llm-stats": "llmstats_benchmarks_long.csv",
+    "epoch": "epoch_benchmarks_runs.csv",
+    "artificial-analysis": "aa_models.json",
+}
+
+
+@dataclass
+class Route:
+    """What the fixture server answers on one path."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/json"
+    delay_s: float = 0.0
+    redirect_to: str | None = None
+    needs_key: str | None = None
+
+
+@dataclass
+class FixtureServer:
+    """A real HTTP server on 127.0.0.1 whose routes a test sets."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    seen_keys: list[str] = field(default_factory=list)
+    base_url: str = ""
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+
+def _handler(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            del format, args
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            route = server.routes.get(self.path.split("?")[0])
+            if route is None:
+                self.send_error(404)
+                return
+            if route.delay_s:
+                server.stop.wait(route.delay_s)
+            if route.redirect_to is not None:
+                self.send_response(302)
+                self.send_header("Location", route.redirect_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if route.needs_key is not None:
+                key = self.headers.get("x-api-key")
+                server.seen_keys.append(key or "")
+                if key != route.needs_key:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            self.wfile.write(route.body)
+
+    return Handler
+
+
+@pytest.fixture()
+def fixture_server() -> Iterator[FixtureServer]:
+    server = FixtureServer()
+    for name, file_name in FILES.items():
+        server.routes[f"/{name}"] = Route(
+            body=(FIXTURES / file_name).read_bytes(),
+            content_type="text/csv" if file_name.endswith(".csv") else "application/json",
+            needs_key=AA_KEY if name == "artificial-analysis" else None,
+        )
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
+    httpd.daemon_threads = True
+    server.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.stop.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _env(server: FixtureServer, **extra: str) -> dict[str, str]:
+    """Every source pointed at the fixture server, as FRONTIER_SOURCE_URL_<NAME> would in the app's environment."""
+    env = {source.env_name: server.url(f"/{source.name}") for source in SOURCES}
+    env["FRONTIER_AA_API_KEY"] = AA_KEY
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    env.update(extra)
+    return env
+
+
+def _contents(store: Store) -> dict[str, object]:
+    """Every table's row count and the refreshed tables' rows, to compare a store before and after."""
+    state: dict[str, object] = {table: store.count(table) for table in sorted(TABLE_NAMES)}
+    for sheet in store.price_sheets()["sheet_name"]:
+        state[f"prices:{sheet}"] = store.current_prices(str(sheet)).to_csv()
+    state["sheets"] = store.price_sheets().drop(columns=["loaded_at"]).to_csv()
+    state["scores"] = store.scores().to_csv()
+    state["models"] = store.models().to_csv()
+    state["aliases"] = store.aliases().to_csv()
+    state["api_performance"] = store.api_performance().to_csv()
+    state["snapshots"] = store.source_snapshots().to_csv()
+    state["changes"] = store.refresh_changes(dt.datetime(2000, 1, 1)).to_csv()
+    return state
+
+
+@pytest.fixture()
+def refreshed_store(seeded_store: Store, fixture_server: FixtureServer) -> Store:
+    """The seeded store after one forced refresh of every source from the fixture server (the baseline)."""
+    report = refreshing.refresh(seeded_store, refreshing.RefreshRequest(force=True), env=_env(fixture_server))
+    assert report.ok, [o.message for o in report.outcomes]
+    return seeded_store
+
+
+def test_refresh_loads_every_source_from_its_link(refreshed_store: Store, fixture_server: FixtureServer) -> None:
+    snapshots = refreshed_store.source_snapshots()
+    assert sorted(snapshots["source_name"]) == sorted(FILES)
+    by_source = snapshots.set_index("source_name")
+    assert by_source.loc["openrouter", "url"] == fixture_server.url("/openrouter")
+    assert len(by_source.loc["openrouter", "content_sha256"]) == 64
+    sheets = set(refreshed_store.price_sheets()["sheet_name"])
+    assert {"models.dev", "OpenRouter", "Artificial Analysis"} <= sheets
+    openrouter = refreshed_store.current_prices("OpenRouter").set_index("model_key")
+    assert openrouter.loc["openai/gpt-4o", "usd_per_1m_input"] == pytest.approx(2.5e-06 * 1e6)
+    assert "openrouter/auto" not in openrouter.index  # "-1": priced by the model it routes to
+    aa = refreshed_store.scores("aa_intelligence_index").set_index("model_id")
+    assert aa.loc["o3", "score"] == pytest.approx(65.5)
+    assert aa.loc["o3", "source"] == "Artificial Analysis (artificialanalysis.ai)"
+    speed = refreshed_store.api_performance()
+    o3 = speed[(speed["model_id"] == "o3") & (speed["provider"] == "Artificial Analysis median")].iloc[0]
+    assert o3["ttft_ms"] == pytest.approx(11.8 * 1000)
+    arena = refreshed_store.scores("arena_elo")
+    assert len(arena[arena["source"] == "LMArena"]) == 40
+    assert set(arena[arena["source"] == "LMArena"]["as_of"].astype(str)) == {dt.date.today().isoformat()}
+
+
+def test_the_key_goes_only_into_the_header(
+    seeded_store: Store, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = refreshing.RefreshRequest(sources=("artificial-analysis",))
+    report = refreshing.refresh(seeded_store, request, env=_env(fixture_server))
+    assert report.ok and fixture_server.seen_keys == [AA_KEY]
+    assert AA_KEY not in json.dumps([o.as_dict() for o in report.outcomes], default=str)
+    assert all(AA_KEY not in str(value) for value in _contents(seeded_store).values())
+
+
+def test_a_named_source_without_its_key_fails_saying_which_variable(
+    seeded_store: Store, fixture_server: FixtureServer
+) -> None:
+    env = _env(fixture_server)
+    del env["FRONTIER_AA_API_KEY"]
+    before = _contents(seeded_store)
+    report = refreshing.refresh(seeded_store, refreshing.RefreshRequest(sources=("artificial-analysis",)), env=env)
+    assert report.outcomes[0].status == refreshing.FAILED
+    assert "FRONTIER_AA_API_KEY" in report.outcomes[0].message
+    assert _contents(seeded_store) == before
+    everything = refreshing.refresh(seeded_store, refreshing.RefreshRequest(sources=()), env=env)
+    statuses = {o.source: o.status for o in everything.outcomes}
+    assert statuses["artificial-analysis"] == refreshing.SKIPPED
+
+
+def test_a_second_identical_refresh_writes_no_rows(refreshed_store: Store, fixture_server: FixtureServer) -> None:
+    before = _contents(refreshed_store)
+    report = refreshing.refresh(refreshed_store, refreshing.RefreshRequest(), env=_env(fixture_server))
+    assert {o.status for o in report.outcomes} == {refreshing.UNCHANGED}
+    assert _contents(refreshed_store) == before
+
+
+def test_a_first_refresh_that_would_drop_most_of_a_source_is_refused(
+    seeded_store: Store, fixture_server: FixtureServer
+) -> None:
+    before = _contents(seeded_store)
+    report = refreshing.refresh(seeded_store, refreshing.RefreshRequest(sources=("lmarena",)), env=_env(fixture_server))
+    outcome = report.outcomes[0]
+    assert outcome.status == refreshing.REFUSED
+    assert "would remove" in outcome.message and "--force" in outcome.message
+    assert _contents(seeded_store) == before
+
+
+def _html_page() -> Route:
+    return Route(b"<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>", content_type="text/html")
+
+
+def _scaled_openrouter(factor: float) -> bytes:
+    data = json.loads((FIXTURES / "openrouter_models.json").read_bytes())
+    for item in data["data"]:
+        if item["pricing"]["prompt"] != "-1":
+            item["pricing"]["prompt"] = f"{float(item['pricing']['prompt']) * factor:.10g}"
+            item["pricing"]["completion"] = f"{float(item['pricing']['completion']) * factor:.10g}"
+    return json.dumps(data).encode()
+
+
+BROKEN: dict[str, tuple[str, Route, str, str]] = {
+    "truncated JSON": (
+        "openrouter",
+        Route((FIXTURES / "openrouter_models.json").read_bytes()[:1500]),
+        refreshing.FAILED,
+        "not valid JSON",
+    ),
+    "HTML error page with 200": ("models-dev", _html_page(), refreshing.FAILED, "HTML page"),
+    "empty list": ("openrouter", Route(b'{"data": []}'), refreshing.FAILED, "empty list"),
+    "renamed column": (
+        "lmarena",
+        Route(
+            (FIXTURES / "lmarena_text.csv").read_bytes().replace(b"arena_score", b"score", 1), content_type="text/csv"
+        ),
+        refreshing.FAILED,
+        "lacks column(s) arena_score",
+    ),
+    "prices 100x off": ("openrouter", Route(_scaled_openrouter(100)), refreshing.REFUSED, "by over 10x"),
+    "HTTP 500": ("litellm", Route(b"oops", status=500), refreshing.FAILED, "answered HTTP 500"),
+    "timeout": ("epoch", Route(b"task\n", delay_s=5.0), refreshing.FAILED, "did not answer within"),
+    "redirect loop": ("llm-stats", Route(redirect_to="/llm-stats"), refreshing.FAILED, "redirect loop"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_source_leaves_the_store_exactly_as_it_was(
+    case: str, refreshed_store: Store, fixture_server: FixtureServer
+) -> None:
+    name, route, status, words = BROKEN[case]
+    fixture_server.routes[f"/{name}"] = route
+    before = _contents(refreshed_store)
+    env = _env(fixture_server, FRONTIER_FETCH_TIMEOUT_S="0.5")
+    started = time.perf_counter()
+    report = refreshing.refresh(refreshed_store, refreshing.RefreshRequest(sources=(name,)), env=env)
+    outcome = report.outcomes[0]
+    assert (outcome.status, outcome.source) == (status, name)
+    assert words in outcome.message
+    assert "Traceback" not in outcome.message and str(Path.home()) not in outcome.message
+    assert _contents(refreshed_store) == before
+    assert time.perf_counter() - started < 30
+
+
+def test_a_failing_source_leaves_the_others_loaded(seeded_store: Store, fixture_server: FixtureServer) -> None:
+    fixture_server.routes["/openrouter"] = Route(b"", status=503)
+    request = refreshing.RefreshRequest(sources=("openrouter", "models-dev"))
+    report = refreshing.refresh(seeded_store, request, env=_env(fixture_server))
+    statuses = {o.source: o.status for o in report.outcomes}
+    assert statuses == {"openrouter": refreshing.FAILED, "models-dev": refreshing.LOADED}
+    assert [o.source for o in report.failed] == ["openrouter"]
+    assert "models.dev" in set(seeded_store.price_sheets()["sheet_name"])
+    assert "OpenRouter" not in set(seeded_store.price_sheets()["sheet_name"])
+
+
+def test_the_diff_lists_known_changes_and_is_kept(refreshed_store: Store, fixture_server: FixtureServer) -> None:
+    fixture_server.routes["/openrouter"] = Route((FIXTURES / "openrouter_models_v2.json").read_bytes())
+    report = refreshing.refresh(
+        refreshed_store, refreshing.RefreshRequest(sources=("openrouter",)), env=_env(fixture_server)
+    )
+    changes = report.outcomes[0].changes
+    got = {(r.change, r.model_key, r.field if isinstance(r.field, str) else None) for r in changes.itertuples()}
+    assert got == {
+        ("new_model", "openai/gpt-5-mini", None),
+        ("removed_model", "openai/o3-mini", None),
+        ("price_cut", "openai/gpt-4o", "usd_per_1m_input"),
+        ("price_rise", "deepseek/deepseek-chat", "usd_per_1m_output"),
+    }
+    cut = changes[changes["change"] == "price_cut"].iloc[0]
+    assert (cut["old_value"], cut["new_value"]) == (pytest.approx(2.5), pytest.approx(1.25))
+    assert cut["change_pct"] == pytest.approx(-50.0)
+    rise = changes[changes["change"] == "price_rise"].iloc[0]
+    assert rise["change_pct"] == pytest.approx(20.0)
+    kept = refreshing.changes_since(refreshed_store, dt.date.today())
+    assert {"price_cut", "price_rise", "removed_model"} <= set(kept[kept["source_name"] == "openrouter"]["change"])
+    # the old price stays as history, the new one is in force from the refresh on
+    history = refreshed_store.price_history("OpenRouter", "openai/gpt-4o")
+    assert list(history["usd_per_1m_input"]) == [pytest.approx(2.5)] or len(history) == 1
+    current = refreshed_store.current_prices("OpenRouter").set_index("model_key")
+    assert current.loc["openai/gpt-4o", "usd_per_1m_input"] == pytest.approx(1.25)
+    assert "openai/gpt-5-mini" in current.index
+
+
+def test_a_dry_run_shows_the_diff_and_writes_nothing(refreshed_store: Store, fixture_server: FixtureServer) -> None:
+    fixture_server.routes["/openrouter"] = Route((FIXTURES / "openrouter_models_v2.json").read_bytes())
+    before = _contents(refreshed_store)
+    request = refreshing.RefreshRequest(sources=("openrouter",), dry_run=True)
+    outcome = refreshing.refresh(refreshed_store, request, env=_env(fixture_server)).outcomes[0]
+    assert outcome.status == refreshing.CHECKED and len(outcome.changes) == 4
+    assert _contents(refreshed_store) == before
+
+
+def test_rows_that_join_no_model_are_reported_and_kept_as_spellings(
+    seeded_store: Store, fixture_server: FixtureServer
+) -> None:
+    request = refreshing.RefreshRequest(sources=("artificial-analysis",))
+    outcome = refreshing.refresh(seeded_store, request, env=_env(fixture_server)).outcomes[0]
+    assert outcome.unjoined == ("deepseek/deepseek-v3-1",)
+    refreshed_store = seeded_store
+    snapshot = refreshed_store.source_snapshots().set_index("source_name")
+    assert snapshot.loc["artificial-analysis", "rows_loaded"] > 0
+    aliases = refreshed_store.aliases()
+    aa = aliases[aliases["source"] == "artificial-analysis"].set_index("alias")
+    assert aa.loc["openai/o3", "model_id"] == "o3"
+    assert pd.isna(aa.loc["deepseek/deepseek-v3-1", "model_id"])  # identity refuses it (which V3 snapshot?)
+    assert aa.loc["deepseek/deepseek-v3-1", "reason"]
+
+
+def test_refresh_command_exit_codes_and_json(
+    seeded_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pricing_cli: object
+) -> None:
+    import shutil
+
+    db = tmp_path / "cli.duckdb"
+    shutil.copy(seeded_db_file, db)
+    monkeypatch.setenv("FRONTIER_DB", str(db))
+    cli = pricing_cli  # type: ignore[assignment]
+    ok = cli(["refresh", "--from-file", f"openrouter={FIXTURES / 'openrouter_models.json'}", "--json"])  # type: ignore[operator]
+    assert ok.returncode == 0, ok.stderr
+    payload = json.loads(ok.stdout)
+    assert payload["ok"] and payload["sources"][0]["summary"]["new_model"] == 15
+    assert payload["sources"][0]["origin"] == "file:openrouter_models.json"
+    assert str(FIXTURES) not in ok.stdout
+    again = cli(["refresh", "--from-file", f"openrouter={FIXTURES / 'openrouter_models.json'}"])  # type: ignore[operator]
+    assert again.returncode == 0 and "[unchanged]" in again.stdout
+    broken = tmp_path / "models.json"
+    broken.write_text('{"data": [')
+    failed = cli(["refresh", "--from-file", f"openrouter={broken}"])  # type: ignore[operator]
+    assert failed.returncode == 3
+    assert "not valid JSON" in failed.stderr and str(tmp_path) not in failed.stderr
+    unknown = cli(["refresh", "--source", "nowhere"])  # type: ignore[operator]
+    assert unknown.returncode == 2 and "known sources: litellm" in unknown.stderr
+    changes = cli(["changes", "--since", dt.date.today().isoformat(), "--json"])  # type: ignore[operator]
+    assert changes.returncode == 0
+    assert {row["source_name"] for row in json.loads(changes.stdout)["changes"]} == {"openrouter"}
+    bad_date = cli(["changes", "--since", "last month"])  # type: ignore[operator]
+    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
