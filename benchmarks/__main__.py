@@ -20,6 +20,7 @@ from benchmarks import (
     report_bench,
     seed_bench,
     sessions_bench,
+    shrink_bench,
     store_share_bench,
     usage_bench,
 )
@@ -34,6 +35,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("aiperf", aiperf_bench.run),
     ("usage", usage_bench.run),
     ("projection", projection_bench.run),
+    ("shrink", shrink_bench.run),
     ("report", report_bench.run),
     ("portfolio", portfolio_bench.run),
     ("sessions", sessions_bench.run),
