@@ -235,12 +235,12 @@ def test_report_without_self_hosting_or_probes_is_complete(store: Store, tmp_pat
 
 def test_assumptions_and_sources_are_listed(store: Store, full_pdf: bytes, tmp_path: Path) -> None:
     flat = " ".join(pdf_text(full_pdf, tmp_path).split())
-    for name, _value in report.assumption_rows(full_scenario(store)):
-        assert name in flat, name
+    for sentence in report.assumption_sentences(full_scenario(store)):
+        assert " ".join(sentence.split()[:6]) in flat, sentence
     for note in report.assumption_notes(full_scenario(store)):
         assert " ".join(note.split()[:6]) in flat, note
     assert "re-chosen each year" in flat and "x/÷ up to 1.5" in flat  # each API price's decline, the spreads
-    assert "Monthly volume growth (when set by hand) +5% a month" in flat
+    assert "Monthly volume growth (when set by hand): +5% a month." in flat and "Hours in a month: 730 hours." in flat
     assert f"{SHEET}:" in flat and "LMArena" in flat
 
 
@@ -253,7 +253,7 @@ def test_the_report_names_inputs_in_words_and_prints_amounts_with_separators(
     for key in ("inputs.", "options[", "usd_per_1m", "plan.", "_per_", "schema_version", "price_decline_factor"):
         assert key not in flat, key
     assert not re.search(r"\d[eE][+-]\d", flat), re.search(r".{40}\d[eE][+-]\d.{20}", flat)
-    assert "Output tokens a month at the start 2,000,000,000 tokens" in flat
+    assert "Output tokens a month at the start: 2,000,000,000 tokens" in flat
     assert "gpt-4o-mini: price per 1M input tokens $0.15" in flat
     sensitivity = flat[flat.index("4. Sensitivity") : flat.index("5. Assumptions")]
     assert "Output tokens a month at the start 1,000,000,000 4,000,000,000" in sensitivity, sensitivity
@@ -395,3 +395,75 @@ def test_sensitivity_focus_without_self_hosting_is_one_options_cost(option: str 
     totals = planning.horizon_totals(outcome.result)
     expected = str(totals.index[0]) if focus == "cheapest" else focus
     assert report.sensitivity_focus(_recommendation(option, "api"), outcome, api_only, totals) == (expected, None)
+
+
+TEXT_SHARE_FLOOR = 0.15  # no page carries less text than this share of the fullest page's
+
+
+def test_no_page_is_near_blank(full_pdf: bytes, tmp_path: Path) -> None:
+    """Tables do not leave a couple of rows alone on a page, headings stay with their content, and the cover
+    carries the summary: every page holds at least 15% of the fullest page's text, the closing approval page
+    aside."""
+    pages = [page for page in pdf_text(full_pdf, tmp_path).split("\f") if page.strip()]
+    chars = [len("".join(page.split())) for page in pages]
+    last = len(pages) - 1 if pages[-1].lstrip().startswith("Approval") else len(pages)
+    assert all(n >= TEXT_SHARE_FLOOR * max(chars) for n in chars[:last]), chars
+    assert "Summary of the options" in pages[0] and "Executive summary" in pages[0]
+    for page in pages:  # no heading sits at a page's foot without what it heads
+        lines = [line for line in page.splitlines() if line.strip()]
+        body = lines[:-1]  # the footer
+        assert body[-1].strip() not in {"6. Sources", "5. Assumptions", "Offers on the frontier"}, body[-3:]
+
+
+def test_report_has_no_scientific_notation_or_internal_keys(store: Store, full_pdf: bytes, tmp_path: Path) -> None:
+    flat = " ".join(pdf_text(full_pdf, tmp_path).split())
+    assert "e+" not in flat and not re.search(r"\d[eE]-\d", flat)
+    for key in ("replica_output_tokens_per_s", "plan.", "inputs.", "usd_per_", "_tokens", "model_key", "as_of"):
+        assert key not in flat, key
+
+
+def test_sources_listed_are_the_sources_used(store: Store, full_pdf: bytes, tmp_path: Path) -> None:
+    request = report.ReportRequest(full_scenario(store), "Procurement, ACME", SHEET, today=TODAY, quality_floor=1300)
+    data = report.gather(store, request)
+    options = data.options
+    sheets = {SHEET, *options["price_sheet"].dropna()} - {""}
+    used = (
+        {str(s) for s in data.frontier.candidates["quality_source"].unique()}
+        | {f"{row.option}: {row.speed_source}" for row in options.itertuples() if isinstance(row.speed_source, str)}
+        | {f"{row.option}: {row.price_source}" for row in options.itertuples() if row.kind == "self-hosted"}
+    )
+    listed = list(data.sources["source"])
+    sheet_rows = [source for source in listed if any(source.startswith(f"{sheet}: ") for sheet in sheets)]
+    assert len(sheet_rows) == len(sheets)  # each price sheet of the options and the frontier, once
+    assert set(listed) - set(sheet_rows) == used
+    flat = " ".join(pdf_text(full_pdf, tmp_path).split())
+    sources = flat[flat.index("6. Sources") :]
+    for text in ("store:", "Falcon2-11B", "Epoch AI (external", "Open LLM Leaderboard", "rows)"):
+        assert text not in sources, text
+    for source in used:
+        assert " ".join(source.split()[:5]) in sources, source
+
+
+def test_report_ends_with_an_approval_block_to_sign(full_pdf: bytes, tmp_path: Path) -> None:
+    last = pdf_text(full_pdf, tmp_path).split("\f")[-2]
+    flat = " ".join(last.split())
+    assert "Approval" in flat
+    for field in ("Prepared by:", "Reviewed by:", "Date:", "Decision:"):
+        assert field in flat, field
+    assert "recommended option:" in flat  # the full report has a floor
+
+
+@pytest.mark.parametrize(
+    ("space", "rows", "expected"),
+    [
+        (100, [10] * 5, [5]),  # fits
+        (25, [10] * 5, [0, 5]),  # two rows would sit at the foot: the table starts on the next page
+        (45, [10] * 5, [0, 5]),  # three here would leave two there: too short to split, the whole table moves
+        (45, [10] * 8, [3, 5]),
+        (95, [10] * 10, [7, 3]),  # eight fit, two would be alone on the next page: one more goes along
+        (95, [10] * 2, [2]),
+    ],
+)
+def test_tables_never_leave_a_couple_of_rows_alone(space: float, rows: list[float], expected: list[int]) -> None:
+    counts = report.table_pages(space, 100, 10, rows)
+    assert sum(counts) == len(rows) and counts == expected

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from pricing.exports import fmt_number
 from pricing.metrics import Metric
 
 FRONTIER_COLOURS = {"API": "#1f6feb", "self-hosted": "#76b900"}
@@ -53,7 +54,7 @@ def _extra_lines(row: pd.Series) -> str:
         lines.append(f"Priced as {priced_as} (a higher effort spends more output tokens per task)")
     best = row.get("cost_usd_best_case")
     if isinstance(best, float | int) and not math.isnan(best):
-        lines.append(f"Best case (busy at the target every hour): ${best:.4g}")
+        lines.append(f"Best case (busy at the target every hour): ${fmt_number(best, 4)}")
     if _text(row.get("measurement")):
         lines.append(f"Throughput: {row['measurement']}")
     if _text(row.get("cost_assumptions")):
@@ -483,7 +484,7 @@ def tornado_figure(frame: pd.DataFrame, title: str, horizon_months: int = 36, he
 
 
 def _floor_text(floors: list[float]) -> str:
-    shown = ", ".join(f"{f:,.4g}" for f in floors[:6])
+    shown = ", ".join(fmt_number(f, 4) for f in floors[:6])
     return shown + (f" and {len(floors) - 6} more" if len(floors) > 6 else "")
 
 
@@ -534,7 +535,7 @@ def portfolio_floor_figure(
             x=current_floor,
             line_dash="dot",
             line_color="#6b7280",
-            annotation_text=f"today's floor {current_floor:,.4g}",
+            annotation_text=f"today's floor {fmt_number(current_floor, 4)}",
             annotation_position="top right",
         )
     fig.update_layout(

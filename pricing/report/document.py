@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from fpdf import FPDF
-from fpdf.enums import TableHeadingsDisplay, XPos, YPos
+from fpdf.enums import MethodReturnValue, TableHeadingsDisplay, XPos, YPos
 
 from pricing import service
 from pricing.candidates import CandidateOptions
@@ -64,7 +64,7 @@ def usd_price(value: object) -> str:
     """A per-1M-token price with four significant digits ("$0.15", "$12.5")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    return f"${float(value):.4g}"  # type: ignore[arg-type]
+    return f"${fmt_number(value, 4)}"  # never scientific notation ($12,350, not $1.235e+04)
 
 
 def _num(value: object, fmt: str = ",.0f") -> str:
@@ -398,33 +398,36 @@ def summary_rows(summary: pd.DataFrame) -> list[list[str]]:
 def _sources(
     cited: service.Provenance, data: pd.DataFrame, frontier: service.FrontierResult, sheet_name: str
 ) -> pd.DataFrame:
-    """Every price sheet and benchmark source the report used, with dates."""
+    """The sources behind a figure in this report, with dates: the price sheets of the frontier and of the options
+    shown, the benchmark sources of the scores plotted and tabled, each option's speed measurement, and each
+    self-hosted option's GPU price and throughput. Nothing else the store holds."""
     rows: list[dict[str, object]] = []
     sheets = cited.price_sheets.set_index("sheet_name")
-    used_sheets = {sheet_name, *frontier.candidates["sheet_name"].dropna().unique()}
-    for name in sorted(used_sheets):
+    option_sheets = {str(name) for name in data["price_sheet"].dropna() if str(name)}
+    for name in sorted({sheet_name, *option_sheets}):
         if name in sheets.index:
             sheet = sheets.loc[name]
+            use = "the frontier and the options" if name == sheet_name and name in option_sheets else (
+                "the frontier" if name == sheet_name else "the options"
+            )  # fmt: skip
             rows.append(
                 {
-                    "kind": f"price sheet ({sheet['kind']})",
+                    "kind": f"price sheet ({sheet['kind']}), for {use}",
                     "source": f"{name}: {sheet['source']}",
                     "as_of": fmt_date(sheet["last_effective"] if pd.notna(sheet["last_effective"]) else sheet["as_of"]),
                 }
             )
-        else:
-            rows.append({"kind": "computed prices", "source": name, "as_of": "see the candidates"})
     scored = frontier.candidates.groupby("quality_source")["quality_date"].max()
     for source, as_of in scored.items():
         rows.append({"kind": f"benchmark: {frontier.metric.name}", "source": str(source), "as_of": fmt_date(as_of)})
-    for row in data.dropna(subset=["speed_source"]).itertuples(index=False):
-        rows.append({"kind": "speed", "source": f"{row.option}: {row.speed_source}", "as_of": ""})
-    # The store does not promise an order; sorting keeps two builds of the same inputs identical.
-    for row in cited.sources.sort_values(["kind", "source"]).itertuples(index=False):
-        rows.append(
-            {"kind": f"store: {row.kind}", "source": f"{row.source} ({row.rows:,} rows)", "as_of": fmt_date(row.as_of)}
-        )
-    return pd.DataFrame(rows, columns=["kind", "source", "as_of"])
+    for row in data.itertuples(index=False):
+        if row.kind == "API" and isinstance(row.speed_source, str):
+            speed = f"{row.option}: {row.speed_source}"
+            rows.append({"kind": "speed (API)", "source": speed, "as_of": row.speed_as_of})
+    for row in data[data["kind"] == "self-hosted"].itertuples(index=False):
+        rows.append({"kind": "GPU price", "source": f"{row.option}: {row.price_source}", "as_of": row.price_as_of})
+        rows.append({"kind": "throughput", "source": f"{row.option}: {row.speed_source}", "as_of": row.speed_as_of})
+    return pd.DataFrame(rows, columns=["kind", "source", "as_of"]).drop_duplicates(ignore_index=True)
 
 
 def sensitivity_focus(
@@ -748,6 +751,57 @@ def _para(pdf: FPDF, text: str, size: float = 9.5) -> None:
     pdf.ln(1.5)
 
 
+TABLE_PADDING_MM = 0.8
+MIN_ROWS_TOGETHER = 3  # a page break never leaves fewer rows of a table alone at a page's top or foot
+
+
+def _row_height(pdf: FPDF, cells: Sequence[str], widths_mm: Sequence[float], line_mm: float, bold: bool) -> float:
+    """How tall a table row will be: its tallest cell's wrapped lines, plus the padding."""
+    pdf.set_font(FONT, "B" if bold else "", pdf.font_size_pt)
+    lines = 1
+    for text, width in zip(cells, widths_mm, strict=False):
+        wrapped = pdf.multi_cell(
+            max(width - 2 * TABLE_PADDING_MM, 1), line_mm, str(text), dry_run=True, output=MethodReturnValue.LINES
+        )
+        lines = max(lines, len(wrapped) if isinstance(wrapped, list) else 1)
+    pdf.set_font(FONT, "", pdf.font_size_pt)
+    return lines * line_mm + 2 * TABLE_PADDING_MM
+
+
+def table_pages(
+    space_mm: float, page_mm: float, heading_mm: float, rows_mm: Sequence[float], min_rows: int = MIN_ROWS_TOGETHER
+) -> list[int]:
+    """How many rows go on each page: the first entry is what fits in `space_mm` left on this page (0: start on
+    the next), each later one on a fresh page of `page_mm`, the headings repeated on each. No page holds fewer than
+    `min_rows` rows of a table that has more: a short start moves to the next page, a short end takes rows along."""
+    counts: list[int] = []
+    available = space_mm
+    index = 0
+    while index < len(rows_mm):
+        used, taken = heading_mm, 0
+        while index + taken < len(rows_mm) and used + rows_mm[index + taken] <= available:
+            used += rows_mm[index + taken]
+            taken += 1
+        left = len(rows_mm) - index
+        if not counts and taken < min(min_rows, left):
+            taken = 0  # too few rows would sit at this page's foot: the table starts on the next page
+        elif taken == 0:
+            taken = 1  # a row taller than a page: fpdf breaks it
+        counts.append(taken)
+        index += taken
+        available = page_mm
+    nonzero = [i for i, n in enumerate(counts) if n]
+    if len(nonzero) >= 2:
+        last, before = nonzero[-1], nonzero[-2]
+        short = min(min_rows, len(rows_mm)) - counts[last]
+        if short > 0 and counts[before] - short >= min_rows:
+            counts[before] -= short
+            counts[last] += short
+        elif short > 0 and counts[0] and heading_mm + sum(rows_mm) <= page_mm:
+            return [0, len(rows_mm)]  # too short to split well: the whole table on the next page
+    return counts
+
+
 def _table(
     pdf: FPDF,
     headings: Sequence[str],
@@ -755,30 +809,64 @@ def _table(
     widths: Sequence[float] | None = None,
     size: float = 7.5,
     align: Sequence[str] | None = None,
+    title: str | None = None,
+    min_rows: int = MIN_ROWS_TOGETHER,
 ) -> None:
-    """A table that splits across pages and repeats its headings on each."""
+    """A table that splits across pages and repeats its headings on each, never leaving fewer than `min_rows` rows
+    alone at a page's top or foot; a `title` (a size-11 heading) stays with its first rows."""
     if not rows:
+        if title:
+            _subheading(pdf, title, 20)
         _para(pdf, "(none)")
         return
     pdf.set_font(FONT, size=size)
     aligns = tuple(align) if align is not None else tuple("LEFT" for _ in headings)
-    with pdf.table(
-        col_widths=tuple(widths) if widths else None,
-        text_align=aligns,
-        line_height=size * 0.5,
-        repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
-        padding=0.8,
-        first_row_as_headings=True,
-    ) as table:
-        heading = table.row()
-        for text in headings:
-            heading.cell(text)
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(str(value))
+    weights = tuple(widths) if widths else tuple(1.0 for _ in headings)
+    widths_mm = [pdf.epw * w / sum(weights) for w in weights]
+    line_mm = size * 0.5
+    cells = [[str(value) for value in values] for values in rows]
+    heading_mm = _row_height(pdf, headings, widths_mm, line_mm, bold=True)
+    rows_mm = [_row_height(pdf, values, widths_mm, line_mm, bold=False) for values in cells]
+    title_mm = 11 * 0.55 * (1 + len(title) // 90) + 1.5 if title else 0.0
+    slack_mm = 1.0  # the estimate against fpdf's own layout
+    space = pdf.page_break_trigger - pdf.get_y() - title_mm - slack_mm
+    page = pdf.page_break_trigger - pdf.t_margin - slack_mm
+    counts = table_pages(space, page, heading_mm, rows_mm, min_rows)
+    if counts[0] == 0:
+        pdf.add_page()
+        counts = counts[1:]
+    if title:
+        _heading(pdf, title, 11)
+        pdf.set_font(FONT, size=size)
+    start = 0
+    for part, count in enumerate(counts):
+        if part:
+            pdf.add_page()
+            pdf.set_font(FONT, size=size)
+        with pdf.table(
+            col_widths=weights,
+            text_align=aligns,
+            line_height=line_mm,
+            repeat_headings=TableHeadingsDisplay.ON_TOP_OF_EVERY_PAGE,
+            padding=TABLE_PADDING_MM,
+            first_row_as_headings=True,
+        ) as table:
+            heading = table.row()
+            for text in headings:
+                heading.cell(text)
+            for values in cells[start : start + count]:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+        start += count
     pdf.set_font(FONT, size=9)
     pdf.ln(3)
+
+
+def _keep(pdf: FPDF, mm: float) -> None:
+    """Start a new page unless `mm` of space is left on this one (a heading with the start of its content)."""
+    if pdf.get_y() + mm > pdf.page_break_trigger:
+        pdf.add_page()
 
 
 def _bullets(pdf: FPDF, items: Sequence[str], size: float = 9) -> None:
@@ -860,8 +948,11 @@ def _title_page(pdf: FPDF, data: ReportData) -> None:
     )
 
 
+SECTION_WITH_CHART_MM = 150  # a section's heading, its lead paragraph and its chart stay on one page
+
+
 def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> None:
-    pdf.add_page()
+    _keep(pdf, SECTION_WITH_CHART_MM)
     _heading(pdf, "1. Candidates: quality against cost")
     frontier = data.frontier
     _para(
@@ -875,7 +966,6 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         "with a flagged price are left off (the flagged ones are listed after the frontier table).",
     )
     _image(pdf, images.frontier, "frontier")
-    _heading(pdf, "Options in this scenario", 11)
     _table(
         pdf,
         [
@@ -894,7 +984,7 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
                 str(row.provider),
                 usd_price(row.usd_per_1m_input),
                 usd_price(row.usd_per_1m_output),
-                f"{_num(row.quality, '.4g')} ({row.quality_source}, {row.quality_date})"
+                f"{fmt_number(row.quality, 4)} ({row.quality_source}, {row.quality_date})"
                 if pd.notna(row.quality)
                 else "not scored",
                 f"{_num(row.output_tokens_per_s)} · {_num(row.ttft_ms)}"
@@ -908,9 +998,9 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         ],
         widths=(36, 26, 13, 13, 30, 20, 17, 35),
         align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+        title="Options in this scenario",
     )
     on = frontier.candidates[frontier.candidates["on_frontier"].astype(bool)].sort_values("cost_usd")
-    _heading(pdf, "Offers on the frontier", 11)
     _table(
         pdf,
         [
@@ -931,7 +1021,7 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
                 usd_price(row.cost_usd),
                 usd_price(row.usd_per_1m_input) if row.deployment != "self-hosted" else "GPU time",
                 usd_price(row.usd_per_1m_output),
-                _num(row.quality, ".4g"),
+                fmt_number(row.quality, 4),
                 f"{row.quality_source}{' (self-reported)' if row.self_reported else ''}, {fmt_date(row.quality_date)}",
                 _num(row.context_tokens),
                 f"{row.licence if isinstance(row.licence, str) else MISSING} · {_yes_no(row.open_weights)}",
@@ -939,10 +1029,10 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
             for row in on.itertuples(index=False)
         ],
         widths=(30, 32, 15, 13, 13, 13, 26, 15, 33),
+        title="Offers on the frontier",
     )
     flagged = frontier.left_off[frontier.left_off["why"] != FREE_TIER]
     if not flagged.empty:
-        _heading(pdf, "Offers left off: flagged prices", 11)
         _table(
             pdf,
             ["Model", "Offer (sheet key)", "Input $/1M", "Output $/1M", "Why the price is flagged"],
@@ -958,11 +1048,12 @@ def _candidates_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
             ],
             widths=(32, 48, 14, 14, 82),
             align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT"),
+            title="Offers left off: flagged prices",
         )
 
 
 def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> None:
-    pdf.add_page()
+    _keep(pdf, SECTION_WITH_CHART_MM)
     inputs = data.scenario.inputs
     _heading(pdf, f"2. Spend over {data.horizon_months} months")
     band_text = (
@@ -976,7 +1067,6 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
     _image(pdf, images.spend, "monthly spend")
     if data.monte_carlo is not None:
         tco = data.monte_carlo.tco
-        _heading(pdf, f"{data.horizon_months}-month cost under uncertainty (USD)", 11)
         _table(
             pdf,
             ["Option", "Plan", "P10", "P50", "P90", "Mean", "Share of paths cheapest"],
@@ -994,8 +1084,8 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
             ],
             widths=(56, 21, 21, 21, 21, 21, 19),
             align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+            title=f"{data.horizon_months}-month cost under uncertainty (USD)",
         )
-    _heading(pdf, "Monthly spend (USD), with yearly subtotals", 11)
     names = list(data.monthly.columns)
     for start in range(0, len(names), MONTHLY_COLUMNS_PER_TABLE):
         chunk = names[start : start + MONTHLY_COLUMNS_PER_TABLE]
@@ -1005,8 +1095,9 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
             [[str(period), *(usd(data.monthly.loc[period, name]) for name in chunk)] for period in data.monthly.index],
             widths=(30, *([150 / len(chunk)] * len(chunk))),
             align=("LEFT", *(["RIGHT"] * len(chunk))),
+            title="Monthly spend (USD), with yearly subtotals" if start == 0 else None,
         )
-    pdf.add_page()
+    _keep(pdf, SECTION_WITH_CHART_MM)
     _heading(pdf, "3. Break-even")
     _image(pdf, images.cumulative, "cumulative spend")
     if data.outcome.head_to_head:
@@ -1044,6 +1135,7 @@ def _projection_section(pdf: FPDF, data: ReportData, images: ReportImages) -> No
         )
     else:
         _para(pdf, "No self-hosted or hybrid option in this scenario, so there is no break-even to compute.")
+    _keep(pdf, SECTION_WITH_CHART_MM if images.tornado is not None else 60)
     _heading(pdf, "4. Sensitivity", 14)
     _para(
         pdf,
@@ -1100,21 +1192,76 @@ def assumption_rows(scenario: planning.Scenario) -> list[tuple[str, str]]:
     return readable.assumption_rows(scenario.to_dict())  # its notes are written out as sentences above the table
 
 
+UNITS_OF_BARE_NUMBERS = {"Hours in a month": "hours", "Monte Carlo: paths": "paths"}
+
+
+def assumption_sentences(scenario: planning.Scenario) -> list[str]:
+    """Every input of the scenario as sentences: one per option ('gpt-4o-mini: price per 1M input tokens $0.15;
+    ...'), one per other input ('Horizon: 36 months.'); each value with its unit."""
+    names = [str(option.name) for option in scenario.inputs.options]
+    by_option: dict[str, list[str]] = {name: [] for name in names}
+    others: list[str] = []
+    for label, value in assumption_rows(scenario):
+        if label == "Scenario":
+            continue  # the cover names it
+        unit = UNITS_OF_BARE_NUMBERS.get(label)
+        text = f"{value} {unit}" if unit and value.replace(",", "").isdigit() else value
+        owner = next((name for name in names if label.startswith(f"{name}: ")), None)
+        if owner is None:
+            others.append(f"{label}: {text}.")
+        else:
+            by_option[owner].append(f"{label[len(owner) + 2 :]} {text}")
+    return [f"{name}: {'; '.join(parts)}." for name, parts in by_option.items() if parts] + others
+
+
 def _assumptions_section(pdf: FPDF, data: ReportData, number: int = 5) -> None:
-    pdf.add_page()
+    _keep(pdf, 60)
     _heading(pdf, f"{number}. Assumptions")
     _bullets(pdf, assumption_notes(data.scenario))
-    _para(pdf, "Every input of the scenario, as saved.")
-    _table(pdf, ["Input", "Value"], assumption_rows(data.scenario), widths=(80, 100))
+    _subheading(pdf, "Every input of the scenario, as saved", 30)
+    _bullets(pdf, assumption_sentences(data.scenario))
+    _keep(pdf, 45)
     _heading(pdf, f"{number + 1}. Sources")
-    _table(pdf, ["Kind", "Source", "As of"], data.sources.astype(str).values.tolist(), widths=(42, 118, 20))
+    _para(pdf, "The sources behind a figure in this report, each with the date of its data.")
+    _table(pdf, ["Kind", "Source", "As of"], data.sources.astype(str).values.tolist(), widths=(38, 122, 20))
+
+
+APPROVAL_FIELDS = ("Prepared by", "Reviewed by", "Date", "Decision")
+APPROVAL_MM = 80
+
+
+def _approval(pdf: FPDF, data: ReportData) -> None:
+    """A block to sign: prepared by, reviewed by, date and decision, each with a blank line; kept on one page."""
+    _keep(pdf, APPROVAL_MM)
+    _heading(pdf, "Approval")
+    chosen = data.recommendation.option
+    _para(
+        pdf,
+        f"Decision on the scenario '{data.scenario.name}'"
+        + (f" (recommended option: {chosen})" if chosen else " (no option recommended: no quality floor was given)")
+        + ". Write names, the date and the decision by hand or in a PDF editor.",
+    )
+    pdf.ln(2)
+    pdf.set_font(FONT, size=10)
+    for field in APPROVAL_FIELDS:
+        pdf.cell(32, 12, f"{field}:")
+        y = pdf.get_y() + 9
+        pdf.line(pdf.l_margin + 32, y, pdf.l_margin + pdf.epw, y)
+        pdf.ln(12)
+        if field == "Decision":
+            pdf.set_font(FONT, size=8.5)
+            pdf.cell(32, 5, "")
+            pdf.cell(0, 5, "approve · approve with changes · reject · ask for another quote", new_x=XPos.LMARGIN,
+                     new_y=YPos.NEXT)  # fmt: skip
+            pdf.set_font(FONT, size=10)
+    pdf.set_font(FONT, size=9)
 
 
 def _appendix(pdf: FPDF, data: ReportData) -> None:
     runs = data.probe_runs
     if runs.empty:
         return
-    pdf.add_page()
+    _keep(pdf, 60)
     _heading(pdf, "Appendix: probe runs")
     _para(pdf, f"{len(runs)} probe runs in the store: live measurements of endpoints and own evaluation suites.")
     rows = []
@@ -1177,8 +1324,8 @@ def _key_figures(section: PortfolioSection) -> list[list[str]]:
 def _quality_cell(quality: object, floor: float | None, label: str) -> str:
     if _is_nan(quality):
         return f"no score ({label})"
-    score = _num(quality, ",.4g")
-    return f"{score} vs floor {floor:,.4g} ({label})" if floor is not None else f"{score}, no floor ({label})"
+    score = fmt_number(quality, 4)
+    return f"{score} vs floor {fmt_number(floor, 4)} ({label})" if floor is not None else f"{score}, no floor ({label})"
 
 
 def _latency_cell(latency_ms: object, objective_ms: float | None, metric: str) -> str:
@@ -1191,7 +1338,7 @@ def _latency_cell(latency_ms: object, objective_ms: float | None, metric: str) -
 
 def _candidate_price(c: Candidate) -> str:
     decline = c.price_decline_factor_per_year
-    trend = f"; ÷{decline:g} per year" if decline not in (0, 1) else ""
+    trend = f"; ÷{fmt_number(decline, 4)} per year" if decline not in (0, 1) else ""
     if c.kind == "api":
         return f"{usd_price(c.usd_per_1m_input)} in / {usd_price(c.usd_per_1m_output)} out per 1M tokens{trend}"
     return (
@@ -1222,14 +1369,14 @@ def _volume_cell(w: Workload, months: int) -> str:
     if not w.volume_multipliers:
         return "flat"
     multipliers = w.multipliers(months)
-    return f"×{multipliers[0]:.3g} in month 1, ×{multipliers[-1]:.3g} in month {months}"
+    return f"×{fmt_number(multipliers[0], 3)} in month 1, ×{fmt_number(multipliers[-1], 3)} in month {months}"
 
 
 def _candidate_quality(c: Candidate) -> str:
     if isinstance(c.quality, Mapping):
-        scores = [f"{w}: {q:,.4g}" for w, q in sorted(c.quality.items())]
+        scores = [f"{w}: {fmt_number(q, 4)}" for w, q in sorted(c.quality.items())]
         return "; ".join(scores) if scores else "no score"
-    return format(float(c.quality), ",.4g")
+    return fmt_number(float(c.quality), 4)
 
 
 def _floor_curve_text(section: PortfolioSection) -> str:
@@ -1240,13 +1387,16 @@ def _floor_curve_text(section: PortfolioSection) -> str:
     infeasible = floors[~curve["feasible"].astype(bool)].sort_values().tolist()
     text = (
         f"The cheapest portfolio's cost over {section.months} months (USD) as the quality floor of "
-        f"{section.curve_workload} on {label} moves from {floors.min():,.4g} to {floors.max():,.4g}; the other "
-        "workloads keep their floors and objectives."
+        f"{section.curve_workload} on {label} moves from {fmt_number(floors.min(), 4)} to "
+        f"{fmt_number(floors.max(), 4)}; the other workloads keep their floors and objectives."
     )
     if len(infeasible) == 1:
-        text += f" No portfolio meets a floor of {infeasible[0]:,.4g}: a gap in the chart, 'infeasible' in the table."
+        text += (
+            f" No portfolio meets a floor of {fmt_number(infeasible[0], 4)}: a gap in the chart, 'infeasible' in "
+            "the table."
+        )
     elif infeasible:
-        shown = ", ".join(f"{f:,.4g}" for f in infeasible[:8]) + (", ..." if len(infeasible) > 8 else "")
+        shown = ", ".join(fmt_number(f, 4) for f in infeasible[:8]) + (", ..." if len(infeasible) > 8 else "")
         text += (
             f" No portfolio meets {len(infeasible)} of the floors ({shown}): gaps in the chart, 'infeasible' in "
             "the table."
@@ -1347,7 +1497,7 @@ def _portfolio_section(pdf: FPDF, section: PortfolioSection, images: ReportImage
             pdf,
             [f"Floor ({labels.get(section.curve_workload, 'quality')})", f"Portfolio cost over {months} months (USD)"],
             [
-                [format(float(row.floor), ",.4g"), usd(row.total_usd) if bool(row.feasible) else "infeasible"]
+                [fmt_number(float(row.floor), 4), usd(row.total_usd) if bool(row.feasible) else "infeasible"]
                 for row in curve.itertuples(index=False)
             ],
             widths=(90, 90),
@@ -1372,7 +1522,9 @@ def _portfolio_section(pdf: FPDF, section: PortfolioSection, images: ReportImage
                 f"{w.monthly_input_tokens:,.0f}",
                 f"{w.monthly_output_tokens:,.0f}",
                 _volume_cell(w, months),
-                f"{w.quality_floor:,.4g} ({labels.get(w.name, 'quality')})" if w.quality_floor is not None else "none",
+                f"{fmt_number(w.quality_floor, 4)} ({labels.get(w.name, 'quality')})"
+                if w.quality_floor is not None
+                else "none",
                 _objective_cell(w),
                 current.get(w.name, "not given"),
             ]
@@ -1418,6 +1570,7 @@ def render_pdf(data: ReportData, images: ReportImages | None = None) -> bytes:
         number += 1
     _assumptions_section(pdf, data, number)
     _appendix(pdf, data)
+    _approval(pdf, data)
     return bytes(pdf.output())
 
 
