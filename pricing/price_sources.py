@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pricing.cost import Pricer
+from pricing.cost import Pricer, Usage
 from pricing.litellm_prices import (
     BUNDLED_SHEET_NAME,
     LITELLM_VERSION,
@@ -53,10 +53,48 @@ def _read_litellm(data_dir: Path, today: dt.date) -> tuple[PriceSheet, pd.DataFr
     return bundled_sheet(as_of, release), bundled_price_records(as_of=as_of)
 
 
+@dataclass(frozen=True)
+class _RefreshedLitellmPricer:
+    """litellm's own costs for the prices it ships; linear costs for the ones a refresh changed or added."""
+
+    installed: LitellmPricer
+    refreshed: Pricer
+    refreshed_keys: frozenset[str]
+
+    @property
+    def sheet_name(self) -> str:
+        """The sheet the prices come from."""
+        return self.installed.sheet_name
+
+    def cost_usd(self, model_key: str, usage: Usage) -> float:
+        """Cost in USD: litellm's calculation unless a refresh changed this model's price."""
+        pricer = self.refreshed if model_key in self.refreshed_keys else self.installed
+        return pricer.cost_usd(model_key, usage)
+
+
+def _shipped_usd_per_1m(cost_map: dict[str, dict[str, object]], key: object, field: str) -> float:
+    entry = cost_map.get(str(key))
+    value = None if entry is None else entry.get(field)
+    return float("nan") if value is None else float(value) * 1e6  # type: ignore[arg-type]
+
+
 def _litellm_pricer(prices: pd.DataFrame, sheet_name: str) -> Pricer:
     # litellm computes its own tiers, time-of-day and cache-read prices, so its costs agree with litellm exactly.
-    del prices
-    return LitellmPricer(sheet_name=sheet_name)
+    # A refresh (`python -m pricing refresh`) can date a newer price into this sheet that the installed litellm
+    # does not know: litellm would bill the old one, so those models are priced linearly from the stored price.
+    installed = LitellmPricer(sheet_name=sheet_name)
+    if prices.empty or "model_key" not in prices:
+        return installed
+    differs = pd.Series(False, index=prices.index)
+    for field, column in (("input_cost_per_token", "usd_per_1m_input"), ("output_cost_per_token", "usd_per_1m_output")):
+        shipped = prices["model_key"].map(lambda key, f=field: _shipped_usd_per_1m(installed.cost_map, key, f))
+        stored = prices[column].astype(float)
+        differs |= shipped.isna() | ((shipped - stored).abs() > 1e-9 * shipped.abs().clip(lower=1e-12))
+    changed = prices[differs]
+    if changed.empty:
+        return installed
+    keys = frozenset(str(key) for key in changed["model_key"])
+    return _RefreshedLitellmPricer(installed, sheet_pricer(changed, sheet_name), keys)
 
 
 PRICE_SOURCES: tuple[PriceSource, ...] = (

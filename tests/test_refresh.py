@@ -360,3 +360,24 @@ def test_refresh_command_exit_codes_and_json(
     assert {row["source_name"] for row in json.loads(changes.stdout)["changes"]} == {"openrouter"}
     bad_date = cli(["changes", "--since", "last month"])  # type: ignore[operator]
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+
+
+def test_a_refreshed_litellm_price_is_what_costs_are_billed_at(seeded_store: Store, tmp_path: Path) -> None:
+    from pricing import service
+    from pricing.cost import Usage
+    from pricing.litellm_prices import BUNDLED_SHEET_NAME
+
+    cost_map = json.loads((FIXTURES / "litellm_map.json").read_bytes())
+    old_usd_per_token = cost_map["gpt-4o"]["input_cost_per_token"]
+    cost_map["gpt-4o"]["input_cost_per_token"] = old_usd_per_token / 2
+    changed = tmp_path / "model_prices_and_context_window.json"
+    changed.write_text(json.dumps(cost_map))
+    usage = Usage(input_tokens=1_000_000, output_tokens=0)
+    pricer, _ = service.pricer_for(seeded_store, BUNDLED_SHEET_NAME)
+    assert pricer.cost_usd("gpt-4o", usage) == pytest.approx(old_usd_per_token * 1e6)
+    # the subset map would leave most of the sheet's keys unseen, so it is forced
+    request = refreshing.RefreshRequest(files={"litellm": changed}, force=True)
+    assert refreshing.refresh(seeded_store, request, env={}).ok
+    pricer, _ = service.pricer_for(seeded_store, BUNDLED_SHEET_NAME)
+    assert pricer.cost_usd("gpt-4o", usage) == pytest.approx(old_usd_per_token / 2 * 1e6)
+    assert pricer.cost_usd("gpt-4o-mini", usage) == pytest.approx(cost_map["gpt-4o-mini"]["input_cost_per_token"] * 1e6)
