@@ -672,6 +672,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     unknown = sorted(set(terms) - set(args.sheet))
     if unknown:
         raise BadInput(f"--terms names sheet(s) not compared: {', '.join(unknown)}; compare them with --sheet")
+    outputs = _quote_outputs(args)
     load = planning.read_usage_file(path)
     models = _workload_models(args.model or [], load.workloads)
     store = _seeded_store()
@@ -687,6 +688,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     if args.save_terms:
         for name, sheet_terms in terms.items():
             service.save_sheet_terms(store, name, sheet_terms)
+    written = _write_quote_outputs(store, result, path.name, outputs) if outputs else []
     if args.json:
         payload = {
             "currency": "USD",
@@ -700,13 +702,52 @@ def cmd_quotes(args: argparse.Namespace) -> int:
             "cheapest": _records(result.cheapest),
             "notes": list(result.notes),
             "terms_saved": sorted(terms) if args.save_terms else [],
+            "written": written,
         }
         print(json.dumps(payload, indent=2, default=_json_default))
         return 0
     _print_quotes(result)
+    for line in written:
+        print(line)
     if args.save_terms and terms:
         print(f"Saved the terms of {', '.join(sorted(terms))} with their sheets.")
     return 0
+
+
+def _quote_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """--pdf, --xlsx and --csv files, checked (suffix, folder) before anything is computed."""
+    outputs = {}
+    for kind in ("pdf", "xlsx", "csv"):
+        value = getattr(args, kind)
+        if value is None:
+            continue
+        out = Path(value)
+        if out.suffix.lower() != f".{kind}":
+            raise BadInput(f"--{kind} must name a .{kind} file (got {out.name})")
+        if not out.parent.exists():
+            raise BadInput(f"--{kind} {out.name}: its folder does not exist; create it or pick another")
+        outputs[kind] = out
+    return outputs
+
+
+def _write_quote_outputs(store: Store, result: QuoteComparison, usage_name: str, outputs: dict[str, Path]) -> list[str]:
+    """The comparison as PDF, XLSX and CSV files; one line each saying what was written."""
+    # fpdf2 and openpyxl load only when a file is asked for.
+    from pricing.report.quotes_report import gather_quote_report, quotes_workbook, render_quote_pdf, spend_csv
+
+    report = gather_quote_report(store, result, usage_name, dt.date.today())
+    makers = {
+        "pdf": (lambda: render_quote_pdf(report), "the quote comparison"),
+        "xlsx": (lambda: quotes_workbook(report), "the comparison's tables, one sheet each"),
+        "csv": (lambda: spend_csv(result), "spend per workload and sheet"),
+    }
+    lines = []
+    for kind, out in outputs.items():
+        make, what = makers[kind]
+        content = make()
+        out.write_bytes(content)
+        lines.append(f"Wrote {out.name} ({len(content):,} bytes): {what}.")
+    return lines
 
 
 def _quote_growth(args: argparse.Namespace) -> float | None:
@@ -1090,6 +1131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--monthly-growth", type=float, help=argparse.SUPPRESS)  # the older spelling, as a fraction
     p.add_argument("--terms", help="TOML or JSON: one table of terms per sheet (validity, tiers, commitment, SLA)")
     p.add_argument("--save-terms", action="store_true", help="keep the --terms with their sheets")
+    p.add_argument("--pdf", help="write the comparison as a PDF: summary, prices, spend, terms, sources")
+    p.add_argument("--xlsx", help="write the comparison as a workbook, one sheet per table, totals as formulas")
+    p.add_argument("--csv", help="write the spend per workload and sheet as CSV")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_quotes)
 

@@ -133,6 +133,7 @@ class QuoteComparison:
     monthly_growth: float | None  # the constant rate, None when a volume path was given
     notes: tuple[str, ...] = field(default=())
     growth_label: str = "held flat"  # which growth the volumes follow, in words
+    terms: Mapping[str, SheetTerms | None] = field(default_factory=dict)  # each sheet's terms as compared
 
 
 def monthly_cost_usd(price: TokenPrice, input_tokens: float, output_tokens: float, cached_input_tokens: float) -> float:
@@ -311,6 +312,7 @@ def compare_quotes(
         monthly_growth=monthly_growth if volume_path is None else None,
         notes=_notes(sheet_frame, base, models, sheets),
         growth_label=label,
+        terms={sheet.name: sheet.terms for sheet in sheets},
     )
 
 
