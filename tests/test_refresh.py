@@ -381,3 +381,26 @@ def test_a_refreshed_litellm_price_is_what_costs_are_billed_at(seeded_store: Sto
     pricer, _ = service.pricer_for(seeded_store, BUNDLED_SHEET_NAME)
     assert pricer.cost_usd("gpt-4o", usage) == pytest.approx(old_usd_per_token / 2 * 1e6)
     assert pricer.cost_usd("gpt-4o-mini", usage) == pytest.approx(cost_map["gpt-4o-mini"]["input_cost_per_token"] * 1e6)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_home_update_data_panel_refreshes_a_source_and_shows_its_diff(
+    fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    for name, value in _env(fixture_server).items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="home_refresh_openrouter").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("OpenRouter: loaded 15 rows" in s.value for s in at.success)
+    assert any(getattr(d, "key", None) == "home_refresh_history" for d in at.dataframe) or len(at.dataframe) >= 3
+    fixture_server.routes["/openrouter"] = Route((FIXTURES / "openrouter_models_v2.json").read_bytes())
+    at.button(key="home_refresh_openrouter").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("1 price cut" in s.value and "1 price rise" in s.value for s in at.success)
+    diff_tables = [d.value for d in at.dataframe if "change_pct" in d.value.columns]
+    assert diff_tables and set(diff_tables[0]["change"]) == {"new model", "removed model", "price cut", "price rise"}

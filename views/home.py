@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from pricing.candidates import CandidateFilters
 from pricing.metrics import COST_METRICS, DEFAULT_METRIC
 from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
+from pricing.sources.registry import AA_ATTRIBUTION
 from ui.common import (
     current_settings,
     download_buttons,
@@ -19,6 +21,7 @@ from ui.common import (
     load_table,
 )
 from ui.navigation import PAGES
+from ui.refresh import REPORT_KEY, load_recent_refreshes, load_source_status, run_refresh
 
 settings = current_settings()
 st.title("Frontier")
@@ -132,3 +135,86 @@ st.caption(
     f"Facts (release date, parameters, licence) for {len(models):,} models, each source's spelling mapped to one "
     "canonical id. llm-stats data is CC BY 4.0, Epoch AI data MIT, litellm's price map MIT; see the README."
 )
+
+st.subheader("Update data")
+st.caption(
+    "Frontier works offline from the data it ships; here it fetches each source's current file, checks it, and "
+    "loads it only if nothing looks broken (a refused or failed source leaves its data as it was). Air-gapped: "
+    "`python -m pricing refresh --from-file NAME=FILE`; a mirror: `FRONTIER_SOURCE_URL_<NAME>` (see the README)."
+)
+status = load_source_status()
+status_view = status.assign(
+    as_of=status["as_of"].map(fmt_date),
+    age=status["age_days"].map(lambda d: "never" if pd.isna(d) else f"{int(d):,} days"),
+    last_refreshed=status["last_refreshed"].map(lambda t: "never" if pd.isna(t) else f"{t:%Y-%m-%d %H:%M} UTC"),
+)
+st.dataframe(
+    status_view[["title", "as_of", "age", "last_refreshed", "credit"]],
+    hide_index=True,
+    width="stretch",
+    key="home_refresh_sources",
+    column_config={
+        "title": "Source",
+        "as_of": st.column_config.TextColumn("Newest data"),
+        "age": st.column_config.TextColumn("Age"),
+        "last_refreshed": st.column_config.TextColumn("Last refreshed"),
+        "credit": "Credit and licence",
+    },
+)
+chosen: tuple[str, ...] = ()
+buttons = st.columns(len(status) + 1)
+if buttons[0].button("Update all", key="home_refresh_all", type="primary"):
+    chosen = tuple(status["source"])
+for column, name in zip(buttons[1:], status["source"], strict=True):
+    if column.button(str(name), key=f"home_refresh_{name}", help=f"Update {name} only"):
+        chosen = (str(name),)
+if chosen:
+    run_refresh(chosen)
+report = st.session_state.get(REPORT_KEY)
+if report is not None:
+    for outcome in report.outcomes:
+        show = st.success if outcome.ok else st.error
+        show(outcome.message, icon=None)
+        changes = outcome.changes[outcome.changes["change"] != "new_source"]
+        if not changes.empty:
+            st.dataframe(
+                changes.assign(change=changes["change"].str.replace("_", " "))[
+                    ["change", "model_id", "model_key", "field", "old_value", "new_value", "change_pct"]
+                ],
+                hide_index=True,
+                width="stretch",
+                key=f"home_refresh_diff_{outcome.source}",
+                column_config={
+                    "change": "Change",
+                    "model_id": "Model",
+                    "model_key": "As the source names it",
+                    "field": "Price (USD per 1M tokens) or benchmark",
+                    "old_value": st.column_config.NumberColumn("Before", format="%.4g"),
+                    "new_value": st.column_config.NumberColumn("After", format="%.4g"),
+                    "change_pct": st.column_config.NumberColumn("Change (%)", format="%+.1f"),
+                },
+            )
+        if outcome.unjoined:
+            st.caption(
+                f"{len(outcome.unjoined):,} rows join no canonical model (map them in data/model_aliases.csv): "
+                + ", ".join(outcome.unjoined[:20])
+            )
+recent = load_recent_refreshes()
+if not recent.empty:
+    st.markdown("**Last refreshes**")
+    st.dataframe(
+        recent[["fetched_at", "source_name", "url", "rows_loaded", "content_sha256"]].assign(
+            content_sha256=recent["content_sha256"].str[:12]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="home_refresh_history",
+        column_config={
+            "fetched_at": st.column_config.DatetimeColumn("Fetched (UTC)", format="YYYY-MM-DD HH:mm"),
+            "source_name": "Source",
+            "url": "From",
+            "rows_loaded": st.column_config.NumberColumn("Rows", format="%,d"),
+            "content_sha256": "SHA-256 (first 12)",
+        },
+    )
+st.caption(AA_ATTRIBUTION)

@@ -348,3 +348,30 @@ def refresh(
 def changes_since(store: Store, since: dt.date) -> pd.DataFrame:
     """Every change refreshes recorded from a date on, newest first."""
     return store.refresh_changes(dt.datetime.combine(since, dt.time()))
+
+
+def source_status(store: Store, today: dt.date | None = None) -> pd.DataFrame:
+    """Each refreshable source with the date of its newest data, its age in days and its last refresh."""
+    today = today or dt.date.today()
+    held = store.sources()
+    snapshots = store.source_snapshots()
+    rows = []
+    for source in SOURCES:
+        labels = [label for label in (source.sheet_name, source.score_source) if label]
+        dates = pd.to_datetime(held[held["source"].isin(labels)]["as_of"], errors="coerce").dropna()
+        mine = snapshots[snapshots["source_name"] == source.name]
+        last = mine.iloc[0] if not mine.empty else None
+        as_of = dates.max().date() if len(dates) else None
+        rows.append(
+            {
+                "source": source.name,
+                "title": source.title,
+                "as_of": as_of,
+                "age_days": (today - as_of).days if as_of is not None else None,
+                "last_refreshed": None if last is None else pd.Timestamp(last["fetched_at"]).to_pydatetime(),
+                "last_url": None if last is None else str(last["url"]),
+                "needs_key": source.api_key_env,
+                "credit": source.credit,
+            }
+        )
+    return pd.DataFrame(rows)
