@@ -222,7 +222,7 @@ def _refresh_one(
             fetched.sha256,
             seconds=time.perf_counter() - started,
         )
-    fetched_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    fetched_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     today = fetched_at.date()
     tick(source.name, 0.4, "checking")
     benchmark_ids = frozenset(str(b) for b in store.benchmarks()["benchmark_id"])

@@ -145,7 +145,9 @@ SQL_COVERAGE = """WITH priced AS (
 
 # Source refresh (pricing.sources.refresh): snapshots, their changes, and the state a refresh compares against.
 SQL_SNAPSHOTS = "SELECT * FROM source_snapshots ORDER BY fetched_at DESC, source_name"
+# A reseed puts the shipped rows back, so only a snapshot loaded since the last seed is what the store holds.
 SQL_LAST_SNAPSHOT_HASH = """SELECT content_sha256 FROM source_snapshots WHERE source_name = ?
+        AND fetched_at >= (SELECT coalesce(max(seeded_at), TIMESTAMP '1970-01-01') FROM seed_runs)
     ORDER BY fetched_at DESC LIMIT 1"""
 SQL_SCORES_OF_SOURCE = "SELECT * FROM scores WHERE source = ? ORDER BY model_id, benchmark_id"
 SQL_API_PERFORMANCE_OF_SOURCE = "SELECT * FROM api_performance WHERE source = ? ORDER BY provider, model_key"
@@ -664,7 +666,7 @@ class Store:
         return self._query(SQL_SNAPSHOTS)
 
     def last_snapshot_hash(self, source_name: str) -> str | None:
-        """The content hash of a source's latest loaded snapshot, None if it was never refreshed."""
+        """The content hash of a source's latest snapshot loaded since the last seed, None if there is none."""
         frame = self._query(SQL_LAST_SNAPSHOT_HASH, [source_name])
         return None if frame.empty else str(frame.iloc[0, 0])
 
