@@ -21,6 +21,7 @@ from pricing.candidates import CandidateOptions
 from pricing.planning import service as planning
 from pricing.report import document as report
 from pricing.report.pdf import pdf_report
+from pricing.report.request import report_file_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
@@ -467,3 +468,22 @@ def test_report_ends_with_an_approval_block_to_sign(full_pdf: bytes, tmp_path: P
 def test_tables_never_leave_a_couple_of_rows_alone(space: float, rows: list[float], expected: list[int]) -> None:
     counts = report.table_pages(space, 100, 10, rows)
     assert sum(counts) == len(rows) and counts == expected
+
+
+def test_a_draft_from_the_pages_defaults_is_titled_and_named_as_such(store: Store, tmp_path: Path) -> None:
+    request = report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, today=TODAY, draft=True)
+    data = report.gather(store, request)
+    pdf = report.render_pdf(data)
+    flat = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "LLM cost and quality comparison: draft from defaults" in flat
+    assert "Frontier report: draft from defaults (not a saved scenario), 2026-11-27" in flat  # each page's footer
+    path = tmp_path / "draft.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    assert "Title:           Frontier report: draft from defaults" in info
+    assert report_file_name("API only", TODAY, draft=True) == "frontier-report-draft-from-defaults-2026-11-27.pdf"
+    assert report_file_name("Base case (EU)", TODAY) == "frontier-report-base-case-eu-2026-11-27.pdf"
+    assert report_file_name("  ", TODAY, suffix="csv") == "frontier-report-scenario-2026-11-27.csv"
+    named = report.build_report(store, report.ReportRequest(api_only_scenario(store), sheet_name=SHEET, today=TODAY))
+    saved = " ".join(pdf_text(named, tmp_path).split())
+    assert "draft" not in saved.lower() and "Scenario: API only" in saved

@@ -178,6 +178,13 @@ def report_pdf_bytes(store: Store, request: ReportRequest) -> bytes:
     return pdf_report(store, request)
 
 
+def report_summary_csv_bytes(store: Store, request: ReportRequest) -> bytes:
+    """The report's one-page summary table as CSV (one row per option), gathered as the PDF gathers it."""
+    from pricing.report.document import gather, summary_table
+
+    return to_csv_bytes(summary_table(gather(store, request)))
+
+
 def portfolio_pdf_bytes(section: PortfolioSection, prepared_for: str = "", today: dt.date | None = None) -> bytes:
     """A portfolio's PDF report, loading the PDF machinery only when asked for."""
     from pricing.report.pdf import portfolio_pdf

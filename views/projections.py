@@ -15,9 +15,11 @@ from pricing.planning import display
 from pricing.planning import service as planning
 from pricing.planning.staff import ops_share_lines
 from pricing.report.charts import cumulative_figure, spend_figure, tornado_figure, unit_cost_figure
-from pricing.report.request import ReportRequest
+from pricing.report.request import ReportRequest, report_file_name
+from pricing.report.workbook import projection_workbook
 from ui import url_state
 from ui.common import (
+    XLSX_MIME,
     after_write,
     current_settings,
     download_buttons,
@@ -27,6 +29,8 @@ from ui.common import (
     load_metrics,
     load_table,
     report_pdf_bytes,
+    report_summary_csv_bytes,
+    to_csv_bytes,
 )
 from ui.inputs import (
     PageKeys,
@@ -53,6 +57,7 @@ KEY_SCENARIO_NAME = "proj_scenario_name"
 KEY_LOADED = "proj_loaded_scenario"
 KEY_LOADED_FORM = "proj_loaded_form"  # the inputs an opened scenario set, to tell when the user changes one
 KEY_COMPARE = "proj_compare"
+KEY_SAVED = "proj_saved"  # set once the user saves a scenario: from then on a report is not a draft
 GROWTH_MODELS = {
     "best": "Best fit to history (AICc)",
     "exponential": "Exponential fit",
@@ -271,7 +276,20 @@ st.dataframe(
     evaluation.monthly, width="stretch", key="proj_monthly_table",
     column_config={c: st.column_config.NumberColumn(c, format="$%,.0f") for c in evaluation.monthly.columns},
 )  # fmt: skip
-download_buttons(display.by_period(evaluation.monthly), "projection", "proj_download", label="monthly spend")
+monthly_downloads = st.container(horizontal=True)
+monthly_downloads.download_button(
+    "Download monthly spend (CSV)", functools.partial(to_csv_bytes, display.by_period(evaluation.monthly)),
+    "projection.csv", "text/csv", key="proj_download_csv",
+)  # fmt: skip
+monthly_downloads.download_button(
+    "Download comparison workbook (XLSX)",
+    functools.partial(
+        projection_workbook, inputs, evaluation.tco, display.break_even_table(outcome) if comparisons else None
+    ),
+    "projection.xlsx", XLSX_MIME, key="proj_download_xlsx",
+    help="One sheet per table: API prices, volumes and price multipliers as inputs, the monthly spend and totals "
+    "as formulas over them, so a change to a price or a month's volume recomputes the totals.",
+)  # fmt: skip
 if evaluation.sensitivity is not None and evaluation.sensitivity_of is not None:
     st.markdown(f"**{display.sensitivity_title(months, *evaluation.sensitivity_of)}**")
     st.plotly_chart(tornado_figure(evaluation.sensitivity, "", months), key="proj_tornado")
@@ -286,6 +304,7 @@ if s1.button("Save scenario", key="proj_save"):
         st.error(str(exc))
     else:
         after_write()
+        st.session_state[KEY_SAVED] = True
         st.success(f"Saved '{name.strip()}' with every assumption.")
 s2.markdown("**Link to this scenario**")
 api_sheets = [o.sheet_name for o in inputs.options if isinstance(o, planning.ApiOption) and o.sheet_name]
@@ -316,17 +335,36 @@ st.caption(
     "A PDF that stands on its own: executive summary, the frontier and the candidates, spend with P10-P90 bands, "
     "break-even, sensitivity, every assumption and source. It takes a few seconds to build when you press the button."
 )
-p1, p2, p3 = st.columns([2, 2, 1])
+p1, p2, p3, p4 = st.columns([2, 2, 1, 2])
 prepared_for = p1.text_input("Prepared for", key="proj_report_for", placeholder="Procurement, vendor review")
 report_metric = metric_input(p2, "Quality metric for the floor", "proj_report_metric")
 floor = p3.number_input(
-    f"Quality floor ({load_metrics()[report_metric].unit})", value=None, key="proj_report_floor", placeholder="none"
-)
+    f"Quality floor ({load_metrics()[report_metric].unit})", value=None, key="proj_report_floor", placeholder="none",
+    help="Without a floor the report recommends no option: it ranks them by cost only.",
+)  # fmt: skip
+option_names = [str(option.name) for option in inputs.options]
+current = p4.selectbox(
+    "Option in use today", [None, *option_names], key="proj_report_current",
+    format_func=lambda name: "not given" if name is None else name,
+    help="The saving and break-even are stated against it; not given: the report states no saving.",
+)  # fmt: skip
+today = dt.date.today()
+draft = loaded is None and not st.session_state.get(KEY_SAVED)
 request = ReportRequest(
     scenario, prepared_for=prepared_for, sheet_name=settings.sheet_name, metric_id=report_metric,
-    today=dt.date.today(), quality_floor=floor,
+    today=today, quality_floor=floor, current_option=current, draft=draft,
 )  # fmt: skip
-st.download_button(
-    "Download PDF report", functools.partial(report_pdf_bytes, store, request), display.report_file_name(scenario.name),
-    "application/pdf", key="proj_report_download",
+downloads = st.container(horizontal=True)
+downloads.download_button(
+    "Download PDF report", functools.partial(report_pdf_bytes, store, request),
+    report_file_name(scenario.name, today, draft), "application/pdf", key="proj_report_download",
 )  # fmt: skip
+downloads.download_button(
+    "Download summary table (CSV)", functools.partial(report_summary_csv_bytes, store, request),
+    report_file_name(scenario.name, today, draft, suffix="csv"), "text/csv", key="proj_report_summary_csv",
+)  # fmt: skip
+if draft:
+    st.warning(
+        "This report would be a draft from the page's defaults: no scenario was opened or saved, so its title and "
+        "file name say 'draft from defaults'. Save the scenario (section 4) to give it a name."
+    )
