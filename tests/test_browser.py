@@ -370,8 +370,8 @@ def test_projection_pdf_report_and_table_downloads(server: str, page: Any, tmp_p
     bs.rerun_after(page, lambda: choice.check(force=True))
     assert_no_errors(page, "/projections with typed volumes")
     with page.expect_download(timeout=60_000) as table_download:
-        page.locator(".st-key-proj_download_xlsx button").click()
-    assert table_download.value.suggested_filename == "projection.xlsx"
+        page.locator(".st-key-proj_download_xlsx").get_by_role("button", name="Download comparison workbook").click()
+    assert table_download.value.suggested_filename == "projection.xlsx"  # the comparison workbook
     assert table_download.value.path().read_bytes()[:2] == b"PK"  # a zip container, as XLSX is
     bs.wait_for_app(page, 60_000)  # a download button reruns the page when pressed
 
@@ -382,11 +382,15 @@ def test_projection_pdf_report_and_table_downloads(server: str, page: Any, tmp_p
         page.locator(".st-key-proj_report_download button").click()
     pdf = report_download.value.path().read_bytes()
     assert pdf.startswith(b"%PDF"), pdf[:20]
+    # Built from the page's defaults (no scenario opened or saved): named, titled and warned about as a draft.
+    today = dt.date.today().isoformat()
+    assert report_download.value.suggested_filename == f"frontier-report-draft-from-defaults-{today}.pdf"
+    assert page.get_by_test_id("stAlert").filter(has_text="draft from the page's defaults").count() == 1
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     flat = " ".join(text.split())
-    assert "Prepared for: Browser procurement" in flat
+    assert "Prepared for: Browser procurement" in flat and "draft from defaults" in flat
     # Inputs in words and amounts with separators: no internal key, no scientific notation.
     for key in ("inputs.", "options[", "plan.", "usd_per_1m", "_per_"):
         assert key not in flat, key
