@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
@@ -10,7 +11,7 @@ from pricing import service
 from pricing.planning import quotes as quote_planning
 from pricing.quotes import QuoteComparison, SheetTerms
 from pricing.store import resolve_db_path
-from ui.common import after_write, get_store
+from ui.common import XLSX_MIME, after_write, get_store
 
 
 def load_quotes(
@@ -63,3 +64,32 @@ def save_terms(sheet_name: str, terms: SheetTerms) -> None:
     """Keep a sheet's terms and drop the cached loaders, so every page sees them."""
     service.save_sheet_terms(get_store(), sheet_name, terms)
     after_write()
+
+
+def _report_file(kind: str, result: QuoteComparison, usage_name: str, today: dt.date) -> bytes:
+    # fpdf2 and openpyxl load when a button is pressed, not when the page opens.
+    from pricing.report.quotes_report import gather_quote_report, quotes_workbook, render_quote_pdf, spend_csv
+
+    if kind == "csv":
+        return spend_csv(result)
+    report = gather_quote_report(get_store(), result, usage_name, today)
+    return render_quote_pdf(report) if kind == "pdf" else quotes_workbook(report)
+
+
+def quote_downloads(result: QuoteComparison, usage_name: str, key: str) -> None:
+    """The comparison as PDF, as a workbook (a sheet per table, totals as formulas) and its spend table as CSV."""
+    today = dt.date.today()
+    base = f"quote-comparison-{today.isoformat()}"
+    row = st.container(horizontal=True)
+    for kind, label, mime in (
+        ("pdf", "Download comparison (PDF)", "application/pdf"),
+        ("xlsx", "Download comparison (XLSX)", XLSX_MIME),
+        ("csv", "Download spend table (CSV)", "text/csv"),
+    ):
+        row.download_button(
+            label,
+            functools.partial(_report_file, kind, result, usage_name, today),
+            f"{base}.{kind}",
+            mime,
+            key=f"{key}_{kind}",
+        )

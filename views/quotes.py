@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from pricing import service
 from pricing.quotes import TIER_MODES, SheetTerms, Tier
-from ui.common import current_settings, download_buttons, load_sheets, load_table, load_usage_monthly
-from ui.quotes import load_quotes, load_terms, save_terms
+from ui.common import current_settings, load_sheets, load_table, load_usage_monthly
+from ui.quotes import load_quotes, load_terms, quote_downloads, save_terms
 
 KEY_UPLOAD = "quotes_upload"
 KEY_SHEETS = "quotes_sheets"
@@ -45,6 +44,7 @@ if uploads.empty:
     st.stop()
 
 labels = {str(row.upload_id): f"{row.file_name} ({row.workloads})" for row in uploads.itertuples()}
+file_names = {str(row.upload_id): str(row.file_name) for row in uploads.itertuples()}
 upload_id = st.selectbox("Usage", list(labels), format_func=labels.get, key=KEY_UPLOAD)
 chosen = st.multiselect(f"Quotes to compare with {list_name}", quoted, default=quoted[:2], key=KEY_SHEETS)
 col_months, col_mode, col_growth = st.columns(3)
@@ -54,7 +54,7 @@ growth_mode = col_mode.radio(
     GROWTH_MODES,
     key=KEY_GROWTH_MODE,
     help="Fitted: the curve Spend projections fits to the usage's total output tokens (best by AICc), flat when "
-    "the usage has under 4 months. Constant: your own monthly rate.",
+    "the usage has under 5 months. Constant: your own monthly rate.",
 )
 growth_pct = float(
     col_growth.number_input(
@@ -109,9 +109,7 @@ st.dataframe(result.spend, hide_index=True, width="stretch", key="quotes_spend_t
 st.subheader("Prices per 1M tokens and discount against the list (%)")
 models_frame = result.models.dropna(subset=["usd_per_1m_input"])
 st.dataframe(models_frame, hide_index=True, width="stretch", key="quotes_models_table")
-download_buttons(
-    pd.concat([result.sheets.assign(table="sheets"), result.spend.assign(table="spend")]), "quotes", "quotes_dl"
-)
+quote_downloads(result, file_names[str(upload_id)], "quotes_dl")
 
 st.subheader("Terms")
 terms = load_terms()
