@@ -80,8 +80,8 @@ def test_token_volumes_and_usage_text_come_from_the_summary() -> None:
     assert f"{100 / 400:.1%} of input from cache" in text
 
 
-@pytest.mark.parametrize(("months", "fits"), [(0, False), (3, False), (4, True), (12, True)])
-def test_growth_is_fitted_from_four_months(months: int, fits: bool) -> None:
+@pytest.mark.parametrize(("months", "fits"), [(0, False), (4, False), (5, True), (12, True)])
+def test_growth_is_fitted_from_five_months(months: int, fits: bool) -> None:
     usage = planning.UsageSummary(
         months=tuple(f"2026-{m + 1:02d}" for m in range(months)),
         output_tokens=(1.0,) * months,

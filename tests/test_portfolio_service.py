@@ -142,7 +142,7 @@ def test_growth_constant_and_fitted_per_workload() -> None:
     notes = ps.growth_notes(monthly, 12, ps.Growth(model="best"))
     assert notes["grows"].startswith("fitted ")
     short = ps.growth_notes(monthly[monthly["month"] >= "2026-04-01"], 12, ps.Growth(model="best"))
-    assert "needs 4+ months" in short["grows"]
+    assert "needs 5+ months" in short["grows"]
     with pytest.raises(ValueError, match="unknown growth model"):
         ps.Growth(model="quadratic")
 

@@ -113,12 +113,14 @@ def test_logistic_fit_recovers_ceiling_rate_and_midpoint() -> None:
 
 def test_logistic_needs_six_points_and_short_or_bad_histories_raise() -> None:
     assert {f.model for f in fit_growth(np.array([1.0, 2.0, 3.0, 4.5, 5.0]))} == {"linear", "exponential"}
-    with pytest.raises(ValueError, match="at least 4 months"):
+    with pytest.raises(ValueError, match="at least 5 months"):
         fit_growth(np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="at least 5 months"):  # AICc is undefined for k = 3 at n = 4 (n - k - 1 = 0)
+        fit_growth(np.array([1.0, 2.0, 3.0, 4.5]))
     with pytest.raises(ValueError, match="not negative"):
-        fit_growth(np.array([1.0, -2.0, 3.0, 4.0]))
+        fit_growth(np.array([1.0, -2.0, 3.0, 4.0, 5.0]))
     with pytest.raises(ValueError, match="not negative"):
-        fit_growth(np.array([1.0, np.nan, 3.0, 4.0]))
+        fit_growth(np.array([1.0, np.nan, 3.0, 4.0, 5.0]))
     with pytest.raises(ValueError, match="all zero"):
         fit_growth(np.zeros(6))
 

@@ -47,7 +47,7 @@ def test_growth_by_hand_and_too_short_a_history() -> None:
     assert quote_growth(_linear_usage(), 3, 0.05).label == "constant +5.0% a month, set by hand"
     short = quote_growth(_linear_usage(3), 2)
     assert short.path == (1.0, 1.0)
-    assert short.label == "held flat: no growth curve fitted (the usage has 3 month(s); a curve needs 4)"
+    assert short.label == "held flat: no growth curve fitted (the usage has 3 month(s); a curve needs 5)"
 
 
 def test_quotes_project_the_fitted_path_under_every_sheet(seeded_store: Store) -> None:

@@ -127,7 +127,7 @@ growth_model = a2.selectbox(
     format_func=GROWTH_MODELS.get,
     key=KEY_GROWTH_MODEL,
     on_change=lambda: st.session_state.update({KEY_GROWTH_CHOSEN: True}),
-    help="With a usage history the curve that fits it best (by AICc) is used; fits need at least 4 months "
+    help="With a usage history the curve that fits it best (by AICc) is used; fits need at least 5 months "
     "(logistic 6). Without one, set growth by hand.",
 )
 growth_pct = a3.number_input(

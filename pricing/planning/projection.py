@@ -43,7 +43,7 @@ MAX_MONTHLY_GROWTH = 10.0
 # petatoken a month is MAX_TOKENS_PER_MONTH), and products of such numbers overflow to infinity.
 MAX_DECODED_MAGNITUDE = 1e15
 GROWTH_MODELS = ("linear", "exponential", "logistic")
-MIN_FIT_POINTS = 4  # AICc with k = p + 1 needs n > k + 1 for the two-parameter models
+MIN_FIT_POINTS = 5  # AICc with k = p + 1 needs n > k + 1: 5 months for the two-parameter models (k = 3)
 MIN_LOGISTIC_POINTS = 6
 EPOCH_URL = "https://epoch.ai/data-insights/llm-inference-price-trends"
 
