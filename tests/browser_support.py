@@ -274,14 +274,26 @@ def set_multiselect(scope: Any, label: str, values: list[str], timeout_ms: float
         raise AssertionError(f"{label}: chose {got}, wanted {sorted(values)}")
 
 
-def save_endpoint(page: Any, *, name: str, kind: str, model: str, api_base: str) -> None:
-    """Fill the Endpoints tab's form (name, kind, model, API base; the rest left empty) and save; wait until the
-    endpoint table lists it."""
+def save_endpoint(
+    page: Any,
+    *,
+    name: str,
+    kind: str,
+    model: str,
+    api_base: str,
+    gpu: tuple[str, int, float] | None = None,
+) -> None:
+    """Fill the Endpoints tab's form (name, kind, model, API base, and `gpu` = (type, count, USD per GPU-hour) for a
+    self-hosted one; the rest left empty) and save; wait until the endpoint table lists it."""
     panel = open_tab(page, "Endpoints")
     panel.get_by_label("Name", exact=True).fill(name)
     choose_option(panel, "Kind", kind)
     panel.get_by_label("Model", exact=True).fill(model)
     panel.get_by_label("API base", exact=True).fill(api_base)
+    if gpu is not None:
+        panel.get_by_label("GPU (self-hosted)", exact=True).fill(gpu[0])
+        panel.get_by_label("GPUs", exact=True).fill(str(gpu[1]))
+        panel.get_by_label("USD per GPU-hour", exact=True).fill(str(gpu[2]))
     panel.get_by_test_id("stFormSubmitButton").filter(has_text="Save endpoint").click()
     # Saving reruns the page, which then lists the endpoint (in the data grid's accessibility table, which is
     # attached but not "visible") and offers "Test connection".

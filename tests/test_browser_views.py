@@ -371,3 +371,33 @@ def test_sizing_says_what_a_replica_needs_once(server: str, page: Any) -> None:
     sizing = page.get_by_text("qwen3-30b-a3b at FP8 needs", exact=False).first.inner_text()
     assert "needs 1 x H100 SXM per replica" in sizing, sizing
     assert "roofline estimate: roofline estimate" not in page.get_by_test_id("stMain").inner_text()
+
+
+@pytest.mark.browser
+def test_a_self_hosted_probe_shows_its_gpu_time_cost_before_and_after_the_run(server: str, page: Any) -> None:
+    """With a GPU type, count and hourly price, the probe says what GPU time costs before the run (not
+    'Estimated cost: None') and prices the graded run: its cost per 1,000 items is a dollar amount."""
+    from evals.loopback import LoopbackServer
+    from evals.suites import load_suite
+
+    items = len(load_suite("intent").items)
+    with LoopbackServer(bs.loopback_config_for("intent", ttft_ms=5)) as loopback:
+        bs.open_page(page, server, "probes", 120_000)
+        bs.save_endpoint(
+            page, name="gpu-box", kind="openai-compatible", model="test-model", api_base=loopback.base_url,
+            gpu=("H100 SXM", 2, 3.0),
+        )  # fmt: skip
+        panel = bs.open_tab(page, "Run a probe")
+        bs.choose_option(panel, "Endpoint", "gpu-box")
+        bs.choose_option(panel, "Eval suite", "intent")
+        bs.wait_for_app(page)
+        before = panel.inner_text()
+        assert "$0.1000 a minute" in before and "2 x H100 SXM at $3.00/GPU-hour" in before, before
+        assert "None" not in before
+        done = bs.start_probe(page, endpoint="gpu-box", suite="intent", requests_per_level=items, levels=[1])
+        assert "completed" in done, done
+    bs.open_page(page, server, "probes", 120_000)
+    bs.open_tab(page, "Results and history")
+    per_1000 = bs.metric(page, "Cost per 1,000 items").locator(bs.METRIC_VALUE)
+    per_1000.wait_for(state="visible")
+    assert bs.usd(per_1000.inner_text()) > 0, per_1000.inner_text()
