@@ -188,18 +188,6 @@ def test_sensitivity_title(versus: str | None, title: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "file_name"),
-    [
-        ("Base case", "frontier_report_Base_case.pdf"),
-        ("  ", "frontier_report_scenario.pdf"),
-        ("x", "frontier_report_x.pdf"),
-    ],
-)
-def test_report_file_name(name: str, file_name: str) -> None:
-    assert display.report_file_name(name) == file_name
-
-
-@pytest.mark.parametrize(
     ("value", "text"),
     [
         (None, "n/a"),

@@ -149,11 +149,6 @@ def sensitivity_title(horizon_months: int, option: str, versus: str | None = Non
     return f"What moves the {horizon_months}-month cost of {option} minus {versus}"
 
 
-def report_file_name(scenario_name: str) -> str:
-    """The PDF report's file name for a scenario."""
-    return f"frontier_report_{scenario_name.strip().replace(' ', '_') or 'scenario'}.pdf"
-
-
 def workload_names(monthly: pd.DataFrame) -> list[str]:
     """The workloads of a usage history, sorted."""
     return sorted(str(w) for w in monthly["workload"].unique())
