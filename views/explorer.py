@@ -29,6 +29,7 @@ from ui.common import (
     load_metrics,
     load_performance_frontier,
 )
+from ui.shrink import relative_panel
 
 KEY_METRIC = "explorer_metric"
 KEY_AXIS = "explorer_axis"
@@ -360,7 +361,8 @@ if candidates.empty:
     )
     st.stop()
 
-st.plotly_chart(frontier_figure(candidates, result.metric, result.cost_metric), key="explorer_chart")
+if not relative_panel(link, candidates, result.metric, result.cost_metric):
+    st.plotly_chart(frontier_figure(candidates, result.metric, result.cost_metric), key="explorer_chart")
 left_off = result.left_off
 flagged_note = (
     f"{result.flagged_left_off:,} offers with a flagged price are included and marked"
