@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from pricing.sources.seed import seed  # noqa: E402
 from pricing.store import Store  # noqa: E402
+from tests.postgres_support import PostgresServer, database_name, postgres_bin_dir, start_postgres  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,6 +43,60 @@ def seeded_store(seeded_db_file: Path, tmp_path: Path) -> Iterator[Store]:
     store = Store(path)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway Postgres server for this session (skipped, saying why, where Debian's postgresql is missing)."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        pytest.skip("Postgres is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql")
+    server = start_postgres(bin_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres_template(postgres_server: PostgresServer) -> str:
+    """The name of a Postgres database seeded from the shipped data, made once; tests get copies of it."""
+    url = postgres_server.create_database()
+    store = Store(url)
+    seed(store)
+    store.close()  # a template must have no connections
+    return database_name(url)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def backend_seeded_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A private, writable, seeded store on each backend in turn: a DuckDB file, then a Postgres database."""
+    if request.param == "duckdb":
+        path = tmp_path / "frontier.duckdb"
+        shutil.copy(request.getfixturevalue("seeded_db_file"), path)
+        store = Store(path)
+        yield store
+        store.close()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database(template=request.getfixturevalue("seeded_postgres_template"))
+    store = Store(url)
+    yield store
+    store.close()
+    server.drop_database(url)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a new, empty store goes on each backend in turn: a DuckDB file's path, then a Postgres URL."""
+    if request.param == "duckdb":
+        yield str(tmp_path / "new.duckdb")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    Store(url, read_only=True).close()
+    server.drop_database(url)
 
 
 @pytest.fixture()

@@ -1,4 +1,5 @@
-"""The store on real DuckDB files: migrations, idempotent seeding, sheets, coverage, concurrency."""
+"""The store on real DuckDB files and a real Postgres database: migrations, idempotent seeding, sheets, coverage,
+concurrency. Tests taking `seeded_store` or `store_location` run once per backend (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -93,8 +94,14 @@ def _counts(store: Store) -> dict[str, int]:
     return {t: store.count(t) for t in (*SEEDED_TABLES, "prices", "price_sheets")}
 
 
-def test_migrations_run_twice_are_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "m.duckdb"
+@pytest.fixture()
+def seeded_store(backend_seeded_store: Store) -> Store:
+    """Here every seeded test runs on both backends: a DuckDB file and a Postgres database."""
+    return backend_seeded_store
+
+
+def test_migrations_run_twice_are_idempotent(store_location: str) -> None:
+    path = store_location
     store = Store(path)
     assert store.schema_version() == LATEST
     assert store.migrate() == []
@@ -102,6 +109,7 @@ def test_migrations_run_twice_are_idempotent(tmp_path: Path) -> None:
     reopened = Store(path)
     assert reopened.migrate() == []
     assert reopened.schema_version() == LATEST
+    reopened.close()
 
 
 def test_old_file_upgrades_itself(tmp_path: Path) -> None:
@@ -170,15 +178,16 @@ def test_the_tables_defined_once_are_the_tables_the_migrations_build(tmp_path: P
     assert TABLE_COLUMNS["probe_requests"] == ("run_id", *REQUEST_RECORD_FIELDS)
 
 
-def test_count_names_only_known_tables(tmp_path: Path) -> None:
-    store = Store(tmp_path / "c.duckdb")
+def test_count_names_only_known_tables(store_location: str) -> None:
+    store = Store(store_location)
     assert all(store.count(table.name) == 0 for table in TABLES)
     with pytest.raises(ValueError, match="unknown table"):
         store.count("models; DROP TABLE models")
+    store.close()
 
 
-def test_request_records_round_trip_through_the_store(tmp_path: Path) -> None:
-    store = Store(tmp_path / "r.duckdb")
+def test_request_records_round_trip_through_the_store(store_location: str) -> None:
+    store = Store(store_location)
     store.start_run(
         run_id="r1",
         endpoint_name=None,
@@ -200,6 +209,7 @@ def test_request_records_round_trip_through_the_store(tmp_path: Path) -> None:
     assert stored["error_type"].iloc[1] == "timeout" and pd.isna(stored["ttft_ms"].iloc[1])
     with pytest.raises(TypeError):
         store.start_run("r2", None, "m", None, None, None, "{}", None)  # type: ignore[misc]
+    store.close()
 
 
 def test_seeding_twice_duplicates_nothing(seeded_store: Store) -> None:

@@ -122,6 +122,17 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return _ENGINE
 
 
+@contextmanager
+def engine_cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of this process's in-memory DuckDB, for work in process (the Postgres store converts results here)."""
+    with _ENGINE_LOCK:
+        cur = _engine().cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
 def attach(path: Path, alias: str, *, write: bool, lock_wait_s: float) -> None:
     """Attach the file as `alias`, retrying with backoff while another process holds it; StoreError past the wait."""
     started = time.monotonic()

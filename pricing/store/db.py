@@ -22,8 +22,16 @@ import duckdb
 import pandas as pd
 
 from pricing.config import PROJECT_ROOT, SECRETS_PATH, SecretsFileError, secret_text
-from pricing.store.access import StoreError, file_access, lock_wait_s
+from pricing.store.access import FileAccess, StoreError, display_name, file_access, lock_wait_s
 from pricing.store.owners import Owner, owner_alive, this_process
+from pricing.store.postgres import (
+    SQL_MIGRATION_LOCK,
+    PostgresAccess,
+    PostgresCursor,
+    is_postgres_url,
+    postgres_access,
+    redact_url,
+)
 from pricing.store.schema import (
     MIGRATIONS,
     SEEDED_TABLES,
@@ -35,6 +43,10 @@ from pricing.store.schema import (
 )
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "frontier.duckdb"
+# Where a store lives: a DuckDB file, or a postgresql:// URL (a str) for the team store.
+DbLocation = Path | str
+# A cursor for one operation: DuckDB's own, or the Postgres cursor that offers the same methods.
+Cursor = duckdb.DuckDBPyConnection | PostgresCursor
 
 SQL_CREATE_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
@@ -47,20 +59,25 @@ SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
 # Re-sending a model's price for a date it already has replaces that one row, nothing else.
 SQL_DELETE_SHEET_PRICES_LIKE_INCOMING = """DELETE FROM prices p USING incoming i
     WHERE p.sheet_name = ? AND p.model_key = i.model_key AND p.effective_date = i.effective_date"""
-SQL_UPSERT_SHEET = """INSERT OR REPLACE INTO price_sheets
-    (sheet_name, kind, source, as_of, file_name, loaded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+# Upserts say ON CONFLICT, which DuckDB and Postgres both accept (DuckDB's INSERT OR REPLACE is its alone).
+SQL_UPSERT_SHEET = """INSERT INTO price_sheets
+    (sheet_name, kind, source, as_of, file_name, loaded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (sheet_name) DO UPDATE SET kind = excluded.kind, source = excluded.source, as_of = excluded.as_of,
+        file_name = excluded.file_name, loaded_at = excluded.loaded_at, note = excluded.note"""
 SQL_DELETE_SHEET = "DELETE FROM price_sheets WHERE sheet_name = ?"
 SQL_SHEETS = """SELECT s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note,
     count(DISTINCT p.model_key) AS models, min(p.effective_date) AS first_effective,
     max(p.effective_date) AS last_effective
     FROM price_sheets s LEFT JOIN prices p USING (sheet_name)
-    GROUP BY ALL ORDER BY s.kind, s.sheet_name"""
+    GROUP BY s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note
+    ORDER BY s.kind, s.sheet_name"""
 SQL_SHEET_KIND = "SELECT kind FROM price_sheets WHERE sheet_name = ?"
-# The price in force today for each model of a sheet: the latest effective date not in the future.
+# The price in force today for each model of a sheet: the latest effective date not in the future (one row per
+# model: the date is part of the key).
 SQL_CURRENT_PRICES = """SELECT p.*, s.kind AS sheet_kind
     FROM prices p JOIN price_sheets s USING (sheet_name)
-    WHERE p.sheet_name = ? AND p.effective_date <= ?
-    QUALIFY row_number() OVER (PARTITION BY p.model_key ORDER BY p.effective_date DESC) = 1
+    WHERE p.sheet_name = ? AND p.effective_date = (SELECT max(q.effective_date) FROM prices q
+        WHERE q.sheet_name = p.sheet_name AND q.model_key = p.model_key AND q.effective_date <= ?)
     ORDER BY p.model_key"""
 SQL_PRICE_HISTORY = """SELECT * FROM prices WHERE sheet_name = ? AND model_key = ?
     ORDER BY effective_date"""
@@ -76,18 +93,23 @@ SQL_BENCHMARKS = f"""WITH registry AS (
             'Our own eval suite ' || suite || ', run by Frontier probes' FROM probe_runs WHERE suite IS NOT NULL)
     SELECT r.*, count(s.model_id) AS scored_models
     FROM registry r LEFT JOIN {SQL_ALL_SCORE_ROWS} s USING (benchmark_id)
-    GROUP BY ALL ORDER BY scored_models DESC, r.benchmark_id"""
-SQL_SCORES_FOR = f"SELECT * FROM {SQL_ALL_SCORE_ROWS} WHERE benchmark_id = ? ORDER BY model_id, source"
-SQL_ALL_SCORES = f"SELECT * FROM {SQL_ALL_SCORE_ROWS} ORDER BY model_id, benchmark_id, source"
-SQL_UPSERT_ENDPOINT = """INSERT OR REPLACE INTO endpoints (name, model, kind, api_base, api_key_env, model_id, gpu,
-    gpu_count, precision, engine, usd_per_gpu_hour, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    GROUP BY r.benchmark_id, r.name, r.scale, r.higher_is_better, r.description
+    ORDER BY scored_models DESC, r.benchmark_id"""
+SQL_SCORES_FOR = f"SELECT * FROM {SQL_ALL_SCORE_ROWS} AS s WHERE benchmark_id = ? ORDER BY model_id, source"
+SQL_ALL_SCORES = f"SELECT * FROM {SQL_ALL_SCORE_ROWS} AS s ORDER BY model_id, benchmark_id, source"
+SQL_UPSERT_ENDPOINT = """INSERT INTO endpoints (name, model, kind, api_base, api_key_env, model_id, gpu,
+    gpu_count, precision, engine, usd_per_gpu_hour, created_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET model = excluded.model, kind = excluded.kind, api_base = excluded.api_base,
+        api_key_env = excluded.api_key_env, model_id = excluded.model_id, gpu = excluded.gpu,
+        gpu_count = excluded.gpu_count, precision = excluded.precision, engine = excluded.engine,
+        usd_per_gpu_hour = excluded.usd_per_gpu_hour, created_at = excluded.created_at, note = excluded.note"""
 SQL_ENDPOINTS = "SELECT * FROM endpoints ORDER BY name"
 SQL_DELETE_ENDPOINT = "DELETE FROM endpoints WHERE name = ?"
 SQL_INSERT_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_base, model_id, suite, status,
     started_at, settings_json, estimated_cost_usd, note, owner_pid, owner_host, owner_token)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 SQL_RUNNING_RUNS = "SELECT run_id, owner_pid, owner_host, owner_token FROM probe_runs WHERE status = 'running'"
-SQL_INTERRUPT_RUN = """UPDATE probe_runs SET status = 'interrupted', note = concat_ws('; ', note, ?)
+SQL_INTERRUPT_RUN = """UPDATE probe_runs SET status = 'interrupted', note = concat_ws('; ', note, CAST(? AS VARCHAR))
     WHERE run_id = ? AND status = 'running'"""
 # Only one process may take an interrupted run over: the one whose update finds it still interrupted.
 SQL_CLAIM_RUN = """UPDATE probe_runs SET status = 'running', owner_pid = ?, owner_host = ?, owner_token = ?
@@ -104,9 +126,11 @@ SQL_RUN_REQUESTS = "SELECT * FROM probe_requests WHERE run_id = ? ORDER BY seq"
 SQL_SCORED_ITEMS_PER_RUN = """SELECT run_id, count(DISTINCT item_id) AS items FROM probe_requests
     WHERE phase = 'measure' AND score IS NOT NULL AND item_id IS NOT NULL GROUP BY run_id ORDER BY run_id"""
 SQL_INSERT_UPLOAD = "INSERT INTO usage_uploads VALUES (?, ?, ?, ?, ?)"
-SQL_UPLOADS = """SELECT u.*, count(DISTINCT m.month) AS months, string_agg(DISTINCT m.workload, ', ') AS workloads,
+SQL_UPLOADS = """SELECT u.*, count(DISTINCT m.month) AS months,
+    string_agg(DISTINCT m.workload, ', ' ORDER BY m.workload) AS workloads,
     sum(m.requests) AS requests, sum(m.input_tokens) AS input_tokens, sum(m.output_tokens) AS output_tokens
-    FROM usage_uploads u LEFT JOIN usage_monthly m USING (upload_id) GROUP BY ALL ORDER BY u.uploaded_at DESC"""
+    FROM usage_uploads u LEFT JOIN usage_monthly m USING (upload_id)
+    GROUP BY u.upload_id, u.file_name, u.kind, u.rows_read, u.uploaded_at ORDER BY u.uploaded_at DESC"""
 SQL_USAGE_MONTHLY = "SELECT * FROM usage_monthly WHERE upload_id = ? ORDER BY month, workload"
 SQL_DELETE_UPLOAD_ROWS = "DELETE FROM usage_monthly WHERE upload_id = ?"
 SQL_DELETE_UPLOAD = "DELETE FROM usage_uploads WHERE upload_id = ?"
@@ -117,9 +141,15 @@ SQL_SAVE_SCENARIO = """INSERT INTO scenarios (name, inputs_json, upload_id, crea
 SQL_SCENARIOS = "SELECT * FROM scenarios ORDER BY updated_at DESC"
 SQL_SCENARIO = "SELECT * FROM scenarios WHERE name = ?"
 SQL_DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
-SQL_SAVE_SHEET_TERMS = """INSERT OR REPLACE INTO sheet_terms (sheet_name, valid_from, valid_until,
+SQL_SAVE_SHEET_TERMS = """INSERT INTO sheet_terms (sheet_name, valid_from, valid_until,
     committed_usd_per_month, tiers_json, requests_per_minute, tokens_per_minute, uptime_pct, support_tier,
-    data_retention, residency, notes, tier_mode, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    data_retention, residency, notes, tier_mode, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (sheet_name) DO UPDATE SET valid_from = excluded.valid_from, valid_until = excluded.valid_until,
+        committed_usd_per_month = excluded.committed_usd_per_month, tiers_json = excluded.tiers_json,
+        requests_per_minute = excluded.requests_per_minute, tokens_per_minute = excluded.tokens_per_minute,
+        uptime_pct = excluded.uptime_pct, support_tier = excluded.support_tier,
+        data_retention = excluded.data_retention, residency = excluded.residency, notes = excluded.notes,
+        tier_mode = excluded.tier_mode, updated_at = excluded.updated_at"""
 SQL_SHEET_TERMS = "SELECT * FROM sheet_terms ORDER BY sheet_name"
 SQL_DELETE_SHEET_TERMS = "DELETE FROM sheet_terms WHERE sheet_name = ?"
 SQL_GPU_PRICES = "SELECT * FROM gpu_prices ORDER BY gpu, as_of DESC, provider"
@@ -216,34 +246,51 @@ class Coverage:
         return self.priced_models_with_scores / self.priced_models if self.priced_models else 0.0
 
 
-def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECRETS_PATH) -> Path:
-    """Where the database lives: FRONTIER_DB, else `frontier_db` in secrets.toml, else the default."""
+def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECRETS_PATH) -> DbLocation:
+    """Where the database lives: FRONTIER_DB, else `frontier_db` in secrets.toml, else the default.
+
+    A postgresql:// (or postgres://) URL comes back as the string it is: the team store in Postgres.
+    """
     env = dict(os.environ) if env is None else env
     if env.get("FRONTIER_DB"):
+        if is_postgres_url(env["FRONTIER_DB"]):
+            return env["FRONTIER_DB"]
         return Path(env["FRONTIER_DB"]).expanduser()
     try:
         value = secret_text("frontier_db", secrets_path)
     except SecretsFileError as exc:
         raise StoreError(str(exc)) from None
     if value:
+        if is_postgres_url(value):
+            return value
         path = Path(value).expanduser()
         return path if path.is_absolute() else PROJECT_ROOT / path
     return DEFAULT_DB_PATH
 
 
 class Store:
-    """A DuckDB file holding models, prices, scores, GPU prices and throughput.
+    """A DuckDB file, or a Postgres database, holding models, prices, scores, GPU prices and throughput.
 
-    Opening a Store upgrades the file's schema if it needs it and marks runs whose process died as interrupted;
+    Opening a Store upgrades the schema if it needs it and marks runs whose process died as interrupted;
     `read_only` does neither and refuses writes. `wait_s` bounds how long a call waits for another process to let go
-    of the file (default: FRONTIER_DB_WAIT_S, else 20 s).
+    of the file, or for another transaction's rows in Postgres (default: FRONTIER_DB_WAIT_S, else 20 s).
+    `location` is a file's path or a postgresql:// URL; `name` says which in messages (never a password).
     """
 
-    def __init__(self, path: Path | str, read_only: bool = False, wait_s: float | None = None) -> None:
-        self.path = Path(path)
+    def __init__(self, path: DbLocation, read_only: bool = False, wait_s: float | None = None) -> None:
         self.read_only = read_only
         self.lock_wait_s = lock_wait_s() if wait_s is None else wait_s
-        self._access = file_access(self.path)
+        self._access: FileAccess | PostgresAccess
+        if is_postgres_url(path):
+            self.dialect = "postgres"
+            self.path: Path | None = None
+            self.name = redact_url(str(path))
+            self._access = postgres_access(str(path))
+        else:
+            self.dialect = "duckdb"
+            self.path = Path(path)
+            self.name = display_name(self.path)
+            self._access = file_access(self.path)
         if not read_only:
             self.migrate()
             self.interrupt_orphaned_runs()
@@ -258,7 +305,7 @@ class Store:
         self._access.close()
 
     @contextmanager
-    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _reading(self) -> Iterator[Cursor]:
         with self._access.cursor(write=False, lock_wait_s=self.lock_wait_s) as cur:
             yield cur
 
@@ -267,9 +314,9 @@ class Store:
             return cur.execute(sql, list(params)).df()
 
     @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _transaction(self) -> Iterator[Cursor]:
         if self.read_only:
-            raise StoreError(f"{self.path.name} was opened read-only; nothing can be written through it")
+            raise StoreError(f"{self.name} was opened read-only; nothing can be written through it")
         with self._access.cursor(write=True, lock_wait_s=self.lock_wait_s) as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -281,7 +328,7 @@ class Store:
 
     def _pending_migrations(self) -> bool:
         """Whether the file lacks a migration (read-only, so a current file is never opened for writing)."""
-        if not self.path.exists():
+        if self.path is not None and not self.path.exists():
             return True
         with self._reading() as cur:
             try:
@@ -296,6 +343,8 @@ class Store:
         if not self._pending_migrations():
             return applied_now
         with self._transaction() as cur:
+            if isinstance(cur, PostgresCursor):  # replicas starting together: one migrates, the others wait and see
+                cur.execute(SQL_MIGRATION_LOCK)
             cur.execute(SQL_CREATE_MIGRATIONS)
             done = {row[0] for row in cur.execute(SQL_APPLIED_VERSIONS).fetchall()}
             for migration in MIGRATIONS:
@@ -312,19 +361,21 @@ class Store:
         return int(versions.max()) if len(versions) else 0
 
     @staticmethod
-    def _insert(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    def _insert(cur: Cursor, table: str, frame: pd.DataFrame) -> None:
         columns = TABLE_COLUMNS[table]
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"cannot write to {table}: missing columns {missing}")
         if frame.empty:
             return
-        cur.register("incoming", frame[list(columns)])
+        if isinstance(cur, PostgresCursor):  # COPY: Postgres cannot read a DataFrame in place as DuckDB does
+            cur.insert_frame(table, frame[list(columns)])
+            return
+        _stage(cur, table, frame[list(columns)])
         try:
             cur.execute(SQL_INSERT_FRAME.format(table=table, columns=", ".join(columns)))
         finally:
-            with suppress(duckdb.Error):  # an aborted transaction refuses even this; the error above matters
-                cur.unregister("incoming")
+            _unstage(cur)
 
     def replace_seed(
         self,
@@ -361,9 +412,7 @@ class Store:
             cur.execute(SQL_DELETE_SHEET_PRICES, [sheet_name])
             cur.execute(SQL_DELETE_SHEET, [sheet_name])
 
-    def _write_sheet(
-        self, cur: duckdb.DuckDBPyConnection, sheet: PriceSheet, prices: pd.DataFrame, replace_all: bool
-    ) -> None:
+    def _write_sheet(self, cur: Cursor, sheet: PriceSheet, prices: pd.DataFrame, replace_all: bool) -> None:
         cur.execute(
             SQL_UPSERT_SHEET,
             [sheet.sheet_name, sheet.kind, sheet.source, sheet.as_of, sheet.file_name, _now(), sheet.note],
@@ -372,12 +421,11 @@ class Store:
         if replace_all:
             cur.execute(SQL_DELETE_SHEET_PRICES, [sheet.sheet_name])
         else:
-            cur.register("incoming", frame[["model_key", "effective_date"]])
+            _stage(cur, "prices", frame[["model_key", "effective_date"]])
             try:
                 cur.execute(SQL_DELETE_SHEET_PRICES_LIKE_INCOMING, [sheet.sheet_name])
             finally:
-                with suppress(duckdb.Error):
-                    cur.unregister("incoming")
+                _unstage(cur)
         self._insert(cur, "prices", frame)
 
     def count(self, table: str) -> int:
@@ -720,15 +768,31 @@ class Store:
             self._insert(cur, "refresh_changes", load.changes)
 
     @staticmethod
-    def _insert_new(cur: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
+    def _insert_new(cur: Cursor, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
         columns = TABLE_COLUMNS[table]
-        cur.register("incoming", frame[list(columns)].drop_duplicates(subset=list(key)))
+        _stage(cur, table, frame[list(columns)].drop_duplicates(subset=list(key)))
         try:
             match = " AND ".join(f"t.{column} = i.{column}" for column in key)
             cur.execute(SQL_INSERT_NEW_ROWS.format(table=table, columns=", ".join(columns), match=match))
         finally:
-            with suppress(duckdb.Error):
-                cur.unregister("incoming")
+            _unstage(cur)
+
+
+def _stage(cur: Cursor, table: str, frame: pd.DataFrame) -> None:
+    """Make the frame readable as `incoming` in SQL: DuckDB reads it in place, Postgres gets a temporary table."""
+    if isinstance(cur, PostgresCursor):
+        cur.stage(table, frame)
+    else:
+        cur.register("incoming", frame)
+
+
+def _unstage(cur: Cursor) -> None:
+    # An aborted transaction refuses even this; the error that aborted it is the one that matters.
+    with suppress(duckdb.Error):
+        if isinstance(cur, PostgresCursor):
+            cur.unstage()
+        else:
+            cur.unregister("incoming")
 
 
 def _now() -> dt.datetime:

@@ -481,10 +481,30 @@ SQL_CREATE_OWN_EVAL_SCORES = """CREATE VIEW own_eval_scores AS
                 model || ' (' || items || ' items)' AS raw_model_name, CAST(started_at AS DATE) AS as_of
             FROM per_run
             QUALIFY row_number() OVER (PARTITION BY model_id, suite, endpoint ORDER BY started_at DESC) = 1"""
+# The same view in Postgres' words (no GROUP BY ALL, no QUALIFY); DuckDB files keep the text they shipped with.
+SQL_CREATE_OWN_EVAL_SCORES_POSTGRES = """CREATE VIEW own_eval_scores AS
+            WITH per_run AS (
+                SELECT r.run_id, r.model_id, r.suite, coalesce(r.endpoint_name, r.model) AS endpoint,
+                    r.model, r.started_at, avg(q.score) * 100 AS score, count(q.score) AS items
+                FROM probe_runs r JOIN probe_requests q USING (run_id)
+                WHERE r.suite IS NOT NULL AND r.model_id IS NOT NULL AND q.phase = 'measure'
+                    AND q.score IS NOT NULL
+                GROUP BY r.run_id, r.model_id, r.suite, coalesce(r.endpoint_name, r.model), r.model, r.started_at
+            ), ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY model_id, suite, endpoint ORDER BY started_at DESC) AS nth
+                FROM per_run
+            )
+            SELECT model_id, 'own:' || suite AS benchmark_id, score, FALSE AS self_reported,
+                'own probe: ' || endpoint AS source, NULL::VARCHAR AS source_url,
+                model || ' (' || items || ' items)' AS raw_model_name, CAST(started_at AS DATE) AS as_of
+            FROM ranked WHERE nth = 1"""
 
 
 class Cursor(Protocol):
-    """What a migration needs of a database cursor (a DuckDB cursor, in a transaction the store holds)."""
+    """What a migration needs of a database cursor (DuckDB's, or the Postgres one, in a transaction the store holds).
+
+    The Postgres cursor says `dialect = "postgres"`; a DuckDB cursor has no such attribute.
+    """
 
     def execute(self, query: str, parameters: object = None) -> object:
         """Run one statement."""
@@ -528,7 +548,8 @@ def initial_schema(cur: Cursor) -> None:
 def live_probes(cur: Cursor) -> None:
     """Endpoints, probe runs, per-request measurements, and own eval scores read from them."""
     _create(cur, ENDPOINTS, PROBE_RUNS, PROBE_REQUESTS)
-    cur.execute(SQL_CREATE_OWN_EVAL_SCORES)
+    postgres = getattr(cur, "dialect", "duckdb") == "postgres"
+    cur.execute(SQL_CREATE_OWN_EVAL_SCORES_POSTGRES if postgres else SQL_CREATE_OWN_EVAL_SCORES)
 
 
 def spend_projections(cur: Cursor) -> None:
