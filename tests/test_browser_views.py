@@ -66,6 +66,7 @@ EXPLORER_VIEW = {
     "io_ratio": "2",
     "cache_pct": "10",
     "stale_days": "90",
+    "score_stale_days": "3650",  # no metric's newest score is 10 years old: no staleness warning
 }
 
 
@@ -141,6 +142,7 @@ def explorer_controls(page: Any) -> dict[str, object]:
         "io_ratio": number_value(sidebar, "Input:output tokens (x:1)"),
         "cache_pct": float(sidebar.locator('input[type="range"]').input_value()),
         "stale_days": number_value(sidebar, "Flag prices older than (days)"),
+        "score_stale_days": number_value(sidebar, "Flag scores older than (days)"),
     }
 
 
@@ -156,7 +158,8 @@ def test_every_explorer_control_round_trips_through_the_url(server: str, page: A
     for name in ("cost", "offers", "flagged", "open", "self_hostable", "basis"):
         assert shown[name] is True, name
     for name in ("in_tokens", "out_tokens", "min_context_k", "min_quality", "max_cost", "util", "q8", "q4",
-                 "volume_m", "peak", "headroom", "io_ratio", "cache_pct", "stale_days"):  # fmt: skip
+                 "volume_m", "peak", "headroom", "io_ratio", "cache_pct", "stale_days",
+                 "score_stale_days"):  # fmt: skip
         assert shown[name] == pytest.approx(float(EXPLORER_VIEW[name])), name
     # ...and the page writes each back, so the address it shows is the view.
     written = {name: values[-1] for name, values in query(page).items()}

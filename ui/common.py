@@ -24,6 +24,7 @@ from pricing.exports import to_csv_bytes, to_xlsx_bytes
 from pricing.metrics import DEFAULT_METRIC, Metric
 from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
+from pricing.sources.freshness import DEFAULT_SCORE_STALE_AFTER_DAYS
 from pricing.sources.seed import seed
 from pricing.store import Store, resolve_db_path
 from pricing.store import StoreError as StoreError  # re-exported: app.py shows it as a message
@@ -40,6 +41,7 @@ KEY_SHEET = "shared_sheet"
 KEY_RATIO = "shared_io_ratio"
 KEY_CACHE_HIT = "shared_cache_hit_pct"
 KEY_STALE_DAYS = "shared_stale_days"
+KEY_SCORE_STALE_DAYS = "shared_score_stale_days"
 
 SOURCES_CREDIT = (
     f"Prices: {credit_line()}. Scores: llm-stats.com (CC BY 4.0), LMArena, "
@@ -263,6 +265,7 @@ class PricingSettings:
     input_output_ratio: float
     cache_hit_rate: float
     stale_after_days: int
+    score_stale_after_days: int = DEFAULT_SCORE_STALE_AFTER_DAYS
 
     def options(self, **overrides: object) -> CandidateOptions:
         """Candidate options with these settings."""
@@ -281,6 +284,7 @@ class PricingSettings:
             "io_ratio": self.input_output_ratio,
             "cache_pct": round(self.cache_hit_rate * 100),
             "stale_days": self.stale_after_days,
+            "score_stale_days": self.score_stale_after_days,
         }
 
 
@@ -294,6 +298,7 @@ def sidebar() -> PricingSettings:
     link.restore("io_ratio", KEY_RATIO, url_state.number(0, 100))
     link.restore("cache_pct", KEY_CACHE_HIT, url_state.number(0, 100, whole=True))
     link.restore("stale_days", KEY_STALE_DAYS, url_state.number(1, 3650, whole=True))
+    link.restore("score_stale_days", KEY_SCORE_STALE_DAYS, url_state.number(1, 3650, whole=True))
     with st.sidebar:
         st.markdown("### Pricing assumptions")
         for problem in link.problems:
@@ -331,8 +336,17 @@ def sidebar() -> PricingSettings:
             step=30,
             key=KEY_STALE_DAYS,
         )
+        score_stale = st.number_input(
+            "Flag scores older than (days)",
+            min_value=1,
+            max_value=3650,
+            value=DEFAULT_SCORE_STALE_AFTER_DAYS,
+            step=30,
+            key=KEY_SCORE_STALE_DAYS,
+            help="The explorer warns when the chosen metric's newest score is older than this.",
+        )
         st.caption(SOURCES_CREDIT)
-    return PricingSettings(str(sheet), float(ratio), cache_pct / 100.0, int(stale))
+    return PricingSettings(str(sheet), float(ratio), cache_pct / 100.0, int(stale), int(score_stale))
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -7,6 +7,7 @@ import streamlit as st
 
 from pricing.exports import readable_header
 from ui.common import current_settings, download_buttons, load_coverage, load_prices, load_table
+from ui.refresh import load_new_model_ids, new_model_note
 
 KEY_SEARCH = "catalogue_search"
 KEY_SPELLINGS_VIEW = "catalogue_spellings_view"
@@ -59,6 +60,7 @@ with tab_models:
     models = load_table("models").assign(
         aliases=lambda f: f["model_id"].map(alias_text),
         loose_joins=lambda f: f["model_id"].map(loose_count).fillna(0).astype(int),
+        new_since_refresh=lambda f: f["model_id"].isin(load_new_model_ids()),
     )
     shown = matching(models, ["model_id", "display_name", "family", "organisation", "aliases"])
     st.caption(
@@ -66,6 +68,8 @@ with tab_models:
         "reasoning variants (`model:high`, `model:thinking-32k`) are models of their own; 'Loose joins' counts "
         "spellings joined by a loose rule (another precision, a host's name): see 'Spellings'."
     )
+    if new_note := new_model_note(models["model_id"], "in the catalogue"):
+        st.info(new_note)
     st.dataframe(
         shown.drop(columns=["aliases"]),
         hide_index=True,
@@ -76,6 +80,7 @@ with tab_models:
             "param_count_b": st.column_config.NumberColumn("Parameters (billions)", format="%.1f"),
             "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="%d"),
             "loose_joins": st.column_config.NumberColumn("Loose joins", format="%d"),
+            "new_since_refresh": st.column_config.CheckboxColumn("New since the last refresh"),
         },
     )
     download_buttons(shown, "models", "catalogue_models_dl")

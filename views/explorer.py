@@ -29,6 +29,7 @@ from ui.common import (
     load_metrics,
     load_performance_frontier,
 )
+from ui.refresh import load_new_model_ids, new_model_note, show_metric_freshness
 from ui.shrink import relative_panel
 
 KEY_METRIC = "explorer_metric"
@@ -130,6 +131,7 @@ for name, value in (("metric", metric_id), ("axis", axis), ("cost", cost_kind), 
 shown_problems = list(link.problems)
 for problem in shown_problems:
     st.warning(problem)
+show_metric_freshness(metric_id, metrics[metric_id].label, settings.sheet_name, settings.score_stale_after_days)
 
 if axis != "cost":
     perf = load_performance_frontier(metric_id, axis, score_filter)
@@ -363,6 +365,8 @@ if candidates.empty:
 
 if not relative_panel(link, candidates, result.metric, result.cost_metric):
     st.plotly_chart(frontier_figure(candidates, result.metric, result.cost_metric), key="explorer_chart")
+if new_note := new_model_note(candidates["model_id"], "on this chart"):
+    st.info(new_note)
 left_off = result.left_off
 flagged_note = (
     f"{result.flagged_left_off:,} offers with a flagged price are included and marked"
@@ -412,6 +416,7 @@ table = frontier.assign(
     price_date=frontier["price_date"].map(fmt_date)
     + frontier["price_stale"].map(lambda stale: " (possibly stale)" if stale else ""),
     quality_date=frontier["quality_date"].map(fmt_date),
+    new_since_refresh=frontier["model_id"].isin(load_new_model_ids()),
     # A self-hosted offer bills GPU time, not input tokens: its whole cost is on output tokens.
     usd_per_1m_input=frontier["usd_per_1m_input"].where(frontier["deployment"] != "self-hosted"),
     quality_source=frontier["quality_source"]
@@ -437,6 +442,7 @@ TABLE_COLUMNS = {  # column -> header, as the table shows it and its download na
     "price_date": "Price date",
     "context_tokens": "Context (tokens)",
     "open_weights": "Open weights",
+    "new_since_refresh": "New since the last refresh",
 }
 st.dataframe(
     table[list(TABLE_COLUMNS)],
