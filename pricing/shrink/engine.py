@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pricing.cost import TokenPrice, Usage, linear_cost_usd
+from pricing.exports import fmt_number
 from pricing.gpus import gpu_spec
 from pricing.planning.projection import (
     HORIZONS_MONTHS,
@@ -266,6 +267,19 @@ def training_flops(params_b: float, training_tokens: float, epochs: float, lora_
     return per_token * training_tokens * epochs
 
 
+def flops_text(flops: float) -> str:
+    """'1.23 x 10^18 FLOPs': a training run's compute in words, never in scientific notation."""
+    if flops <= 0 or not math.isfinite(flops):
+        return f"{fmt_number(flops)} FLOPs"
+    exponent = math.floor(math.log10(flops))
+    if exponent < 6:
+        return f"{fmt_number(flops)} FLOPs"
+    mantissa = flops / 10**exponent
+    if round(mantissa, 2) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.2f} x 10^{exponent} FLOPs"
+
+
 def training_gpu_hours(flops: float, gpu: str, precision: str, utilisation: float) -> float:
     """GPU-hours: FLOPs / (the GPU's peak dense FLOPs at the precision x utilisation x 3600)."""
     check_utilisation(utilisation)
@@ -362,8 +376,9 @@ def cost_items(path: ShrinkPath) -> list[CostItem]:
             CostItem(
                 f"Labelling {data.examples:,} examples with {teacher.model_key}",
                 labelling_cost_usd(data),
-                f"{data.examples:,} x ({data.input_tokens_per_example:,.0f} input x ${teacher.usd_per_1m_input:g} + "
-                f"{data.output_tokens_per_example:,.0f} output x ${teacher.usd_per_1m_output:g}) per 1M tokens",
+                f"{data.examples:,} x ({data.input_tokens_per_example:,.0f} input x "
+                f"${fmt_number(teacher.usd_per_1m_input, 4)} + {data.output_tokens_per_example:,.0f} output x "
+                f"${fmt_number(teacher.usd_per_1m_output, 4)}) per 1M tokens",
                 f"price sheet '{teacher.sheet_name}'",
                 teacher.effective_date.isoformat() if teacher.effective_date else None,
             )
@@ -380,7 +395,7 @@ def cost_items(path: ShrinkPath) -> list[CostItem]:
                 f"Training {train.params_b:g}B on {train.gpu} ({hours:,.1f} GPU-hours)",
                 hours * train.usd_per_gpu_hour,
                 f"{per_param} {train.params_b:g}B params x {tokens:,.0f} tokens x {train.epochs:g} epochs = "
-                f"{flops:.3g} FLOPs / ({spec.tflops_for(normalise_precision(train.precision)):g} TFLOPs "
+                f"{flops_text(flops)} / ({spec.tflops_for(normalise_precision(train.precision)):g} TFLOPs "
                 f"{train.precision} peak x {train.utilisation:.0%} utilisation) x "
                 f"${train.usd_per_gpu_hour:.2f}/GPU-hour",
                 f"GPU: {spec.source}; price: {train.gpu_price_source or 'set by you'}; utilisation: "
@@ -396,7 +411,7 @@ def cost_items(path: ShrinkPath) -> list[CostItem]:
                 f"Hosted fine-tuning ({tokens / 1e6:,.1f}M training tokens)",
                 tokens * hosted.usd_per_1m_training_tokens / 1e6,
                 f"{data.examples:,} x {data.tokens_per_example:,.0f} tokens x {hosted.epochs:g} epochs x "
-                f"${hosted.usd_per_1m_training_tokens:g} per 1M training tokens",
+                f"${fmt_number(hosted.usd_per_1m_training_tokens, 4)} per 1M training tokens",
                 hosted.source,
                 hosted.as_of,
             )

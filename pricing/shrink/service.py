@@ -17,6 +17,7 @@ import pandas as pd
 
 from pricing import service as core
 from pricing.cost import TokenPrice, Usage, linear_cost_usd
+from pricing.exports import fmt_number
 from pricing.limits import InputError
 from pricing.planning import service as planning
 from pricing.planning.projection import ApiOption, Option, SelfHostOption, centred_scale, centred_shift
@@ -362,7 +363,8 @@ def _fine_tune(
         evaluation_usd=eval_usd,
         evaluation_source=(
             f"{request.eval_items} suite items x ({lengths[0]:,.0f} input + {lengths[1]:,.0f} output tokens) at the "
-            f"fine-tuned prices (${tuned.usd_per_1m_input:g}/${tuned.usd_per_1m_output:g} per 1M; {row.source})"
+            f"fine-tuned prices "
+            f"(${fmt_number(tuned.usd_per_1m_input, 4)}/${fmt_number(tuned.usd_per_1m_output, 4)} per 1M; {row.source})"
         ),
         retrain_every_months=request.retrain_every_months,
         notes=(f"{option.name}: token prices {row.source}",),
