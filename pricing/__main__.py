@@ -40,6 +40,8 @@ from pricing.sources import refresh as refreshing
 from pricing.sources.registry import SOURCE_NAMES
 from pricing.sources.seed import seed
 from pricing.store import Store, StoreError, resolve_db_path
+from pricing.store.postgres import is_postgres_url
+from pricing.store.transfer import copy_store
 from pricing.usage import parse_requests, price_requests
 
 EXIT_BAD_INPUT = 2
@@ -84,9 +86,44 @@ def cmd_seed(args: argparse.Namespace) -> int:
     report = seed(store, only_if_needed=args.if_empty)
     if report.seeded:
         counts = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
-        print(f"Seeded {store.path} in {report.seconds:.1f} s ({counts}).")
+        print(f"Seeded {store.name} in {report.seconds:.1f} s ({counts}).")
     else:
-        print(f"{store.path} already holds this data (version {report.data_version}); nothing to do.")
+        print(f"{store.name} already holds this data (version {report.data_version}); nothing to do.")
+    return 0
+
+
+def _store_location(text: str) -> str:
+    """A --from/--to/--db value: a postgresql:// URL as it is, a file path relative to the current folder."""
+    return text if is_postgres_url(text) else str(Path(text).expanduser().resolve())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    store = Store(_store_location(args.db) if args.db else resolve_db_path())
+    applied = store.applied_on_open
+    if applied:
+        versions = ", ".join(map(str, applied))
+        print(f"Upgraded {store.name} to schema version {store.schema_version()} (applied {versions}).")
+    else:
+        print(f"{store.name} is at schema version {store.schema_version()}, the current one; nothing to do.")
+    store.close()
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    source_location, target_location = _store_location(args.source), _store_location(args.target)
+    if source_location == target_location:
+        raise BadInput("--from and --to name the same store; give two different ones")
+    if not is_postgres_url(source_location) and not Path(source_location).exists():
+        raise BadInput(f"--from: there is no database file {Path(source_location).name}")
+    source = Store(source_location, read_only=True)
+    target = Store(target_location)
+    checks = copy_store(source, target, replace=args.replace)
+    total = sum(check.target_rows for check in checks)
+    print(f"Copied {source.name} to {target.name}: {total:,} rows in {len(checks)} tables, each checked.")
+    for check in checks:
+        print(f"  {check.table}: {check.target_rows:,} rows, sha256 {check.target_sha256[:16]}")
+    source.close()
+    target.close()
     return 0
 
 
