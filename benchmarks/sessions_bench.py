@@ -30,6 +30,8 @@ import shutil
 import statistics
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,6 +137,34 @@ def returning_visits(context: Any, app: bs.ServedApp, count: int) -> Batch:
     return Batch(count, wait_until_idle(app.pid) - before, wall_s, errors, untitled)
 
 
+def frontend_urls(browser: Any, app: bs.ServedApp) -> tuple[str, ...]:
+    """Every plain HTTP request a first visit of the explorer makes (the page, Streamlit's frontend, the health and
+    host-config calls), recorded from a fresh browser context; not the session's websocket."""
+    context = browser.new_context(viewport=VIEWPORT)
+    seen: list[str] = []
+    try:
+        tab = context.new_page()
+        tab.on("request", lambda request: seen.append(request.url) if request.method == "GET" else None)
+        bs.open_page(tab, app.base_url, EXPLORER, PAGE_TIMEOUT_MS)
+    finally:
+        context.close()
+    return tuple(url for url in dict.fromkeys(seen) if url.startswith(app.base_url) and "_stcore/stream" not in url)
+
+
+def frontend_cpu_s(app: bs.ServedApp, urls: tuple[str, ...]) -> float:
+    """Server CPU seconds of serving those requests alone, one after another, with no session opened: what a first
+    visit costs on top of a returning one."""
+    before = wait_until_idle(app.pid)
+    for url in urls:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+        except urllib.error.HTTPError as answered:  # a 404 the browser got too (an optional file): served all the same
+            answered.read()
+    return wait_until_idle(app.pid) - before
+
+
 def rerun_cpu_s(tab: Any, app: bs.ServedApp) -> float:
     """Server CPU seconds of rerunning the page open in tab (Streamlit's R key): the script run itself."""
     before = wait_until_idle(app.pid)
@@ -174,6 +204,8 @@ class Measured:
     first: list[Batch]
     returning: list[Batch]
     reruns: list[float]
+    frontend: list[float]  # the frontend's requests alone, next to each rerun
+    frontend_requests: int
     watched: list[Batch]
     together: dict[str, tuple[Batch, float]]  # label -> (the batch, a rerun measured right after it)
     ours_log: tuple[int, int]
@@ -202,17 +234,20 @@ def run(repeats: int, quick: bool) -> list[Row | Table]:
             try:
                 first_visits(browser, ours, 1)  # warm-up: imports, the store, the caches
                 first_visits(browser, watcher, 1)
+                urls = frontend_urls(browser, ours)
                 keeper = browser.new_context(viewport=VIEWPORT)
                 tab = keeper.new_page()
                 bs.open_page(tab, ours.base_url, EXPLORER, PAGE_TIMEOUT_MS)
                 first: list[Batch] = []
                 returning: list[Batch] = []
                 reruns: list[float] = []
+                frontend: list[float] = []
                 watched: list[Batch] = []
                 for index in range(min(repeats, SINGLE_REPEATS)):
                     first.append(first_visits(browser, ours, 1))
                     returning.append(returning_visits(keeper, ours, 1))
                     reruns.append(rerun_cpu_s(tab, ours))
+                    frontend.append(frontend_cpu_s(ours, urls))
                     if index < WATCHER_REPEATS:
                         watched.append(first_visits(browser, watcher, 1))
                 together: dict[str, tuple[Batch, float]] = {}
@@ -224,7 +259,17 @@ def run(repeats: int, quick: bool) -> list[Row | Table]:
                 keeper.close()
             finally:
                 browser.close()
-            measured = Measured(first, returning, reruns, watched, together, _log_counts(ours), _log_counts(watcher))
+            measured = Measured(
+                first,
+                returning,
+                reruns,
+                frontend,
+                len(urls),
+                watched,
+                together,
+                _log_counts(ours),
+                _log_counts(watcher),
+            )
     return _results(measured)
 
 
@@ -254,6 +299,17 @@ def _results(measured: Measured) -> list[Row | Table]:
             f"explorer in a new tab, frontend cached; {goal}",
         ),
     ]
+    rows.append(
+        Row(
+            "frontend files alone (no session): server CPU",
+            Timing(tuple(measured.frontend)),
+            rerun,
+            Timing(tuple(measured.reruns)),
+            False,
+            f"the {measured.frontend_requests} plain requests of a first visit, fetched without a browser: what a "
+            "first visit adds to a returning one, once per browser",
+        )
+    )
     for label, (batch, paired_s) in measured.together.items():
         rows.append(
             Row(

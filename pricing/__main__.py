@@ -1012,6 +1012,16 @@ def cmd_shrink(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("migrate", help="upgrade the store's schema (a DuckDB file or the team's Postgres)")
+    p.add_argument("--db", help="the store to upgrade: a file or a postgresql:// URL (default: FRONTIER_DB)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("copy", help="copy a whole store, e.g. a DuckDB file into Postgres, checked table by table")
+    p.add_argument("--from", dest="source", required=True, help="a DuckDB file or a postgresql:// URL")
+    p.add_argument("--to", dest="target", required=True, help="a DuckDB file or a postgresql:// URL (empty)")
+    p.add_argument("--replace", action="store_true", help="delete what the target holds first (same transaction)")
+    p.set_defaults(func=cmd_copy)
+
     p = sub.add_parser("seed", help="create and seed the database from the shipped data")
     p.add_argument("--if-empty", action="store_true", help="skip when this data was already seeded")
     p.set_defaults(func=cmd_seed)

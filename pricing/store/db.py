@@ -38,6 +38,7 @@ from pricing.store.schema import (
     SHEET_TERMS,
     TABLE_COLUMNS,
     TABLE_NAMES,
+    TABLES,
     RequestRecord,
     request_records_frame,
 )
@@ -55,6 +56,7 @@ SQL_RECORD_MIGRATION = "INSERT INTO schema_migrations VALUES (?, ?, ?)"
 SQL_INSERT_FRAME = "INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming"
 SQL_DELETE_ALL = "DELETE FROM {table}"
 SQL_COUNT = "SELECT count(*) FROM {table}"
+SQL_TABLE_ROWS = "SELECT * FROM {table}"
 SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
 # Re-sending a model's price for a date it already has replaces that one row, nothing else.
 SQL_DELETE_SHEET_PRICES_LIKE_INCOMING = """DELETE FROM prices p USING incoming i
@@ -291,8 +293,9 @@ class Store:
             self.path = Path(path)
             self.name = display_name(self.path)
             self._access = file_access(self.path)
+        self.applied_on_open: list[int] = []  # the migrations opening this store applied
         if not read_only:
-            self.migrate()
+            self.applied_on_open = self.migrate()
             self.interrupt_orphaned_runs()
 
     @property
@@ -361,8 +364,8 @@ class Store:
         return int(versions.max()) if len(versions) else 0
 
     @staticmethod
-    def _insert(cur: Cursor, table: str, frame: pd.DataFrame) -> None:
-        columns = TABLE_COLUMNS[table]
+    def _insert(cur: Cursor, table: str, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> None:
+        columns = TABLE_COLUMNS[table] if columns is None else tuple(columns)
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"cannot write to {table}: missing columns {missing}")
@@ -435,6 +438,23 @@ class Store:
         with self._reading() as cur:
             row = cur.execute(SQL_COUNT.format(table=table)).fetchone()
         return int(row[0]) if row else 0
+
+    def table_rows(self, table: str) -> pd.DataFrame:
+        """Every row of one of the known tables, in no particular order (for copying a whole store)."""
+        if table not in TABLE_NAMES:
+            raise ValueError(f"unknown table {table!r}")
+        return self._query(SQL_TABLE_ROWS.format(table=table))
+
+    def replace_all_tables(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        """Make every table hold exactly the given rows, in one transaction (a copy of a whole store)."""
+        unknown = set(frames) - TABLE_NAMES
+        if unknown:
+            raise ValueError(f"unknown tables: {sorted(unknown)}")
+        with self._transaction() as cur:
+            for table in TABLES:
+                cur.execute(SQL_DELETE_ALL.format(table=table.name))
+                if table.name in frames:
+                    self._insert(cur, table.name, frames[table.name], table.column_names)
 
     def is_seeded(self) -> bool:
         """Whether a seed has completed on this file."""
