@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 
 from pricing import service as core
+from pricing.candidates import pick_scores
 from pricing.cost import TokenPrice, Usage, linear_cost_usd
 from pricing.exports import fmt_number
 from pricing.limits import InputError
+from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
 from pricing.planning.projection import ApiOption, Option, SelfHostOption, centred_scale, centred_shift
 from pricing.shrink.engine import (
@@ -98,6 +100,8 @@ class ShrinkRequest:
     growth_model: str = "best"
     monthly_growth: float = 0.0
     peak_to_average: float = 2.0
+    # The public metric that scales a quantised different model's share: its score over the baseline's.
+    quality_metric: str = DEFAULT_METRIC
 
     def __post_init__(self) -> None:
         unknown = [kind for kind in self.paths if kind not in PATH_KINDS]
@@ -247,6 +251,50 @@ def _fleet_notes(option: SelfHostOption) -> tuple[str, ...]:
     )
 
 
+def public_score(store: Store, model: str, metric_id: str) -> pd.Series | None:
+    """A model's score on a public metric as the explorer picks it (independent first, then the latest), or None."""
+    scores = store.scores(metric_id)
+    picked = pick_scores(scores[scores["model_id"] == model])
+    return None if picked.empty else picked.iloc[0]
+
+
+def _scaled_by_public_scores(
+    store: Store, request: ShrinkRequest, published: QualityRange
+) -> tuple[QualityRange, str] | None:
+    """The published quantisation share times the candidate's public score over the baseline's (both at BF16, on
+    `request.quality_metric`), with a note naming the metric, both scores and their sources; None without both."""
+    metrics = core.metric_registry(store)
+    metric = metrics.get(request.quality_metric)
+    candidate = public_score(store, request.candidate, request.quality_metric)
+    baseline = public_score(store, request.baseline, request.quality_metric)
+    if metric is None or candidate is None or baseline is None:
+        return None
+    candidate_score, baseline_score = float(candidate["score"]), float(baseline["score"])
+    if candidate_score <= 0 or baseline_score <= 0:
+        return None
+    ratio = candidate_score / baseline_score if metric.higher_is_better else baseline_score / candidate_score
+    scaled = QualityRange(
+        published.low * ratio,
+        published.likely * ratio,
+        published.high * ratio,
+        f"{published.source}; times {request.candidate}'s {metric.label} over {request.baseline}'s "
+        f"({candidate_score:g} / {baseline_score:g} = {ratio:.0%})",
+        published.url,
+        published.as_of,
+    )
+
+    def said(row: pd.Series) -> str:
+        day = row.get("as_of")
+        return f"{row['source']}, {str(day)[:10] if day is not None and not pd.isna(day) else 'undated'}"
+
+    note = (
+        f"the published share compares {request.candidate} quantised with itself at BF16; against "
+        f"{request.baseline} it is scaled by the two models' {metric.label} ({request.candidate} {candidate_score:g}, "
+        f"{said(candidate)}; {request.baseline} {baseline_score:g}, {said(baseline)}): {ratio:.0%}"
+    )
+    return scaled, note
+
+
 def _quantise(store: Store, request: ShrinkRequest, ratio: float, output_per_request: float) -> ShrinkPath:
     precision = normalise_precision(request.quantised_precision)
     wider = normalise_precision(request.baseline_precision)
@@ -262,10 +310,16 @@ def _quantise(store: Store, request: ShrinkRequest, ratio: float, output_per_req
     published = QualityRange(low, likely, high, QUANTISATION_SOURCE, QUANTISATION_URL, QUANTISATION_AS_OF)
     notes = _fleet_notes(option)
     if request.candidate != request.baseline:
-        notes += (
-            f"the published share compares {request.candidate} quantised with itself at BF16; against "
-            f"{request.baseline} it also assumes {request.candidate} at BF16 matches the baseline",
-        )
+        scaled = _scaled_by_public_scores(store, request, published)
+        if scaled is None:
+            notes += (
+                f"the published share compares {request.candidate} quantised with itself at BF16; against "
+                f"{request.baseline} it also assumes {request.candidate} at BF16 matches the baseline (no "
+                f"{request.quality_metric} score for both to scale it by)",
+            )
+        else:
+            published, note = scaled
+            notes += (note,)
     eval_usd, eval_text = _self_host_eval_usd(option, request.eval_items, output_per_request)
     return ShrinkPath(
         "quantise",
