@@ -306,6 +306,37 @@ def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
 
 
 @dataclass(frozen=True)
+class MakingCost:
+    """What making the model an option serves costs beyond serving it (a shrink path's labelling, training and
+    evaluation): `one_off_usd` in month 1, and `retrain_usd` again every `retrain_every_months` months after it
+    (None: made once), with where the figures come from."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
+
+    one_off_usd: float
+    source: str
+    retrain_usd: float = 0.0
+    retrain_every_months: int | None = None
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.one_off_usd) or self.one_off_usd < 0:
+            raise ValueError(f"a one-off cost must be a finite USD amount, not negative (got {self.one_off_usd})")
+        if not math.isfinite(self.retrain_usd) or self.retrain_usd < 0:
+            raise ValueError(f"a re-training cost must be a finite USD amount, not negative (got {self.retrain_usd})")
+        if self.retrain_every_months is not None and self.retrain_every_months < 1:
+            raise ValueError(f"re-training every {self.retrain_every_months} months: use 1 or more, or none")
+
+    def monthly_usd(self, months: int) -> np.ndarray:
+        """USD per month 1..`months`: the one-off in month 1, each re-training in months 1 + K, 1 + 2K, ..."""
+        usd = np.zeros(months)
+        if months:
+            usd[0] = self.one_off_usd
+        if self.retrain_every_months:
+            usd[self.retrain_every_months :: self.retrain_every_months] += self.retrain_usd
+        return usd
+
+
+@dataclass(frozen=True)
 class ApiOption:
     """Paying a provider per token; its prices fall by `price_decline_factor_per_year` (0 = flat), for the
     reason in `price_decline_source` (a named model's list price held, or a market trend with its source)."""
@@ -320,6 +351,7 @@ class ApiOption:
     sheet_name: str = ""
     source: str = ""
     price_decline_source: str = ""
+    making: MakingCost | None = None  # a fine-tuned model's training, paid besides its tokens
 
     def __post_init__(self) -> None:
         prices = (self.usd_per_1m_input, self.usd_per_1m_output, self.usd_per_1m_cached_input or 0.0)
@@ -365,6 +397,7 @@ class SelfHostOption:
     name: str
     plan: SelfHostPlan
     gpu_price_decline_factor_per_year: float = 0.0
+    making: MakingCost | None = None  # a quantised or distilled model's making, paid besides its GPUs
 
     def __post_init__(self) -> None:
         if self.gpu_price_decline_factor_per_year < 0:
@@ -500,14 +533,20 @@ def _self_host_spend(option: SelfHostOption, volumes: MonthlyVolumes, draw: _Dra
     return usd, gpus
 
 
+def _making_usd(option: ApiOption | SelfHostOption, volumes: MonthlyVolumes) -> np.ndarray | float:
+    """The option's making cost per month (0 when it has none); a hybrid's part pays it whole, whatever its share."""
+    return 0.0 if option.making is None else option.making.monthly_usd(volumes.months)
+
+
 def _option_spend(
     option: Option, volumes: MonthlyVolumes, by_name: Mapping[str, Option], draw: _Draw
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Monthly USD of one option (and GPUs held, for self-host and hybrids with a self-host part)."""
     if isinstance(option, ApiOption):
-        return _api_spend(option, volumes, draw), None
+        return _api_spend(option, volumes, draw) + _making_usd(option, volumes), None
     if isinstance(option, SelfHostOption):
-        return _self_host_spend(option, volumes, draw)
+        own_usd, own_gpus = _self_host_spend(option, volumes, draw)
+        return own_usd + _making_usd(option, volumes), own_gpus
     # A hybrid prices each part on its share of the traffic: self-host fleets are sized for their share.
     usd = np.zeros(np.shape(volumes.output_tokens))
     gpus: np.ndarray | None = None

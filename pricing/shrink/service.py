@@ -22,7 +22,14 @@ from pricing.exports import fmt_number
 from pricing.limits import InputError
 from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
-from pricing.planning.projection import ApiOption, Option, SelfHostOption, centred_scale, centred_shift
+from pricing.planning.projection import (
+    ApiOption,
+    MakingCost,
+    Option,
+    SelfHostOption,
+    centred_scale,
+    centred_shift,
+)
 from pricing.shrink.engine import (
     DEFAULT_REQUIRED_QUALITY,
     DEFAULT_TRAINING_UTILISATION,
@@ -612,3 +619,27 @@ def suite_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Finished probe runs with an eval suite, newest first: the runs measured quality can come from."""
     usable = runs[runs["status"].isin(("completed", "cancelled", "closed", "imported")) & runs["suite"].notna()]
     return usable.sort_values("started_at", ascending=False)
+
+
+def projection_option(comparison: ShrinkComparison, kind: str) -> ApiOption | SelfHostOption:
+    """One costed path as a Spend projections option: its serving option with what making it costs (the one-off in
+    month 1, each re-training every K months) and where those figures come from, so a scenario keeps them."""
+    paths = {path.kind: path for path in comparison.inputs.paths}
+    outcomes = {outcome.kind: outcome for outcome in comparison.result.outcomes}
+    if kind not in paths:
+        costed = ", ".join(paths) or "none"
+        why = comparison.unavailable.get(kind, "it was not asked for")
+        raise ShrinkInputError(f"the {kind} path was not costed ({why}); costed paths: {costed}")
+    path, outcome = paths[kind], outcomes[kind]
+    option = path.option
+    if not isinstance(option, ApiOption | SelfHostOption):
+        raise ShrinkInputError(f"the {kind} path is served by a hybrid, which Spend projections cannot take")
+    sums = "; ".join(f"{item.what} {fmt_number(item.usd, 4)} USD ({item.source})" for item in outcome.items)
+    quality = outcome.quality.describe()
+    making = MakingCost(
+        one_off_usd=outcome.one_off_usd,
+        retrain_usd=outcome.retrain_usd,
+        retrain_every_months=outcome.retrain_every_months if outcome.retrain_usd > 0 else None,
+        source=f"shrink ({kind}) against {comparison.result.baseline}: {sums}; quality {quality}",
+    )
+    return dataclasses.replace(option, making=making)
