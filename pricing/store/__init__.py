@@ -1,11 +1,22 @@
-"""The store: the one package that owns the database file.
+"""The store: the one package that owns the database (a DuckDB file, or the team's Postgres).
 
 `schema` defines every table once and the migrations that build them; `db` holds the `Store`, which opens
 the file, upgrades it and runs every SQL statement. Import from here: `from pricing.store import Store`.
 """
 
 from pricing.config import PROJECT_ROOT, SECRETS_PATH
-from pricing.store.db import DEFAULT_DB_PATH, Coverage, PriceSheet, SnapshotLoad, Store, StoreError, resolve_db_path
+from pricing.store.db import (
+    DEFAULT_DB_PATH,
+    USER_ENV,
+    Coverage,
+    PriceSheet,
+    ScenarioConflict,
+    SnapshotLoad,
+    Store,
+    StoreError,
+    deployment_user,
+    resolve_db_path,
+)
 from pricing.store.schema import (
     MIGRATIONS,
     REQUEST_RECORD_FIELDS,
@@ -23,14 +34,17 @@ __all__ = [
     "REQUEST_RECORD_FIELDS",
     "SECRETS_PATH",
     "SEEDED_TABLES",
+    "USER_ENV",
     "TABLE_COLUMNS",
     "Coverage",
     "Migration",
     "PriceSheet",
     "RequestRecord",
+    "ScenarioConflict",
     "SnapshotLoad",
     "Store",
     "StoreError",
+    "deployment_user",
     "request_records_frame",
     "resolve_db_path",
 ]

@@ -62,16 +62,18 @@ SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
 SQL_DELETE_SHEET_PRICES_LIKE_INCOMING = """DELETE FROM prices p USING incoming i
     WHERE p.sheet_name = ? AND p.model_key = i.model_key AND p.effective_date = i.effective_date"""
 # Upserts say ON CONFLICT, which DuckDB and Postgres both accept (DuckDB's INSERT OR REPLACE is its alone).
+# A sheet keeps the user who made it; later loads into it change its other fields.
 SQL_UPSERT_SHEET = """INSERT INTO price_sheets
-    (sheet_name, kind, source, as_of, file_name, loaded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)
+    (sheet_name, kind, source, as_of, file_name, loaded_at, note, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (sheet_name) DO UPDATE SET kind = excluded.kind, source = excluded.source, as_of = excluded.as_of,
-        file_name = excluded.file_name, loaded_at = excluded.loaded_at, note = excluded.note"""
+        file_name = excluded.file_name, loaded_at = excluded.loaded_at, note = excluded.note,
+        created_by = coalesce(price_sheets.created_by, excluded.created_by)"""
 SQL_DELETE_SHEET = "DELETE FROM price_sheets WHERE sheet_name = ?"
-SQL_SHEETS = """SELECT s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note,
+SQL_SHEETS = """SELECT s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note, s.created_by,
     count(DISTINCT p.model_key) AS models, min(p.effective_date) AS first_effective,
     max(p.effective_date) AS last_effective
     FROM price_sheets s LEFT JOIN prices p USING (sheet_name)
-    GROUP BY s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note
+    GROUP BY s.sheet_name, s.kind, s.source, s.as_of, s.file_name, s.loaded_at, s.note, s.created_by
     ORDER BY s.kind, s.sheet_name"""
 SQL_SHEET_KIND = "SELECT kind FROM price_sheets WHERE sheet_name = ?"
 # The price in force today for each model of a sheet: the latest effective date not in the future (one row per
@@ -108,8 +110,8 @@ SQL_UPSERT_ENDPOINT = """INSERT INTO endpoints (name, model, kind, api_base, api
 SQL_ENDPOINTS = "SELECT * FROM endpoints ORDER BY name"
 SQL_DELETE_ENDPOINT = "DELETE FROM endpoints WHERE name = ?"
 SQL_INSERT_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_base, model_id, suite, status,
-    started_at, settings_json, estimated_cost_usd, note, owner_pid, owner_host, owner_token)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    started_at, settings_json, estimated_cost_usd, note, owner_pid, owner_host, owner_token, created_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 SQL_RUNNING_RUNS = "SELECT run_id, owner_pid, owner_host, owner_token FROM probe_runs WHERE status = 'running'"
 SQL_INTERRUPT_RUN = """UPDATE probe_runs SET status = 'interrupted', note = concat_ws('; ', note, CAST(? AS VARCHAR))
     WHERE run_id = ? AND status = 'running'"""
@@ -120,26 +122,34 @@ SQL_FINISH_RUN = """UPDATE probe_runs SET status = ?, finished_at = ?, summary_j
     WHERE run_id = ?"""
 # A run measured elsewhere (an imported result file) arrives whole: started when the file says, finished on import.
 SQL_INSERT_FINISHED_RUN = """INSERT INTO probe_runs (run_id, endpoint_name, model, api_base, model_id, suite, status,
-    started_at, finished_at, settings_json, estimated_cost_usd, summary_json, note)
-    VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, NULL, ?, ?)"""
+    started_at, finished_at, settings_json, estimated_cost_usd, summary_json, note, created_by)
+    VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, NULL, ?, ?, ?)"""
 SQL_RUNS = "SELECT * FROM probe_runs ORDER BY started_at DESC"
 SQL_RUN = "SELECT * FROM probe_runs WHERE run_id = ?"
 SQL_RUN_REQUESTS = "SELECT * FROM probe_requests WHERE run_id = ? ORDER BY seq"
 SQL_SCORED_ITEMS_PER_RUN = """SELECT run_id, count(DISTINCT item_id) AS items FROM probe_requests
     WHERE phase = 'measure' AND score IS NOT NULL AND item_id IS NOT NULL GROUP BY run_id ORDER BY run_id"""
-SQL_INSERT_UPLOAD = "INSERT INTO usage_uploads VALUES (?, ?, ?, ?, ?)"
+SQL_INSERT_UPLOAD = """INSERT INTO usage_uploads (upload_id, file_name, kind, rows_read, uploaded_at, created_by)
+    VALUES (?, ?, ?, ?, ?, ?)"""
 SQL_UPLOADS = """SELECT u.*, count(DISTINCT m.month) AS months,
     string_agg(DISTINCT m.workload, ', ' ORDER BY m.workload) AS workloads,
     sum(m.requests) AS requests, sum(m.input_tokens) AS input_tokens, sum(m.output_tokens) AS output_tokens
     FROM usage_uploads u LEFT JOIN usage_monthly m USING (upload_id)
-    GROUP BY u.upload_id, u.file_name, u.kind, u.rows_read, u.uploaded_at ORDER BY u.uploaded_at DESC"""
+    GROUP BY u.upload_id, u.file_name, u.kind, u.rows_read, u.uploaded_at, u.created_by
+    ORDER BY u.uploaded_at DESC"""
 SQL_USAGE_MONTHLY = "SELECT * FROM usage_monthly WHERE upload_id = ? ORDER BY month, workload"
 SQL_DELETE_UPLOAD_ROWS = "DELETE FROM usage_monthly WHERE upload_id = ?"
 SQL_DELETE_UPLOAD = "DELETE FROM usage_uploads WHERE upload_id = ?"
-SQL_SAVE_SCENARIO = """INSERT INTO scenarios (name, inputs_json, upload_id, created_at, updated_at, note)
-    VALUES (?, ?, ?, ?, ?, ?)
+# A user overwrites only a scenario of their own (or one nobody's name is on, when no user is supplied): saving a name
+# another user already saved updates nothing and returns no row, in one statement, so of two people saving one name
+# at once the second is told instead of silently replacing the first's.
+SQL_SAVE_SCENARIO = """INSERT INTO scenarios (name, inputs_json, upload_id, created_at, updated_at, note, created_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (name) DO UPDATE SET inputs_json = excluded.inputs_json, upload_id = excluded.upload_id,
-        updated_at = excluded.updated_at, note = excluded.note"""
+        updated_at = excluded.updated_at, note = excluded.note
+        WHERE scenarios.created_by IS NOT DISTINCT FROM excluded.created_by
+    RETURNING name"""
+SQL_SCENARIO_OWNER = "SELECT created_by, updated_at FROM scenarios WHERE name = ?"
 SQL_SCENARIOS = "SELECT * FROM scenarios ORDER BY updated_at DESC"
 SQL_SCENARIO = "SELECT * FROM scenarios WHERE name = ?"
 SQL_DELETE_SCENARIO = "DELETE FROM scenarios WHERE name = ?"
@@ -246,6 +256,19 @@ class Coverage:
     def share(self) -> float:
         """Share of priced canonical models that have a score."""
         return self.priced_models_with_scores / self.priced_models if self.priced_models else 0.0
+
+
+USER_ENV = "FRONTIER_USER"
+
+
+class ScenarioConflict(StoreError, ValueError):
+    """A scenario name another user already saved: nothing was written."""
+
+
+def deployment_user(env: Mapping[str, str] | None = None) -> str | None:
+    """The user name the deployment supplies in FRONTIER_USER (None if unset): recorded on the rows a user makes."""
+    text = (os.environ if env is None else env).get(USER_ENV, "").strip()
+    return text[:200] or None
 
 
 def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECRETS_PATH) -> DbLocation:
@@ -400,13 +423,16 @@ class Store:
                 self._write_sheet(cur, sheet, prices, replace_all=True)
             cur.execute(SQL_RECORD_SEED, [_now(), data_version, seconds])
 
-    def add_price_sheet(self, sheet: PriceSheet, prices: pd.DataFrame) -> None:
-        """Add or extend a price sheet; rows on an existing effective date replace those rows only."""
+    def add_price_sheet(self, sheet: PriceSheet, prices: pd.DataFrame, *, created_by: str | None = None) -> None:
+        """Add or extend a price sheet; rows on an existing effective date replace those rows only.
+
+        The sheet records `created_by` (default: the deployment's user) when this load makes it.
+        """
         with self._transaction() as cur:
             kind = cur.execute(SQL_SHEET_KIND, [sheet.sheet_name]).fetchone()
             if kind is not None and kind[0] == "bundled" and sheet.kind != "bundled":
                 raise StoreError(f"'{sheet.sheet_name}' is the bundled price sheet; upload under another sheet name.")
-            self._write_sheet(cur, sheet, prices, replace_all=False)
+            self._write_sheet(cur, sheet, prices, replace_all=False, created_by=created_by or deployment_user())
 
     def delete_price_sheet(self, sheet_name: str) -> None:
         """Remove a sheet, all its prices and its terms."""
@@ -415,10 +441,12 @@ class Store:
             cur.execute(SQL_DELETE_SHEET_PRICES, [sheet_name])
             cur.execute(SQL_DELETE_SHEET, [sheet_name])
 
-    def _write_sheet(self, cur: Cursor, sheet: PriceSheet, prices: pd.DataFrame, replace_all: bool) -> None:
+    def _write_sheet(
+        self, cur: Cursor, sheet: PriceSheet, prices: pd.DataFrame, replace_all: bool, created_by: str | None = None
+    ) -> None:
         cur.execute(
             SQL_UPSERT_SHEET,
-            [sheet.sheet_name, sheet.kind, sheet.source, sheet.as_of, sheet.file_name, _now(), sheet.note],
+            [sheet.sheet_name, sheet.kind, sheet.source, sheet.as_of, sheet.file_name, _now(), sheet.note, created_by],
         )
         frame = prices.assign(sheet_name=sheet.sheet_name)
         if replace_all:
@@ -550,6 +578,7 @@ class Store:
         settings_json: str,
         estimated_cost_usd: float | None,
         note: str | None = None,
+        created_by: str | None = None,
     ) -> None:
         """Record that a probe run started, owned by this process (so a run whose process dies is found out)."""
         owner = this_process()
@@ -571,6 +600,7 @@ class Store:
                     owner.pid,
                     owner.host,
                     owner.token,
+                    created_by or deployment_user(),
                 ],
             )
 
@@ -629,6 +659,7 @@ class Store:
         summary_json: str,
         note: str | None,
         records: Sequence[RequestRecord],
+        created_by: str | None = None,
     ) -> None:
         """Store a run measured elsewhere (an imported result) with its requests in one transaction: all or nothing.
 
@@ -639,7 +670,8 @@ class Store:
                 raise StoreError(f"run {run_id} is already stored")
             cur.execute(
                 SQL_INSERT_FINISHED_RUN,
-                [run_id, endpoint_name, model, model_id, status, started_at, _now(), settings_json, summary_json, note],
+                [run_id, endpoint_name, model, model_id, status, started_at, _now(), settings_json, summary_json, note]
+                + [created_by or deployment_user()],
             )
             self._insert(cur, "probe_requests", request_records_frame(records).assign(run_id=run_id))
 
@@ -659,10 +691,21 @@ class Store:
         """Per run, how many distinct items got a measure-phase score (runs with none are absent)."""
         return self._query(SQL_SCORED_ITEMS_PER_RUN)
 
-    def save_usage(self, upload_id: str, file_name: str, kind: str, rows_read: int, monthly: pd.DataFrame) -> None:
-        """Keep an uploaded usage file's monthly volumes, with its name and date, in one transaction."""
+    def save_usage(
+        self,
+        upload_id: str,
+        file_name: str,
+        kind: str,
+        rows_read: int,
+        monthly: pd.DataFrame,
+        *,
+        created_by: str | None = None,
+    ) -> None:
+        """Keep an uploaded usage file's monthly volumes, with its name, date and user, in one transaction."""
         with self._transaction() as cur:
-            cur.execute(SQL_INSERT_UPLOAD, [upload_id, file_name, kind, rows_read, _now()])
+            cur.execute(
+                SQL_INSERT_UPLOAD, [upload_id, file_name, kind, rows_read, _now(), created_by or deployment_user()]
+            )
             self._insert(cur, "usage_monthly", monthly.assign(upload_id=upload_id))
 
     def usage_uploads(self) -> pd.DataFrame:
@@ -679,11 +722,30 @@ class Store:
             cur.execute(SQL_DELETE_UPLOAD_ROWS, [upload_id])
             cur.execute(SQL_DELETE_UPLOAD, [upload_id])
 
-    def save_scenario(self, name: str, inputs_json: str, upload_id: str | None, note: str | None = None) -> None:
-        """Save (or overwrite) a named scenario with every assumption."""
-        now = _now()
+    def save_scenario(
+        self,
+        name: str,
+        inputs_json: str,
+        upload_id: str | None,
+        note: str | None = None,
+        *,
+        created_by: str | None = None,
+    ) -> None:
+        """Save (or overwrite one's own) named scenario with every assumption; ScenarioConflict if another user's.
+
+        `created_by` defaults to the deployment's user (FRONTIER_USER).
+        """
+        now, user = _now(), created_by or deployment_user()
         with self._transaction() as cur:
-            cur.execute(SQL_SAVE_SCENARIO, [name, inputs_json, upload_id, now, now, note])
+            saved = cur.execute(SQL_SAVE_SCENARIO, [name, inputs_json, upload_id, now, now, note, user]).fetchall()
+            if not saved:
+                owner = cur.execute(SQL_SCENARIO_OWNER, [name]).fetchone()
+                by, when = (owner[0], owner[1]) if owner else (None, None)
+                raise ScenarioConflict(
+                    f"A scenario named '{name}' was saved by {by or 'someone with no user name'}"
+                    + (f" at {when:%Y-%m-%d %H:%M} UTC" if isinstance(when, dt.datetime) else "")
+                    + "; nothing was written. Save yours under another name, or ask them to rename or delete theirs."
+                )
 
     def scenarios(self) -> pd.DataFrame:
         """Saved scenarios, most recently changed first."""

@@ -84,6 +84,11 @@ def _columns(*specs: str | Column) -> tuple[Column, ...]:
     return tuple(columns)
 
 
+# Who made a row people create (a sheet, a scenario, a probe run, an upload): the user name the deployment supplies
+# (FRONTIER_USER, or the signed-in user where the app has authentication); NULL where none was supplied. Never a
+# credential.
+CREATED_BY = Column("created_by", "VARCHAR", added_in=9)
+
 MODELS = Table(
     "models",
     _columns(
@@ -153,6 +158,7 @@ PRICE_SHEETS = Table(
         "file_name VARCHAR",
         "loaded_at TIMESTAMP NOT NULL",
         "note VARCHAR",
+        CREATED_BY,
     ),
     primary_key=("sheet_name",),
 )
@@ -267,6 +273,7 @@ PROBE_RUNS = Table(
         Column("owner_pid", "INTEGER", added_in=5),  # the process running it, so a run whose process died is found
         Column("owner_host", "VARCHAR", added_in=5),
         Column("owner_token", "VARCHAR", added_in=5),  # boot and process start time: a reused PID is not the owner
+        CREATED_BY,
     ),
     primary_key=("run_id",),
 )
@@ -341,6 +348,7 @@ USAGE_UPLOADS = Table(
         "kind VARCHAR NOT NULL",
         "rows_read BIGINT NOT NULL",
         "uploaded_at TIMESTAMP NOT NULL",
+        CREATED_BY,
     ),
     primary_key=("upload_id",),
 )
@@ -367,6 +375,7 @@ SCENARIOS = Table(
         "created_at TIMESTAMP NOT NULL",
         "updated_at TIMESTAMP NOT NULL",
         "note VARCHAR",
+        CREATED_BY,
     ),
     primary_key=("name",),
 )
@@ -582,6 +591,11 @@ def source_refresh(cur: Cursor) -> None:
     _create(cur, SOURCE_SNAPSHOTS, REFRESH_CHANGES, SCORE_HISTORY)
 
 
+def created_by(cur: Cursor) -> None:
+    """Who made each sheet, scenario, probe run and usage upload (the deployment's user name; NULL if none)."""
+    _columns_changed_in(9, cur, PRICE_SHEETS, PROBE_RUNS, USAGE_UPLOADS, SCENARIOS)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -615,4 +629,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         8, "source refresh: loaded snapshots with link and content hash, their changes, score history", source_refresh
     ),
+    Migration(9, "created by: the user who made each price sheet, scenario, probe run and usage upload", created_by),
 )
