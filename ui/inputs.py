@@ -470,3 +470,44 @@ def changed_since_opened(state: dict[str, object]) -> bool:
         elif now != value:
             return True
     return False
+
+
+def shrink_option_input(prefix: str, volumes: planning.Volumes, baseline: str | None) -> planning.Option | None:
+    """A shrunk candidate as one more option: a smaller model quantised, distilled or fine-tuned against the first
+    API option (the baseline and the teacher), with what making it costs; None when none is asked for or it cannot
+    be costed (the reason shown)."""
+    from pricing.shrink import service as shrink  # the shrink use case loads only when this input is drawn
+    from ui.shrink import load_shrink
+
+    with st.expander("Shrink: a quantised, distilled or fine-tuned smaller model as an option"):
+        cols = st.columns([3, 2])
+        candidate = cols[0].text_input(
+            "Smaller model", key=f"{prefix}_shrink_candidate", placeholder="none, e.g. llama-3.1-8b-instruct"
+        )
+        kind = cols[1].selectbox("Path", shrink.PATH_KINDS, key=f"{prefix}_shrink_path")
+    if not candidate.strip():
+        return None
+    if baseline is None:
+        st.warning("Shrink: choose an API option first; the first one is the baseline and the teacher.")
+        return None
+    if volumes.upload_id is None or volumes.workload is None:
+        st.warning("Shrink: costing a shrunk model needs a kept usage upload and one of its workloads.")
+        return None
+    request = shrink.ShrinkRequest(baseline, candidate.strip(), paths=(kind,))
+    try:
+        comparison = load_shrink(volumes.upload_id, volumes.workload, request, 500)
+        option = shrink.projection_option(comparison, kind)
+    except (InputError, ValueError) as exc:
+        st.warning(f"Shrink: {exc}")
+        return None
+    outcome = comparison.result.outcomes[0]
+    st.caption(
+        f"{option.name}: made for ${outcome.one_off_usd:,.0f} in month 1"
+        + (
+            f", re-trained for ${outcome.retrain_usd:,.0f} every {outcome.retrain_every_months} months"
+            if outcome.retrain_usd
+            else ""
+        )
+        + f"; quality {shrink.quality_text(outcome)}. The Shrink page shows the paths side by side."
+    )
+    return option

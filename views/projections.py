@@ -41,6 +41,7 @@ from ui.inputs import (
     metric_input,
     open_scenario,
     self_host_input,
+    shrink_option_input,
     uncertainty_input,
     volumes_input,
 )
@@ -169,6 +170,8 @@ if own is not None:
     except ValueError as exc:
         st.warning(f"Self-hosting {own.model_id} on {own.gpu}: {exc}")
 built = planning.scenario_options(store, settings.sheet_name, api_models, decline, choice, hybrid_pct / 100)
+if (shrunk := shrink_option_input(PREFIX, volumes, api_models[0] if api_models else None)) is not None:
+    built = dataclasses.replace(built, options=(*built.options, shrunk))
 for problem in built.problems:
     st.warning(problem)
 if built.self_host is not None and choice is not None:
