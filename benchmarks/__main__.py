@@ -18,6 +18,7 @@ from benchmarks import (
     probe_bench,
     projection_bench,
     quotes_bench,
+    refresh_bench,
     report_bench,
     seed_bench,
     sessions_bench,
@@ -42,6 +43,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("portfolio", portfolio_bench.run),
     ("sessions", sessions_bench.run),
     ("share", store_share_bench.run),
+    ("refresh", refresh_bench.run),
 ]
 
 
