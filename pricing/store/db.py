@@ -415,6 +415,8 @@ class Store:
         if unknown:
             raise ValueError(f"not seeded tables: {sorted(unknown)}")
         with self._transaction() as cur:
+            if isinstance(cur, PostgresCursor):  # replicas seeding at once take turns (the later one replaces)
+                cur.execute(SQL_MIGRATION_LOCK)
             for table in SEEDED_TABLES:
                 if table in frames:
                     cur.execute(SQL_DELETE_ALL.format(table=table))
