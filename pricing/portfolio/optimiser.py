@@ -11,9 +11,12 @@ candidates by share, minimising spend over the horizon, solved as a mixed-intege
 - r[s, g] is the whole number of replicas of self-host candidate s in month group g: months whose volumes are
   the same (all months when volumes are flat, each month when they grow) share one count. Self-hosted
   workloads share the replicas. Committed fleets (reserved or bought GPUs) never shrink: r[s, g] >= r[s, g-1].
+- y[m] in {0, 1} says whether candidate m, one with a making cost (a shrunk model's labelling, training and
+  re-training: `Candidate.making`), is used at all: x[w, m] <= y[m]. Its making cost is paid once it serves any
+  share, however small, so it is a fixed cost over the horizon, not a price per token.
 - minimise  sum x[w, c] x API token spend of w on c over the months  +  sum r[s, g] x GPUs per replica x USD per
-  GPU-month over g's months, with each month's volume multiplier (growth) and price multiplier
-  (`pricing.planning.projection.monthly_price_multiplier`, 0 = flat prices).
+  GPU-month over g's months  +  sum y[m] x m's making cost over the months, with each month's volume multiplier
+  (growth) and price multiplier (`pricing.planning.projection.monthly_price_multiplier`, 0 = flat prices).
 - subject to  sum_c x[w, c] = 1 for every workload, and for every self-host s and month group g
   sum_w x[w, s] x peak output tokens/s of w in g  <=  r[s, g] x replica tokens/s x target utilisation / (1 + headroom),
   where peak tokens/s = monthly output tokens / (hours per month x 3600) x peak-to-average (as `pricing.sizing`).
@@ -41,7 +44,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pricing.cost import TOKENS_PER_MILLION
-from pricing.planning.projection import ApiOption, SelfHostOption, monthly_price_multiplier
+from pricing.planning.projection import ApiOption, MakingCost, SelfHostOption, monthly_price_multiplier
 from pricing.sizing import HOURS_PER_MONTH
 
 KINDS = ("api", "self-host")
@@ -118,7 +121,8 @@ class Candidate:
     replica is `replica_output_tokens_per_s` x `target_utilisation` / (1 + `headroom`); a `committed` fleet
     (reserved or bought GPUs) never shrinks. `price_decline_factor_per_year` applies to API prices or the
     GPU-month price (0 = flat). `cascade` is set on cascade candidates (see `cascade_candidate`); `source` says
-    where the candidate's figures come from.
+    where the candidate's figures come from. `making` is what making the model costs beyond serving it (a shrunk
+    model's one-off in month 1 and its re-trainings), paid over the horizon once the candidate serves anything.
     """
 
     name: str
@@ -138,6 +142,7 @@ class Candidate:
     output_tokens_per_s: float | None = None
     cascade: CascadeSpec | None = None
     source: str = ""
+    making: MakingCost | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -192,6 +197,7 @@ class Candidate:
             output_tokens_per_s=output_tokens_per_s,
             price_decline_factor_per_year=option.price_decline_factor_per_year,
             source=source or option.source,
+            making=option.making,
         )
 
     @classmethod
@@ -221,6 +227,7 @@ class Candidate:
             price_decline_factor_per_year=option.gpu_price_decline_factor_per_year if plan.ownership.is_rented else 0,
             committed=plan.ownership.mode != "on-demand",
             source=source or plan.throughput_source,
+            making=option.making,
         )
 
 
@@ -372,6 +379,11 @@ def replica_monthly_usd(candidate: Candidate, months: int = 1) -> np.ndarray:
     return candidate.gpus_per_replica * candidate.usd_per_gpu_month * price_multipliers(candidate, months)
 
 
+def making_monthly_usd(candidate: Candidate, months: int = 1) -> np.ndarray:
+    """What making the candidate costs in each month 1..N once it is used (zeros when it has no making cost)."""
+    return np.zeros(months) if candidate.making is None else candidate.making.monthly_usd(months)
+
+
 def replicas_for(load_tokens_per_s: float, candidate: Candidate) -> int:
     """Whole replicas to carry a peak load (0 for no load)."""
     return max(0, math.ceil(load_tokens_per_s / candidate.replica_capacity_tokens_per_s - 1e-9))
@@ -498,11 +510,14 @@ def assignment_monthly_usd(
     by_name = {c.name: c for c in candidates}
     loads: dict[str, np.ndarray] = {}
     spend = np.zeros(months)
+    used: set[str] = set()
     for w in workloads:
         for name, share in _shares(assignment, w.name).items():
             c = by_name.get(name)
             if c is None:
                 raise ValueError(f"unknown candidate {name!r} in the assignment of {w.name!r}")
+            if share > 0:
+                used.add(name)
             if c.kind == "api":
                 spend += share * api_monthly_usd(w, c, months)
             else:
@@ -511,6 +526,8 @@ def assignment_monthly_usd(
     for name, load in loads.items():
         c = by_name[name]
         spend += fleet_replicas(load, c) * replica_monthly_usd(c, months)
+    for name in sorted(used):
+        spend += making_monthly_usd(by_name[name], months)
     return spend
 
 
@@ -668,6 +685,22 @@ def optimise(
     lower = np.r_[np.ones(len(workloads)), np.zeros(n_load), np.full(n_rows - n_eq, -np.inf)]
     upper = np.r_[np.ones(len(workloads)), np.zeros(n_load), np.zeros(n_rows - n_eq)]
     integrality = np.r_[np.full(n_x, 0 if allow_split else 1), np.ones(n - n_x), np.zeros(n_load)]
+    # A candidate with a making cost is paid for once it serves any share: y[m] = 1 whenever some x[w, m] > 0.
+    makers = [j for j, c in enumerate(candidates) if c.making is not None and any(p[1] == j for p in pairs)]
+    making_months = {j: making_monthly_usd(candidates[j], months) for j in makers}
+    if makers:
+        links = [(k, m) for m, j in enumerate(makers) for k, (_, jj) in enumerate(pairs) if jj == j]
+        width = rows.shape[1]
+        link_rows = np.zeros((len(links), width + len(makers)))
+        for row, (k, m) in enumerate(links):
+            link_rows[row, k] = 1.0
+            link_rows[row, width + m] = -1.0
+        rows = np.vstack([np.hstack([rows, np.zeros((rows.shape[0], len(makers)))]), link_rows])
+        lower = np.r_[lower, np.full(len(links), -np.inf)]
+        upper = np.r_[upper, np.zeros(len(links))]
+        cost = np.r_[cost, [making_months[j].sum() for j in makers]]
+        integrality = np.r_[integrality, np.ones(len(makers))]
+        upper_bounds = np.r_[upper_bounds, np.ones(len(makers))]
     options: dict[str, float | bool] = {"mip_rel_gap": 0.0}
     if time_limit_s is not None:
         options["time_limit"] = time_limit_s
@@ -676,7 +709,7 @@ def optimise(
         cost,
         constraints=LinearConstraint(rows, lower, upper),
         integrality=integrality,
-        bounds=Bounds(np.zeros(n + n_load), upper_bounds),
+        bounds=Bounds(np.zeros(cost.size), upper_bounds),
         options=options,
     )
     solve_seconds = time.perf_counter() - started
@@ -708,6 +741,19 @@ def optimise(
     for j in hosts:
         if fleet_months[j].any():
             by_option[candidates[j].name] = fleet_months[j]
+    # tokens each maker carries over the horizon, to split its making cost across its workloads
+    carried_tokens = {
+        j: {
+            k: x[k] * workloads[i].monthly_output_tokens * float(volume[i].sum())
+            for k, (i, jj) in enumerate(pairs)
+            if jj == j and x[k] > 1e-9
+        }
+        for j in makers
+    }
+    for j in makers:
+        if carried_tokens[j]:
+            name = candidates[j].name
+            by_option[name] = by_option.get(name, np.zeros(months)) + making_months[j]
     spend = sum(by_option.values(), np.zeros(months))
     spend_by_option = pd.DataFrame(by_option, index=pd.RangeIndex(1, months + 1, name="month"))
     records = []
@@ -721,6 +767,11 @@ def optimise(
         else:  # the fleet's cost is split across its workloads by their share of its tokens over the horizon
             carried = float(loads[j].sum())
             usd = float(fleet_months[j].sum()) * share * peaks[i] * float(volume[i].sum()) / carried if carried else 0.0
+        if j in making_months:  # the making cost is split across its workloads by their tokens, else equally
+            weights = carried_tokens[j]
+            total = sum(weights.values())
+            weight = weights[k] / total if total > 0 else 1 / len(weights)
+            usd += float(making_months[j].sum()) * weight
         score, latency = c.quality_for(w.name), c.latency_for(w)
         records.append(
             (

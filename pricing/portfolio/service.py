@@ -19,6 +19,11 @@ Reads go through the store (prices, scores, measured latency, GPU prices, throug
   TTFT and median decode speed for that model on that GPU (`pricing.portfolio.evidence.measured_latency`); without a
   probe it is unknown, so a workload with a latency objective never goes to it (the optimiser treats unknown
   latency as failing any objective).
+- `shrunk_candidate` adds a shrunk model (quantised, distilled or fine-tuned against a baseline, costed by
+  `pricing.shrink.service`): it serves the workloads its quality allows, where its quality on each workload is the
+  baseline's score on that workload's metric times the share the shrunk model keeps: the measured share when two
+  probe runs measured it, else the low end of the assumed range (an assumption is not let past a floor on its likely
+  value). What making it costs (one-off and re-trainings) counts in the totals once it serves anything.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from pricing.planning import service as planning
 from pricing.planning.projection import (
     GROWTH_MODELS,
     MIN_FIT_POINTS,
+    ApiOption,
     constant_growth,
     fit_growth,
     project_volumes,
@@ -59,6 +65,8 @@ from pricing.portfolio.optimiser import (
     optimise,
 )
 from pricing.sheets import SheetError, SheetProblem, read_table
+from pricing.shrink import service as shrink
+from pricing.shrink.engine import MeasuredQuality
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
 
@@ -67,6 +75,8 @@ DEFAULT_SELF_HOST: tuple[tuple[str, str, str, str], ...] = (
     ("llama-3.1-8b-instruct", "H100 SXM", "FP8", "reserved"),
     ("llama-3.3-70b-instruct", "H100 SXM", "FP8", "reserved"),
 )
+# The portfolio takes a shrunk model's costs, not its payback bands: a small Monte Carlo keeps the solve quick.
+SHRUNK_MONTE_CARLO_PATHS = 200
 
 
 @dataclass(frozen=True)
@@ -585,6 +595,9 @@ class PortfolioRequest:
     allow_split: bool = True
     peak_to_average: float = 2.0
     time_limit_s: float | None = None
+    # A shrunk model to weigh as one more candidate: one path against a baseline (the teacher); the horizon and
+    # the sheet are the portfolio's.
+    shrink: shrink.ShrinkRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -636,6 +649,90 @@ def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Ca
     return notes  # where each candidate's figures come from is `Candidate.source` (see `candidate_table`)
 
 
+@dataclass(frozen=True)
+class ShrunkCandidate:
+    """A shrunk model as a portfolio candidate, with the note saying how its quality and costs were set."""
+
+    candidate: Candidate
+    note: str
+
+
+def _model_quality(
+    store: Store, sheet: str, model: str, facts: _Facts, metric_of: Mapping[str, str]
+) -> dict[str, float]:
+    """Workload -> a model's score on its metric: a model the sheet prices (by alias), else a model id."""
+    try:
+        option = planning.api_option(store, sheet, model, 0.0)
+    except LookupError:
+        return _quality(facts, model, metric_of)
+    prices = service.prices_with_deployments(store, sheet)
+    row = prices[prices["model_key"] == option.name].iloc[0]
+    return _quality(facts, str(row["model_id"]) if pd.notna(row["model_id"]) else option.name, metric_of)
+
+
+def shrunk_candidate(
+    store: Store,
+    request: shrink.ShrinkRequest,
+    monthly: pd.DataFrame,
+    metric_of: Mapping[str, str],
+    *,
+    sheet_name: str,
+    months: int,
+) -> ShrunkCandidate:
+    """The shrunk model of `request` (one path) as a candidate, costed on all the usage's workloads together.
+
+    Its quality on a workload is the baseline's score on that workload's metric times the share it keeps: the
+    measured share when two probe runs measured it, else the low end of the assumed range. A workload the baseline
+    has no score for gets none (so a floor there is not met). Raises ShrinkInputError or ValueError.
+    """
+    if len(request.paths) != 1:
+        raise shrink.ShrinkInputError(
+            f"a portfolio weighs one shrink path at a time (got {', '.join(request.paths)}); pick one"
+        )
+    kind = request.paths[0]
+    asked = replace(request, months=months, sheet=sheet_name)
+    comparison = shrink.compare(
+        store,
+        planning.summarise_usage(monthly),
+        asked,
+        uncertainty=planning.Uncertainty(n_paths=SHRUNK_MONTE_CARLO_PATHS),
+    )
+    option = shrink.projection_option(comparison, kind)
+    outcome = next(o for o in comparison.result.outcomes if o.kind == kind)
+    measured = isinstance(outcome.quality, MeasuredQuality)
+    share = outcome.quality.likely if measured else outcome.quality.low
+    facts = _load_facts(store, set(metric_of.values()))
+    baseline = _model_quality(store, sheet_name, request.baseline, facts, metric_of)
+    quality = {w: share * score for w, score in baseline.items()}
+    unscored = sorted(set(metric_of) - set(baseline))
+    making = (
+        f"made for {outcome.one_off_usd:,.0f} USD in month 1"
+        + (
+            f" and re-trained for {outcome.retrain_usd:,.0f} USD every {outcome.retrain_every_months} months"
+            if outcome.retrain_usd > 0
+            else ""
+        )
+        + f" ({months}-month horizon), counted in the totals once it serves any workload"
+    )
+    how = (
+        f"the measured share, {share:.0%}"
+        if measured
+        else f"the low end of the assumed range, {share:.0%} (likely {outcome.quality.likely:.0%})"
+    )
+    note = (
+        f"Shrunk option {option.name} ({kind} of {request.candidate} against {request.baseline}): {making}. "
+        f"Its quality is {outcome.quality.describe()}; floors are checked at {how} of {request.baseline}'s score "
+        "on each workload's metric."
+        + (f" {request.baseline} has no score for {', '.join(unscored)}, so neither has it." if unscored else "")
+    )
+    source = f"shrink ({kind}); {option.making.source if option.making else ''}"
+    if isinstance(option, ApiOption):
+        candidate = Candidate.from_api_option(option, quality, source=source)
+    else:
+        candidate = Candidate.from_self_host_option(option, quality, source=source)
+    return ShrunkCandidate(candidate, note)
+
+
 def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
     """Workloads from the usage, candidates from the store, the optimum, and the comparison with today's mix.
 
@@ -665,12 +762,23 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         )
 
     candidates = build(request.api_models)
+    shrunk = (
+        None
+        if request.shrink is None
+        else shrunk_candidate(
+            store, request.shrink, request.monthly, metric_of, sheet_name=sheet, months=request.months
+        )
+    )
     given = current_assignment(request.floors, names)
     current = None
     if given is not None:
         current, extra = resolve_current(store, sheet, given, candidates)
         if extra:  # today's models are options too: price them from the same sheet
-            candidates = build([c.name for c in candidates if c.kind == "api" and c.cascade is None] + extra)
+            candidates = build(
+                [c.name for c in candidates if c.kind == "api" and c.cascade is None and c.making is None] + extra
+            )
+    if shrunk is not None:
+        candidates.append(shrunk.candidate)
     result = optimise(
         workloads,
         candidates,
@@ -681,6 +789,8 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         time_limit_s=request.time_limit_s,
     )
     notes = _notes(request, (workloads, candidates), sheet)
+    if shrunk is not None:
+        notes.append(shrunk.note)
     if request.api_models is None:
         defaults = planning.default_api_models(store, sheet, request.default_metric)
         notes += [f"API option {d.model_key} (default): {d.reason}." for d in defaults]
