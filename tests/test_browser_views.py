@@ -67,6 +67,7 @@ EXPLORER_VIEW = {
     "cache_pct": "10",
     "stale_days": "90",
     "score_stale_days": "3650",  # no metric's newest score is 10 years old: no staleness warning
+    "relative": "0",  # the relative view (axes against a baseline) round-trips in tests/test_browser_relative.py
 }
 
 
