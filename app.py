@@ -9,7 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import streamlit as st  # noqa: E402
 
-from ui.common import KEY_SETTINGS, StoreError, get_store, sidebar  # noqa: E402
+from ui.common import KEY_SETTINGS, StoreError, get_store, reload_if_store_changed, sidebar  # noqa: E402
 from ui.navigation import PAGES as NAVIGATION  # noqa: E402
 
 st.set_page_config(page_title="Frontier: LLM cost vs quality", page_icon=":material/show_chart:", layout="wide")
@@ -22,6 +22,7 @@ PAGES = [
 navigation = st.navigation(PAGES)
 try:
     get_store()
+    reload_if_store_changed()  # another replica, the command line or a probe wrote: load afresh
     st.session_state[KEY_SETTINGS] = sidebar()
     navigation.run()
 except StoreError as exc:  # the database is busy or unreadable: say what, which process and what to do

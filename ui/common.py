@@ -2,13 +2,15 @@
 
 The only layer between pages and the domain packages. Caching lives here: the store is a resource;
 loaders and heavy computations are cached by their inputs, and every write clears those caches, so
-every browser session sees an upload at once.
+every browser session sees an upload at once; a write by another process (a replica, the command line, a probe)
+clears them on this process's next script run, when the store's change count has moved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,9 +65,31 @@ def get_store() -> Store:
     return _store_at(str(resolve_db_path()))
 
 
+# The store's change count this process last saw, per store: caches filled before it moved hold stale rows.
+_seen_change_counts: dict[str, int] = {}
+_seen_lock = threading.Lock()
+
+
+def _changed_since_seen(count: int) -> bool:
+    key = str(resolve_db_path())
+    with _seen_lock:
+        changed = _seen_change_counts.get(key) != count
+        _seen_change_counts[key] = count
+    return changed
+
+
+def reload_if_store_changed() -> None:
+    """Drop every cached loader when the store changed since this process last looked: another replica, the command
+    line, a probe or a scheduled refresh wrote. One small read per script run (app.py calls it before the page)."""
+    if _changed_since_seen(get_store().change_count()):
+        st.cache_data.clear()
+
+
 def after_write() -> None:
     """Drop every cached loader after a write, so every page and browser session sees it."""
+    count = get_store().change_count()  # read first: a write committed after it moves it again and clears again
     st.cache_data.clear()
+    _changed_since_seen(count)
 
 
 @st.cache_data(show_spinner=False)

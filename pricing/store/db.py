@@ -57,6 +57,8 @@ SQL_INSERT_FRAME = "INSERT INTO {table} ({columns}) SELECT {columns} FROM incomi
 SQL_DELETE_ALL = "DELETE FROM {table}"
 SQL_COUNT = "SELECT count(*) FROM {table}"
 SQL_TABLE_ROWS = "SELECT * FROM {table}"
+SQL_COUNT_CHANGE = "UPDATE store_changes SET version = version + 1, changed_at = ? WHERE id = 1"
+SQL_CHANGE_COUNT = "SELECT version FROM store_changes WHERE id = 1"
 SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
 # Re-sending a model's price for a date it already has replaces that one row, nothing else.
 SQL_DELETE_SHEET_PRICES_LIKE_INCOMING = """DELETE FROM prices p USING incoming i
@@ -340,17 +342,36 @@ class Store:
             return cur.execute(sql, list(params)).df()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Cursor]:
+    def _transaction(self, *, counted: bool = True) -> Iterator[Cursor]:
+        """One write transaction; `counted` bumps the change counter in it (only migrations, which may create the
+        counter, are not counted)."""
         if self.read_only:
             raise StoreError(f"{self.name} was opened read-only; nothing can be written through it")
         with self._access.cursor(write=True, lock_wait_s=self.lock_wait_s) as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
+                if counted:
+                    # Last, just before COMMIT: in Postgres the counter's row lock is the last one a writer takes and
+                    # is held only for the commit, so writers queue on it briefly and never deadlock over it. DuckDB
+                    # writes of one process already take turns (access.py), and other processes wait for the file.
+                    cur.execute(SQL_COUNT_CHANGE, [_now()])
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
+
+    def change_count(self) -> int:
+        """How many writes the store has committed (since the counter was added): one small read.
+
+        Another process's write moves it, so a reader that cached what it loaded knows to load again.
+        """
+        with self._reading() as cur:
+            try:
+                row = cur.execute(SQL_CHANGE_COUNT).fetchone()
+            except duckdb.CatalogException:  # a file read-only below schema version 10: it cannot change under us
+                return 0
+        return int(row[0]) if row else 0
 
     def _pending_migrations(self) -> bool:
         """Whether the file lacks a migration (read-only, so a current file is never opened for writing)."""
@@ -368,7 +389,7 @@ class Store:
         applied_now: list[int] = []
         if not self._pending_migrations():
             return applied_now
-        with self._transaction() as cur:
+        with self._transaction(counted=False) as cur:
             if isinstance(cur, PostgresCursor):  # replicas starting together: one migrates, the others wait and see
                 cur.execute(SQL_MIGRATION_LOCK)
             cur.execute(SQL_CREATE_MIGRATIONS)

@@ -15,6 +15,7 @@ probe record used) without a database.
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -466,6 +467,16 @@ TABLES: tuple[Table, ...] = (
     SCORE_HISTORY,
 )
 TABLE_NAMES: frozenset[str] = frozenset(table.name for table in TABLES)
+# One row counting the store's committed writes: every write transaction bumps it just before COMMIT, so it moves
+# exactly when what readers see changes. The app reads it once per script run and drops its page caches when it
+# moved, so a write from another replica, the command line or a probe shows without a restart. Bookkeeping, not
+# data: not in TABLES, so a copy between stores neither carries nor checks it.
+STORE_CHANGES = Table(
+    "store_changes",
+    _columns("id INTEGER", "version BIGINT NOT NULL", "changed_at TIMESTAMP NOT NULL"),
+    primary_key=("id",),
+)
+SQL_FIRST_STORE_CHANGE = "INSERT INTO store_changes VALUES (1, 0, ?)"
 # Tables a DataFrame may be written to, with the columns it must carry: identifiers in SQL come only
 # from here, never from callers.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {t.name: t.column_names for t in TABLES if t.written_from_frames}
@@ -596,6 +607,12 @@ def created_by(cur: Cursor) -> None:
     _columns_changed_in(9, cur, PRICE_SHEETS, PROBE_RUNS, USAGE_UPLOADS, SCENARIOS)
 
 
+def store_changes(cur: Cursor) -> None:
+    """The change counter pages read to drop their caches when another process wrote (one row, version 0)."""
+    _create(cur, STORE_CHANGES)
+    cur.execute(SQL_FIRST_STORE_CHANGE, [dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -630,4 +647,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         8, "source refresh: loaded snapshots with link and content hash, their changes, score history", source_refresh
     ),
     Migration(9, "created by: the user who made each price sheet, scenario, probe run and usage upload", created_by),
+    Migration(
+        10, "store changes: a counter every write bumps, so other processes' caches know to reload", store_changes
+    ),
 )

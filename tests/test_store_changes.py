@@ -1,0 +1,89 @@
+"""Writes made by other processes show in the app without a restart, on both backends.
+
+Every write transaction bumps the store's change count; the app reads it once per script run and drops its page
+caches when it moved. Here the other process is a real `python -m pricing upload-sheet` and the app an AppTest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pricing.store import ScenarioConflict, Store
+from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.postgres_support import PostgresServer
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def app_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private seeded store on each backend, with the app's FRONTIER_DB pointing at it; yields its location."""
+    if request.param == "duckdb":
+        path = tmp_path / "app.duckdb"
+        shutil.copy(request.getfixturevalue("seeded_db_file"), path)
+        monkeypatch.setenv("FRONTIER_DB", str(path))
+        yield str(path)
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database(template=request.getfixturevalue("seeded_postgres_template"))
+    monkeypatch.setenv("FRONTIER_DB", url)
+    yield url
+    Store(url, read_only=True).close()
+    server.drop_database(url)
+
+
+def test_each_committed_write_moves_the_change_count_and_a_failed_one_does_not(
+    backend_seeded_store: Store,
+) -> None:
+    store = backend_seeded_store
+    before = store.change_count()
+    store.save_scenario("plan A", '{"months": 24}', None, created_by="ana")
+    assert store.change_count() == before + 1
+    with pytest.raises(ScenarioConflict):  # refused inside the transaction: rolled back, nothing counted
+        store.save_scenario("plan A", '{"months": 18}', None, created_by="ben")
+    assert store.change_count() == before + 1
+    store.delete_scenario("plan A")
+    assert store.change_count() == before + 2
+    assert store.migrate() == [] and store.change_count() == before + 2  # a store already current writes nothing
+
+
+def _sheet_options(at: AppTest) -> list[str]:
+    return [str(option) for option in at.selectbox(key="shared_sheet").options]
+
+
+def test_a_sheet_uploaded_by_another_process_shows_without_a_restart(app_store: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Acme 2026" in option for option in _sheet_options(at))
+    at.run()  # the sheets are cached now: without the change count, this process would keep showing them
+    env = dict(os.environ, FRONTIER_DB=app_store, LITELLM_LOCAL_MODEL_COST_MAP="True", HF_HUB_OFFLINE="1")
+    upload = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pricing",
+            "upload-sheet",
+            "--file",
+            str(FIXTURES / "sheet_ok.csv"),
+            "--name",
+            "Acme 2026",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        timeout=180,
+    )
+    assert upload.returncode == 0, upload.stderr
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Acme 2026" in option for option in _sheet_options(at))
