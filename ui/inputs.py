@@ -29,10 +29,12 @@ from pricing.portfolio import display as portfolio_display
 from pricing.portfolio.evidence import MeasuredCascade, cascade_run_pairs, measured_cascade
 from pricing.portfolio.service import CascadeInput, FloorSpec, read_floors
 from pricing.report.charts import usage_figure
+from pricing.shrink import service as shrink_service  # loaded by pricing.portfolio.service already
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
     after_write,
     current_settings,
+    current_user,
     get_store,
     load_default_api_models,
     load_metric_scores,
@@ -122,7 +124,9 @@ def volumes_input(prefix: str) -> planning.Volumes:
                 saved_key = f"{prefix}_saved_{uploaded.file_id}"  # one upload is kept once, however often it reruns
                 upload_id = st.session_state.get(saved_key)
                 if upload_id is None:
-                    upload_id = st.session_state[saved_key] = planning.save_upload(store, load)
+                    upload_id = st.session_state[saved_key] = planning.save_upload(
+                        store, load, created_by=current_user()
+                    )
                     after_write()
                 st.success(display.upload_text(load))
     elif source == "kept":
@@ -511,3 +515,25 @@ def shrink_option_input(prefix: str, volumes: planning.Volumes, baseline: str | 
         + f"; quality {shrink.quality_text(outcome)}. The Shrink page shows the paths side by side."
     )
     return option
+
+
+def shrink_candidate_input(prefix: str, baseline: str | None) -> shrink_service.ShrinkRequest | None:
+    """A shrunk model to weigh in the Portfolio: a smaller model and the path making it, against the first API option
+    (the baseline and the teacher); None when none is asked for (or, with the reason shown, without a baseline)."""
+    with st.expander("Shrink: a quantised, distilled or fine-tuned smaller model as a candidate"):
+        cols = st.columns([3, 2])
+        candidate = cols[0].text_input(
+            "Smaller model", key=f"{prefix}_shrink_candidate", placeholder="none, e.g. llama-3.1-8b-instruct"
+        )
+        kind = cols[1].selectbox("Path", shrink_service.PATH_KINDS, key=f"{prefix}_shrink_path")
+        st.caption(
+            "It serves the workloads its quality allows: the baseline's score times the share it keeps, the low end "
+            "of the assumed range until two probe runs measure it (the Shrink page). What making it costs counts in "
+            "the totals once it serves any workload."
+        )
+    if not candidate.strip():
+        return None
+    if baseline is None:
+        st.warning("Shrink: choose an API option first; the first one is the baseline and the teacher.")
+        return None
+    return shrink_service.ShrinkRequest(baseline, candidate.strip(), paths=(kind,))

@@ -25,7 +25,14 @@ from ui.common import (
     load_usage_monthly,
     portfolio_pdf_bytes,
 )
-from ui.inputs import api_options_input, cascade_input, decline_input, floors_input, horizon_input
+from ui.inputs import (
+    api_options_input,
+    cascade_input,
+    decline_input,
+    floors_input,
+    horizon_input,
+    shrink_candidate_input,
+)
 
 PREFIX = "portfolio"  # the forms of ui.inputs key their widgets "portfolio_<name>"
 KEY_UPLOAD = "portfolio_upload"
@@ -98,13 +105,14 @@ if defaults:
 allow_split = st.toggle("Allow splitting a workload across options", value=True, key=KEY_SPLIT)
 
 cascades = cascade_input(PREFIX, api_models)
+shrunk = shrink_candidate_input(PREFIX, api_models[0] if api_models else None)
 
 request = portfolio_service.PortfolioRequest(
     monthly=monthly, floors=floors, months=months,
     growth=portfolio_service.Growth(growth_model, growth_pct / 100), default_metric=metric_id,
     sheet_name=settings.sheet_name, api_models=api_models, self_host=display.self_host_specs(self_host, mode),
     cascades=cascades, api_decline_per_year=decline.value_per_year, allow_split=allow_split,
-    time_limit_s=TIME_LIMIT_S,
+    time_limit_s=TIME_LIMIT_S, shrink=shrunk,
 )  # fmt: skip
 try:
     plan = load_portfolio_plan(request)
