@@ -429,6 +429,9 @@ def scenario_state(
             put(f"{prefix}_kwh", capital["usd_per_kwh"], 0.0, 2.0, "USD per kWh")
             put(f"{prefix}_pue", capital["pue"], 1.0, 3.0, "PUE")
         put(f"{prefix}_sh_ops", own.ops_usd_per_month, 0.0, 1e7, "operations staff (USD per month)")
+    state[f"{prefix}_shrink_candidate"] = values.shrink.candidate if values.shrink is not None else ""
+    if values.shrink is not None:
+        state[f"{prefix}_shrink_path"] = values.shrink.path
     put(f"{prefix}_peak", values.peak_to_average, 1.0, 20.0, "peak-hour / average traffic")
     state[keys.hybrid] = values.hybrid_pct if own is not None else 0
     spreads = values.uncertainty

@@ -3,7 +3,10 @@ list shows its own assumptions in the inputs, not the page's defaults.
 
 Pure: a scenario in, the values each input takes out, with what could not be put back in words (a model the sheet
 no longer prices, a decline set by hand). Names of options are Frontier's own (`api_option`, `self_host_option`):
-an API option is named after its sheet key, a self-hosted one 'self-host MODEL on GPU (MODE)'.
+an API option is named after its sheet key, a self-hosted one 'self-host MODEL on GPU (MODE)'. A shrunk option (one
+with a making cost, from `pricing.shrink.service.projection_option`) goes back to the Shrink input as its smaller
+model and path, read from its name and its making cost's source; the page costs it again, against the first API
+option, from the data and the Shrink input's defaults.
 """
 
 from __future__ import annotations
@@ -22,6 +25,21 @@ FORM_PRECISIONS = {"fp8": "FP8", "fp16": "FP16", "bf16": "FP16", "int4": "INT4"}
 _SELF_HOST_NAME = re.compile(r"^self-host (?P<model>.+) on (?P<gpu>.+) \((?P<mode>[^()]+)\)$")
 _PRECISION_WORD = re.compile(r"\b(" + "|".join(BYTES_PER_PARAMETER) + r")\b", re.IGNORECASE)
 _LATEST_MONTHS = re.compile(r"the latest (\d+) months")
+# What `pricing.shrink.service` names a shrunk option and writes at the head of its making cost's source.
+_SHRINK_SOURCE = re.compile(r"^shrink \((?P<path>quantise|distil|fine-tune)\) against (?P<baseline>.+?): ")
+_SHRUNK_NAMES = {
+    "quantise": re.compile(r"^(?P<model>.+) [A-Z0-9]+ on .+ \(quantised\)$"),
+    "distil": re.compile(r"^(?P<model>.+) distilled, [A-Z0-9]+ on .+$"),
+    "fine-tune": re.compile(r"^(?P<model>.+) fine-tuned \([^()]+\)$"),
+}
+
+
+@dataclass(frozen=True)
+class ShrinkForm:
+    """The Shrink input of Spend projections: the smaller model and the path that makes it."""
+
+    candidate: str
+    path: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +61,7 @@ class FormValues:
     peak_to_average: float
     hybrid_pct: int
     uncertainty: Uncertainty
+    shrink: ShrinkForm | None = None
     not_restored: tuple[str, ...] = field(default=())
 
 
@@ -113,14 +132,32 @@ def _self_host(option: SelfHostOption, gpus: Sequence[str]) -> tuple[SelfHostFor
     return form, []
 
 
+def _shrink(option: ApiOption | SelfHostOption, api: Sequence[ApiOption]) -> tuple[ShrinkForm | None, list[str]]:
+    """The Shrink input of a shrunk option, or None with why; a note when it was costed against another baseline."""
+    source = _SHRINK_SOURCE.match(option.making.source if option.making is not None else "")
+    named = _SHRUNK_NAMES[source.group("path")].match(option.name) if source is not None else None
+    if source is None or named is None:
+        return None, [f"the shrunk option '{option.name}' is not one the Shrink input can set"]
+    notes = []
+    baseline = source.group("baseline")
+    first = api_model_key(api[0]) if api else None
+    if baseline != first:
+        notes.append(
+            f"its shrunk option was costed against {baseline}; the Shrink input costs it against the first API option"
+            + (f", {first}" if first else ", and there is none")
+        )
+    return ShrinkForm(named.group("model"), source.group("path")), notes
+
+
 def form_values(
     scenario: Scenario, *, decline_rates: Sequence[DeclineRate], gpus: Sequence[str], uploads: Sequence[str]
 ) -> FormValues:
     """The form's values for a scenario, given the decline choices, GPUs and kept uploads the form offers."""
     inputs = scenario.inputs
     notes: list[str] = []
-    api = [o for o in inputs.options if isinstance(o, ApiOption)]
-    own = [o for o in inputs.options if isinstance(o, SelfHostOption)]
+    shrunk = [o for o in inputs.options if isinstance(o, ApiOption | SelfHostOption) and o.making is not None]
+    api = [o for o in inputs.options if isinstance(o, ApiOption) and o.making is None]
+    own = [o for o in inputs.options if isinstance(o, SelfHostOption) and o.making is None]
     hybrids = [o for o in inputs.options if isinstance(o, HybridOption)]
     decline_index, why = _decline_index(api, decline_rates)
     notes += [why] if why else []
@@ -130,6 +167,12 @@ def form_values(
         notes += problems
     if len(own) > 1:
         notes.append(f"only the first of its {len(own)} self-hosted options can be set in the form")
+    shrink: ShrinkForm | None = None
+    if shrunk:
+        shrink, problems = _shrink(shrunk[0], api)
+        notes += problems
+    if len(shrunk) > 1:
+        notes.append(f"only the first of its {len(shrunk)} shrunk options can be set in the Shrink input")
     hybrid_pct = 0
     if hybrids and own:
         shares = dict(hybrids[0].shares)
@@ -153,5 +196,6 @@ def form_values(
         peak_to_average=inputs.peak_to_average,
         hybrid_pct=hybrid_pct,
         uncertainty=scenario.uncertainty,
+        shrink=shrink,
         not_restored=tuple(notes),
     )
