@@ -18,6 +18,7 @@ HISTORY_COLUMNS = [
     "model",
     "suite",
     "status",
+    "created_by",
     "requests",
     "failed",
     "estimated_cost_usd",
@@ -43,6 +44,7 @@ def run_history(runs: pd.DataFrame) -> RunHistory:
         started=runs["started_at"].map(lambda t: str(t)[:19]),
         requests=runs["run_id"].map(lambda r: (summaries.get(r) or {}).get("requests")),
         failed=runs["run_id"].map(lambda r: sum(((summaries.get(r) or {}).get("errors") or {}).values())),
+        created_by=runs.get("created_by"),  # who started the run (absent in rows from before migration 9)
         label=runs["endpoint_name"].fillna(runs["model"])
         + " · "
         + runs["suite"].fillna("no suite")

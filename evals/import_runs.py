@@ -200,8 +200,11 @@ def import_result(
     *,
     file_modified: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    created_by: str | None = None,
 ) -> ImportOutcome:
-    """Store a parsed result as an imported probe run with its requests, in one transaction; refused with the fix."""
+    """Store a parsed result as an imported probe run with its requests, in one transaction; refused with the fix.
+
+    `created_by`: who imported it (default: the deployment's user, FRONTIER_USER)."""
     setup = setup.checked()
     if not any(level.succeeded for level in result.levels):
         raise ImportFileError(f"{result.file_name}: no request succeeded, so there is nothing to measure")
@@ -281,6 +284,7 @@ def import_result(
             summary_json=json.dumps(summary, default=str),
             note=f"{source}; measured {measured_on} ({dated_by})",
             records=_records(result.levels),
+            created_by=created_by,
         )
     except StoreError as exc:
         raise ImportFileError(f"{result.file_name}: {exc}; nothing was added") from exc

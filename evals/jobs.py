@@ -51,8 +51,9 @@ def start(
     suite: Suite | None,
     objectives: Objectives,
     judge_endpoint: Endpoint | None = None,
+    created_by: str | None = None,
 ) -> Job:
-    """Start a run in a background thread and return its job."""
+    """Start a run in a background thread and return its job (`created_by`: who started it)."""
     job = Job(run_id=uuid.uuid4().hex[:12], endpoint=endpoint.name, planned_requests=settings.total_requests)
 
     def work(on_level: Callable[[int], None]) -> RunReport:
@@ -67,6 +68,7 @@ def start(
             on_level=on_level,
             run_id=job.run_id,
             judge_endpoint=judge_endpoint,
+            created_by=created_by,
         )
 
     return _launch(job, work)

@@ -455,8 +455,11 @@ def execute_run(
     on_level: Callable[[int], None] | None = None,
     run_id: str | None = None,
     judge_endpoint: Endpoint | None = None,
+    created_by: str | None = None,
 ) -> RunReport:
-    """Run a probe, storing each request as it finishes, and store and return the summary."""
+    """Run a probe, storing each request as it finishes, and store and return the summary.
+
+    `created_by`: who started it (default: the deployment's user, FRONTIER_USER)."""
     price, price_note = price_fn_for(store, endpoint, sheet_name)
     setup = RunSetup(
         run_id=run_id or uuid.uuid4().hex[:12],
@@ -484,6 +487,7 @@ def execute_run(
         settings_json=setup.settings_json(),
         estimated_cost_usd=setup.estimated_cost_usd,
         note=price_note,
+        created_by=created_by,
     )
     return _probe_and_store(
         store, setup, api_key, judge, cancel=cancel, measure_overhead=measure_overhead, on_level=on_level

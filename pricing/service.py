@@ -183,13 +183,23 @@ def set_deployment_price(
     store.add_price_sheet(sheet, row)
 
 
-def upload_price_sheet(store: Store, name: str, file_name: str, content: bytes, today: dt.date | None = None) -> int:
-    """Validate an uploaded CSV/XLSX sheet and save it whole, or raise SheetError/ValueError saving nothing."""
+def upload_price_sheet(
+    store: Store,
+    name: str,
+    file_name: str,
+    content: bytes,
+    today: dt.date | None = None,
+    *,
+    created_by: str | None = None,
+) -> int:
+    """Validate an uploaded CSV/XLSX sheet and save it whole, or raise SheetError/ValueError saving nothing.
+
+    `created_by`: the person uploading (default: the deployment's user, FRONTIER_USER)."""
     bundled = set(store.price_sheets().query("kind == 'bundled'")["sheet_name"])
     sheet_name = validate_sheet_name(name, bundled)
     day = today or dt.date.today()
     prices = parse_price_sheet(read_table(content, file_name), file_name, day)
-    store.add_price_sheet(uploaded_sheet(sheet_name, file_name, day), prices)
+    store.add_price_sheet(uploaded_sheet(sheet_name, file_name, day), prices, created_by=created_by)
     return len(prices)
 
 

@@ -28,7 +28,7 @@ from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.freshness import DEFAULT_SCORE_STALE_AFTER_DAYS
 from pricing.sources.seed import seed
-from pricing.store import Store, resolve_db_path
+from pricing.store import Store, deployment_user, resolve_db_path
 from pricing.store import StoreError as StoreError  # re-exported: app.py shows it as a message
 from ui import url_state
 
@@ -63,6 +63,21 @@ def _store_at(path: str) -> Store:
 def get_store() -> Store:
     """The shared store for the configured file, seeded on first start (reseeded only when shipped data changed)."""
     return _store_at(str(resolve_db_path()))
+
+
+def current_user() -> str | None:
+    """Who is using this session, for the rows they create: the signed-in user where the server has authentication
+    configured (their name, else email), else the deployment's FRONTIER_USER, else None. Never a credential."""
+    try:
+        info = st.user.to_dict()
+    except Exception:  # no script context, or a Streamlit without st.user: the deployment's name stands
+        info = {}
+    if info.get("is_logged_in") is True:
+        for claim in ("name", "email", "preferred_username", "sub"):
+            value = info.get(claim)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return deployment_user()
 
 
 # The store's change count this process last saw, per store: caches filled before it moved hold stale rows.

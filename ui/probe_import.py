@@ -14,7 +14,7 @@ from evals.imports import FORMATS, ImportedResult, parse_result
 from pricing.gpus import GPU_SPECS
 from pricing.limits import MAX_RESULT_MIB, InputError
 from pricing.sizing import BYTES_PER_PARAMETER
-from ui.common import after_write, get_store
+from ui.common import after_write, current_user, get_store
 from ui.refusals import show_refusal
 
 KEY_FILE = "probes_import_file"
@@ -118,7 +118,7 @@ def render_import_panel() -> None:
             model=model,
         )
         try:
-            outcome = import_result(get_store(), result, content, setup)
+            outcome = import_result(get_store(), result, content, setup, created_by=current_user())
         except ValueError as exc:  # ImportFileError included: what is wrong and the fix
             st.error(str(exc))
             return

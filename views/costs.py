@@ -34,6 +34,7 @@ from pricing.sizing import (
 from ui.common import (
     after_write,
     current_settings,
+    current_user,
     download_buttons,
     fmt_date,
     fmt_usd,
@@ -54,7 +55,9 @@ tab_sheets, tab_request, tab_deploy, tab_self = st.tabs(
 with tab_sheets:
     sheets = load_sheets()
     st.dataframe(
-        sheets[["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at"]],
+        sheets[
+            ["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at", "created_by"]
+        ],
         hide_index=True,
         width="stretch",
         key="costs_sheets_table",
@@ -66,10 +69,13 @@ with tab_sheets:
             "last_effective": st.column_config.DateColumn("Latest effective date", format="YYYY-MM-DD"),
             "source": "Source",
             "loaded_at": st.column_config.DatetimeColumn("Loaded", format="YYYY-MM-DD HH:mm"),
+            "created_by": "Uploaded by",
         },
     )
     download_buttons(
-        sheets[["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at"]],
+        sheets[
+            ["sheet_name", "kind", "models", "first_effective", "last_effective", "source", "loaded_at", "created_by"]
+        ],
         "costs_sheets",
         "costs_sheets_table_dl",
     )
@@ -90,7 +96,9 @@ with tab_sheets:
             st.error("Choose a CSV or XLSX file first.")
         else:
             try:
-                count = service.upload_price_sheet(get_store(), name, upload.name, upload.getvalue())
+                count = service.upload_price_sheet(
+                    get_store(), name, upload.name, upload.getvalue(), created_by=current_user()
+                )
             except InputError as exc:
                 show_refusal(exc, upload.name)
             except ValueError as exc:

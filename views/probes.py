@@ -28,6 +28,7 @@ from pricing.report.charts import latency_figure, quality_cost_figure, throughpu
 from ui.common import (
     after_write,
     current_settings,
+    current_user,
     download_buttons,
     fmt_date,
     fmt_usd,
@@ -300,6 +301,7 @@ with tab_run:
                     suite=suite,
                     objectives=Objectives(ttft_ms=slo_ttft, e2e_ms=slo_e2e, itl_ms=slo_itl),
                     judge_endpoint=judge_endpoint,
+                    created_by=current_user(),
                 )
                 st.session_state[KEY_ACTIVE_RUN] = job.run_id
                 st.session_state.pop(KEY_DONE_MESSAGE, None)
@@ -364,6 +366,7 @@ with tab_results:
                 "model": "Model",
                 "suite": "Suite",
                 "status": "Status",
+                "created_by": "Started by",
                 "requests": st.column_config.NumberColumn("Requests", format="%d"),
                 "failed": st.column_config.NumberColumn("Failed", format="%d"),
                 "estimated_cost_usd": money,

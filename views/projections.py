@@ -22,6 +22,7 @@ from ui.common import (
     XLSX_MIME,
     after_write,
     current_settings,
+    current_user,
     download_buttons,
     fmt_usd,
     get_store,
@@ -302,7 +303,7 @@ s1, s2 = st.columns([2, 3])
 name = s1.text_input("Scenario name", key=KEY_SCENARIO_NAME, placeholder="Base case")
 if s1.button("Save scenario", key="proj_save"):
     try:
-        planning.save_scenario(store, dataclasses.replace(scenario, name=name))
+        planning.save_scenario(store, dataclasses.replace(scenario, name=name), created_by=current_user())
     except ValueError as exc:
         st.error(str(exc))
     else:
@@ -329,7 +330,7 @@ if not saved.empty:
         st.dataframe(comparison, width="stretch", key="proj_compare_table")
         download_buttons(comparison.rename_axis("Scenario"), "scenario_comparison", "proj_compare_download", index=True)
         st.caption("Totals are USD over each scenario's horizon.")
-st.caption("Saved scenarios: " + (", ".join(saved["name"]) if not saved.empty else "none yet") + ".")
+st.caption(display.saved_scenarios_text(saved))
 with st.expander("Every assumption of this scenario (JSON)"):
     st.code(json.dumps(scenario.to_dict(), indent=2), language="json")
 

@@ -31,9 +31,29 @@ from pricing.planning.usage_files import UsageLoad
 NO_SELF_HOST = "(none)"  # the open-model choice that leaves self-hosting out
 
 
+def _by(row: object) -> str:
+    """', by NAME' for a row a named person made (created_by); nothing where the deployment supplied no name."""
+    name = getattr(row, "created_by", None)
+    return f", by {name}" if isinstance(name, str) and name.strip() else ""
+
+
 def upload_labels(uploads: pd.DataFrame) -> dict[str, str]:
-    """Kept uploads by id, as the Projections page names them: file, when it was uploaded, months."""
-    return {r.upload_id: f"{r.file_name} ({str(r.uploaded_at)[:16]}, {r.months} months)" for r in uploads.itertuples()}
+    """Kept uploads by id, as the Projections page names them: file, when it was uploaded (and by whom), months."""
+    return {
+        r.upload_id: f"{r.file_name} ({str(r.uploaded_at)[:16]}{_by(r)}, {r.months} months)"
+        for r in uploads.itertuples()
+    }
+
+
+def saved_scenarios_text(saved: pd.DataFrame) -> str:
+    """The saved scenarios in one line, newest first, each with who saved it (where known) and when (UTC)."""
+    if saved.empty:
+        return "Saved scenarios: none yet."
+    return (
+        "Saved scenarios: "
+        + ", ".join(f"{r.name} ({str(r.updated_at)[:16]} UTC{_by(r)})" for r in saved.itertuples())
+        + "."
+    )
 
 
 def upload_labels_with_workloads(uploads: pd.DataFrame) -> dict[str, str]:

@@ -161,11 +161,11 @@ def summarise_usage(monthly: pd.DataFrame, workload: str | None = None, mix_mont
     )
 
 
-def save_upload(store: Store, load: UsageLoad) -> str:
-    """Keep an uploaded usage file's monthly volumes; returns its id."""
+def save_upload(store: Store, load: UsageLoad, *, created_by: str | None = None) -> str:
+    """Keep an uploaded usage file's monthly volumes, with who uploaded it (default FRONTIER_USER); returns its id."""
     upload_id = uuid.uuid4().hex[:10]
     monthly = load.monthly.assign(month=pd.to_datetime(load.monthly["month"]).dt.date)
-    store.save_usage(upload_id, load.file_name, load.kind, load.rows_read, monthly)
+    store.save_usage(upload_id, load.file_name, load.kind, load.rows_read, monthly, created_by=created_by)
     return upload_id
 
 
@@ -685,11 +685,14 @@ class _ScenarioFields:
     notes: tuple[str, ...] = ()
 
 
-def save_scenario(store: Store, scenario: Scenario) -> None:
-    """Save a scenario with every assumption."""
+def save_scenario(store: Store, scenario: Scenario, *, created_by: str | None = None) -> None:
+    """Save a scenario with every assumption, as `created_by` (default FRONTIER_USER); ScenarioConflict if another
+    user saved that name."""
     if not scenario.name.strip():
         raise ValueError("give the scenario a name")
-    store.save_scenario(scenario.name.strip(), json.dumps(scenario.to_dict()), scenario.upload_id)
+    store.save_scenario(
+        scenario.name.strip(), json.dumps(scenario.to_dict()), scenario.upload_id, created_by=created_by
+    )
 
 
 def load_scenario(store: Store, name: str) -> Scenario:
