@@ -161,13 +161,16 @@ st.dataframe(
         "credit": "Credit and licence",
     },
 )
+REFRESH_BUTTONS_PER_ROW = 5  # a source name such as "artificial-analysis" fits a fifth of the page
 chosen: tuple[str, ...] = ()
-buttons = st.columns(len(status) + 1)
-if buttons[0].button("Update all", key="home_refresh_all", type="primary"):
+if st.button("Update all", key="home_refresh_all", type="primary"):
     chosen = tuple(status["source"])
-for column, name in zip(buttons[1:], status["source"], strict=True):
-    if column.button(str(name), key=f"home_refresh_{name}", help=f"Update {name} only"):
-        chosen = (str(name),)
+names = [str(name) for name in status["source"]]
+for start in range(0, len(names), REFRESH_BUTTONS_PER_ROW):  # rows of buttons, so each name fits its button
+    row = names[start : start + REFRESH_BUTTONS_PER_ROW]
+    for column, name in zip(st.columns(REFRESH_BUTTONS_PER_ROW), row, strict=False):
+        if column.button(name, key=f"home_refresh_{name}", help=f"Update {name} only", width="stretch"):
+            chosen = (name,)
 if chosen:
     run_refresh(chosen)
 report = st.session_state.get(REPORT_KEY)
