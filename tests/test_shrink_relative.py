@@ -86,6 +86,7 @@ def test_frontier_keeps_its_points_cheapest_first() -> None:
     table = relative_table(view)
     assert list(table["Model"]) == ["Top", "Small", "Mid"]  # the baseline first, then the frontier
     assert table.loc[1, "Against the baseline"] == "79% of the baseline's score at 1/24 of its cost"
+    assert "95% interval, low (%)" not in table.columns  # public scores have no interval: no column of blanks
 
 
 @pytest.mark.parametrize(

@@ -201,6 +201,10 @@ def relative_table(view: RelativeView) -> pd.DataFrame:
         table[column] = [
             str(value)[:10] if value is not None and not pd.isna(value) else "undated" for value in table[column]
         ]
+    intervals = ["quality_pct_low", "quality_pct_high"]
+    table[intervals] = table[intervals].apply(pd.to_numeric, errors="coerce")
+    if table[intervals].isna().all().all():  # public scores carry no interval: no empty columns
+        table = table.drop(columns=intervals)
     return table.rename(
         columns=RELATIVE_COLUMNS
         | {
