@@ -199,6 +199,11 @@ SQL_KNOWN_MODEL_IDS = """SELECT model_id FROM models UNION SELECT model_id FROM 
     UNION SELECT model_id FROM scores"""
 SQL_DELETE_SOURCE_SCORES = "DELETE FROM scores WHERE source = ?"
 SQL_DELETE_SOURCE_API_PERFORMANCE = "DELETE FROM api_performance WHERE source = ?"
+# A source that publishes several `scores.source` values (Epoch's compilations name each report) owns, per benchmark,
+# the rows whose source starts with its prefix; starts_with reads the same in DuckDB and Postgres (no LIKE escaping).
+SQL_SCORES_WITH_PREFIX = """SELECT * FROM scores WHERE benchmark_id = ? AND starts_with(source, ?)
+    ORDER BY model_id, source"""
+SQL_DELETE_PREFIX_SCORES = "DELETE FROM scores WHERE benchmark_id = ? AND starts_with(source, ?)"
 # A refresh adds what the store lacks and leaves curated rows (seeded models, aliases, benchmarks) as they are.
 SQL_INSERT_NEW_ROWS = """INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming i
     WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"""
@@ -238,6 +243,8 @@ class SnapshotLoad:
     prices: pd.DataFrame | None = None
     score_source: str | None = None
     scores: pd.DataFrame | None = None
+    score_prefix: str | None = None  # instead of score_source: the scores of score_benchmark_ids starting with it
+    score_benchmark_ids: tuple[str, ...] = ()
     performance_source: str | None = None
     api_performance: pd.DataFrame | None = None
     models: pd.DataFrame | None = None
@@ -859,6 +866,9 @@ class Store:
                 self._insert(cur, "scores", load.scores)
                 history = load.scores.assign(snapshot_id=load.snapshot["snapshot_id"])
                 self._insert(cur, "score_history", history)
+            if load.score_prefix is not None and load.scores is not None:
+                self._replace_prefix_scores(cur, load.score_prefix, load.score_benchmark_ids, load.scores)
+                self._insert(cur, "score_history", load.scores.assign(snapshot_id=load.snapshot["snapshot_id"]))
             if load.performance_source is not None and load.api_performance is not None:
                 cur.execute(SQL_DELETE_SOURCE_API_PERFORMANCE, [load.performance_source])
                 self._insert(cur, "api_performance", load.api_performance)
@@ -871,6 +881,31 @@ class Store:
                     self._insert_new(cur, table, frame, key)
             self._insert(cur, "source_snapshots", pd.DataFrame([load.snapshot]))
             self._insert(cur, "refresh_changes", load.changes)
+
+    def scores_with_prefix(self, prefix: str, benchmark_ids: tuple[str, ...]) -> pd.DataFrame:
+        """Every score of the given benchmarks whose source starts with `prefix`."""
+        if not benchmark_ids:
+            raise StoreError(f"no benchmark named for the scores of sources starting with {prefix!r}")
+        frames = [self._query(SQL_SCORES_WITH_PREFIX, [benchmark_id, prefix]) for benchmark_id in benchmark_ids]
+        return pd.concat(frames, ignore_index=True)
+
+    def _replace_prefix_scores(
+        self, cur: Cursor, prefix: str, benchmark_ids: tuple[str, ...], scores: pd.DataFrame
+    ) -> None:
+        """Swap a prefix's scores on some benchmarks for `scores`, inside the caller's transaction."""
+        if not benchmark_ids:
+            raise StoreError(f"no benchmark named for the scores of sources starting with {prefix!r}")
+        outside = ~scores["benchmark_id"].isin(benchmark_ids) | ~scores["source"].astype(str).str.startswith(prefix)
+        stray = scores[outside]
+        if not stray.empty:
+            first = stray.iloc[0]
+            raise StoreError(
+                f"{len(stray)} score(s) fall outside what this refresh replaces (e.g. {first['benchmark_id']} from "
+                f"{first['source']!r}; expected {', '.join(benchmark_ids)} from sources starting with {prefix!r})"
+            )
+        for benchmark_id in benchmark_ids:
+            cur.execute(SQL_DELETE_PREFIX_SCORES, [benchmark_id, prefix])
+        self._insert(cur, "scores", scores)
 
     @staticmethod
     def _insert_new(cur: Cursor, table: str, frame: pd.DataFrame, key: tuple[str, ...]) -> None:
