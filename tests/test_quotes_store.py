@@ -18,6 +18,12 @@ VENDOR_A = (
 VENDOR_B = b"model,usd_per_1m_input,usd_per_1m_output,effective_date\ngpt-4o,2.25,9.0,2026-01-01\n"
 
 
+@pytest.fixture()
+def seeded_store(backend_seeded_store: Store) -> Store:
+    """Here every store test runs on both backends: a DuckDB file and a Postgres database."""
+    return backend_seeded_store
+
+
 def _upload(store: Store) -> None:
     service.upload_price_sheet(store, "Vendor A", "a.csv", VENDOR_A, TODAY)
     service.upload_price_sheet(store, "Vendor B", "b.csv", VENDOR_B, TODAY)

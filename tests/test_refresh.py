@@ -32,6 +32,10 @@ FILES = {
     "llm-stats": "llmstats_benchmarks_long.csv",
     "epoch": "epoch_benchmarks_runs.csv",
     "artificial-analysis": "aa_models.json",
+    "epoch-mmlu": "epoch_external_benchmark_mmlu.csv",
+    "epoch-gsm8k": "epoch_external_benchmark_gsm8k.csv",
+    "epoch-livebench": "epoch_external_benchmark_livebench.csv",
+    "epoch-aider": "epoch_external_benchmark_aider_polyglot.csv",
 }
 
 
@@ -140,6 +144,12 @@ def _contents(store: Store) -> dict[str, object]:
 
 
 @pytest.fixture()
+def seeded_store(backend_seeded_store: Store) -> Store:
+    """Here every refresh of a store runs on both backends: a DuckDB file and a Postgres database."""
+    return backend_seeded_store
+
+
+@pytest.fixture()
 def refreshed_store(seeded_store: Store, fixture_server: FixtureServer) -> Store:
     """The seeded store after one forced refresh of every source from the fixture server (the baseline)."""
     report = refreshing.refresh(seeded_store, refreshing.RefreshRequest(force=True), env=_env(fixture_server))
@@ -225,6 +235,10 @@ def _scaled_openrouter(factor: float) -> bytes:
     return json.dumps(data).encode()
 
 
+def _fixture_csv(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
 BROKEN: dict[str, tuple[str, Route, str, str]] = {
     "truncated JSON": (
         "openrouter",
@@ -246,6 +260,25 @@ BROKEN: dict[str, tuple[str, Route, str, str]] = {
     "HTTP 500": ("litellm", Route(b"oops", status=500), refreshing.FAILED, "answered HTTP 500"),
     "timeout": ("epoch", Route(b"task\n", delay_s=5.0), refreshing.FAILED, "did not answer within"),
     "redirect loop": ("llm-stats", Route(redirect_to="/llm-stats"), refreshing.FAILED, "redirect loop"),
+    "Epoch external: renamed column": (
+        "epoch-mmlu",
+        Route(_fixture_csv("epoch_external_benchmark_mmlu.csv").replace(b",EM,", b",Exact match,", 1)),
+        refreshing.FAILED,
+        "external_benchmark_mmlu.csv from http://127.0.0.1",
+    ),
+    "Epoch external: score out of range": (
+        "epoch-aider",
+        Route(_fixture_csv("epoch_external_benchmark_aider_polyglot.csv").replace(b",88.000,", b",880.000,", 1)),
+        refreshing.FAILED,
+        "external_benchmark_aider_polyglot.csv row 2, column Percent correct is 880, outside 0 to 100 percent",
+    ),
+    "Epoch external: score not a number": (
+        "epoch-gsm8k",
+        Route(_fixture_csv("epoch_external_benchmark_gsm8k.csv").replace(b",56.8%,", b",n/a%,", 1)),
+        refreshing.FAILED,
+        "row 2, column EM is 'n/a', not a number",
+    ),
+    "Epoch external: HTML page with 200": ("epoch-livebench", _html_page(), refreshing.FAILED, "HTML page"),
 }
 
 
@@ -404,3 +437,59 @@ def test_home_update_data_panel_refreshes_a_source_and_shows_its_diff(
     assert any("1 price cut" in s.value and "1 price rise" in s.value for s in at.success)
     diff_tables = [d.value for d in at.dataframe if "change_pct" in d.value.columns]
     assert diff_tables and set(diff_tables[0]["change"]) == {"new model", "removed model", "price cut", "price rise"}
+
+
+def test_an_epoch_external_file_replaces_only_its_own_benchmark_and_shows_a_changed_score(
+    refreshed_store: Store, fixture_server: FixtureServer
+) -> None:
+    def epoch_external(benchmark_id: str) -> pd.DataFrame:
+        scores = refreshed_store.scores(benchmark_id)
+        return scores[scores["source"].str.startswith("Epoch AI (external: ")].reset_index(drop=True)
+
+    loaded = epoch_external("gsm8k")
+    assert loaded["source"].nunique() == 3  # HELM, Gemma's and Nemotron-4's reports: one file, three sources
+    assert set(loaded["as_of"]) == {dt.date.today()}
+    helm = loaded[loaded["raw_model_name"] == "code-davinci-002"].iloc[0]
+    assert (helm["source"], helm["score"]) == ("Epoch AI (external: HELM)", pytest.approx(56.8))
+    assert helm["source_url"] == "https://crfm.stanford.edu/helm/classic/latest/#/groups/gsm"  # the report's link
+    mmlu, history = epoch_external("mmlu"), refreshed_store.count("score_history")
+    changed = _fixture_csv("epoch_external_benchmark_gsm8k.csv").replace(b",56.8%,", b",60.1%,", 1)
+    fixture_server.routes["/epoch-gsm8k"] = Route(changed, content_type="text/csv")
+    report = refreshing.refresh(
+        refreshed_store, refreshing.RefreshRequest(sources=("epoch-gsm8k",)), env=_env(fixture_server)
+    )
+    outcome = report.outcomes[0]
+    assert outcome.status == refreshing.LOADED, outcome.message
+    assert list(outcome.changes["change"]) == ["score_change"]
+    change = outcome.changes.iloc[0]
+    assert (change["model_key"], change["field"]) == ("code-davinci-002", "gsm8k")
+    assert (change["old_value"], change["new_value"]) == (pytest.approx(56.8), pytest.approx(60.1))
+    assert change["change_pct"] == pytest.approx((60.1 - 56.8) / 56.8 * 100)
+    after = epoch_external("gsm8k")
+    assert len(after) == len(loaded)
+    assert after.loc[after["raw_model_name"] == "code-davinci-002", "score"].iloc[0] == pytest.approx(60.1)
+    pd.testing.assert_frame_equal(epoch_external("mmlu"), mmlu)  # the other files' rows share the prefix, untouched
+    assert refreshed_store.count("score_history") == history + len(after)
+
+
+def test_each_epoch_external_file_is_dated_by_its_own_refresh(
+    seeded_store: Store, fixture_server: FixtureServer
+) -> None:
+    request = refreshing.RefreshRequest(sources=("epoch-mmlu",), force=True)  # a 12-row cut of 246 rows: forced
+    assert refreshing.refresh(seeded_store, request, env=_env(fixture_server)).ok
+    status = refreshing.source_status(seeded_store).set_index("source")
+    assert status.loc["epoch-mmlu", "as_of"] == dt.date.today()
+    assert status.loc["epoch-gsm8k", "as_of"] == dt.date(2025, 11, 17)  # the shipped snapshot's date, still
+    assert "CC BY 4.0" in status.loc["epoch-aider", "credit"]
+
+
+def test_an_unforced_epoch_external_cut_of_the_shipped_file_is_refused(
+    seeded_store: Store, fixture_server: FixtureServer
+) -> None:
+    before = _contents(seeded_store)
+    report = refreshing.refresh(
+        seeded_store, refreshing.RefreshRequest(sources=("epoch-gsm8k",)), env=_env(fixture_server)
+    )
+    assert report.outcomes[0].status == refreshing.REFUSED
+    assert "would remove" in report.outcomes[0].message
+    assert _contents(seeded_store) == before

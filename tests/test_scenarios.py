@@ -13,6 +13,12 @@ from pricing.store import Store
 SCENARIO = {"horizon_months": 36, "options": [{"name": "gpt-4o-mini", "usd_per_1m_input": 0.15}], "growth": 0.05}
 
 
+@pytest.fixture()
+def seeded_store(backend_seeded_store: Store) -> Store:
+    """Here every store test runs on both backends: a DuckDB file and a Postgres database."""
+    return backend_seeded_store
+
+
 def test_link_round_trip_is_exact_and_stable() -> None:
     token = encode_scenario(SCENARIO)
     assert decode_scenario(token) == SCENARIO
