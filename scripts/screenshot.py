@@ -1,16 +1,17 @@
 """Full-page screenshots of every page for the docs: Home, Explorer, Catalogue, Prices & self-hosting, Spend
-projections (with a usage file), Live probes' results and a Portfolio.
+projections (with a usage file), Live probes' results, a Portfolio, Shrink and Quotes.
 
     LITELLM_LOCAL_MODEL_COST_MAP=True HF_HUB_OFFLINE=1 .venv/bin/python scripts/screenshot.py [--out DIR] [--only PAGE]
 
 Starts the app on a free port against a freshly seeded temp database (tests/browser_support.py) and
 drives Debian's Chromium at a 1440x900 viewport, as a first-time user's laptop shows it. Writes
-docs/screenshot-<page>.png for home, explorer, catalogue, costs, projections, probes and portfolio. For the probes
-shot it starts a loopback OpenAI-compatible server (evals/loopback.py) in this process that answers every item
-of the intent suite correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4 and
-shoots the "Results and history" tab. For the projections and portfolio shots it uploads
+docs/screenshot-<page>.png for home, explorer, catalogue, costs, projections, probes, portfolio, shrink and quotes.
+For the probes shot it starts a loopback OpenAI-compatible server (evals/loopback.py) in this process that answers
+every item of the intent suite correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4
+and shoots the "Results and history" tab. For the projections, portfolio, shrink and quotes shots it uploads
 tests/fixtures/usage_portfolio.csv on Spend projections (and sets the self-hosted option's operations staff, so it is
-costed) and tests/fixtures/floors_portfolio.csv on Portfolio, as a user would.
+costed) and tests/fixtures/floors_portfolio.csv on Portfolio, as a user would; for quotes it saves two vendors'
+sheets on Prices & self-hosting first.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ PROBE_LEVELS = [1, 4]
 PORTFOLIO_SHOT = "screenshot-portfolio.png"
 PORTFOLIO_USAGE = ROOT / "tests" / "fixtures" / "usage_portfolio.csv"
 PORTFOLIO_FLOORS = ROOT / "tests" / "fixtures" / "floors_portfolio.csv"
+SHRINK_SHOT = "screenshot-shrink.png"
+QUOTES_SHOT = "screenshot-quotes.png"
+# Two vendors' negotiated sheets for the Quotes shot: the list's models a little cheaper, with a cached-input price.
+QUOTE_SHEETS = {
+    "Vendor A (negotiated)": b"model,usd_per_1m_input,usd_per_1m_output,usd_per_1m_cached_input,effective_date\n"
+    b"gpt-4o,2.0,8.0,1.0,2026-10-01\ngpt-4o-mini,0.12,0.5,0.06,2026-10-01\n",
+    "Vendor B (reseller)": b"model,usd_per_1m_input,usd_per_1m_output,effective_date\n"
+    b"gpt-4o,2.25,9.0,2026-09-15\ngpt-4o-mini,0.14,0.55,2026-09-15\n",
+}
 
 
 def full_page_screenshot(page: Any, target: Path) -> None:
@@ -142,13 +152,45 @@ def portfolio_screenshot(page: Any, base_url: str, target: Path) -> None:
     full_page_screenshot(page, target)
 
 
+def shrink_screenshot(page: Any, base_url: str, target: Path) -> None:
+    """The Shrink page on the usage kept by the projections upload, with its default workload, baseline and
+    candidate."""
+    bs.open_page(page, base_url, "shrink", 180_000)
+    warn_on_errors(page, "/shrink")
+    wait_for_paint(page)
+    full_page_screenshot(page, target)
+
+
+def quotes_screenshot(page: Any, base_url: str, target: Path) -> None:
+    """Two negotiated sheets saved on Prices & self-hosting, compared with the list on Quotes for the kept usage."""
+    bs.open_page(page, base_url, "costs")
+    for name, content in QUOTE_SHEETS.items():
+        page.get_by_label("Sheet name", exact=True).fill(name)
+        uploader = page.get_by_test_id("stFileUploader").filter(has_text="Price sheet file")
+        file_name = "vendor.csv"
+        uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            {"name": file_name, "mimeType": "text/csv", "buffer": content}
+        )
+        uploader.get_by_text(file_name).first.wait_for(state="visible")
+        bs.rerun_after(page, lambda: page.get_by_role("button", name="Save sheet").click())
+        page.get_by_text(f"to '{name}'").wait_for(state="visible")
+    bs.open_page(page, base_url, "quotes", 180_000)
+    box = page.get_by_test_id("stMultiSelect").filter(has_text="Quotes to compare with")
+    label = box.locator("label").first.inner_text().strip()
+    bs.set_multiselect(page, label, list(QUOTE_SHEETS))
+    bs.wait_for_app(page, 180_000)
+    warn_on_errors(page, "/quotes")
+    wait_for_paint(page)
+    full_page_screenshot(page, target)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="folder for the PNGs (default docs/)")
     parser.add_argument(
         "--only",
         action="append",
-        choices=["home", "explorer", "catalogue", "costs", "projections", "probes", "portfolio"],
+        choices=["home", "explorer", "catalogue", "costs", "projections", "probes", "portfolio", "shrink", "quotes"],
         help="shoot only this page (repeatable; default: all of them)",
     )
     args = parser.parse_args(argv)
@@ -170,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                 target = args.out / file_name
                 full_page_screenshot(page, target)
                 print(f"wrote {shown(target)}")
-            wanted = {"projections", "portfolio"} & set(args.only or ["projections", "portfolio"])
+            later = ["projections", "portfolio", "shrink", "quotes"]  # these need usage, uploaded on Spend projections
+            wanted = set(later) & set(args.only or later)
             if wanted:  # the portfolio's usage is uploaded on Spend projections
                 target = args.out / PROJECTIONS_SHOT if "projections" in wanted else None
                 projections_screenshot(page, base_url, target)
@@ -184,6 +227,14 @@ def main(argv: list[str] | None = None) -> int:
                 target = args.out / PORTFOLIO_SHOT
                 portfolio_screenshot(page, base_url, target)
                 print(f"wrote {shown(target)}")
+            for name, shoot, shot in (
+                ("shrink", shrink_screenshot, SHRINK_SHOT),
+                ("quotes", quotes_screenshot, QUOTES_SHOT),
+            ):
+                if not args.only or name in args.only:
+                    target = args.out / shot
+                    shoot(page, base_url, target)
+                    print(f"wrote {shown(target)}")
         finally:
             browser.close()
     return 0

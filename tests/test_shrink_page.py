@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pricing.planning import service as planning
 from pricing.planning.usage_files import load_usage
 from pricing.shrink import service as shrink
-from pricing.shrink.display import payback_figure, tornado_figure
+from pricing.shrink.display import payback_figure, payback_unmoved, tornado_figure
 from pricing.store import Store
 from tests.test_app import open_page
 
@@ -69,3 +70,18 @@ def test_figures_mark_the_payback_and_rank_the_tornado(seeded_store: Store) -> N
     name = comparison.result.outcomes[0].name
     bars = tornado_figure(comparison.tornados[name], name)
     assert len(bars.data) == 2 and "Examples needed" in list(bars.data[0].y)
+
+
+def test_tornado_bars_start_at_the_planned_payback_and_a_flat_one_is_named_so() -> None:
+    frame = pd.DataFrame(
+        {"input": ["Examples needed", "Monthly volume"], "payback_low": [3, 5], "payback_high": [9, 5]}
+    )
+    frame.attrs.update(horizon_months=36, payback_base=5)
+    bars = tornado_figure(frame, "student")
+    low = bars.data[0]
+    assert low.base == 5
+    assert list(low.x) == [5 - 5, 3 - 5]  # drawn bottom up: the widest swing (examples) on top
+    assert not payback_unmoved(frame)
+    flat = frame.assign(payback_low=5, payback_high=5)
+    flat.attrs.update(frame.attrs)
+    assert payback_unmoved(flat)

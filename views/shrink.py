@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pricing.shrink import service as shrink
-from pricing.shrink.display import payback_figure, tornado_figure
+from pricing.shrink.display import payback_figure, payback_unmoved, tornado_figure
 from pricing.sizing import GPU_SPECS
 from ui.common import current_settings, load_table, load_usage_monthly, probe_runs
 from ui.shrink import load_shrink
@@ -14,6 +14,7 @@ KEY_UPLOAD = "shrink_upload"
 KEY_WORKLOAD = "shrink_workload"
 KEY_BASELINE = "shrink_baseline"
 KEY_CANDIDATE = "shrink_candidate"
+DEFAULT_CANDIDATE = "llama-3.1-8b-instruct"  # open weights, of known size: quantise and distil are both costed
 KEY_PATHS = "shrink_paths"
 KEY_GPU = "shrink_gpu"
 KEY_PRECISION = "shrink_precision"
@@ -51,7 +52,13 @@ workload = str(col_workload.selectbox("Workload", workloads, key=KEY_WORKLOAD))
 
 col_base, col_cand, col_paths = st.columns(3)
 baseline = col_base.text_input("Baseline (today's model)", "gpt-4o", key=KEY_BASELINE).strip()
-candidate = col_cand.text_input("Candidate (the smaller model)", "gpt-4o-mini", key=KEY_CANDIDATE).strip()
+candidate = col_cand.text_input(
+    "Candidate (the smaller model)",
+    DEFAULT_CANDIDATE,
+    key=KEY_CANDIDATE,
+    help="An open model can be quantised and distilled; a hosted one (e.g. gpt-4o-mini) can be fine-tuned where its "
+    "provider sells fine-tuning.",
+).strip()
 paths = col_paths.multiselect("Paths", list(shrink.PATH_KINDS), default=list(shrink.PATH_KINDS), key=KEY_PATHS)
 
 with st.expander("Assumptions", expanded=False):
@@ -131,7 +138,13 @@ for kind, reason in comparison.unavailable.items():
 
 st.plotly_chart(payback_figure(result), key="shrink_payback")
 for name, frame in comparison.tornados.items():
-    st.plotly_chart(tornado_figure(frame, name), key=f"shrink_tornado_{name}")
+    if payback_unmoved(frame):
+        st.caption(
+            f"What moves the payback month of {name}: nothing in the ranges tried; it pays back in month "
+            f"{frame.attrs.get('payback_base')} at every assumption's low and high value."
+        )
+    else:
+        st.plotly_chart(tornado_figure(frame, name), key=f"shrink_tornado_{name}")
 st.caption(
     f"Bands: {comparison.monte_carlo.n_paths:,} Monte Carlo paths over volume growth, price declines and the peak "
     "(as Spend projections draws them) and the shrink inputs: examples needed x/÷ 2, training utilisation 20-50%, "

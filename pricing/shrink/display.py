@@ -39,6 +39,7 @@ def payback_figure(result: ShrinkResult) -> go.Figure:
             )
     figure.update_layout(
         xaxis_title="Month",
+        xaxis_range=[months.min(), months.max()],  # the horizon, no padding before month 1 or after the last
         yaxis_title="Cumulative cost (USD)",
         yaxis_tickformat="$,.3s",
         legend={"orientation": "h", "yanchor": "top", "y": -0.2},
@@ -47,24 +48,34 @@ def payback_figure(result: ShrinkResult) -> go.Figure:
     return figure
 
 
+def payback_unmoved(frame: pd.DataFrame) -> bool:
+    """Whether no assumption's low or high value moves the payback month from the plan's (a tornado of nothing)."""
+    base = frame.attrs.get("payback_base", math.inf)
+    values = pd.concat([frame["payback_low"], frame["payback_high"]])
+    return bool(values.eq(base).all())
+
+
 def tornado_figure(frame: pd.DataFrame, path_name: str) -> go.Figure:
-    """Payback month at each assumption's low and high value, widest swing on top; beyond the horizon is capped."""
+    """Payback month at each assumption's low and high value, widest swing on top, each bar drawn from the plan's
+    payback month to the month that value gives; beyond the horizon is capped."""
     horizon = int(frame.attrs.get("horizon_months", 36))
     base = frame.attrs.get("payback_base", math.inf)
     capped = frame.replace(math.inf, horizon + 1)
     order = capped.iloc[::-1]
+    base_x = horizon + 1 if not math.isfinite(base) else base
     figure = go.Figure()
     for column, label in (("payback_low", "low value"), ("payback_high", "high value")):
         figure.add_trace(
             go.Bar(
                 y=order["input"],
-                x=order[column],
+                x=order[column] - base_x,
+                base=base_x,
+                customdata=order[column],
                 name=label,
                 orientation="h",
-                hovertemplate="%{y}: payback month %{x}<extra>" + label + "</extra>",
+                hovertemplate="%{y}: payback month %{customdata}<extra>" + label + "</extra>",
             )
         )
-    base_x = horizon + 1 if not math.isfinite(base) else base
     figure.add_vline(x=base_x, line_dash="dash", annotation_text="as planned")
     figure.update_layout(
         barmode="group",
