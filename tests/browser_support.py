@@ -50,7 +50,7 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def app_env(db_path: Path) -> dict[str, str]:
+def app_env(db_path: Path | str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(OFFLINE_ENV)
     env["FRONTIER_DB"] = str(db_path)
@@ -114,10 +114,11 @@ SERVE_ARGS = (
 
 @contextlib.contextmanager
 def serve_app(
-    db_path: Path, log_dir: Path, *, extra_args: Sequence[str] = (), timeout_s: float = HEALTH_TIMEOUT_S
+    db_path: Path | str, log_dir: Path, *, extra_args: Sequence[str] = (), timeout_s: float = HEALTH_TIMEOUT_S
 ) -> Iterator[ServedApp]:
-    """Serve app.py against the store at db_path as `make run` does (extra_args override config.toml, e.g.
-    `--server.fileWatcherType auto`), with its output in log_dir/streamlit.log; yield it once it is healthy."""
+    """Serve app.py against the store at db_path (a file, or a postgresql:// URL) as `make run` does (extra_args
+    override config.toml, e.g. `--server.fileWatcherType auto`), with its output in log_dir/streamlit.log; yield it
+    once it is healthy."""
     log_path = log_dir / "streamlit.log"
     with open(log_path, "w+b") as log:
         process = subprocess.Popen(
