@@ -448,7 +448,7 @@ def test_an_epoch_external_file_replaces_only_its_own_benchmark_and_shows_a_chan
 
     loaded = epoch_external("gsm8k")
     assert loaded["source"].nunique() == 3  # HELM, Gemma's and Nemotron-4's reports: one file, three sources
-    assert set(loaded["as_of"]) == {dt.date.today()}
+    assert set(pd.to_datetime(loaded["as_of"]).dt.date) == {dt.date.today()}  # dated by the refresh
     helm = loaded[loaded["raw_model_name"] == "code-davinci-002"].iloc[0]
     assert (helm["source"], helm["score"]) == ("Epoch AI (external: HELM)", pytest.approx(56.8))
     assert helm["source_url"] == "https://crfm.stanford.edu/helm/classic/latest/#/groups/gsm"  # the report's link

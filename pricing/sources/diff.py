@@ -1,7 +1,7 @@
 """What a refreshed file changes against what the store holds: the diff, and the guards that refuse a bad file.
 
 Pure functions of DataFrames. A price sheet is compared by its model keys (a provider's offer), a score source by
-(model, benchmark). The diff's rows are `refresh_changes` rows without the snapshot's stamp: new and removed
+(model, benchmark, source). The diff's rows are `refresh_changes` rows without the snapshot's stamp: new and removed
 models, price cuts and rises per field with their percentage, score changes, and a new source.
 """
 
@@ -150,8 +150,12 @@ def price_diff(
 
 
 def score_diff(old: pd.DataFrame, new: pd.DataFrame, known_model_ids: Set[str]) -> tuple[pd.DataFrame, Guard]:
-    """(changes, guard) of a source's scores in the store against a fetched file's, per (model, benchmark)."""
-    key = ["model_id", "benchmark_id"]
+    """(changes, guard) of a source's scores in the store against a fetched file's, per (model, benchmark, source).
+
+    The source is in the key because one file may cite several reports for the same model and benchmark (Epoch's
+    compilations); for a source with one name it changes nothing.
+    """
+    key = ["model_id", "benchmark_id", "source"]
     old_scores = old.drop_duplicates(key).set_index(key)["score"] if not old.empty else pd.Series(dtype=float)
     new_scores = new.drop_duplicates(key).set_index(key)["score"] if not new.empty else pd.Series(dtype=float)
     names = dict(zip(new["model_id"], new["raw_model_name"], strict=False)) if not new.empty else {}
@@ -178,8 +182,9 @@ def score_diff(old: pd.DataFrame, new: pd.DataFrame, known_model_ids: Set[str]) 
             }
         )
     common = old_scores.index.intersection(new_scores.index)
-    for model_id, benchmark_id in common:
-        before, after = float(old_scores[(model_id, benchmark_id)]), float(new_scores[(model_id, benchmark_id)])
+    for model_id, benchmark_id, source in common:
+        before = float(old_scores[(model_id, benchmark_id, source)])
+        after = float(new_scores[(model_id, benchmark_id, source)])
         if _differs(before, after):
             rows.append(
                 {

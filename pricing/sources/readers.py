@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -371,8 +372,8 @@ def read_aliases(data_dir: Path) -> pd.DataFrame:
         _read(data_dir, "epoch_model_versions.csv", dtype=str)["id"],
         _read(data_dir, "epoch_benchmarks_runs_slim.csv", dtype=str)["model_version"],
     ]
-    for name in ("mmlu", "gsm8k", "livebench", "aider_polyglot"):
-        epoch_names.append(_read(data_dir, f"epoch_external_benchmark_{name}.csv", dtype=str)["Model version"])
+    for spec in EPOCH_EXTERNAL_FILES:
+        epoch_names.append(_read(data_dir, spec.shipped_name, dtype=str)["Model version"])
     aa_names = [_read(data_dir, "epoch_llm_efficiency_aa_data_with_math5.csv", dtype=str)["Model Name"]]
     for name in ("epoch_price_decline_frontier_points.csv", "epoch_price_decline_other_models.csv"):
         aa_names.append(_read(data_dir, name, dtype=str)["Model Name"])
@@ -548,37 +549,58 @@ def _parse_percent(value: object) -> float:
         return float("nan")
 
 
+@dataclass(frozen=True)
+class EpochExternalFile:
+    """One of Epoch's compilations of external results: its file, benchmark, score column and name fallback."""
+
+    file_key: str  # data/epoch_external_benchmark_<file_key>.csv; Epoch publishes external_benchmark_<file_key>.csv
+    benchmark_id: str
+    score_column: str  # a percentage, written '63.3%' or 63.3
+    fallback_name_column: str | None  # where a row without a model version names its model
+
+    @property
+    def shipped_name(self) -> str:
+        """The shipped file's name under data/."""
+        return f"epoch_external_benchmark_{self.file_key}.csv"
+
+
+# Every such score's source reads "Epoch AI (external: <report>)"; a refresh owns this prefix per benchmark.
+EPOCH_EXTERNAL_PREFIX = "Epoch AI (external: "
+EPOCH_EXTERNAL_FILES = (
+    EpochExternalFile("mmlu", "mmlu", "EM", "Name"),
+    EpochExternalFile("gsm8k", "gsm8k", "EM", "Name"),
+    EpochExternalFile("livebench", "livebench", "Global average", "id"),
+    EpochExternalFile("aider_polyglot", "aider_polyglot", "Percent correct", None),
+)
+
+
+def epoch_external_file_scores(data_dir: Path, spec: EpochExternalFile, hf_orgs: dict[str, str]) -> pd.DataFrame:
+    """One Epoch compilation's scores (dated by the shipped snapshot; a refresh re-dates them)."""
+    raw = _read(data_dir, spec.shipped_name, dtype=str)
+    version = raw["Model version"].map(_text)
+    if spec.fallback_name_column is not None:
+        version = version.where(version.notna(), raw[spec.fallback_name_column].map(_text))
+    reports = raw["Source"].fillna("").map(_clean_report_name)
+    ids = [_epoch_canonical(v, hf_orgs) if v else "" for v in version.fillna("")]
+    return pd.DataFrame(
+        {
+            "model_id": ids,
+            "benchmark_id": spec.benchmark_id,
+            "score": raw[spec.score_column].map(_parse_percent),
+            "self_reported": [_is_self_report(r, m) for r, m in zip(reports, ids, strict=True)],
+            "source": [f"{EPOCH_EXTERNAL_PREFIX}{r or 'unknown'})" for r in reports],
+            "source_url": raw["Source link"].map(_text),  # the report's own link; None where the row gives none
+            "raw_model_name": version,
+            "as_of": EPOCH_AS_OF,
+        }
+    )
+
+
 def _epoch_external_scores(data_dir: Path, hf_orgs: dict[str, str]) -> pd.DataFrame:
     """Epoch's compilations of external results (HELM, technical reports, LiveBench, Aider)."""
-    specs = (
-        ("mmlu", "mmlu", "EM", "Name"),
-        ("gsm8k", "gsm8k", "EM", "Name"),
-        ("livebench", "livebench", "Global average", "id"),
-        ("aider_polyglot", "aider_polyglot", "Percent correct", None),
-    )
-    parts = []
-    for file_key, benchmark_id, score_column, fallback_name in specs:
-        raw = _read(data_dir, f"epoch_external_benchmark_{file_key}.csv", dtype=str)
-        version = raw["Model version"].map(_text)
-        if fallback_name is not None:
-            version = version.where(version.notna(), raw[fallback_name].map(_text))
-        reports = raw["Source"].fillna("").map(_clean_report_name)
-        ids = [_epoch_canonical(v, hf_orgs) if v else "" for v in version.fillna("")]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "model_id": ids,
-                    "benchmark_id": benchmark_id,
-                    "score": raw[score_column].map(_parse_percent),
-                    "self_reported": [_is_self_report(r, m) for r, m in zip(reports, ids, strict=True)],
-                    "source": [f"Epoch AI (external: {r or 'unknown'})" for r in reports],
-                    "source_url": raw["Source link"].where(raw["Source link"].notna(), EPOCH_REPO + "data/"),
-                    "raw_model_name": version,
-                    "as_of": EPOCH_AS_OF,
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    scores = pd.concat([epoch_external_file_scores(data_dir, spec, hf_orgs) for spec in EPOCH_EXTERNAL_FILES])
+    scores["source_url"] = scores["source_url"].fillna(EPOCH_REPO + "data/")
+    return scores.reset_index(drop=True)
 
 
 def _aa_scores(data_dir: Path) -> pd.DataFrame:

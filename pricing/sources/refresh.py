@@ -187,8 +187,8 @@ def _compare(
         price_changes, to_write, guard = diff.price_diff(old, parsed.prices, known)
         changes.append(price_changes)
         guards.append(guard)
-    if parsed.scores is not None and source.score_source is not None:
-        old_scores = store.scores_of_source(source.score_source)
+    if parsed.scores is not None and (source.score_source is not None or source.score_prefix is not None):
+        old_scores = _held_scores(store, source)
         had_rows = had_rows or not old_scores.empty
         score_changes, guard = diff.score_diff(old_scores, parsed.scores, known)
         if parsed.prices is not None:  # a model new to a source with prices is already listed once
@@ -201,6 +201,14 @@ def _compare(
     frames = [frame for frame in changes if not frame.empty]
     merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(diff.CHANGE_COLUMNS))
     return merged, to_write, guards, not had_rows
+
+
+def _held_scores(store: Store, source: RefreshSource) -> pd.DataFrame:
+    """The scores a source owns in the store: by its one source name, or by its prefix on its benchmarks."""
+    if source.score_prefix is not None:
+        return store.scores_with_prefix(source.score_prefix, source.score_benchmarks)
+    assert source.score_source is not None
+    return store.scores_of_source(source.score_source)
 
 
 def _has_sheet(store: Store, sheet_name: str) -> bool:
@@ -280,6 +288,8 @@ def _refresh_one(
             prices=to_write,
             score_source=source.score_source,
             scores=parsed.scores,
+            score_prefix=source.score_prefix,
+            score_benchmark_ids=source.score_benchmarks,
             performance_source=source.performance_source,
             api_performance=parsed.api_performance,
             models=parsed.models,
@@ -358,7 +368,10 @@ def source_status(store: Store, today: dt.date | None = None) -> pd.DataFrame:
     rows = []
     for source in SOURCES:
         labels = [label for label in (source.sheet_name, source.score_source) if label]
-        dates = pd.to_datetime(held[held["source"].isin(labels)]["as_of"], errors="coerce").dropna()
+        dated = held[held["source"].isin(labels)]["as_of"]
+        if source.score_prefix is not None:  # its benchmarks' rows only: the prefix is shared with other files
+            dated = _held_scores(store, source)["as_of"]
+        dates = pd.to_datetime(dated, errors="coerce").dropna()
         mine = snapshots[snapshots["source_name"] == source.name]
         last = mine.iloc[0] if not mine.empty else None
         as_of = dates.max().date() if len(dates) else None

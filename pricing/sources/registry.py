@@ -78,6 +78,8 @@ class RefreshSource:
     sheet_name: str | None = None  # the price sheet it adds prices to
     sheet_kind: str = "refreshed"
     score_source: str | None = None  # the `scores.source` whose rows it replaces
+    score_prefix: str | None = None  # or: on score_benchmarks, the rows whose `scores.source` starts with this
+    score_benchmarks: tuple[str, ...] = ()
     performance_source: str | None = None  # the `api_performance.source` whose rows it replaces
     api_key_env: str | None = None  # the variable holding its key, sent as api_key_header
     api_key_secret: str | None = None  # the key's name in .streamlit/secrets.toml
@@ -356,10 +358,13 @@ def _with_shipped_name(content: bytes, shipped_name: str, reader: Callable[[Path
         return reader(Path(folder))
 
 
-def _scores_stamped(scores: pd.DataFrame, ctx: ReadContext, dated_by_file: bool = False) -> pd.DataFrame:
+def _scores_stamped(
+    scores: pd.DataFrame, ctx: ReadContext, dated_by_file: bool = False, own_links: bool = False
+) -> pd.DataFrame:
     scores = scores[scores["score"].notna() & (scores["model_id"].astype(str).str.len() > 0)]
     scores = scores[scores["benchmark_id"].isin(ctx.benchmark_ids)].copy()
-    scores["source_url"] = ctx.origin
+    # own_links: a row keeps the link of the report it cites; one without points at the fetched file
+    scores["source_url"] = scores["source_url"].fillna(ctx.origin) if own_links else ctx.origin
     if not dated_by_file:
         scores["as_of"] = ctx.as_of
     scores["self_reported"] = scores["self_reported"].astype(bool)
@@ -410,6 +415,50 @@ def read_epoch_hub(content: bytes, ctx: ReadContext) -> Parsed:
         content, "epoch_benchmarks_runs_slim.csv", lambda folder: readers._epoch_hub_scores(folder, hf_orgs)
     )
     return Parsed(scores=_scores_stamped(scores, ctx, dated_by_file=True), spellings=_spellings(frame["model_version"]))
+
+
+def _check_percent_column(frame: pd.DataFrame, column: str, ctx: ReadContext) -> None:
+    """Every value a percentage in [0, 100], written '63.3%' or 63.3 (blank allowed); the error names the row."""
+    for offset, value in enumerate(frame[column]):
+        text = value.strip().removesuffix("%").strip() if isinstance(value, str) else value
+        _number(text, f"{ctx.file_name} row {offset + 2}, column {column}", 0, 100, "percent")
+
+
+def _epoch_external_reader(spec: readers.EpochExternalFile) -> Callable[[bytes, ReadContext], Parsed]:
+    """A reader of one of Epoch's external-benchmark CSVs, by the shipped file's reader (one source per report)."""
+
+    def read(content: bytes, ctx: ReadContext) -> Parsed:
+        fallback = (spec.fallback_name_column,) if spec.fallback_name_column else ()
+        frame = _csv(content, ctx, ("Model version", spec.score_column, "Source", "Source link", *fallback))
+        _check_percent_column(frame, spec.score_column, ctx)
+        hf_orgs = readers._epoch_hf_orgs(readers.DATA_DIR)
+        scores = _with_shipped_name(
+            content, spec.shipped_name, lambda folder: readers.epoch_external_file_scores(folder, spec, hf_orgs)
+        )
+        stamped = _scores_stamped(scores, ctx, own_links=True)
+        return Parsed(scores=stamped, spellings=_spellings(frame["Model version"]))
+
+    return read
+
+
+def _epoch_external_source(name: str, title: str, spec: readers.EpochExternalFile, licence: str) -> RefreshSource:
+    file_name = f"external_benchmark_{spec.file_key}.csv"
+    return RefreshSource(
+        name=name,
+        title=f"Epoch AI external results: {title}",
+        default_url=f"https://epoch.ai/data/benchmark_data/{file_name}",
+        file_name=file_name,
+        licence=licence,
+        credit=f"Epoch AI Benchmarking Hub, external {title} results (epoch.ai, {licence}); each score names its "
+        "report",
+        read=_epoch_external_reader(spec),
+        score_prefix=readers.EPOCH_EXTERNAL_PREFIX,
+        score_benchmarks=(spec.benchmark_id,),
+    )
+
+
+_EPOCH_EXTERNAL = {spec.file_key: spec for spec in readers.EPOCH_EXTERNAL_FILES}
+_EPOCH_LICENCE = "CC BY 4.0 (Epoch AI)"
 
 
 # --- Artificial Analysis -------------------------------------------------------------------------------------------
@@ -641,6 +690,12 @@ SOURCES: tuple[RefreshSource, ...] = (
         credit="Epoch AI Benchmarking Hub (epoch.ai, CC BY 4.0)",
         read=read_epoch_hub,
         score_source=readers.EPOCH_HUB,
+    ),
+    _epoch_external_source("epoch-mmlu", "MMLU", _EPOCH_EXTERNAL["mmlu"], _EPOCH_LICENCE),
+    _epoch_external_source("epoch-gsm8k", "GSM8K", _EPOCH_EXTERNAL["gsm8k"], _EPOCH_LICENCE),
+    _epoch_external_source("epoch-livebench", "LiveBench", _EPOCH_EXTERNAL["livebench"], _EPOCH_LICENCE),
+    _epoch_external_source(
+        "epoch-aider", "Aider Polyglot", _EPOCH_EXTERNAL["aider_polyglot"], _EPOCH_LICENCE + "; Aider's data Apache 2.0"
     ),
     RefreshSource(
         name="artificial-analysis",
