@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from pricing import service
@@ -93,3 +95,63 @@ def quote_downloads(result: QuoteComparison, usage_name: str, key: str) -> None:
             mime,
             key=f"{key}_{kind}",
         )
+
+
+def _usd(label: str) -> Any:
+    return st.column_config.NumberColumn(label, format="dollar")
+
+
+def _pct(label: str) -> Any:
+    return st.column_config.NumberColumn(label, format="%.1f%%")
+
+
+def _price(label: str) -> Any:
+    return st.column_config.NumberColumn(label, format="$%.4g")
+
+
+# Every column of the comparison's tables as a buyer reads it: words, units, dollars with separators.
+QUOTE_COLUMNS: dict[str, Any] = {
+    "workload": "Workload",
+    "model_key": "Model",
+    "sheet_name": "Sheet",
+    "status": "Status",
+    "tier_mode": "Tier mode",
+    "valid_until": st.column_config.DateColumn("Valid until"),
+    "workloads_quoted": st.column_config.NumberColumn("Workloads priced"),
+    "usd": _usd("Spend over the horizon (USD)"),
+    "usage_usd": _usd("Usage (USD)"),
+    "gross_usd": _usd("Before tier discount (USD)"),
+    "tier_discount_usd": _usd("Tier discount (USD)"),
+    "list_usd": _usd("At list prices (USD)"),
+    "saving_pct": _pct("Saving against list"),
+    "committed_usd_per_month": _usd("Committed (USD/month)"),
+    "months_below_commitment": st.column_config.NumberColumn("Months below commitment"),
+    "commitment_shortfall_usd": _usd("Commitment shortfall (USD)"),
+    "next_tier_usd_per_month": _usd("Next tier from (USD/month)"),
+    "next_tier_discount_pct": _pct("Next tier's discount"),
+    "next_tier_gap_usd_per_month": _usd("Spend short of the next tier (USD/month)"),
+    "usd_per_1m_input": _price("Input (USD/1M)"),
+    "usd_per_1m_output": _price("Output (USD/1M)"),
+    "usd_per_1m_cached_input": _price("Cached input (USD/1M)"),
+    "discount_input_pct": _pct("Input discount"),
+    "discount_output_pct": _pct("Output discount"),
+    "discount_cached_pct": _pct("Cached discount"),
+}
+
+
+def quote_table(frame: pd.DataFrame, key: str) -> None:
+    """One of the comparison's tables with readable headers and formats (a missing value shows empty, not 'None')."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if column == "valid_until":
+            shown[column] = pd.to_datetime(shown[column], errors="coerce")
+        elif column not in ("workload", "model_key", "sheet_name", "status", "tier_mode"):
+            shown[column] = pd.to_numeric(shown[column], errors="coerce")
+    shown = shown.dropna(axis="columns", how="all")  # a term no sheet states (say, an expiry) is no column of blanks
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config={c: v for c, v in QUOTE_COLUMNS.items() if c in shown.columns},
+    )

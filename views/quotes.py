@@ -9,7 +9,7 @@ import streamlit as st
 from pricing import service
 from pricing.quotes import TIER_MODES, SheetTerms, Tier
 from ui.common import current_settings, load_sheets, load_table, load_usage_monthly
-from ui.quotes import load_quotes, load_terms, quote_downloads, save_terms
+from ui.quotes import load_quotes, load_terms, quote_downloads, quote_table, save_terms
 
 KEY_UPLOAD = "quotes_upload"
 KEY_SHEETS = "quotes_sheets"
@@ -88,27 +88,15 @@ except (LookupError, ValueError) as exc:
 
 st.caption(f"Volumes over the {months} months: {result.growth_label}.")
 st.subheader("Sheets")
-st.dataframe(
-    result.sheets.drop(columns=["is_list"]),
-    hide_index=True,
-    width="stretch",
-    key="quotes_sheets_table",
-    column_config={
-        "usd": st.column_config.NumberColumn("Spend over horizon (USD)", format="dollar"),
-        "usage_usd": st.column_config.NumberColumn("Usage (USD)", format="dollar"),
-        "commitment_shortfall_usd": st.column_config.NumberColumn("Commitment shortfall (USD)", format="dollar"),
-        "next_tier_gap_usd_per_month": st.column_config.NumberColumn("Next tier gap (USD/month)", format="dollar"),
-    },
-)
+quote_table(result.sheets.drop(columns=["is_list"]), "quotes_sheets_table")
 for note in result.notes:
     st.warning(note)
 st.subheader("Cheapest valid sheet per workload")
-st.dataframe(result.cheapest, hide_index=True, width="stretch", key="quotes_cheapest_table")
+quote_table(result.cheapest, "quotes_cheapest_table")
 st.subheader("Spend per workload and sheet")
-st.dataframe(result.spend, hide_index=True, width="stretch", key="quotes_spend_table")
-st.subheader("Prices per 1M tokens and discount against the list (%)")
-models_frame = result.models.dropna(subset=["usd_per_1m_input"])
-st.dataframe(models_frame, hide_index=True, width="stretch", key="quotes_models_table")
+quote_table(result.spend.sort_values(["workload", "sheet_name"], kind="stable"), "quotes_spend_table")
+st.subheader("Prices per 1M tokens and discount against the list")
+quote_table(result.models.dropna(subset=["usd_per_1m_input"]), "quotes_models_table")
 quote_downloads(result, file_names[str(upload_id)], "quotes_dl")
 
 st.subheader("Terms")
