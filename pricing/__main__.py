@@ -1186,7 +1186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--growth",
         help="volume growth per month in percent, by hand, e.g. 5 or 0 (default: the curve fitted to the usage's "
-        "history, best by AICc, as Spend projections; flat when it has under 4 months)",
+        "history, best by AICc, as Spend projections; flat when it has under 5 months)",
     )
     p.add_argument("--monthly-growth", type=float, help=argparse.SUPPRESS)  # the older spelling, as a fraction
     p.add_argument("--terms", help="TOML or JSON: one table of terms per sheet (validity, tiers, commitment, SLA)")
