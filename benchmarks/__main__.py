@@ -24,6 +24,7 @@ from benchmarks import (
     sessions_bench,
     shrink_bench,
     store_share_bench,
+    team_bench,
     usage_bench,
 )
 from benchmarks.timing import Row, Table, format_table
@@ -44,6 +45,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("sessions", sessions_bench.run),
     ("share", store_share_bench.run),
     ("refresh", refresh_bench.run),
+    ("team", team_bench.run),
 ]
 
 
