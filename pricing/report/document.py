@@ -22,6 +22,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,14 @@ from pricing.offers import FREE_TIER
 from pricing.planning import readable
 from pricing.planning import service as planning
 from pricing.planning.display import sensitivity_title
-from pricing.planning.projection import ApiOption, HybridOption, MonteCarloResult, ProjectionInputs, SelfHostOption
+from pricing.planning.projection import (
+    ApiOption,
+    HybridOption,
+    MonteCarloResult,
+    ProjectionInputs,
+    SelfHostOption,
+    break_even_month,
+)
 from pricing.portfolio.optimiser import Candidate, Workload
 from pricing.portfolio.service import PortfolioSection
 from pricing.report.request import DRAFT_NAME, ReportRequest
@@ -1557,6 +1565,120 @@ def _portfolio_section(pdf: FPDF, section: PortfolioSection, images: ReportImage
         _para(pdf, "(No assumptions were given with this portfolio.)")
 
 
+SHRINK_SAVING_MONTHS = (18, 24, 36)
+_SHRINK_SOURCE = re.compile(r"^shrink \((?P<path>[a-z-]+)\) against (?P<baseline>.+?): (?P<costs>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ShrinkSummary:
+    """A shrunk option of the scenario as the report's shrink section shows it: its path, what making it costs,
+    payback and savings against its baseline on the scenario's own projection, and its quality and sources in words
+    (as `pricing.shrink.service.projection_option` wrote them into its making cost)."""
+
+    option: str
+    path: str
+    baseline: str
+    one_off_usd: float
+    retrain_usd: float
+    retrain_every_months: int | None
+    payback_month: int | None
+    savings_usd: dict[int, float]  # month -> the baseline's cumulative spend minus the option's
+    costs: str
+    quality: str
+
+
+def shrink_summaries(data: ReportData) -> list[ShrinkSummary]:
+    """Each shrunk option of the scenario (an option with a making cost) against its baseline (the option named in
+    its making cost, else the first API option without one), on the scenario's projection."""
+    cumulative = data.outcome.result.cumulative_usd
+    plain_api = [o.name for o in data.scenario.inputs.options if isinstance(o, ApiOption) and o.making is None]
+    out = []
+    for option in data.scenario.inputs.options:
+        making = getattr(option, "making", None)
+        if making is None:
+            continue
+        named = _SHRINK_SOURCE.match(making.source)
+        path, baseline, rest = (
+            (named.group("path"), named.group("baseline"), named.group("costs")) if named else ("", "", making.source)
+        )
+        if baseline not in cumulative.columns:
+            baseline = plain_api[0] if plain_api else ""
+        costs, _, quality = rest.partition("; quality ")
+        own = cumulative[option.name].to_numpy()
+        versus = cumulative[baseline].to_numpy() if baseline else None
+        horizon = len(own)
+        months = sorted({m for m in SHRINK_SAVING_MONTHS if m <= horizon} | {horizon})
+        out.append(
+            ShrinkSummary(
+                option=option.name,
+                path=path or "not named",
+                baseline=baseline,
+                one_off_usd=making.one_off_usd,
+                retrain_usd=making.retrain_usd,
+                retrain_every_months=making.retrain_every_months,
+                payback_month=break_even_month(own, versus) if versus is not None else None,
+                savings_usd={m: float(versus[m - 1] - own[m - 1]) for m in months} if versus is not None else {},
+                costs=costs,
+                quality=quality or "not given with the option",
+            )
+        )
+    return out
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """Parts of a '; '-separated list, splitting only outside parentheses (a source may hold its own '; ')."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith("; ", index):
+            parts.append(text[start:index])
+            start = index + 2
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _shrink_section(pdf: FPDF, data: ReportData, number: int) -> int:
+    """One section per shrunk option; returns the next section's number."""
+    for summary in shrink_summaries(data):
+        _keep(pdf, 90)
+        _heading(pdf, f"{number}. Shrink: {summary.option}")
+        against = summary.baseline or "no API option to compare with"
+        _para(
+            pdf,
+            f"A smaller model made by {summary.path} against {against}, the model it replaces and its teacher. "
+            "Payback and savings are read from this scenario's projection (section 2), the one-off paid in month 1.",
+        )
+        retrain = (
+            f"{usd(summary.retrain_usd)} every {summary.retrain_every_months} months"
+            if summary.retrain_usd > 0 and summary.retrain_every_months
+            else "none (made once)"
+        )
+        if not summary.baseline:
+            payback = MISSING
+        elif summary.payback_month is None:
+            payback = f"not within {data.horizon_months} months"
+        else:
+            payback = f"month {summary.payback_month}"
+        rows = [
+            ["Path", summary.path],
+            ["Against (baseline)", against],
+            ["One-off: labelling, training, evaluation (USD)", usd(summary.one_off_usd)],
+            ["Re-training (USD, recurring)", retrain],
+            ["Payback against the baseline", payback],
+        ]
+        rows += [
+            [f"Saving at {month} months (USD, the baseline's spend minus this option's)", usd(saving)]
+            for month, saving in summary.savings_usd.items()
+        ]
+        _table(pdf, ["Figure", "Value"], rows, widths=(80, 100))
+        _subheading(pdf, "Quality: what it reaches, assumed or measured, and what it must reach", 20)
+        _para(pdf, summary.quality[:1].upper() + summary.quality[1:])
+        _subheading(pdf, "Costs and assumptions, each with its source", 20)
+        _bullets(pdf, _top_level_parts(summary.costs) or [MISSING])
+        number += 1
+    return number
+
+
 def render_pdf(data: ReportData, images: ReportImages | None = None) -> bytes:
     """Lay out the report; the same data and images give the same bytes."""
     pictures = images or ReportImages()
@@ -1568,6 +1690,7 @@ def render_pdf(data: ReportData, images: ReportImages | None = None) -> bytes:
     if data.portfolio is not None:
         _portfolio_section(pdf, data.portfolio, pictures, number)
         number += 1
+    number = _shrink_section(pdf, data, number)
     _assumptions_section(pdf, data, number)
     _appendix(pdf, data)
     _approval(pdf, data)

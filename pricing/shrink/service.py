@@ -635,7 +635,7 @@ def projection_option(comparison: ShrinkComparison, kind: str) -> ApiOption | Se
     if not isinstance(option, ApiOption | SelfHostOption):
         raise ShrinkInputError(f"the {kind} path is served by a hybrid, which Spend projections cannot take")
     sums = "; ".join(f"{item.what} {fmt_number(item.usd, 4)} USD ({item.source})" for item in outcome.items)
-    quality = outcome.quality.describe()
+    quality = quality_text(outcome)  # what it reaches, assumed or measured, and the share it must reach
     making = MakingCost(
         one_off_usd=outcome.one_off_usd,
         retrain_usd=outcome.retrain_usd,
