@@ -306,6 +306,98 @@ def default_decline_rates(data_dir: Path) -> list[DeclineRate]:
 
 
 @dataclass(frozen=True)
+class CostLine:
+    """One line of a making cost: what it pays for, its USD, the sum in words, and its source (name, link, date)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
+
+    what: str
+    usd: float
+    formula: str
+    source: str
+    url: str = ""
+    as_of: str | None = None
+
+
+@dataclass(frozen=True)
+class ShrinkSettings:
+    """The settings a shrink path was costed with: `pricing.shrink.service.ShrinkRequest`'s fields less the baseline,
+    the candidate, the paths and the horizon (the scenario's own), so reopening costs it again with these."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
+
+    sheet: str | None
+    gpu: str
+    mode: str
+    baseline_precision: str
+    quantised_precision: str
+    student_precision: str
+    examples: int
+    input_tokens_per_example: float | None  # None: the workload's average request
+    output_tokens_per_example: float | None
+    epochs: float
+    lora_share: float | None  # None: every parameter trained
+    training_utilisation: float
+    retrain_every_months: int | None  # None: never
+    eval_items: int
+    required_quality: float
+    quality_assumption: tuple[float, float, float] | None  # (low, likely, high); None: the published or default one
+    measured_runs: tuple[tuple[str, str, str], ...]  # (path kind, baseline run id, candidate run id)
+    quality_metric: str
+
+
+@dataclass(frozen=True)
+class ShrinkQuality:
+    """The quality a shrunk model reaches as a share of its baseline's score, assumed (a low-likely-high range) or
+    measured (a 95% interval), with its source, and the share it must reach."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
+
+    kind: str  # "assumed" or "measured"
+    likely_share: float
+    low_share: float
+    high_share: float
+    required_share: float
+    source: str
+    url: str = ""
+    as_of: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("assumed", "measured"):
+            raise ValueError(f"a shrunk model's quality is assumed or measured (got {self.kind!r})")
+
+    @property
+    def meets_required(self) -> bool:
+        """Whether the likely share reaches the required one."""
+        return self.likely_share >= self.required_share
+
+    def describe(self) -> str:
+        """'assumed 93% of the baseline's score (85%-100%): source, date; meets the 90% required'."""
+        interval = "95% CI " if self.kind == "measured" else ""
+        verdict = "meets" if self.meets_required else "falls short of"
+        dated = f", {self.as_of}" if self.as_of else ""
+        return (
+            f"{self.kind} {self.likely_share:.0%} of the baseline's score ({interval}{self.low_share:.0%}-"
+            f"{self.high_share:.0%}): {self.source}{dated}; {verdict} the {self.required_share:.0%} required"
+        )
+
+
+@dataclass(frozen=True)
+class ShrinkSpec:
+    """How a shrunk option was made: the path, the model it replaces (baseline and teacher), the smaller model, the
+    settings it was costed with, the quality it reaches, and each one-off cost line with its source."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid", allow_inf_nan=False)  # unknown key, NaN, inf: refused
+
+    path: str  # quantise, distil or fine-tune
+    baseline: str
+    candidate: str
+    settings: ShrinkSettings
+    quality: ShrinkQuality
+    costs: tuple[CostLine, ...]
+
+
+@dataclass(frozen=True)
 class MakingCost:
     """What making the model an option serves costs beyond serving it (a shrink path's labelling, training and
     evaluation): `one_off_usd` in month 1, and `retrain_usd` again every `retrain_every_months` months after it
@@ -317,6 +409,8 @@ class MakingCost:
     source: str
     retrain_usd: float = 0.0
     retrain_every_months: int | None = None
+    # How a shrink path made it; None for a making cost given by hand, or a scenario saved before options kept it.
+    shrink: ShrinkSpec | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.one_off_usd) or self.one_off_usd < 0:

@@ -210,6 +210,7 @@ class HostedTraining:
     epochs: float
     source: str
     as_of: str | None = None
+    url: str = ""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.usd_per_1m_training_tokens) or self.usd_per_1m_training_tokens < 0:
@@ -296,6 +297,7 @@ class CostItem:
     formula: str
     source: str
     as_of: str | None = None
+    url: str = ""  # the source's link, where it has one
 
 
 @dataclass(frozen=True)
@@ -401,6 +403,7 @@ def cost_items(path: ShrinkPath) -> list[CostItem]:
                 f"GPU: {spec.source}; price: {train.gpu_price_source or 'set by you'}; utilisation: "
                 + (TRAINING_UTILISATION_SOURCE if train.utilisation == DEFAULT_TRAINING_UTILISATION else "set by you"),
                 spec.as_of.isoformat() if spec.as_of else None,
+                spec.source if spec.source.startswith("http") else "",
             )
         )
     if data is not None and path.hosted_training is not None:
@@ -414,6 +417,7 @@ def cost_items(path: ShrinkPath) -> list[CostItem]:
                 f"${fmt_number(hosted.usd_per_1m_training_tokens, 4)} per 1M training tokens",
                 hosted.source,
                 hosted.as_of,
+                hosted.url,
             )
         )
     if path.evaluation_usd > 0 or path.evaluation_source:

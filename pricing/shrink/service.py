@@ -24,9 +24,13 @@ from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
 from pricing.planning.projection import (
     ApiOption,
+    CostLine,
     MakingCost,
     Option,
     SelfHostOption,
+    ShrinkQuality,
+    ShrinkSettings,
+    ShrinkSpec,
     centred_scale,
     centred_shift,
 )
@@ -134,6 +138,24 @@ class ShrinkComparison:
     unavailable: dict[str, str]  # path kind -> why it could not be costed
     notes: tuple[str, ...]
     usage_text: str
+    request: ShrinkRequest | None = None  # what it was asked with; None where built by hand
+
+
+# The request's fields a scenario holds elsewhere (the horizon, volumes) or per option (the baseline, candidate, path).
+NOT_SETTINGS = frozenset(
+    {"baseline", "candidate", "paths", "months", "growth_model", "monthly_growth", "peak_to_average"}
+)
+
+
+def settings_of(request: ShrinkRequest) -> ShrinkSettings:
+    """The settings of a request that a shrunk option keeps, so it can be costed again alike."""
+    return ShrinkSettings(**{f.name: getattr(request, f.name) for f in dataclasses.fields(ShrinkSettings)})
+
+
+def request_from_settings(baseline: str, candidate: str, kind: str, settings: ShrinkSettings) -> ShrinkRequest:
+    """A one-path request costed with a shrunk option's kept settings (the inverse of `settings_of`)."""
+    kept = {f.name: getattr(settings, f.name) for f in dataclasses.fields(ShrinkSettings)}
+    return ShrinkRequest(baseline, candidate, paths=(kind,), **kept)
 
 
 def _params(store: Store, model: str) -> float | None:
@@ -419,7 +441,7 @@ def _fine_tune(
         _quality(store, request, "fine-tune", _assumption(request)),
         data=_data(request, teacher, *lengths),
         hosted_training=HostedTraining(
-            row.usd_per_1m_training_tokens, request.epochs, row.source, row.as_of.isoformat()
+            row.usd_per_1m_training_tokens, request.epochs, row.source, row.as_of.isoformat(), row.source_url
         ),
         evaluation_usd=eval_usd,
         evaluation_source=(
@@ -508,6 +530,7 @@ def compare(
         unavailable=unavailable,
         notes=notes,
         usage_text=usage.mix_text,
+        request=request,
     )
 
 
@@ -621,25 +644,70 @@ def suite_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return usable.sort_values("started_at", ascending=False)
 
 
+def shrink_quality(outcome: PathOutcome) -> ShrinkQuality:
+    """A path's quality as a shrunk option keeps it: assumed or measured, its range or interval, its source and the
+    share it must reach."""
+    quality = outcome.quality
+    if isinstance(quality, MeasuredQuality):
+        source = (
+            f"suite {quality.suite}, {quality.items} items, pass rate {quality.candidate_score:.0%} "
+            f"(run {quality.candidate_run_id}) against {quality.baseline_score:.0%} (run {quality.baseline_run_id})"
+        )
+        return ShrinkQuality(
+            kind="measured",
+            likely_share=quality.likely,
+            low_share=quality.low,
+            high_share=quality.high,
+            required_share=outcome.required_quality,
+            source=source,
+            as_of=quality.measured_on.isoformat(),
+        )
+    return ShrinkQuality(
+        kind="assumed",
+        likely_share=quality.likely,
+        low_share=quality.low,
+        high_share=quality.high,
+        required_share=outcome.required_quality,
+        source=quality.source,
+        url=quality.url,
+        as_of=quality.as_of,
+    )
+
+
 def projection_option(comparison: ShrinkComparison, kind: str) -> ApiOption | SelfHostOption:
     """One costed path as a Spend projections option: its serving option with what making it costs (the one-off in
-    month 1, each re-training every K months) and where those figures come from, so a scenario keeps them."""
+    month 1, each re-training every K months), how it was made (path, models, settings, quality, each cost with its
+    source: `MakingCost.shrink`), so a scenario keeps them and reopens costed alike."""
     paths = {path.kind: path for path in comparison.inputs.paths}
     outcomes = {outcome.kind: outcome for outcome in comparison.result.outcomes}
     if kind not in paths:
         costed = ", ".join(paths) or "none"
         why = comparison.unavailable.get(kind, "it was not asked for")
         raise ShrinkInputError(f"the {kind} path was not costed ({why}); costed paths: {costed}")
+    if comparison.request is None:
+        raise ShrinkInputError("this comparison does not say what it was asked with; cost it with `compare`")
     path, outcome = paths[kind], outcomes[kind]
     option = path.option
     if not isinstance(option, ApiOption | SelfHostOption):
         raise ShrinkInputError(f"the {kind} path is served by a hybrid, which Spend projections cannot take")
-    sums = "; ".join(f"{item.what} {fmt_number(item.usd, 4)} USD ({item.source})" for item in outcome.items)
-    quality = quality_text(outcome)  # what it reaches, assumed or measured, and the share it must reach
+    spec = ShrinkSpec(
+        path=kind,
+        baseline=comparison.result.baseline,
+        candidate=comparison.request.candidate,
+        settings=settings_of(comparison.request),
+        quality=shrink_quality(outcome),
+        costs=tuple(
+            CostLine(what=i.what, usd=i.usd, formula=i.formula, source=i.source, url=i.url, as_of=i.as_of)
+            for i in outcome.items
+        ),
+    )
     making = MakingCost(
         one_off_usd=outcome.one_off_usd,
         retrain_usd=outcome.retrain_usd,
         retrain_every_months=outcome.retrain_every_months if outcome.retrain_usd > 0 else None,
-        source=f"shrink ({kind}) against {comparison.result.baseline}: {sums}; quality {quality}",
+        source=f"shrink ({kind}) against {spec.baseline}: "
+        + "; ".join(f"{item.what} {fmt_number(item.usd, 4)} USD ({item.source})" for item in outcome.items)
+        + f"; quality {quality_text(outcome)}",
+        shrink=spec,
     )
     return dataclasses.replace(option, making=making)
