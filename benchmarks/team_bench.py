@@ -13,26 +13,37 @@ FRONTIER_BENCH_POSTGRES names one (a postgresql:// URL to an empty database the 
 4. The explorer page warm, caches full: what a rerun costs on a running server. Not interleaved: the page caches
    are shared by the process, so each backend runs its own block after its own warm-up.
 5. The change count every script run reads (the one store query a warm page makes), interleaved.
+6. Sessions across two replicas: two `streamlit run` servers on one store, N sessions (50; 10 with --quick) opening
+   the explorer at once in headless Chromium, half on each replica, as returning visitors (Streamlit's frontend
+   cached by a warm-up tab); the p95 of the time from the first navigation until each page had rendered. Each page
+   is checked in turn, so one counts when checked after it rendered: an upper bound. Postgres' two replicas and a
+   DuckDB file's two replicas (both served at once, idle but for their batch) take turns, batch by batch.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from benchmarks.cold_page import open_explorer, quiet_streamlit
 from benchmarks.explorer_bench import _cold_sample
-from benchmarks.timing import Row, Timing, measure_pair, time_once
+from benchmarks.timing import Row, Timing, fmt_seconds, measure_pair, time_once
 from pricing.sources.seed import seed
 from pricing.store import RequestRecord, Store
 
 POSTGRES_ENV = "FRONTIER_BENCH_POSTGRES"
 PROBE_REQUESTS = 200
 BATCH = 20
+SESSIONS = 50
+QUICK_SESSIONS = 10
+PAGE_TIMEOUT_MS = 300_000
 
 
 def _records() -> list[RequestRecord]:
@@ -124,6 +135,84 @@ def _block(location: str, repeats: int) -> Timing:
         return Timing(tuple(time_once(open_explorer) for _ in range(repeats)))
 
 
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def _sessions_at_once(replicas: list[tuple[Any, Any]], sessions: int) -> tuple[list[float], list[str]]:
+    """Open `sessions` explorer tabs at once, alternating between the replicas; seconds until each rendered, errors."""
+    from tests import browser_support as bs
+
+    tabs = [(replicas[i % len(replicas)][0].new_page(), replicas[i % len(replicas)][1]) for i in range(sessions)]
+    started = time.perf_counter()
+    for tab, app in tabs:
+        tab.goto(f"{app.base_url}/explorer", wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+    seconds: list[float] = []
+    errors: list[str] = []
+    for tab, _ in tabs:
+        bs.wait_for_app(tab, PAGE_TIMEOUT_MS)
+        seconds.append(time.perf_counter() - started)
+        errors.extend(bs.error_texts(tab))
+    for tab, _ in tabs:
+        tab.close()
+    return seconds, errors
+
+
+def replica_sessions(url: str, duck_path: Path, folder: Path, sessions: int, rounds: int) -> tuple[Row, int]:
+    """p95 page time of `sessions` explorer sessions at once across two replicas: Postgres against a DuckDB file."""
+    from playwright import sync_api
+
+    from tests import browser_support as bs
+
+    logs = {name: folder / name for name in ("pg-a", "pg-b", "duck-a", "duck-b")}
+    for log in logs.values():
+        log.mkdir()
+    p95s: dict[str, list[float]] = {"pg": [], "duck": []}
+    errors: list[str] = []
+    with (
+        bs.serve_app(url, logs["pg-a"]) as pg_a,
+        bs.serve_app(url, logs["pg-b"]) as pg_b,
+        bs.serve_app(duck_path, logs["duck-a"]) as duck_a,
+        bs.serve_app(duck_path, logs["duck-b"]) as duck_b,
+        sync_api.sync_playwright() as playwright,
+    ):
+        browser = bs.launch_chromium(playwright)
+        try:
+            pairs = {"pg": [pg_a, pg_b], "duck": [duck_a, duck_b]}
+            contexts = {}
+            for name, apps in pairs.items():
+                replicas = [(browser.new_context(), app) for app in apps]
+                for context, app in replicas:  # warm-up: the frontend cached, the replica's caches full
+                    warm = context.new_page()
+                    bs.open_page(warm, app.base_url, "explorer", PAGE_TIMEOUT_MS)
+                    warm.close()
+                contexts[name] = replicas
+            for _ in range(rounds):
+                for name in ("pg", "duck"):
+                    seconds, found = _sessions_at_once(contexts[name], sessions)
+                    p95s[name].append(_p95(seconds))
+                    errors.extend(found)
+            for replicas in contexts.values():
+                for context, _ in replicas:
+                    context.close()
+        finally:
+            browser.close()
+        tracebacks = sum(
+            app.log_path.read_text(errors="replace").count("Traceback") for app in (pg_a, pg_b, duck_a, duck_b)
+        )
+    row = Row(
+        f"team: {sessions} sessions across 2 replicas, p95",
+        Timing(tuple(p95s["pg"])),
+        "DuckDB file",
+        Timing(tuple(p95s["duck"])),
+        False,
+        f"explorer opened at once in Chromium, half per replica, frontend cached; {len(errors)} page errors, "
+        f"{tracebacks} tracebacks in the servers' logs; slowest round Postgres {fmt_seconds(max(p95s['pg']))}",
+    )
+    return row, len(errors) + tracebacks
+
+
 def run(repeats: int, quick: bool) -> list[Row]:
     """Probe writes and explorer loads on Postgres against a DuckDB file."""
     cold_repeats = 1 if quick else 3
@@ -152,6 +241,9 @@ def run(repeats: int, quick: bool) -> list[Row]:
             cold_duck.append(_cold_sample("app", duck_path, trivial)[0])
         pg.close()
         duck.close()
+        sessions_row, _ = replica_sessions(
+            url, duck_path, folder, QUICK_SESSIONS if quick else SESSIONS, 1 if quick else 3
+        )
     name = "Postgres"
     base = "DuckDB file"
     return [
@@ -181,4 +273,5 @@ def run(repeats: int, quick: bool) -> list[Row]:
             f"caches full; blocks, not interleaved (one process's caches); {note}",
         ),
         Row("team: change count per script run", counts[0], base, counts[1], False, f"one small read; {note}"),
+        sessions_row,
     ]
