@@ -10,8 +10,9 @@ plan spend import this module (the first page stays light).
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from pricing.limits import MAX_LOG_MIB, MAX_TABLE_MIB, InputError
 from pricing.metrics import DEFAULT_METRIC, metric_order
 from pricing.planning import display
 from pricing.planning import service as planning
-from pricing.planning.form_values import FormValues, form_values
+from pricing.planning.form_values import FormValues, ShrinkForm, form_values
 from pricing.planning.projection import DeclineRate
 from pricing.planning.staff import typical_ops_text, typical_ops_usd_per_month
 from pricing.planning.usage_files import load_usage
@@ -431,7 +432,7 @@ def scenario_state(
         put(f"{prefix}_sh_ops", own.ops_usd_per_month, 0.0, 1e7, "operations staff (USD per month)")
     state[f"{prefix}_shrink_candidate"] = values.shrink.candidate if values.shrink is not None else ""
     if values.shrink is not None:
-        state[f"{prefix}_shrink_path"] = values.shrink.path
+        state.update(_shrink_state(prefix, values.shrink, put, notes))
     put(f"{prefix}_peak", values.peak_to_average, 1.0, 20.0, "peak-hour / average traffic")
     state[keys.hybrid] = values.hybrid_pct if own is not None else 0
     spreads = values.uncertainty
@@ -479,10 +480,129 @@ def changed_since_opened(state: dict[str, object]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ShrinkNumber:
+    """One number of the Shrink input's settings: its widget (key suffix, label, range, step) and the setting it
+    sets; a share is shown in % (`per_cent`), and 0 means None for a setting that may be none."""
+
+    suffix: str
+    setting: str
+    label: str
+    low: float
+    high: float
+    step: float
+    per_cent: bool = False
+    zero_is_none: bool = False
+
+
+SHRINK_NUMBERS = (
+    ShrinkNumber("examples", "examples", "Examples to label and train on", 1, 10_000_000, 1000),
+    ShrinkNumber("epochs", "epochs", "Epochs", 0.5, 20.0, 0.5),
+    ShrinkNumber("lora_pct", "lora_share", "LoRA share of parameters (%), 0 = full", 0.0, 100.0, 1.0, True, True),
+    ShrinkNumber(
+        "utilisation_pct", "training_utilisation", "Training utilisation (% of peak FLOPs)", 1.0, 100.0, 1.0, True
+    ),
+    ShrinkNumber("retrain_months", "retrain_every_months", "Re-train every (months), 0 = never", 0, 60, 1, False, True),
+    ShrinkNumber("required_pct", "required_quality", "Quality it must reach (% of baseline)", 1.0, 200.0, 1.0, True),
+)
+QUANTISED_PRECISIONS = ("fp8", "int8", "int4")
+STUDENT_PRECISIONS = ("bf16", "fp8", "int8", "int4")
+_SHRINK_DEFAULTS = shrink_service.settings_of(shrink_service.ShrinkRequest("baseline", "candidate"))
+
+
+def _shown(number: ShrinkNumber, value: float | None) -> float:
+    """A setting as its widget shows it."""
+    if value is None:
+        return 0 if isinstance(number.low, int) else 0.0
+    return value * 100 if number.per_cent else value
+
+
+def _shrink_state(prefix: str, form: ShrinkForm, put: Any, notes: list[str]) -> dict[str, object]:
+    """The Shrink input's widget state for a reopened shrunk option, and the settings it keeps without a widget."""
+    settings = form.settings
+    state: dict[str, object] = {
+        f"{prefix}_shrink_path": form.path,
+        f"{prefix}_shrink_kept": form,  # the settings without a widget, while the model and path stay these
+    }
+    if settings.gpu in GPU_SPECS:
+        state[f"{prefix}_shrink_gpu"] = settings.gpu
+    else:
+        notes.append(f"its shrunk option's GPU {settings.gpu} is not one the Shrink input offers")
+    for key, value, choices in (
+        ("quantised_precision", settings.quantised_precision, QUANTISED_PRECISIONS),
+        ("student_precision", settings.student_precision, STUDENT_PRECISIONS),
+    ):
+        if value in choices:
+            state[f"{prefix}_shrink_{key}"] = value
+        else:
+            notes.append(f"its shrunk option's {key.replace('_', ' ')} {value} is not one the Shrink input offers")
+    for number in SHRINK_NUMBERS:
+        put(
+            f"{prefix}_shrink_{number.suffix}",
+            _shown(number, getattr(settings, number.setting)),
+            number.low,
+            number.high,
+            f"Shrink {number.label[0].lower()}{number.label[1:]}",
+        )
+    return state
+
+
+def shrink_request(prefix: str, state: Mapping[str, Any], baseline: str) -> shrink_service.ShrinkRequest | None:
+    """The request the Shrink input's state asks for (None without a smaller model): its widgets' settings over the
+    reopened option's kept settings while its model and path are unchanged, else over the defaults. A widget showing
+    a kept setting keeps it exactly (a share shown in % would not come back bit for bit)."""
+    candidate = str(state.get(f"{prefix}_shrink_candidate") or "").strip()
+    if not candidate:
+        return None
+    kind = str(state.get(f"{prefix}_shrink_path") or shrink_service.PATH_KINDS[0])
+    kept = state.get(f"{prefix}_shrink_kept")
+    same = isinstance(kept, ShrinkForm) and (kept.candidate, kept.path) == (candidate, kind)
+    base = kept.settings if same and isinstance(kept, ShrinkForm) else _SHRINK_DEFAULTS
+    changes: dict[str, Any] = {}
+    for key in ("gpu", "quantised_precision", "student_precision"):
+        if f"{prefix}_shrink_{key}" in state:
+            changes[key] = str(state[f"{prefix}_shrink_{key}"])
+    for number in SHRINK_NUMBERS:
+        shown = state.get(f"{prefix}_shrink_{number.suffix}")
+        if shown is None:
+            continue
+        was = getattr(base, number.setting)
+        if math.isclose(float(shown), _shown(number, was), rel_tol=1e-12, abs_tol=0.0):
+            continue
+        if number.zero_is_none and shown == 0:
+            changes[number.setting] = None
+        elif number.per_cent:
+            changes[number.setting] = float(shown) / 100
+        else:
+            changes[number.setting] = type(number.low)(shown)
+    settings = dataclasses.replace(base, **changes)
+    return shrink_service.request_from_settings(baseline, candidate, kind, settings)
+
+
+def _shrink_settings_widgets(prefix: str, kind: str) -> None:
+    """The Shrink input's settings, defaulting to the Shrink page's."""
+    first, second = st.columns(4), st.columns(4)
+    first[0].selectbox("GPU (serves and trains)", list(GPU_SPECS), key=f"{prefix}_shrink_gpu")
+    if kind == "quantise":
+        first[1].selectbox("Quantised precision", QUANTISED_PRECISIONS, key=f"{prefix}_shrink_quantised_precision")
+    elif kind == "distil":
+        first[1].selectbox("Student's precision", STUDENT_PRECISIONS, key=f"{prefix}_shrink_student_precision")
+    for column, number in zip([*first[2:], *second], SHRINK_NUMBERS, strict=True):
+        column.number_input(
+            number.label,
+            number.low,
+            number.high,
+            _shown(number, getattr(_SHRINK_DEFAULTS, number.setting)),
+            number.step,
+            key=f"{prefix}_shrink_{number.suffix}",
+        )
+
+
 def shrink_option_input(prefix: str, volumes: planning.Volumes, baseline: str | None) -> planning.Option | None:
     """A shrunk candidate as one more option: a smaller model quantised, distilled or fine-tuned against the first
     API option (the baseline and the teacher), with what making it costs; None when none is asked for or it cannot
-    be costed (the reason shown)."""
+    be costed (the reason shown). A reopened scenario's shrunk option comes back with the settings it was costed
+    with."""
     from pricing.shrink import service as shrink  # the shrink use case loads only when this input is drawn
     from ui.shrink import load_shrink
 
@@ -492,6 +612,7 @@ def shrink_option_input(prefix: str, volumes: planning.Volumes, baseline: str | 
             "Smaller model", key=f"{prefix}_shrink_candidate", placeholder="none, e.g. llama-3.1-8b-instruct"
         )
         kind = cols[1].selectbox("Path", shrink.PATH_KINDS, key=f"{prefix}_shrink_path")
+        _shrink_settings_widgets(prefix, str(kind))
     if not candidate.strip():
         return None
     if baseline is None:
@@ -500,8 +621,10 @@ def shrink_option_input(prefix: str, volumes: planning.Volumes, baseline: str | 
     if volumes.upload_id is None or volumes.workload is None:
         st.warning("Shrink: costing a shrunk model needs a kept usage upload and one of its workloads.")
         return None
-    request = shrink.ShrinkRequest(baseline, candidate.strip(), paths=(kind,))
     try:
+        request = shrink_request(prefix, st.session_state, baseline)
+        if request is None:
+            return None
         comparison = load_shrink(volumes.upload_id, volumes.workload, request, 500)
         option = shrink.projection_option(comparison, kind)
     except (InputError, ValueError) as exc:

@@ -5,8 +5,8 @@ Pure: a scenario in, the values each input takes out, with what could not be put
 no longer prices, a decline set by hand). Names of options are Frontier's own (`api_option`, `self_host_option`):
 an API option is named after its sheet key, a self-hosted one 'self-host MODEL on GPU (MODE)'. A shrunk option (one
 with a making cost, from `pricing.shrink.service.projection_option`) goes back to the Shrink input as its smaller
-model and path, read from its name and its making cost's source; the page costs it again, against the first API
-option, from the data and the Shrink input's defaults.
+model, path and the settings it was costed with, read from the facts its making cost keeps (`MakingCost.shrink`); the
+page costs it again with them, against the first API option.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pricing.offers import FREE_TIER
-from pricing.planning.projection import ApiOption, DeclineRate, HybridOption, SelfHostOption
+from pricing.planning.projection import ApiOption, DeclineRate, HybridOption, SelfHostOption, ShrinkSettings
 from pricing.planning.service import Scenario, SelfHostForm, Uncertainty
 from pricing.sizing import BYTES_PER_PARAMETER, normalise_precision
 
@@ -25,21 +25,16 @@ FORM_PRECISIONS = {"fp8": "FP8", "fp16": "FP16", "bf16": "FP16", "int4": "INT4"}
 _SELF_HOST_NAME = re.compile(r"^self-host (?P<model>.+) on (?P<gpu>.+) \((?P<mode>[^()]+)\)$")
 _PRECISION_WORD = re.compile(r"\b(" + "|".join(BYTES_PER_PARAMETER) + r")\b", re.IGNORECASE)
 _LATEST_MONTHS = re.compile(r"the latest (\d+) months")
-# What `pricing.shrink.service` names a shrunk option and writes at the head of its making cost's source.
-_SHRINK_SOURCE = re.compile(r"^shrink \((?P<path>quantise|distil|fine-tune)\) against (?P<baseline>.+?): ")
-_SHRUNK_NAMES = {
-    "quantise": re.compile(r"^(?P<model>.+) [A-Z0-9]+ on .+ \(quantised\)$"),
-    "distil": re.compile(r"^(?P<model>.+) distilled, [A-Z0-9]+ on .+$"),
-    "fine-tune": re.compile(r"^(?P<model>.+) fine-tuned \([^()]+\)$"),
-}
 
 
 @dataclass(frozen=True)
 class ShrinkForm:
-    """The Shrink input of Spend projections: the smaller model and the path that makes it."""
+    """The Shrink input of Spend projections: the smaller model, the path that makes it and the settings it was
+    costed with."""
 
     candidate: str
     path: str
+    settings: ShrinkSettings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,19 +129,22 @@ def _self_host(option: SelfHostOption, gpus: Sequence[str]) -> tuple[SelfHostFor
 
 def _shrink(option: ApiOption | SelfHostOption, api: Sequence[ApiOption]) -> tuple[ShrinkForm | None, list[str]]:
     """The Shrink input of a shrunk option, or None with why; a note when it was costed against another baseline."""
-    source = _SHRINK_SOURCE.match(option.making.source if option.making is not None else "")
-    named = _SHRUNK_NAMES[source.group("path")].match(option.name) if source is not None else None
-    if source is None or named is None:
-        return None, [f"the shrunk option '{option.name}' is not one the Shrink input can set"]
+    spec = option.making.shrink if option.making is not None else None
+    if spec is None:
+        return None, [
+            f"the shrunk option '{option.name}' does not say how it was made (a making cost set by hand, or saved "
+            "before options kept their shrink settings), so the Shrink input cannot set it; name its model and path "
+            "there again"
+        ]
     notes = []
-    baseline = source.group("baseline")
+    baseline = spec.baseline
     first = api_model_key(api[0]) if api else None
     if baseline != first:
         notes.append(
             f"its shrunk option was costed against {baseline}; the Shrink input costs it against the first API option"
             + (f", {first}" if first else ", and there is none")
         )
-    return ShrinkForm(named.group("model"), source.group("path")), notes
+    return ShrinkForm(spec.candidate, spec.path, spec.settings), notes
 
 
 def form_values(
