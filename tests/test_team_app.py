@@ -76,3 +76,23 @@ def test_histories_name_who_made_a_row_and_leave_it_out_where_nobody_was_named()
         "Saved scenarios: Q3 (2026-11-27 09:15 UTC, by ben), Old (2026-10-01 08:00 UTC)."
     )
     assert display.saved_scenarios_text(saved.iloc[0:0]) == "Saved scenarios: none yet."
+
+
+@pytest.mark.parametrize(
+    ("info", "env", "recorded"),
+    [
+        ({"is_logged_in": True, "name": "Ada Lovelace", "email": "ada@example.org"}, {}, "Ada Lovelace"),
+        ({"is_logged_in": True, "email": " ada@example.org "}, {"FRONTIER_USER": "ops"}, "ada@example.org"),
+        ({"is_logged_in": True, "sub": "oidc|42"}, {}, "oidc|42"),
+        ({"is_logged_in": False, "name": "Ada"}, {"FRONTIER_USER": "ops"}, "ops"),  # not signed in: the deployment's
+        ({}, {"FRONTIER_USER": "  "}, None),  # no authentication and no name: nobody
+        ({"is_logged_in": True, "name": "", "token": "secret"}, {}, None),  # a claim that is no name is never used
+    ],
+)
+def test_the_signed_in_user_names_the_rows_else_the_deployment(
+    info: dict[str, object], env: dict[str, str], recorded: str | None
+) -> None:
+    """What `st.user` holds where the server has authentication configured (AppTest cannot sign in), as a mapping."""
+    from pricing.store import session_user
+
+    assert session_user(info, env) == recorded

@@ -28,7 +28,7 @@ from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.freshness import DEFAULT_SCORE_STALE_AFTER_DAYS
 from pricing.sources.seed import seed
-from pricing.store import Store, deployment_user, resolve_db_path
+from pricing.store import Store, resolve_db_path, session_user
 from pricing.store import StoreError as StoreError  # re-exported: app.py shows it as a message
 from ui import url_state
 
@@ -72,12 +72,7 @@ def current_user() -> str | None:
         info = st.user.to_dict()
     except Exception:  # no script context, or a Streamlit without st.user: the deployment's name stands
         info = {}
-    if info.get("is_logged_in") is True:
-        for claim in ("name", "email", "preferred_username", "sub"):
-            value = info.get(claim)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return deployment_user()
+    return session_user(info)
 
 
 # The store's change count this process last saw, per store: caches filled before it moved hold stale rows.

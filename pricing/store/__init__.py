@@ -16,6 +16,7 @@ from pricing.store.db import (
     StoreError,
     deployment_user,
     resolve_db_path,
+    session_user,
 )
 from pricing.store.schema import (
     MIGRATIONS,
@@ -45,6 +46,7 @@ __all__ = [
     "Store",
     "StoreError",
     "deployment_user",
+    "session_user",
     "request_records_frame",
     "resolve_db_path",
 ]

@@ -280,6 +280,18 @@ def deployment_user(env: Mapping[str, str] | None = None) -> str | None:
     return text[:200] or None
 
 
+def session_user(user_info: Mapping[str, object], env: Mapping[str, str] | None = None) -> str | None:
+    """Who a session's rows are recorded as: the signed-in user (Streamlit's `st.user` where the server has
+    authentication configured: their name, else email, else another identifying claim), else the deployment's
+    FRONTIER_USER, else None. Only names: a token or secret in the claims is never read."""
+    if user_info.get("is_logged_in") is True:
+        for claim in ("name", "email", "preferred_username", "sub"):
+            value = user_info.get(claim)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:200]
+    return deployment_user(env)
+
+
 def resolve_db_path(env: dict[str, str] | None = None, secrets_path: Path = SECRETS_PATH) -> DbLocation:
     """Where the database lives: FRONTIER_DB, else `frontier_db` in secrets.toml, else the default.
 
