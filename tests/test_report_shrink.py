@@ -70,3 +70,26 @@ def test_a_report_without_a_shrunk_option_has_no_shrink_section(
     data = report.gather(seeded_store, report.ReportRequest(scenario, today=TODAY))
     assert report.shrink_summaries(data) == []
     assert "Shrink:" not in words(pdf_text(report.render_pdf(data), tmp_path))
+
+
+def test_the_shrink_section_reads_the_options_facts_and_says_when_they_are_missing(
+    seeded_store: Store,
+    comparison: shrink.ShrinkComparison,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    inputs = _with_option(comparison, "distil")
+    option = inputs.options[1]
+    spec = option.making.shrink  # type: ignore[union-attr]
+    assert spec is not None
+    data = report.gather(seeded_store, report.ReportRequest(planning.Scenario("Facts", inputs), today=TODAY))
+    (summary,) = report.shrink_summaries(data)
+    assert summary.costs == spec.costs and summary.quality == spec.quality
+    text = words(pdf_text(report.render_pdf(data), tmp_path))
+    for line in spec.costs:
+        assert words(f"{line.what}: {report.usd(line.usd)}") in text
+    bare = dataclasses.replace(option, making=dataclasses.replace(option.making, shrink=None))  # type: ignore[union-attr]
+    old = dataclasses.replace(inputs, options=(inputs.options[0], bare))
+    data = report.gather(seeded_store, report.ReportRequest(planning.Scenario("Old", old), today=TODAY))
+    (summary,) = report.shrink_summaries(data)
+    assert summary.path == "not recorded" and summary.baseline == "gpt-4o" and summary.quality is None
+    assert "Not recorded with this option" in words(pdf_text(report.render_pdf(data), tmp_path))

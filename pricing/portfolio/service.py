@@ -66,7 +66,6 @@ from pricing.portfolio.optimiser import (
 )
 from pricing.sheets import SheetError, SheetProblem, read_table
 from pricing.shrink import service as shrink
-from pricing.shrink.engine import MeasuredQuality
 from pricing.sizing import OwnershipCosts
 from pricing.store import Store
 
@@ -698,18 +697,20 @@ def shrunk_candidate(
         uncertainty=planning.Uncertainty(n_paths=SHRUNK_MONTE_CARLO_PATHS),
     )
     option = shrink.projection_option(comparison, kind)
-    outcome = next(o for o in comparison.result.outcomes if o.kind == kind)
-    measured = isinstance(outcome.quality, MeasuredQuality)
-    share = outcome.quality.likely if measured else outcome.quality.low
+    making_cost, spec = option.making, option.making.shrink if option.making is not None else None
+    if making_cost is None or spec is None:
+        raise shrink.ShrinkInputError(f"the {kind} path gave no shrunk option with its making cost")
+    measured = spec.quality.kind == "measured"
+    share = spec.quality.likely_share if measured else spec.quality.low_share
     facts = _load_facts(store, set(metric_of.values()))
-    baseline = _model_quality(store, sheet_name, request.baseline, facts, metric_of)
+    baseline = _model_quality(store, sheet_name, spec.baseline, facts, metric_of)
     quality = {w: share * score for w, score in baseline.items()}
     unscored = sorted(set(metric_of) - set(baseline))
     making = (
-        f"made for {outcome.one_off_usd:,.0f} USD in month 1"
+        f"made for {making_cost.one_off_usd:,.0f} USD in month 1"
         + (
-            f" and re-trained for {outcome.retrain_usd:,.0f} USD every {outcome.retrain_every_months} months"
-            if outcome.retrain_usd > 0
+            f" and re-trained for {making_cost.retrain_usd:,.0f} USD every {making_cost.retrain_every_months} months"
+            if making_cost.retrain_usd > 0
             else ""
         )
         + f" ({months}-month horizon), counted in the totals once it serves any workload"
@@ -717,15 +718,19 @@ def shrunk_candidate(
     how = (
         f"the measured share, {share:.0%}"
         if measured
-        else f"the low end of the assumed range, {share:.0%} (likely {outcome.quality.likely:.0%})"
+        else f"the low end of the assumed range, {share:.0%} (likely {spec.quality.likely_share:.0%})"
     )
     note = (
-        f"Shrunk option {option.name} ({kind} of {request.candidate} against {request.baseline}): {making}. "
-        f"Its quality is {outcome.quality.describe()}; floors are checked at {how} of {request.baseline}'s score "
+        f"Shrunk option {option.name} ({kind} of {spec.candidate} against {spec.baseline}): {making}. "
+        f"Its quality is {spec.quality.describe()}; floors are checked at {how} of {spec.baseline}'s score "
         "on each workload's metric."
-        + (f" {request.baseline} has no score for {', '.join(unscored)}, so neither has it." if unscored else "")
+        + (f" {spec.baseline} has no score for {', '.join(unscored)}, so neither has it." if unscored else "")
     )
-    source = f"shrink ({kind}); {option.making.source if option.making else ''}"
+    costs = "; ".join(
+        f"{line.what} {line.usd:,.2f} USD ({', '.join(p for p in (line.source, line.as_of) if p)})"
+        for line in spec.costs
+    )
+    source = f"shrink ({kind}) of {spec.candidate} against {spec.baseline}: {costs}"
     if isinstance(option, ApiOption):
         candidate = Candidate.from_api_option(option, quality, source=source)
     else:

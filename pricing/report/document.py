@@ -22,7 +22,6 @@ import datetime as dt
 import io
 import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -40,10 +39,12 @@ from pricing.planning import service as planning
 from pricing.planning.display import sensitivity_title
 from pricing.planning.projection import (
     ApiOption,
+    CostLine,
     HybridOption,
     MonteCarloResult,
     ProjectionInputs,
     SelfHostOption,
+    ShrinkQuality,
     break_even_month,
 )
 from pricing.portfolio.optimiser import Candidate, Workload
@@ -1566,14 +1567,13 @@ def _portfolio_section(pdf: FPDF, section: PortfolioSection, images: ReportImage
 
 
 SHRINK_SAVING_MONTHS = (18, 24, 36)
-_SHRINK_SOURCE = re.compile(r"^shrink \((?P<path>[a-z-]+)\) against (?P<baseline>.+?): (?P<costs>.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class ShrinkSummary:
     """A shrunk option of the scenario as the report's shrink section shows it: its path, what making it costs,
-    payback and savings against its baseline on the scenario's own projection, and its quality and sources in words
-    (as `pricing.shrink.service.projection_option` wrote them into its making cost)."""
+    payback and savings against its baseline on the scenario's own projection, and its quality and each cost with its
+    source, from the facts its making cost keeps (`MakingCost.shrink`; None for an option saved without them)."""
 
     option: str
     path: str
@@ -1583,13 +1583,15 @@ class ShrinkSummary:
     retrain_every_months: int | None
     payback_month: int | None
     savings_usd: dict[int, float]  # month -> the baseline's cumulative spend minus the option's
-    costs: str
-    quality: str
+    costs: tuple[CostLine, ...]
+    quality: ShrinkQuality | None
+    making_source: str  # the making cost's own source, said where the facts are missing
 
 
 def shrink_summaries(data: ReportData) -> list[ShrinkSummary]:
-    """Each shrunk option of the scenario (an option with a making cost) against its baseline (the option named in
-    its making cost, else the first API option without one), on the scenario's projection."""
+    """Each shrunk option of the scenario (an option with a making cost) against its baseline (the one it was made
+    against where the scenario holds it, else the first API option without a making cost), on the scenario's
+    projection."""
     cumulative = data.outcome.result.cumulative_usd
     plain_api = [o.name for o in data.scenario.inputs.options if isinstance(o, ApiOption) and o.making is None]
     out = []
@@ -1597,13 +1599,10 @@ def shrink_summaries(data: ReportData) -> list[ShrinkSummary]:
         making = getattr(option, "making", None)
         if making is None:
             continue
-        named = _SHRINK_SOURCE.match(making.source)
-        path, baseline, rest = (
-            (named.group("path"), named.group("baseline"), named.group("costs")) if named else ("", "", making.source)
-        )
+        spec = making.shrink
+        baseline = spec.baseline if spec is not None else ""
         if baseline not in cumulative.columns:
             baseline = plain_api[0] if plain_api else ""
-        costs, _, quality = rest.partition("; quality ")
         own = cumulative[option.name].to_numpy()
         versus = cumulative[baseline].to_numpy() if baseline else None
         horizon = len(own)
@@ -1611,30 +1610,27 @@ def shrink_summaries(data: ReportData) -> list[ShrinkSummary]:
         out.append(
             ShrinkSummary(
                 option=option.name,
-                path=path or "not named",
+                path=spec.path if spec is not None else "not recorded",
                 baseline=baseline,
                 one_off_usd=making.one_off_usd,
                 retrain_usd=making.retrain_usd,
                 retrain_every_months=making.retrain_every_months,
                 payback_month=break_even_month(own, versus) if versus is not None else None,
                 savings_usd={m: float(versus[m - 1] - own[m - 1]) for m in months} if versus is not None else {},
-                costs=costs,
-                quality=quality or "not given with the option",
+                costs=spec.costs if spec is not None else (),
+                quality=spec.quality if spec is not None else None,
+                making_source=making.source,
             )
         )
     return out
 
 
-def _top_level_parts(text: str) -> list[str]:
-    """Parts of a '; '-separated list, splitting only outside parentheses (a source may hold its own '; ')."""
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and text.startswith("; ", index):
-            parts.append(text[start:index])
-            start = index + 2
-    parts.append(text[start:])
-    return [part.strip() for part in parts if part.strip()]
+def _cost_line_text(line: CostLine) -> str:
+    """'Labelling ...: $1,234.00 (the sum); source: ..., link, date'."""
+    where = ", ".join(
+        part for part in (line.source, line.url if line.url not in line.source else "", line.as_of) if part
+    )
+    return f"{line.what}: {usd(line.usd)} ({line.formula}); source: {where or MISSING}"
 
 
 def _shrink_section(pdf: FPDF, data: ReportData, number: int) -> int:
@@ -1671,10 +1667,15 @@ def _shrink_section(pdf: FPDF, data: ReportData, number: int) -> int:
             for month, saving in summary.savings_usd.items()
         ]
         _table(pdf, ["Figure", "Value"], rows, widths=(80, 100))
+        missing = (
+            "not recorded with this option (a making cost set by hand, or a scenario saved before options kept how "
+            f"they were made); its making cost says: {summary.making_source}"
+        )
         _subheading(pdf, "Quality: what it reaches, assumed or measured, and what it must reach", 20)
-        _para(pdf, summary.quality[:1].upper() + summary.quality[1:])
+        quality = summary.quality.describe() if summary.quality is not None else missing
+        _para(pdf, quality[:1].upper() + quality[1:])
         _subheading(pdf, "Costs and assumptions, each with its source", 20)
-        _bullets(pdf, _top_level_parts(summary.costs) or [MISSING])
+        _bullets(pdf, [_cost_line_text(line) for line in summary.costs] or [missing])
         number += 1
     return number
 
