@@ -472,6 +472,17 @@ def _growth(text: str) -> portfolio_service.Growth:
     return portfolio_service.Growth(monthly_growth=rate)
 
 
+def _shrink_spec(text: str, baseline: str) -> shrink.ShrinkRequest:
+    """--shrink MODEL:PATH as a one-path request against the baseline (the first API option, as the page does)."""
+    model, _, kind = text.strip().rpartition(":")
+    if not model.strip() or kind.strip() not in shrink.PATH_KINDS:
+        raise BadInput(
+            f"--shrink takes MODEL:PATH with PATH one of {', '.join(shrink.PATH_KINDS)}, e.g. "
+            f"llama-3.1-8b-instruct:distil (got {text!r})"
+        )
+    return shrink.ShrinkRequest(baseline, model.strip(), paths=(kind.strip(),))
+
+
 def _portfolio_plan(args: argparse.Namespace, store: Store) -> portfolio_service.PortfolioPlan:
     """Usage + floors files and the store's options, optimised."""
     for label, name in (("--usage", args.usage), ("--floors", args.floors)):
@@ -487,6 +498,16 @@ def _portfolio_plan(args: argparse.Namespace, store: Store) -> portfolio_service
             if not gpu:
                 raise BadInput(f"--self-host takes MODEL@GPU, e.g. llama-3.3-70b-instruct@H100 SXM (got {spec!r})")
             self_host.append((model_id.strip(), gpu.strip(), args.precision, args.mode))
+    shrunk = None
+    if args.shrink:
+        sheet = args.sheet or service.default_sheet(store)
+        first = args.api[0] if args.api else None
+        if first is None:
+            defaults = planning.default_api_models(store, sheet, args.metric)
+            first = defaults[0].model_key if defaults else None
+        if first is None:
+            raise BadInput("--shrink needs an API option to shrink against: name one with --api")
+        shrunk = _shrink_spec(args.shrink, first)
     request = portfolio_service.PortfolioRequest(
         monthly=monthly,
         floors=floors,
@@ -502,6 +523,7 @@ def _portfolio_plan(args: argparse.Namespace, store: Store) -> portfolio_service
         allow_split=not args.no_split,
         peak_to_average=args.peak_to_average,
         time_limit_s=args.time_limit,
+        shrink=shrunk,
     )
     return portfolio_service.plan_portfolio(store, request)
 
@@ -1125,6 +1147,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--self-host", action="append", help="MODEL@GPU option (repeat), e.g. llama-3.1-8b-instruct@H100 SXM"
     )
     p.add_argument("--cascade", action="append", help="SMALL,LARGE,RATE: a cascade of two API models (repeat)")
+    p.add_argument(
+        "--shrink",
+        metavar="MODEL:PATH",
+        help="a smaller model made by quantise, distil or fine-tune against the first API option (its baseline and "
+        "teacher), weighed as one more candidate with its making cost, e.g. llama-3.1-8b-instruct:distil",
+    )
     p.add_argument(
         "--mode", choices=["on-demand", "reserved"], default="reserved", help="how self-host GPUs are rented"
     )
