@@ -87,9 +87,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if report.seeded:
         counts = ", ".join(f"{name} {count:,}" for name, count in report.rows.items())
         print(f"Seeded {store.name} in {report.seconds:.1f} s ({counts}).")
+        for outcome in report.replays:  # what refreshes had loaded, loaded again from the contents the store kept
+            print(f"  {outcome.status}: {outcome.message}", file=sys.stdout if outcome.ok else sys.stderr)
     else:
         print(f"{store.name} already holds this data (version {report.data_version}); nothing to do.")
-    return 0
+    return EXIT_SOURCE_FAILED if report.replay_failures else 0
 
 
 def _store_location(text: str) -> str:

@@ -132,7 +132,7 @@ def test_a_version_1_file_holding_data_upgrades_and_keeps_every_row(tmp_path: Pa
 
     store = Store(path)
     assert store.schema_version() == LATEST
-    assert [m.version for m in MIGRATIONS] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert [m.version for m in MIGRATIONS] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     assert {table: store.count(table) for table in before} == before
     assert before["models"] == 2 and before["model_aliases"] == 3 and before["prices"] == 2
     pd.testing.assert_frame_equal(store.models(), models_before)

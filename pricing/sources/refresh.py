@@ -11,9 +11,12 @@ the store as it was for that source and the others go on.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import hashlib
 import os
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,6 +218,18 @@ def _has_sheet(store: Store, sheet_name: str) -> bool:
     return sheet_name in set(store.price_sheets()["sheet_name"])
 
 
+@dataclass(frozen=True)
+class _Loading:
+    """How one fetched content is loaded: by a refresh (its diff recorded) or replayed after a reseed (no diff)."""
+
+    run_id: str
+    fetched_at: dt.datetime
+    as_of: dt.date  # the date its rows are given: the refresh's, also when a reseed replays it
+    force: bool
+    dry_run: bool = False
+    replay_of: str | None = None  # the snapshot a replay loads again; None for a refresh
+
+
 def _refresh_one(
     store: Store, source: RefreshSource, request: RefreshRequest, env: Mapping[str, str], run_id: str, tick: Progress
 ) -> SourceOutcome:
@@ -231,17 +246,25 @@ def _refresh_one(
             seconds=time.perf_counter() - started,
         )
     fetched_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    today = fetched_at.date()
+    loading = _Loading(run_id, fetched_at, fetched_at.date(), request.force, request.dry_run)
+    return _check_and_load(store, source, fetched, loading, tick, started)
+
+
+def _check_and_load(
+    store: Store, source: RefreshSource, fetched: Fetched, loading: _Loading, tick: Progress, started: float
+) -> SourceOutcome:
+    """Read, check, compare, guard and load one source's content: the path a refresh and a replay share."""
+    replay = loading.replay_of is not None
     tick(source.name, 0.4, "checking")
     benchmark_ids = frozenset(str(b) for b in store.benchmarks()["benchmark_id"])
     file_name = fetched.origin.removeprefix("file:") if fetched.origin.startswith("file:") else source.file_name
-    parsed = source.read(fetched.content, ReadContext(today, fetched.origin, file_name, benchmark_ids))
+    parsed = source.read(fetched.content, ReadContext(loading.as_of, fetched.origin, file_name, benchmark_ids))
     tick(source.name, 0.6, "comparing")
     known = store.known_model_ids()
     changes, to_write, guards, first = _compare(store, source, parsed, known)
     if first:
         changes = pd.concat([diff.new_source_change(source.title), changes], ignore_index=True)
-    aliases, unjoined = _aliases(source, parsed.spellings, today)
+    aliases, unjoined = _aliases(source, parsed.spellings, loading.as_of)
     rows = sum(len(f) for f in (parsed.prices, parsed.scores, parsed.api_performance) if f is not None)
     refusals = [why for why in (guard.refusal() for guard in guards) if why]
     common = {
@@ -251,7 +274,7 @@ def _refresh_one(
         "changes": changes,
         "unjoined": unjoined,
     }
-    if refusals and not request.force:
+    if refusals and not loading.force:
         return SourceOutcome(
             source.name,
             REFUSED,
@@ -260,7 +283,7 @@ def _refresh_one(
             seconds=time.perf_counter() - started,
             **common,
         )
-    if request.dry_run:
+    if loading.dry_run:
         return SourceOutcome(
             source.name,
             CHECKED,
@@ -269,22 +292,25 @@ def _refresh_one(
             **common,
         )
     tick(source.name, 0.8, "loading")
-    snapshot_id = f"{source.name}-{fetched_at:%Y%m%dT%H%M%S}-{fetched.sha256[:8]}"
+    fetched_at = loading.fetched_at
+    snapshot_id = f"{source.name}-{fetched_at:%Y%m%dT%H%M%S}-{fetched.sha256[:8]}" + ("-replay" if replay else "")
     stamp = {"snapshot_id": snapshot_id, "source_name": source.name, "fetched_at": fetched_at}
+    # A replay puts back what a reseed replaced: its difference from the shipped data is no news, so none is kept.
+    recorded = changes.iloc[0:0] if replay else changes
     store.load_snapshot(
         SnapshotLoad(
             snapshot={
                 **stamp,
-                "run_id": run_id,
+                "run_id": loading.run_id,
                 "url": fetched.origin,
                 "content_sha256": fetched.sha256,
                 "content_bytes": len(fetched.content),
                 "rows_loaded": rows,
-                "as_of": today,
-                "forced": request.force,
+                "as_of": loading.as_of,
+                "forced": loading.force,
             },
-            changes=changes.assign(**stamp)[list(TABLE_COLUMNS["refresh_changes"])],
-            sheet=_sheet(source, fetched, today) if to_write is not None else None,
+            changes=recorded.assign(**stamp)[list(TABLE_COLUMNS["refresh_changes"])],
+            sheet=_sheet(source, fetched, loading.as_of) if to_write is not None else None,
             prices=to_write,
             score_source=source.score_source,
             scores=parsed.scores,
@@ -295,8 +321,20 @@ def _refresh_one(
             models=parsed.models,
             aliases=aliases,
             benchmarks=parsed.benchmarks,
+            # Kept once, by the snapshot that fetched it (deterministic bytes: no time in the gzip header).
+            content_gzip=None if replay else gzip.compress(fetched.content, mtime=0),
+            replay_of=loading.replay_of,
         )
     )
+    if replay:
+        return SourceOutcome(
+            source.name,
+            LOADED,
+            f"{source.title}: loaded its refresh of {loading.as_of} again after the reseed ({rows:,} rows, "
+            f"snapshot {loading.replay_of})",
+            seconds=time.perf_counter() - started,
+            **(common | {"changes": recorded}),
+        )
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in diff.summary(changes).items()) or "no changes"
     return SourceOutcome(
         source.name,
@@ -304,6 +342,73 @@ def _refresh_one(
         f"{source.title}: loaded {rows:,} rows from {fetched.origin} ({counts})",
         seconds=time.perf_counter() - started,
         **common,
+    )
+
+
+def _replay_one(store: Store, source: RefreshSource, latest: pd.Series, run_id: str, tick: Progress) -> SourceOutcome:
+    """Load a source's latest snapshot again from its kept content, forced (it was accepted once), with no diff."""
+    started = time.perf_counter()
+    original = str(latest["replay_of"]) if pd.notna(latest["replay_of"]) else str(latest["snapshot_id"])
+    as_of = pd.Timestamp(latest["as_of"]).date()
+    tick(source.name, 0.1, "reading its kept content")
+    content_gzip = store.snapshot_content_gzip(original)
+    if content_gzip is None:
+        return SourceOutcome(
+            source.name,
+            SKIPPED,
+            f"{source.title}: its refresh of {as_of} was loaded before Frontier kept contents, so the reseed's data "
+            f"stands; run `python -m pricing refresh --source {source.name}` to load it again",
+        )
+    try:
+        content = gzip.decompress(content_gzip)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"the kept content of snapshot {original} is not readable gzip ({exc})") from None
+    sha256 = hashlib.sha256(content).hexdigest()
+    if sha256 != latest["content_sha256"]:
+        raise InputError(f"the kept content of snapshot {original} does not match its recorded SHA-256")
+    fetched = Fetched(content=content, origin=str(latest["url"]), sha256=sha256)
+    fetched_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    loading = _Loading(run_id, fetched_at, as_of, force=True, replay_of=original)
+    return _check_and_load(store, source, fetched, loading, tick, started)
+
+
+def replay_after_seed(store: Store, seeded_at: dt.datetime, progress: Progress | None = None) -> RefreshReport:
+    """After a reseed, load each source's latest snapshot from before it again, from the content the store kept.
+
+    In registry order, through the readers and load path of a refresh, forced and writing no diff; each replay is
+    a snapshot of its own whose `replay_of` names the one it loads again. A replay that fails (a reader that no
+    longer reads the content) writes nothing of that source, so the reseed's data stays, and says which and why.
+    """
+    tick: Progress = progress or (lambda _source, _done, _doing: None)
+    latest = store.latest_snapshots_before(seeded_at).drop_duplicates("source_name").set_index("source_name")
+    run_id = uuid.uuid4().hex[:12]
+    outcomes: list[SourceOutcome] = []
+    for source in SOURCES:
+        if source.name not in latest.index:
+            continue
+        started = time.perf_counter()
+        try:
+            outcome = _replay_one(store, source, latest.loc[source.name], run_id, tick)
+        except (InputError, StoreError) as exc:
+            outcome = SourceOutcome(
+                source.name, FAILED, _replay_failed(source, exc), seconds=time.perf_counter() - started
+            )
+        except Exception as exc:  # noqa: BLE001 - one source's surprise must not stop the others
+            outcome = SourceOutcome(
+                source.name,
+                FAILED,
+                _replay_failed(source, f"unexpected {type(exc).__name__}"),
+                seconds=time.perf_counter() - started,
+            )
+        tick(source.name, 1.0, outcome.status)
+        outcomes.append(outcome)
+    return RefreshReport(run_id, tuple(outcomes))
+
+
+def _replay_failed(source: RefreshSource, why: object) -> str:
+    return (
+        f"{source.title}: its last refresh could not be loaded again after the reseed: {why}. Nothing of it was "
+        f"written, so the reseed's data stands; run `python -m pricing refresh --source {source.name}` to load it anew"
     )
 
 
@@ -372,7 +477,8 @@ def source_status(store: Store, today: dt.date | None = None) -> pd.DataFrame:
         if source.score_prefix is not None:  # its benchmarks' rows only: the prefix is shared with other files
             dated = _held_scores(store, source)["as_of"]
         dates = pd.to_datetime(dated, errors="coerce").dropna()
-        mine = snapshots[snapshots["source_name"] == source.name]
+        # A reseed's replay loads an earlier refresh again: the refresh's own time is when it was last refreshed.
+        mine = snapshots[(snapshots["source_name"] == source.name) & snapshots["replay_of"].isna()]
         last = mine.iloc[0] if not mine.empty else None
         as_of = dates.max().date() if len(dates) else None
         rows.append(

@@ -3,7 +3,8 @@
 Seeding replaces the seeded tables and the bundled sheet in one transaction, so running it twice
 yields the same database and a failure leaves the previous contents. Uploaded and custom price sheets
 are never touched. A fingerprint of the inputs is recorded, so a start-up only reseeds when the
-shipped data or the pinned litellm changed.
+shipped data or the pinned litellm changed. After a reseed, what refreshes had loaded is loaded again from the
+contents the store kept (`refresh.replay_after_seed`), so a reseed never loses refreshed data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from pricing.litellm_prices import (
 )
 from pricing.price_sources import PRICE_SOURCES
 from pricing.sources import readers as sources
+from pricing.sources.refresh import SourceOutcome, replay_after_seed
 from pricing.store import PROJECT_ROOT, TABLE_COLUMNS, Store
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -36,6 +38,13 @@ class SeedReport:
     data_version: str
     seconds: float
     rows: dict[str, int]
+    # Each source whose latest refresh the reseed loaded again (or could not, and why), in registry order.
+    replays: tuple[SourceOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def replay_failures(self) -> tuple[SourceOutcome, ...]:
+        """The replays that failed: their sources hold the shipped data until refreshed again."""
+        return tuple(outcome for outcome in self.replays if not outcome.ok)
 
 
 def data_version(data_dir: Path = DATA_DIR) -> str:
@@ -110,6 +119,7 @@ def seed(store: Store, data_dir: Path = DATA_DIR, only_if_needed: bool = False) 
     prices = pd.concat([frame for _, frame in sheets], ignore_index=True)
     frames = build_seed_frames(data_dir, prices)
     seconds = time.perf_counter() - started
-    store.replace_seed(frames, sheets, version, seconds)
+    seeded_at = store.replace_seed(frames, sheets, version, seconds)
     rows = {name: len(frame) for name, frame in frames.items()} | {"prices": len(prices)}
-    return SeedReport(True, version, time.perf_counter() - started, rows)
+    replays = replay_after_seed(store, seeded_at).outcomes
+    return SeedReport(True, version, time.perf_counter() - started, rows, replays)

@@ -207,12 +207,19 @@ SQL_DELETE_PREFIX_SCORES = "DELETE FROM scores WHERE benchmark_id = ? AND starts
 # A refresh adds what the store lacks and leaves curated rows (seeded models, aliases, benchmarks) as they are.
 SQL_INSERT_NEW_ROWS = """INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming i
     WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"""
+# A snapshot's content is kept once, by the snapshot that fetched it; a replay reads its original's.
+SQL_INSERT_SNAPSHOT_CONTENT = "INSERT INTO snapshot_contents (snapshot_id, content_gzip) VALUES (?, ?)"
+SQL_SNAPSHOT_CONTENT = "SELECT content_gzip FROM snapshot_contents WHERE snapshot_id = ?"
+# Each source's latest snapshot loaded before a time (a reseed's), replays included.
+SQL_LATEST_SNAPSHOTS_BEFORE = """SELECT * FROM source_snapshots s WHERE s.fetched_at = (SELECT max(t.fetched_at)
+        FROM source_snapshots t WHERE t.source_name = s.source_name AND t.fetched_at < ?)
+    ORDER BY s.source_name"""
 SQL_CHANGES_SINCE = """SELECT * FROM refresh_changes WHERE fetched_at >= ?
     ORDER BY fetched_at DESC, source_name, change, model_key, field"""
 # Models new to the store in the latest refresh that loaded anything.
 SQL_NEW_MODEL_IDS = """SELECT DISTINCT c.model_id FROM refresh_changes c JOIN source_snapshots s USING (snapshot_id)
     WHERE c.change = 'new_model' AND c.new_to_store AND c.model_id IS NOT NULL
-        AND s.run_id = (SELECT run_id FROM source_snapshots ORDER BY fetched_at DESC LIMIT 1)
+        AND s.run_id = (SELECT run_id FROM source_snapshots WHERE replay_of IS NULL ORDER BY fetched_at DESC LIMIT 1)
     ORDER BY c.model_id"""
 
 
@@ -232,9 +239,10 @@ class PriceSheet:
 class SnapshotLoad:
     """Everything one refreshed source writes, in one transaction (`Store.load_snapshot`).
 
-    `snapshot` is one `source_snapshots` row; a sheet's `prices` rows are added to it (a model's earlier prices
-    stay, dated); `scores` replace every score of `score_source` (and are kept in `score_history`), `api_performance`
-    every row of `performance_source`; `models`, `aliases` and `benchmarks` add only what the store lacks.
+    `snapshot` is one `source_snapshots` row but its `replay_of`; a sheet's `prices` rows are added to it (a model's
+    earlier prices stay, dated); `scores` replace every score of `score_source` (and are kept in `score_history`),
+    `api_performance` every row of `performance_source`; `models`, `aliases` and `benchmarks` add only what the store
+    lacks; `content_gzip` is kept in `snapshot_contents`.
     """
 
     snapshot: dict[str, object]
@@ -250,6 +258,8 @@ class SnapshotLoad:
     models: pd.DataFrame | None = None
     aliases: pd.DataFrame | None = None
     benchmarks: pd.DataFrame | None = None
+    content_gzip: bytes | None = None  # the fetched content, kept so a reseed can load it again
+    replay_of: str | None = None  # the snapshot whose kept content this load replays (after a reseed)
 
 
 @dataclass(frozen=True)
@@ -449,8 +459,9 @@ class Store:
         sheets: Sequence[tuple[PriceSheet, pd.DataFrame]],
         data_version: str,
         seconds: float | None = None,
-    ) -> None:
-        """Replace all seeded tables and every seeded price sheet (with its prices) in one transaction."""
+    ) -> dt.datetime:
+        """Replace all seeded tables and every seeded price sheet (with its prices) in one transaction; return the
+        seed's time as recorded."""
         unknown = set(frames) - set(SEEDED_TABLES)
         if unknown:
             raise ValueError(f"not seeded tables: {sorted(unknown)}")
@@ -463,7 +474,9 @@ class Store:
                     self._insert(cur, table, frames[table])
             for sheet, prices in sheets:
                 self._write_sheet(cur, sheet, prices, replace_all=True)
-            cur.execute(SQL_RECORD_SEED, [_now(), data_version, seconds])
+            seeded_at = _now()
+            cur.execute(SQL_RECORD_SEED, [seeded_at, data_version, seconds])
+        return seeded_at
 
     def add_price_sheet(self, sheet: PriceSheet, prices: pd.DataFrame, *, created_by: str | None = None) -> None:
         """Add or extend a price sheet; rows on an existing effective date replace those rows only.
@@ -891,8 +904,20 @@ class Store:
             ):
                 if frame is not None and not frame.empty:
                     self._insert_new(cur, table, frame, key)
-            self._insert(cur, "source_snapshots", pd.DataFrame([load.snapshot]))
+            self._insert(cur, "source_snapshots", pd.DataFrame([{**load.snapshot, "replay_of": load.replay_of}]))
+            if load.content_gzip is not None:
+                cur.execute(SQL_INSERT_SNAPSHOT_CONTENT, [load.snapshot["snapshot_id"], load.content_gzip])
             self._insert(cur, "refresh_changes", load.changes)
+
+    def snapshot_content_gzip(self, snapshot_id: str) -> bytes | None:
+        """A loaded snapshot's kept content (gzip), None if the store kept none (loaded before it kept contents)."""
+        with self._reading() as cur:
+            row = cur.execute(SQL_SNAPSHOT_CONTENT, [snapshot_id]).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def latest_snapshots_before(self, before: dt.datetime) -> pd.DataFrame:
+        """Each source's latest snapshot loaded before a time (replays included), by source name."""
+        return self._query(SQL_LATEST_SNAPSHOTS_BEFORE, [before])
 
     def scores_with_prefix(self, prefix: str, benchmark_ids: tuple[str, ...]) -> pd.DataFrame:
         """Every score of the given benchmarks whose source starts with `prefix`."""

@@ -47,9 +47,11 @@ _DUCKDB_TYPE_OF_OID = {
     1700: "DOUBLE",  # numeric: what Postgres' sum() of BIGINTs returns; DuckDB's HUGEINT sum also comes back float64
     1082: "DATE",
     1114: "TIMESTAMP",
+    17: "BLOB",  # bytea
 }
 _COLUMN_TYPES: dict[tuple[str, str], str] = {(t.name, c.name): c.sql_type for t in TABLES for c in t.columns}
 _DOUBLE = re.compile(r"\bDOUBLE\b(?!\s+PRECISION)")
+_BLOB = re.compile(r"\bBLOB\b")
 # One key for every process's migrations, so two replicas starting at once do not both build the schema.
 MIGRATION_LOCK_KEY = 0x46524F4E  # "FRON"
 SQL_MIGRATION_LOCK = f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
@@ -80,13 +82,14 @@ def _without_secret(text: str, url: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _postgres_sql(sql: str, with_parameters: bool) -> str:
-    """The store's SQL in psycopg's words: `?` parameters become %s (a literal % doubled), DOUBLE is DOUBLE PRECISION.
+    """The store's SQL in psycopg's words: `?` parameters become %s (a literal % doubled), DOUBLE is DOUBLE PRECISION,
+    BLOB is BYTEA.
 
     Without parameters psycopg sends the text as it is, so nothing is doubled then.
     """
     if with_parameters:
         sql = sql.replace("%", "%%").replace("?", "%s")
-    return _DOUBLE.sub("DOUBLE PRECISION", sql)
+    return _BLOB.sub("BYTEA", _DOUBLE.sub("DOUBLE PRECISION", sql))
 
 
 def _python_value(value: object, sql_type: str) -> object:

@@ -415,9 +415,18 @@ SOURCE_SNAPSHOTS = Table(
         "rows_loaded BIGINT NOT NULL",
         "as_of DATE NOT NULL",
         "forced BOOLEAN NOT NULL",
+        # The snapshot whose kept content a reseed loaded again (NULL: fetched or handed in by a refresh).
+        Column("replay_of", "VARCHAR", added_in=11),
     ),
     primary_key=("snapshot_id",),
     written_from_frames=True,
+)
+# Each loaded snapshot's content as fetched (gzip), so a reseed can load what was refreshed again without a network.
+# A fetched body only: a key travels in a request header and never reaches it.
+SNAPSHOT_CONTENTS = Table(
+    "snapshot_contents",
+    _columns("snapshot_id VARCHAR", "content_gzip BLOB NOT NULL"),
+    primary_key=("snapshot_id",),
 )
 # What each loaded snapshot changed against what the store held before it (kept, so "what changed since" works).
 REFRESH_CHANGES = Table(
@@ -465,6 +474,7 @@ TABLES: tuple[Table, ...] = (
     SOURCE_SNAPSHOTS,
     REFRESH_CHANGES,
     SCORE_HISTORY,
+    SNAPSHOT_CONTENTS,
 )
 TABLE_NAMES: frozenset[str] = frozenset(table.name for table in TABLES)
 # One row counting the store's committed writes: every write transaction bumps it just before COMMIT, so it moves
@@ -613,6 +623,12 @@ def store_changes(cur: Cursor) -> None:
     cur.execute(SQL_FIRST_STORE_CHANGE, [dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
+def snapshot_contents(cur: Cursor) -> None:
+    """Each loaded snapshot's content (gzip), and which snapshot a reseed's replay loaded again."""
+    _create(cur, SNAPSHOT_CONTENTS)
+    _columns_changed_in(11, cur, SOURCE_SNAPSHOTS)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema's history: applied once per file, in order, and recorded with its name."""
@@ -649,5 +665,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "created by: the user who made each price sheet, scenario, probe run and usage upload", created_by),
     Migration(
         10, "store changes: a counter every write bumps, so other processes' caches know to reload", store_changes
+    ),
+    Migration(
+        11,
+        "snapshot contents: each loaded snapshot's content (gzip), so a reseed loads what was refreshed again",
+        snapshot_contents,
     ),
 )
