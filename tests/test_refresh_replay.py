@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -17,8 +18,10 @@ from pricing.litellm_prices import BUNDLED_SHEET_NAME
 from pricing.sources import refresh as refreshing
 from pricing.sources.seed import seed
 from pricing.store import Store
+from pricing.store.transfer import copy_store
 from tests import test_refresh
 from tests.conftest import CliCall
+from tests.postgres_support import PostgresServer
 from tests.test_refresh import AA_KEY, FILES, FIXTURES, FixtureServer, _env
 
 fixture_server = test_refresh.fixture_server  # the same fixture: the sources' files served on 127.0.0.1
@@ -168,3 +171,24 @@ def test_a_reseed_skipped_as_unneeded_replays_nothing(seeded_store: Store, fixtu
     report = seed(seeded_store, only_if_needed=True)
     assert not report.seeded and report.replays == ()
     assert len(seeded_store.source_snapshots()) == snapshots
+
+
+def test_kept_contents_travel_with_a_copy_to_postgres_and_replay_there(
+    seeded_db_file: Path, tmp_path: Path, postgres_server: PostgresServer, fixture_server: FixtureServer
+) -> None:
+    path = tmp_path / "frontier.duckdb"
+    shutil.copy(seeded_db_file, path)
+    source = Store(path)
+    _refresh(source, fixture_server, "lmarena")
+    refreshed = source.scores_of_source(LMARENA)
+    url = postgres_server.create_database()
+    target = Store(url)
+    copy_store(source, target)  # checks every table's rows and hash on both sides
+    (snapshot_id,) = source.source_snapshots()["snapshot_id"]
+    assert target.snapshot_content_gzip(snapshot_id) == source.snapshot_content_gzip(snapshot_id)
+    source.close()
+    report = seed(target)
+    assert [(o.source, o.status) for o in report.replays] == [("lmarena", refreshing.LOADED)]
+    pd.testing.assert_frame_equal(target.scores_of_source(LMARENA), refreshed)
+    target.close()
+    postgres_server.drop_database(url)
