@@ -19,6 +19,7 @@ from pricing import service as core
 from pricing.candidates import pick_scores
 from pricing.cost import TokenPrice, Usage, linear_cost_usd
 from pricing.exports import fmt_number
+from pricing.identity import resolve_model
 from pricing.limits import InputError
 from pricing.metrics import DEFAULT_METRIC
 from pricing.planning import service as planning
@@ -283,8 +284,15 @@ def _fleet_notes(option: SelfHostOption) -> tuple[str, ...]:
 def public_score(store: Store, model: str, metric_id: str) -> pd.Series | None:
     """A model's score on a public metric as the explorer picks it (independent first, then the latest), or None."""
     scores = store.scores(metric_id)
-    picked = pick_scores(scores[scores["model_id"] == model])
-    return None if picked.empty else picked.iloc[0]
+    ids = [model]
+    canonical = resolve_model(model).model_id  # a moving name (gpt-4o) scores as the model it points at today
+    if canonical is not None and canonical != model:
+        ids.append(canonical)
+    for model_id in ids:
+        picked = pick_scores(scores[scores["model_id"] == model_id])
+        if not picked.empty:
+            return picked.iloc[0]
+    return None
 
 
 def _scaled_by_public_scores(
@@ -341,10 +349,22 @@ def _quantise(store: Store, request: ShrinkRequest, ratio: float, output_per_req
     if request.candidate != request.baseline:
         scaled = _scaled_by_public_scores(store, request, published)
         if scaled is None:
+            # Without scores for both, another model is not assumed to match the baseline: the quantisation share
+            # times the same stated assumption distilling uses (a model of another size keeps part of the score).
+            assumed = _assumption(request)
+            published = QualityRange(
+                published.low * assumed.low,
+                published.likely * assumed.likely,
+                published.high * assumed.high,
+                f"{published.source}; times {request.candidate}'s share of {request.baseline}'s score at BF16, "
+                f"{assumed.source} (no {request.quality_metric} score for both to scale it by)",
+                published.url,
+                published.as_of,
+            )
             notes += (
                 f"the published share compares {request.candidate} quantised with itself at BF16; against "
-                f"{request.baseline} it also assumes {request.candidate} at BF16 matches the baseline (no "
-                f"{request.quality_metric} score for both to scale it by)",
+                f"{request.baseline} it is multiplied by an assumed {assumed.low:.0%}-{assumed.high:.0%} "
+                f"(no {request.quality_metric} score for both models to scale it by)",
             )
         else:
             published, note = scaled
