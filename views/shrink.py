@@ -141,7 +141,7 @@ for name, frame in comparison.tornados.items():
     if payback_unmoved(frame):
         st.caption(
             f"What moves the payback month of {name}: nothing in the ranges tried; it pays back in month "
-            f"{frame.attrs.get('payback_base')} at every assumption's low and high value."
+            f"{frame.attrs.get('payback_base', 0):g} at every assumption's low and high value."
         )
     else:
         st.plotly_chart(tornado_figure(frame, name), key=f"shrink_tornado_{name}")

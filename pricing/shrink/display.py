@@ -35,7 +35,7 @@ def payback_figure(result: ShrinkResult) -> go.Figure:
                 x=outcome.payback_month,
                 line_dash="dot",
                 annotation_text=f"{outcome.kind} pays back, month {outcome.payback_month}",
-                annotation_position="top left",
+                annotation_position="top right",  # to the right of the line: month 1 is at the chart's left edge
             )
     figure.update_layout(
         xaxis_title="Month",
