@@ -30,7 +30,7 @@ from ui.common import (
     load_performance_frontier,
 )
 from ui.refresh import load_new_model_ids, new_model_note, show_metric_freshness
-from ui.shrink import relative_panel
+from ui.relative import relative_panel
 
 KEY_METRIC = "explorer_metric"
 KEY_AXIS = "explorer_axis"

@@ -5,12 +5,15 @@ Pure: results in, Plotly figures and DataFrames out."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from pricing.shrink.engine import ShrinkResult
 from pricing.shrink.relative import COST_GUIDE_MULTIPLE, QUALITY_GUIDE_PCT, RelativeView
+
+if TYPE_CHECKING:  # the engine brings the projection and scipy; the explorer's relative view needs neither
+    from pricing.shrink.engine import ShrinkResult
 
 
 def payback_figure(result: ShrinkResult) -> go.Figure:
