@@ -217,6 +217,9 @@ def set_inputs(page: Any, numbers: dict[str, float], horizon: int | None = None)
         bs.rerun_after(page, lambda label=label, value=value: bs.set_number(page, label, value), 120_000)
     if horizon is not None:
         radio = page.get_by_role("radio", name=str(horizon), exact=True)
+        # Centred first: scrolled just into view from below, the radio sits under Streamlit's sticky header, which
+        # takes a forced click.
+        radio.evaluate("element => element.scrollIntoView({block: 'center'})")
         bs.rerun_after(page, lambda: radio.check(force=True), 120_000)
 
 
