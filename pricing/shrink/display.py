@@ -32,14 +32,17 @@ def payback_figure(result: ShrinkResult) -> go.Figure:
                 hovertemplate="month %{x}: $%{y:,.0f} cumulative<extra>%{fullData.name}</extra>",
             )
         )
+    paying: dict[int, list[str]] = {}  # paths that pay back in the same month share one line and one label
     for outcome in result.outcomes:
         if outcome.payback_month is not None:
-            figure.add_vline(
-                x=outcome.payback_month,
-                line_dash="dot",
-                annotation_text=f"{outcome.kind} pays back, month {outcome.payback_month}",
-                annotation_position="top right",  # to the right of the line: month 1 is at the chart's left edge
-            )
+            paying.setdefault(int(outcome.payback_month), []).append(outcome.kind)
+    for month, kinds in sorted(paying.items()):
+        figure.add_vline(
+            x=month,
+            line_dash="dot",
+            annotation_text=f"{' and '.join(kinds)} {'pays' if len(kinds) == 1 else 'pay'} back, month {month}",
+            annotation_position="top right",  # to the right of the line: month 1 is at the chart's left edge
+        )
     figure.update_layout(
         xaxis_title="Month",
         xaxis_range=[months.min(), months.max()],  # the horizon, no padding before month 1 or after the last
