@@ -105,6 +105,30 @@ def model_cost_map_url() -> str:
     return str(litellm_module().model_cost_map_url)
 
 
+def expand_aliases(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A price map file as litellm serves it: a row whose `alias_of` names another row (e.g.
+    `azure/gpt-sol-latest`) priced as that row, as litellm does when it loads its map (its own expansion, on a copy;
+    a simple one where this litellm has none). A map read from a file without this loses those rows."""
+    import copy
+    import importlib
+
+    litellm_module()  # the offline settings first
+    loader = importlib.import_module("litellm.litellm_core_utils.get_model_cost_map")
+    expand = getattr(loader, "_expand_model_aliases", None)
+    if expand is not None:
+        return {str(k): dict(v) for k, v in expand(copy.deepcopy(raw)).items() if isinstance(v, dict)}
+    served: dict[str, dict[str, Any]] = {}
+    for key, entry in raw.items():
+        target = entry.get("alias_of")
+        if isinstance(target, str):
+            named = raw.get(target)
+            if isinstance(named, dict) and not isinstance(named.get("alias_of"), str):
+                served[key] = {k: v for k, v in named.items() if k != "aliases"}
+            continue  # an alias of nothing is dropped, as litellm drops it
+        served[key] = {k: v for k, v in entry.items() if k != "aliases"}
+    return served
+
+
 def model_cost_map() -> dict[str, dict[str, Any]]:
     """litellm's price map (the bundled copy, given the settings `litellm_module` makes)."""
     cost_map: dict[str, dict[str, Any]] = litellm_module().model_cost

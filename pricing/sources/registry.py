@@ -23,7 +23,7 @@ import pandas as pd
 
 from pricing.identity import canonical_model_id, family_of, organisation_of
 from pricing.limits import InputError
-from pricing.litellm_prices import BUNDLED_SHEET_NAME, bundled_price_records, model_cost_map_url
+from pricing.litellm_prices import BUNDLED_SHEET_NAME, bundled_price_records, expand_aliases, model_cost_map_url
 from pricing.sources import readers
 from pricing.store import TABLE_COLUMNS
 
@@ -224,7 +224,7 @@ def read_litellm_map(content: bytes, ctx: ReadContext) -> Parsed:
         for field in ("input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost"):
             if field in entry and entry[field] is not None:
                 _number(entry[field], f"{ctx.file_name}: {key}.{field}", 0, MAX_USD_PER_1M / 1e6, "USD per token")
-    cost_map = {str(k): v for k, v in data.items() if isinstance(v, dict)}
+    cost_map = expand_aliases({str(k): v for k, v in data.items() if isinstance(v, dict)})
     if not any(isinstance(v, dict) and v.get("input_cost_per_token") is not None for v in cost_map.values()):
         raise RefreshError(f"{ctx.file_name} from {ctx.origin} prices no model; it is not litellm's price map")
     prices = bundled_price_records(as_of=ctx.as_of, cost_map=cost_map)
