@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -169,6 +170,32 @@ def streamlit_server(db_path: Path | None = None, timeout_s: float = HEALTH_TIME
 def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
     """Launch Debian's Chromium through Playwright, headless."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **kwargs)
+
+
+@contextlib.contextmanager
+def served_copy(seeded_db_file: Path, folder: Path) -> Iterator[str]:
+    """The app on a free port against a private copy (in folder) of a seeded store; yields its base URL."""
+    db_path = folder / "frontier.duckdb"
+    shutil.copyfile(seeded_db_file, db_path)
+    with streamlit_server(db_path) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def chromium_tab(viewport: dict[str, int] | None = None, timeout_ms: float = 30_000) -> Iterator[Any]:
+    """A fresh headless Chromium with one tab (a fresh Streamlit session), closed afterwards."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        context = browser.new_context(viewport=viewport or {"width": 1440, "height": 1000})
+        tab = context.new_page()
+        tab.set_default_timeout(timeout_ms)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
 
 
 def wait_for_app(page: Any, timeout_ms: float = 30_000) -> None:

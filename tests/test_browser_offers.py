@@ -8,14 +8,12 @@ at /usr/bin/chromium (or FRONTIER_CHROMIUM); fails without it.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright import sync_api
 
 from tests import browser_support as bs
 
@@ -29,24 +27,14 @@ OFFER_RADIO = "Offer per model"
 @pytest.fixture(scope="module")
 def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port against a private copy of the session's seeded store."""
-    db_path = tmp_path_factory.mktemp("frontier-offers") / "frontier.duckdb"
-    shutil.copyfile(seeded_db_file, db_path)
-    with bs.streamlit_server(db_path) as base_url:
+    with bs.served_copy(seeded_db_file, tmp_path_factory.mktemp("frontier-offers")) as base_url:
         yield base_url
 
 
 @pytest.fixture()
 def page(server: str) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = bs.launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        tab = context.new_page()
-        tab.set_default_timeout(30_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
+    with bs.chromium_tab({"width": 1440, "height": 1000}, 30_000) as tab:
+        yield tab
 
 
 def radio_option(page: Any, label: str) -> Any:

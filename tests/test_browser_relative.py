@@ -8,14 +8,12 @@ Run with `.venv/bin/python -m pytest tests/test_browser_relative.py -q -n0`. Nee
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-from playwright import sync_api
 
 from tests import browser_support as bs
 
@@ -28,22 +26,15 @@ BASELINE = "gpt-4-0613@gpt-4"  # the most expensive offer in the seeded view; th
 
 @pytest.fixture(scope="module")
 def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    db_path = tmp_path_factory.mktemp("frontier-relative") / "frontier.duckdb"
-    shutil.copyfile(seeded_db_file, db_path)
-    with bs.streamlit_server(db_path) as base_url:
+    """The app on a free port against a private copy of the session's seeded store."""
+    with bs.served_copy(seeded_db_file, tmp_path_factory.mktemp("frontier-relative")) as base_url:
         yield base_url
 
 
 @pytest.fixture()
 def page(server: str) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = bs.launch_chromium(playwright)
-        tab = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-        tab.set_default_timeout(60_000)
-        try:
-            yield tab
-        finally:
-            browser.close()
+    with bs.chromium_tab({"width": 1440, "height": 900}, 60_000) as tab:
+        yield tab
 
 
 def test_a_relative_link_draws_shares_of_the_baseline_and_says_them(server: str, page: Any) -> None:
