@@ -398,25 +398,39 @@ UPLOADED_FILE = '[data-testid="stFileChipName"]'
 PDFTOTEXT = "pdftotext"
 
 
-def rerun_after(page: Any, action: Any, timeout_ms: float = 30_000) -> None:
-    """Do `action` and wait until the script run it triggers has started and finished."""
+def rerun_after(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
+    """Do `action` and wait until the script run it triggers has started and finished.
+
+    The run is seen by the app's `data-test-script-state` going to 'running' (or a mutation record whose old value
+    was 'running': a busy browser can apply both changes before the observer runs). Should the browser's renderer
+    batch the two changes so that 'running' never reaches the page, the wait ends at `timeout_ms` with the app idle
+    and the caller's own checks of the outcome decide; an app still running then fails here."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page.evaluate(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
             window.__frontierRan = false;
             window.__frontierObserver?.disconnect();
-            window.__frontierObserver = new MutationObserver(() => {
-                if (app.getAttribute('data-test-script-state') === 'running') window.__frontierRan = true;
+            window.__frontierObserver = new MutationObserver((records) => {
+                if (app.getAttribute('data-test-script-state') === 'running'
+                    || records.some((r) => r.oldValue === 'running')) window.__frontierRan = true;
             });
-            window.__frontierObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+            window.__frontierObserver.observe(
+                app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
         }"""
     )
     action()
-    page.wait_for_function(
-        """() => window.__frontierRan && document.querySelector('[data-testid="stApp"]')
-                  .getAttribute('data-test-script-state') === 'notRunning'""",
-        timeout=timeout_ms,
-    )
+    try:
+        page.wait_for_function(
+            """() => window.__frontierRan && document.querySelector('[data-testid="stApp"]')
+                      .getAttribute('data-test-script-state') === 'notRunning'""",
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeoutError:
+        state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+        if state != "notRunning":
+            raise AssertionError(f"the app was still {state!r} {timeout_ms / 1000:.0f} s after the action") from None
     wait_for_app(page, timeout_ms)
 
 

@@ -28,6 +28,7 @@ from evals.loopback import LoopbackConfig, LoopbackServer
 from evals.probe import ProbeSettings, level_seqs
 from evals.runner import requests_left
 from pricing.store import Store, StoreError
+from pricing.store.access import file_access
 from pricing.store.owners import Owner, owner_alive, this_process
 from tests.conftest import PROJECT_ROOT, CliCall
 
@@ -134,6 +135,22 @@ def test_threads_of_one_process_share_one_open_and_writes_wait_for_reads(db_copy
         thread.join()
     assert not errors
     assert len(store.endpoints()) == 40
+
+
+def test_the_file_is_closed_and_its_closer_thread_ended_before_python_exits(db_copy: Path) -> None:
+    """A daemon thread still inside DuckDB when Python finalises is ended by force, which unwinds DuckDB's C++ and
+    aborts the process ("FATAL: exception not rethrown"): the exit handler ends the closer thread and closes the file
+    first."""
+    store = Store(db_copy)
+    assert store.count("models") > 900
+    access = file_access(db_copy)
+    closer = access._closer
+    assert closer is not None and closer.is_alive()  # a read-only open lingers, ended by this thread
+    access.shut_down()
+    assert not closer.is_alive()
+    assert not access._attached
+    with duckdb.connect(str(db_copy)) as con:  # no open left in this process: another one may write
+        assert con.execute("SELECT count(*) FROM models").fetchone()[0] > 900
 
 
 def test_a_current_file_is_opened_read_only_to_read(db_copy: Path, holder: Hold) -> None:

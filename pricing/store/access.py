@@ -15,6 +15,7 @@ file's lock, and after a write checkpoints it, as closing would.
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import re
@@ -205,6 +206,7 @@ class FileAccess:
         self._write_lock = threading.RLock()
         self._idle_since = 0.0
         self._closer: threading.Thread | None = None
+        self._stopping = False
 
     def _acquire(self, write: bool, lock_wait_s: float) -> None:
         with self._state:
@@ -243,7 +245,7 @@ class FileAccess:
     def _close_when_idle(self) -> None:
         """Close a read-only open READ_LINGER_S after its last use (runs for the life of the process)."""
         with self._state:
-            while True:
+            while not self._stopping:
                 if not self._attached or self._users:
                     self._state.wait()
                     continue
@@ -286,9 +288,30 @@ class FileAccess:
             if not self._users:
                 self._close()
 
+    def shut_down(self, wait_s: float = 5.0) -> None:
+        """End the closer thread and close the file, before the interpreter exits: a daemon thread still inside
+        DuckDB when Python finalises is ended by force, which unwinds DuckDB's C++ and aborts the process."""
+        with self._state:
+            self._stopping = True
+            self._state.notify_all()
+            closer = self._closer
+        if closer is not None and closer is not threading.current_thread():
+            closer.join(wait_s)
+        with suppress(duckdb.Error):
+            self.close()
+
 
 _ACCESS: dict[str, FileAccess] = {}
 _ACCESS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _shut_down_all() -> None:
+    """Close every file this process opened while Python can still run threads (see FileAccess.shut_down)."""
+    with _ACCESS_LOCK:
+        accesses = list(_ACCESS.values())
+    for access in accesses:
+        access.shut_down()
 
 
 def file_access(path: Path) -> FileAccess:
