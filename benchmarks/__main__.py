@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 # Importing the package first sets the offline environment that pricing needs.
 from benchmarks import (
     aiperf_bench,
+    caches_bench,
     explorer_bench,
     frontier_bench,
     portfolio_bench,
@@ -46,6 +47,7 @@ SUITES: list[tuple[str, Callable[[int, bool], Sequence[Row | Table]]]] = [
     ("share", store_share_bench.run),
     ("refresh", refresh_bench.run),
     ("team", team_bench.run),
+    ("caches", caches_bench.run),
 ]
 
 

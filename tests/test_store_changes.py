@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pricing.store import ScenarioConflict, Store
+from pricing.store import RequestRecord, ScenarioConflict, Store
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.postgres_support import PostgresServer
 
@@ -53,6 +53,32 @@ def test_each_committed_write_moves_the_change_count_and_a_failed_one_does_not(
     store.delete_scenario("plan A")
     assert store.change_count() == before + 2
     assert store.migrate() == [] and store.change_count() == before + 2  # a store already current writes nothing
+
+
+def test_a_running_probes_batches_of_requests_leave_page_caches_alone_and_its_finish_moves_them(
+    backend_seeded_store: Store,
+) -> None:
+    """A probe stores a batch every half second: counting each would make every page of every app process drop its
+    caches as often. Cached pages read only finished runs' requests, and the finish is counted."""
+    store = backend_seeded_store
+    before = store.change_count()
+    store.start_run(
+        run_id="r1",
+        endpoint_name=None,
+        model="m",
+        api_base=None,
+        model_id=None,
+        suite=None,
+        settings_json="{}",
+        estimated_cost_usd=None,
+    )
+    assert store.change_count() == before + 1
+    for seq in range(3):
+        store.add_probe_requests("r1", [RequestRecord(seq=seq, phase="measure", concurrency=1, ttft_ms=5.0)])
+    assert store.change_count() == before + 1
+    assert len(store.run_requests("r1")) == 3  # stored all the same, for the page that reads them fresh
+    store.finish_run("r1", "completed", "{}")
+    assert store.change_count() == before + 2
 
 
 def _sheet_options(at: AppTest) -> list[str]:

@@ -372,8 +372,8 @@ class Store:
 
     @contextmanager
     def _transaction(self, *, counted: bool = True) -> Iterator[Cursor]:
-        """One write transaction; `counted` bumps the change counter in it (only migrations, which may create the
-        counter, are not counted)."""
+        """One write transaction; `counted` bumps the change counter in it (not counted: migrations, which may create
+        the counter, and a running probe's batches of requests, see add_probe_requests)."""
         if self.read_only:
             raise StoreError(f"{self.name} was opened read-only; nothing can be written through it")
         with self._access.cursor(write=True, lock_wait_s=self.lock_wait_s) as cur:
@@ -692,8 +692,13 @@ class Store:
         return bool(claimed)
 
     def add_probe_requests(self, run_id: str, records: Sequence[RequestRecord]) -> None:
-        """Store measured requests of a run as they arrive, so a run that dies keeps what it measured."""
-        with self._transaction() as cur:
+        """Store measured requests of a run as they arrive, so a run that dies keeps what it measured.
+
+        Not counted as a change: a probe stores a batch every half second, and counting each would make every page
+        in every app process drop its caches as often. No cached page reads a running run's requests (the probes
+        page reads them fresh); what reads a run's requests from a cache reads finished runs, and a run's finish,
+        cancellation or interruption is counted."""
+        with self._transaction(counted=False) as cur:
             self._insert(cur, "probe_requests", request_records_frame(records).assign(run_id=run_id))
 
     def finish_run(self, run_id: str, status: str, summary_json: str | None, note: str | None = None) -> None:
