@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# How long a browser test waits for the app by default: generous, since CI runs two test workers, their app servers
+# and Chromium on two cores; a passing test never waits it out.
+WAIT_MS = 60_000
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("FRONTIER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -182,7 +186,7 @@ def served_copy(seeded_db_file: Path, folder: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chromium_tab(viewport: dict[str, int] | None = None, timeout_ms: float = 30_000) -> Iterator[Any]:
+def chromium_tab(viewport: dict[str, int] | None = None, timeout_ms: float = WAIT_MS) -> Iterator[Any]:
     """A fresh headless Chromium with one tab (a fresh Streamlit session), closed afterwards."""
     from playwright import sync_api
 
@@ -198,7 +202,7 @@ def chromium_tab(viewport: dict[str, int] | None = None, timeout_ms: float = 30_
             browser.close()
 
 
-def wait_for_app(page: Any, timeout_ms: float = 30_000) -> None:
+def wait_for_app(page: Any, timeout_ms: float = WAIT_MS) -> None:
     """Wait until the script run is over: the app says notRunning, no status widget, and a title (or an
     error) shows."""
     page.wait_for_selector(APP, state="attached", timeout=timeout_ms)
@@ -210,7 +214,7 @@ def wait_for_app(page: Any, timeout_ms: float = 30_000) -> None:
     page.wait_for_selector(f"{TITLE}, {ERRORS}", state="visible", timeout=timeout_ms)
 
 
-def open_page(page: Any, base_url: str, path: str, timeout_ms: float = 30_000) -> None:
+def open_page(page: Any, base_url: str, path: str, timeout_ms: float = WAIT_MS) -> None:
     """Navigate to one of the app's pages (e.g. 'explorer') and wait for it to finish running."""
     page.goto(f"{base_url}/{path.lstrip('/')}", wait_until="domcontentloaded", timeout=timeout_ms)
     wait_for_app(page, timeout_ms)
@@ -398,7 +402,7 @@ UPLOADED_FILE = '[data-testid="stFileChipName"]'
 PDFTOTEXT = "pdftotext"
 
 
-def rerun_after(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
+def rerun_after(page: Any, action: Any, timeout_ms: float = WAIT_MS) -> None:
     """Do `action` and wait until the script run it triggers has started and finished.
 
     The run is seen by the app's `data-test-script-state` going to 'running' (or a mutation record whose old value

@@ -95,7 +95,7 @@ def page(browser: Any) -> Iterator[Any]:
     """A fresh tab (so a fresh Streamlit session) at the screenshot viewport."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(bs.WAIT_MS)
     try:
         yield tab
     finally:

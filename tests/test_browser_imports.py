@@ -38,7 +38,7 @@ def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture()
 def page(server: str) -> Iterator[Any]:
-    with bs.chromium_tab({"width": 1440, "height": 1000}, 30_000) as tab:
+    with bs.chromium_tab({"width": 1440, "height": 1000}) as tab:
         yield tab
 
 

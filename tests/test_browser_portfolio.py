@@ -61,7 +61,7 @@ def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> It
 def new_tab(browser: Any) -> Any:
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(bs.WAIT_MS)
     return tab
 
 

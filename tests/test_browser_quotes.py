@@ -87,7 +87,7 @@ def _save_terms(page: Any, sheet: str, fields: dict[str, str], tier_mode: str | 
 def test_two_quotes_with_terms_download_as_pdf_and_xlsx(server: tuple[str, str], browser: Any, tmp_path: Path) -> None:
     base_url, list_name = server
     page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(bs.WAIT_MS)
     bs.open_page(page, base_url, "costs")
     for name, content in SHEETS.items():
         page.get_by_label("Sheet name", exact=True).fill(name)
