@@ -50,7 +50,7 @@ def test_offer_choice_from_a_shared_link_and_back_to_the_makers_price(server: st
     assert page.get_by_role("switch", name="Include flagged prices", exact=True).is_checked()
     table = page.locator(f"{DATAFRAME}:has([role='columnheader']:has-text('Price flag'))")
     table.wait_for(state="attached")
-    offers = [row[1] for row in bs.dataframe_rows(table)]  # the column after the model's name
+    offers = [row[3] for row in bs.dataframe_rows(table)]  # after the model's name, its score and its cost
     assert offers and all(
         o.endswith(("(maker's list price)", "(reseller)")) or o.startswith("self-hosted") for o in offers
     )
@@ -60,7 +60,7 @@ def test_offer_choice_from_a_shared_link_and_back_to_the_makers_price(server: st
     assert radio_option(page, "The maker's list price").is_checked()
     assert parse_qs(urlparse(page.url).query).get("offers") == ["maker"]
     table = page.locator(f"{DATAFRAME}:has([role='columnheader']:has-text('Why this offer'))")
-    assert any(row[2] == "the maker's list price" for row in bs.dataframe_rows(table))
+    assert any(row[4] == "the maker's list price" for row in bs.dataframe_rows(table))
     assert not bs.error_texts(page)
     bs.rerun_after(
         page, lambda: page.get_by_role("switch", name="Include flagged prices", exact=True).click(force=True)

@@ -349,7 +349,7 @@ def test_the_explorer_table_downloads_as_a_readable_workbook(server: str, page: 
     assert sheet is not None
     assert sheet.title == "frontier table arena elo"  # 'frontier_table_arena_elo_blended' cut at a word's end
     headers = [cell.value for cell in sheet[1]]
-    assert headers[:5] == ["Model", "Offer", "Why this offer", "Price flag", "Cost (USD per 1M tokens)"]
+    assert headers[:5] == ["Model", "Arena Elo", "Cost (USD per 1M tokens)", "Offer", "Why this offer"]
     assert not [h for h in headers if "_" in str(h)], headers
     column = {header: index + 1 for index, header in enumerate(headers)}
     prices = [sheet.cell(row, column["Price date"]) for row in range(2, sheet.max_row + 1)]

@@ -427,13 +427,13 @@ table = frontier.assign(
     ],
 )
 TABLE_COLUMNS = {  # column -> header, as the table shows it and its download names it
-    "display_name": "Model",
+    "display_name": "Model",  # the two figures the chart plots first, then how the offer was chosen
+    "quality": result.metric.label,
+    "cost_usd": f"Cost ({result.cost_metric.unit})",
     "offer_label": "Offer",
     "offer_basis": "Why this offer",
     "price_flag_reason": "Price flag",
-    "cost_usd": f"Cost ({result.cost_metric.unit})",
     "cost_usd_best_case": "Self-hosted best case",
-    "quality": result.metric.label,
     "quality_source": "Score source",
     "quality_date": "Score date",
     "measurement": "Throughput measurement (self-hosted)",
