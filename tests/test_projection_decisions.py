@@ -21,7 +21,14 @@ from streamlit.testing.v1 import AppTest
 from pricing import service
 from pricing.__main__ import main
 from pricing.planning import service as planning
-from pricing.planning.projection import ApiOption, HybridOption, Option, ProjectionInputs, SelfHostOption
+from pricing.planning.projection import (
+    ApiOption,
+    HybridOption,
+    Option,
+    ProjectionInputs,
+    SelfHostOption,
+    scaled_volume,
+)
 from pricing.planning.usage_files import load_usage
 from pricing.portfolio import service as portfolio_service
 from pricing.sizing import OwnershipCosts, SelfHostPlan
@@ -373,6 +380,19 @@ def test_sensitivity_moves_a_flat_price_both_ways(seeded_store: Store) -> None:
     frame = planning.sensitivity(inputs, own.name, "gpt-4o-mini").set_index("input")
     low, high = frame.loc["gpt-4o-mini.price_decline_factor_per_year", ["low_value", "high_value"]]
     assert (low, high) == (0.5, 2.0)  # a flat list price (1x a year) may rise as well as fall
+
+
+@pytest.mark.parametrize("growth", ["constant", "fitted"])
+def test_sensitivity_moves_every_months_volume_under_any_growth_model(seeded_store: Store, growth: str) -> None:
+    # A fitted curve ignores the base volume: moving only that drew an empty "volume" bar, as if volume did not matter.
+    inputs = scenario_inputs(seeded_store, growth)
+    own = next(o for o in inputs.options if isinstance(o, SelfHostOption))
+    row = planning.sensitivity(inputs, own.name, "gpt-4o-mini").set_index("input").loc["volume_scale"]
+    base = planning.outcome(inputs).result.total_usd["gpt-4o-mini"]
+    doubled = planning.outcome(scaled_volume(inputs, 2.0)).result
+    assert doubled.total_usd["gpt-4o-mini"] == pytest.approx(2 * base, rel=1e-9)  # an API bills every token
+    assert row["swing"] > 0 and row["tco_low"] != row["tco_high"]
+    assert np.allclose(scaled_volume(inputs, 2.0).output_tokens(), 2 * inputs.output_tokens(), rtol=1e-6)
 
 
 def test_a_named_free_tier_is_labelled_and_a_bare_name_says_which_offer(seeded_store: Store) -> None:

@@ -71,9 +71,10 @@ def test_sensitivity_names_inputs_in_words_and_values_with_units(seeded_store: S
         "rises 2x a year",
         "falls 2x a year",
     ]
-    assert frame.loc["base_output_tokens_per_month", ["low_text", "high_text"]].tolist() == [
-        "1,500,000,000",
-        "6,000,000,000",
+    assert frame.loc["volume_scale", "label"] == "Output tokens, every month"
+    assert frame.loc["volume_scale", ["low_text", "high_text"]].tolist() == [
+        "0.5x (1,560,000,000 in month 1)",  # 3e9 grown 4% for a month, halved and doubled
+        "2x (6,240,000,000 in month 1)",
     ]
     for label in frame["label"]:
         assert "_" not in label and ".plan." not in label, label

@@ -257,7 +257,9 @@ def test_the_report_names_inputs_in_words_and_prints_amounts_with_separators(
     assert "Output tokens a month at the start: 2,000,000,000 tokens" in flat
     assert "gpt-4o-mini: price per 1M input tokens $0.15" in flat
     sensitivity = flat[flat.index("4. Sensitivity") : flat.index("5. Assumptions")]
-    assert "Output tokens a month at the start 1,000,000,000 4,000,000,000" in sensitivity, sensitivity
+    assert "Output tokens, every month 0.5x (1,050,000,000 in month 1) 2x (4,200,000,000 in month 1)" in sensitivity, (
+        sensitivity
+    )
 
 
 def test_probe_runs_go_to_an_appendix(seeded_store: Store, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pricing.planning.projection import ProjectionInputs, SelfHostOption, project, with_input
+from pricing.planning.projection import ProjectionInputs, SelfHostOption, project, scaled_volume, with_input
 
 MAX_VOLUME_FACTOR = 1000.0  # a thousand times today's volume is as far as the scan looks
 MIN_PRICE_FACTOR = 0.01  # down to 1% of today's GPU price
@@ -65,14 +65,6 @@ def _threshold(wins: Callable[[float], int | None], grid: np.ndarray) -> tuple[f
     return None
 
 
-def _scaled_volume(inputs: ProjectionInputs, factor: float) -> ProjectionInputs:
-    return dataclasses.replace(
-        inputs,
-        base_output_tokens_per_month=inputs.base_output_tokens_per_month * factor,
-        history_output_tokens=tuple(v * factor for v in inputs.history_output_tokens),
-    )
-
-
 def _fmt_tokens(tokens: float) -> str:
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if tokens >= size:
@@ -97,7 +89,7 @@ def what_would_win(inputs: ProjectionInputs, option: str, versus: str) -> list[W
 
     volume_now = float(project(inputs).volumes["output_tokens"].iloc[0])
     found = _threshold(
-        lambda f: _breaks_even(_scaled_volume(inputs, f), option, versus),
+        lambda f: _breaks_even(scaled_volume(inputs, f), option, versus),
         np.geomspace(1.0, MAX_VOLUME_FACTOR, GRID_POINTS)[1:],
     )
     conditions.append(

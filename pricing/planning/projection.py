@@ -1214,8 +1214,27 @@ def _replace_path(target: Any, path: Sequence[str], value: float) -> Any:
     return dataclasses.replace(target, **{name: new_value})
 
 
+# with_input's key for every month's volume times a factor, whatever the growth model: the base volume of constant
+# growth and the history a curve is fitted to (a fitted linear, exponential or logistic curve scales with it).
+VOLUME_SCALE = "volume_scale"
+
+
+def scaled_volume(inputs: ProjectionInputs, factor: float) -> ProjectionInputs:
+    """Inputs whose every month's token volume is `factor` times the plan's, for constant growth and fitted curves."""
+    if not factor > 0:
+        raise ValueError(f"a volume factor must be positive (got {factor})")
+    return dataclasses.replace(
+        inputs,
+        base_output_tokens_per_month=inputs.base_output_tokens_per_month * factor,
+        history_output_tokens=tuple(v * factor for v in inputs.history_output_tokens),
+    )
+
+
 def with_input(inputs: ProjectionInputs, key: str, value: float) -> ProjectionInputs:
-    """Inputs with one number changed: a scenario field ("monthly_growth") or "<option>.<field>[.<field>]"."""
+    """Inputs with one number changed: a scenario field ("monthly_growth"), "<option>.<field>[.<field>]", or
+    VOLUME_SCALE (every month's volume times `value`)."""
+    if key == VOLUME_SCALE:
+        return scaled_volume(inputs, value)
     if key in {f.name for f in dataclasses.fields(ProjectionInputs)}:
         changed_inputs: ProjectionInputs = _replace_path(inputs, [key], value)
         return changed_inputs
@@ -1278,6 +1297,7 @@ __all__ = [
     "ProjectionResult",
     "SelfHostOption",
     "HeadToHead",
+    "VOLUME_SCALE",
     "break_even_month",
     "centred_scale",
     "centred_shift",
@@ -1290,6 +1310,7 @@ __all__ = [
     "project",
     "project_spend",
     "project_volumes",
+    "scaled_volume",
     "self_host_detail",
     "spend_paths",
     "tco_usd",

@@ -241,7 +241,7 @@ SENSITIVITY_INPUTS: dict[str, tuple[str, Formatter]] = {
     "monthly_growth": ("Monthly volume growth", _growth),
     "peak_to_average": ("Peak-hour traffic over the average hour", _times),
     "input_output_ratio": ("Input tokens per output token", lambda v: fmt_number(v, 3)),
-    "base_output_tokens_per_month": ("Output tokens a month at the start", lambda v: fmt_number(v, 3)),
+    "volume_scale": ("Output tokens, every month", lambda v: f"{fmt_number(v, 3)}x the plan's"),
     "price_decline_factor_per_year": ("API price change per year", price_change),
     "plan.ownership.purchase_usd_per_gpu": ("GPU purchase price", fmt_usd),
     "plan.ownership.usd_per_gpu_hour": ("GPU price per hour", lambda v: fmt_usd(v, 3)),
@@ -266,6 +266,11 @@ def sensitivity_label(key: str, self_hosted: bool = False) -> str:
     if option is None:
         return label
     return f"{label} ({'self-hosted' if self_hosted else option})"
+
+
+def volume_scale_value(factor: float, first_month_output_tokens: float) -> str:
+    """The volume's value as the tornado shows it: '0.5x (1,000,000,000 in month 1)'."""
+    return f"{fmt_number(factor, 3)}x ({fmt_number(factor * first_month_output_tokens, 3)} in month 1)"
 
 
 def sensitivity_value(key: str, value: object) -> str:

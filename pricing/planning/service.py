@@ -32,6 +32,7 @@ from pricing.planning.breakeven import what_would_win, win_text
 from pricing.planning.links import decode_scenario, encode_scenario
 from pricing.planning.projection import (
     TREND_PUBLISHERS,
+    VOLUME_SCALE,
     ApiOption,
     DeclineRate,
     HeadToHead,
@@ -581,10 +582,9 @@ def sensitivity(inputs: ProjectionInputs, option: str, versus: str | None = None
         "monthly_growth": (inputs.monthly_growth - 0.03, inputs.monthly_growth + 0.03),
         "peak_to_average": (max(1.0, inputs.peak_to_average * 0.75), inputs.peak_to_average * 1.5),
         "input_output_ratio": (inputs.input_output_ratio * 0.5, inputs.input_output_ratio * 1.5),
-        "base_output_tokens_per_month": (
-            inputs.base_output_tokens_per_month * 0.5,
-            inputs.base_output_tokens_per_month * 2,
-        ),
+        # Every month's volume, halved and doubled: a fitted curve ignores the base volume, so moving only that
+        # would show volume as moving nothing.
+        VOLUME_SCALE: (0.5, 2.0),
     }
     if inputs.growth_model != "constant":
         ranges.pop("monthly_growth")
@@ -614,9 +614,15 @@ def sensitivity(inputs: ProjectionInputs, option: str, versus: str | None = None
     frame["label"] = [
         readable.sensitivity_label(key, self_hosted=key.split(".plan.", 1)[0] in self_hosted) for key in frame["input"]
     ]
+    first_month = float(inputs.output_tokens()[0])
     for end in ("low", "high"):
         pairs = zip(frame["input"], frame[f"{end}_value"], strict=True)
-        frame[f"{end}_text"] = [readable.sensitivity_value(key, value) for key, value in pairs]
+        frame[f"{end}_text"] = [
+            readable.volume_scale_value(value, first_month)
+            if key == VOLUME_SCALE
+            else readable.sensitivity_value(key, value)
+            for key, value in pairs
+        ]
     return frame
 
 
