@@ -34,6 +34,7 @@ from pricing.planning.projection import (
     SelfHostOption,
     Uncertain,
     project,
+    scaled_volume,
     spend_paths,
     with_input,
 )
@@ -715,14 +716,6 @@ def _payback(inputs: ShrinkInputs, path: ShrinkPath, **changes: float) -> float:
     return math.inf if math.isnan(payback) else float(payback)
 
 
-def _scaled_volume(projection: ProjectionInputs, factor: float) -> ProjectionInputs:
-    return dataclasses.replace(
-        projection,
-        base_output_tokens_per_month=projection.base_output_tokens_per_month * factor,
-        history_output_tokens=tuple(v * factor for v in projection.history_output_tokens),
-    )
-
-
 def tornado(inputs: ShrinkInputs, path_name: str, spread: ShrinkSpread | None = None) -> pd.DataFrame:
     """How far each assumption's low and high values move one path's payback month, widest swing first.
 
@@ -761,14 +754,14 @@ def tornado(inputs: ShrinkInputs, path_name: str, spread: ShrinkSpread | None = 
     rows = []
     for label, unit, low, high, base, low_changes, high_changes in cases:
         rows.append((label, unit, low, high, _payback(base, path, **low_changes), _payback(base, path, **high_changes)))
-    base_volume = inputs.projection.base_output_tokens_per_month
+    base_volume = float(inputs.projection.output_tokens()[0])  # month 1's, under constant growth or a fitted curve
     volume_cases = []
     for factor in (0.5, 2.0):
-        volume_cases.append(dataclasses.replace(inputs, projection=_scaled_volume(inputs.projection, factor)))
+        volume_cases.append(dataclasses.replace(inputs, projection=scaled_volume(inputs.projection, factor)))
     rows.append(
         (
             "Monthly volume",
-            "output tokens a month",
+            "output tokens in month 1, every month scaled alike",
             base_volume * 0.5,
             base_volume * 2.0,
             _payback(volume_cases[0], path),
