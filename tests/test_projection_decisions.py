@@ -27,6 +27,7 @@ from pricing.planning.projection import (
     Option,
     ProjectionInputs,
     SelfHostOption,
+    growth_shift_tco,
     scaled_volume,
 )
 from pricing.planning.usage_files import load_usage
@@ -393,6 +394,24 @@ def test_sensitivity_moves_every_months_volume_under_any_growth_model(seeded_sto
     assert doubled.total_usd["gpt-4o-mini"] == pytest.approx(2 * base, rel=1e-9)  # an API bills every token
     assert row["swing"] > 0 and row["tco_low"] != row["tco_high"]
     assert np.allclose(scaled_volume(inputs, 2.0).output_tokens(), 2 * inputs.output_tokens(), rtol=1e-6)
+
+
+def test_sensitivity_of_a_fitted_curve_moves_growth_on_top_of_the_curve(seeded_store: Store) -> None:
+    # A fitted curve has no rate to set, so the growth row was dropped: growth, often the widest swing, went unsaid.
+    inputs = scenario_inputs(seeded_store, "fitted")
+    own = next(o for o in inputs.options if isinstance(o, SelfHostOption))
+    plan = planning.outcome(inputs).result.total_usd
+    for name in plan.index:  # no shift is the plan itself, self-hosted fleets included
+        assert growth_shift_tco(inputs, 0.0, name) == pytest.approx(plan[name], rel=1e-9), name
+    frame = planning.sensitivity(inputs, own.name, "gpt-4o-mini").set_index("input")
+    assert "monthly_growth" not in frame.index
+    row = frame.loc["growth_shift"]
+    assert row["label"] == "Monthly growth beyond the fitted curve"
+    assert (row["low_text"], row["high_text"]) == ("-3 points a month", "+3 points a month")
+    assert row["swing"] > 0
+    api_low = growth_shift_tco(inputs, -0.03, "gpt-4o-mini")
+    api_high = growth_shift_tco(inputs, 0.03, "gpt-4o-mini")
+    assert api_low < plan["gpt-4o-mini"] < api_high
 
 
 def test_a_named_free_tier_is_labelled_and_a_bare_name_says_which_offer(seeded_store: Store) -> None:

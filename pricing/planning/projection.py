@@ -1256,6 +1256,27 @@ def tco_usd(inputs: ProjectionInputs, option: str, versus: str | None = None) ->
     return float(totals[option] - (totals[versus] if versus is not None else 0.0))
 
 
+# tornado's key for growth added to the scenario's volume path, a fitted curve's included: `value` more growth a month
+# on top of it, as the Monte Carlo's growth spread draws it (the path x (1 + value)^month).
+GROWTH_SHIFT = "growth_shift"
+
+
+def growth_shift_tco(inputs: ProjectionInputs, shift: float, option: str, versus: str | None = None) -> float:
+    """Horizon total of one option (or its difference from another) with `shift` more growth a month on top of the
+    scenario's own volume path; a shift of 0 is the plan."""
+    spend = _spend_paths(inputs, {name: None for name in UNCERTAIN_INPUTS} | {GROWTH_SHIFT: shift}, ())
+    for name in (option, versus):
+        if name is not None and name not in spend:
+            raise ValueError(f"no option named {name!r}; have {', '.join(spend)}")
+    return float(spend[option].sum() - (spend[versus].sum() if versus is not None else 0.0))
+
+
+def _tco_at(inputs: ProjectionInputs, key: str, value: float, option: str, versus: str | None) -> float:
+    if key == GROWTH_SHIFT:
+        return growth_shift_tco(inputs, value, option, versus)
+    return tco_usd(with_input(inputs, key, value), option, versus)
+
+
 def tornado(
     base_inputs: ProjectionInputs,
     ranges: Mapping[str, tuple[float, float]],
@@ -1268,8 +1289,8 @@ def tornado(
     base = tco_usd(base_inputs, option, versus)
     rows = []
     for key, (low, high) in ranges.items():
-        tco_low = tco_usd(with_input(base_inputs, key, low), option, versus)
-        tco_high = tco_usd(with_input(base_inputs, key, high), option, versus)
+        tco_low = _tco_at(base_inputs, key, low, option, versus)
+        tco_high = _tco_at(base_inputs, key, high, option, versus)
         rows.append(
             {
                 "input": key,
@@ -1288,6 +1309,7 @@ def tornado(
 __all__ = [
     "ApiOption",
     "DeclineRate",
+    "GROWTH_SHIFT",
     "GrowthFit",
     "HybridOption",
     "MonteCarloResult",
@@ -1304,6 +1326,7 @@ __all__ = [
     "constant_growth",
     "default_decline_rates",
     "fit_growth",
+    "growth_shift_tco",
     "head_to_head",
     "monte_carlo",
     "monthly_price_multiplier",

@@ -239,6 +239,7 @@ def assumption_rows(saved: Mapping[str, Any]) -> list[tuple[str, str]]:
 # The inputs the sensitivity moves: the scenario's own fields, and '<option>.<path>' for an option's.
 SENSITIVITY_INPUTS: dict[str, tuple[str, Formatter]] = {
     "monthly_growth": ("Monthly volume growth", _growth),
+    "growth_shift": ("Monthly growth beyond the fitted curve", lambda v: f"{float(v) * 100:+.0f} points a month"),
     "peak_to_average": ("Peak-hour traffic over the average hour", _times),
     "input_output_ratio": ("Input tokens per output token", lambda v: fmt_number(v, 3)),
     "volume_scale": ("Output tokens, every month", lambda v: f"{fmt_number(v, 3)}x the plan's"),

@@ -31,6 +31,7 @@ from pricing.planning import readable
 from pricing.planning.breakeven import what_would_win, win_text
 from pricing.planning.links import decode_scenario, encode_scenario
 from pricing.planning.projection import (
+    GROWTH_SHIFT,
     TREND_PUBLISHERS,
     VOLUME_SCALE,
     ApiOption,
@@ -586,8 +587,9 @@ def sensitivity(inputs: ProjectionInputs, option: str, versus: str | None = None
         # would show volume as moving nothing.
         VOLUME_SCALE: (0.5, 2.0),
     }
-    if inputs.growth_model != "constant":
+    if inputs.growth_model != "constant":  # a fitted curve has no rate to set: growth is moved on top of the curve
         ranges.pop("monthly_growth")
+        ranges[GROWTH_SHIFT] = (-0.03, 0.03)
     for opt in inputs.options:
         if isinstance(opt, ApiOption) and opt.name in (option, versus):
             # x/÷ 2 around the option's own factor (flat counts as 1): as likely to move up as down.
