@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pricing import service
+from pricing.exports import usd_column_format
 from pricing.planning import quotes as quote_planning
 from pricing.quotes import QuoteComparison, SheetTerms
 from pricing.store import resolve_db_path
@@ -105,8 +106,17 @@ def _pct(label: str) -> Any:
     return st.column_config.NumberColumn(label, format="%.1f%%")
 
 
-def _price(label: str) -> Any:
-    return st.column_config.NumberColumn(label, format="$%.4g")
+def _price(label: str, values: pd.Series | None = None) -> Any:
+    """A price per 1M tokens: with a table's values, one number of decimals for the column, enough for its smallest
+    price ($2.500 beside $0.075, not $2.5)."""
+    return st.column_config.NumberColumn(label, format="$%.4g" if values is None else usd_column_format(values, 2))
+
+
+PRICE_LABELS = {
+    "usd_per_1m_input": "Input (USD/1M)",
+    "usd_per_1m_output": "Output (USD/1M)",
+    "usd_per_1m_cached_input": "Cached input (USD/1M)",
+}
 
 
 # Every column of the comparison's tables as a buyer reads it: words, units, dollars with separators.
@@ -130,9 +140,7 @@ QUOTE_COLUMNS: dict[str, Any] = {
     "next_tier_usd_per_month": _usd("Next tier from (USD/month)"),
     "next_tier_discount_pct": _pct("Next tier's discount"),
     "next_tier_gap_usd_per_month": _usd("Spend short of the next tier (USD/month)"),
-    "usd_per_1m_input": _price("Input (USD/1M)"),
-    "usd_per_1m_output": _price("Output (USD/1M)"),
-    "usd_per_1m_cached_input": _price("Cached input (USD/1M)"),
+    **{column: _price(label) for column, label in PRICE_LABELS.items()},
     "discount_input_pct": _pct("Input discount"),
     "discount_output_pct": _pct("Output discount"),
     "discount_cached_pct": _pct("Cached discount"),
@@ -153,5 +161,6 @@ def quote_table(frame: pd.DataFrame, key: str) -> None:
         hide_index=True,
         width="stretch",
         key=key,
-        column_config={c: v for c, v in QUOTE_COLUMNS.items() if c in shown.columns},
+        column_config={c: v for c, v in QUOTE_COLUMNS.items() if c in shown.columns}
+        | {c: _price(label, shown[c]) for c, label in PRICE_LABELS.items() if c in shown.columns},
     )
