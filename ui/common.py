@@ -75,6 +75,9 @@ def current_user() -> str | None:
     return session_user(info)
 
 
+# What every table shows in a cell without a value (Streamlit's default is the word 'None').
+MISSING = "—"
+
 # The store's change count this process last saw, per store: caches filled before it moved hold stale rows.
 _seen_change_counts: dict[str, int] = {}
 _seen_lock = threading.Lock()

@@ -33,6 +33,7 @@ from pricing.report.charts import usage_figure
 from pricing.shrink import service as shrink_service  # loaded by pricing.portfolio.service already
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
+    MISSING,
     after_write,
     current_settings,
     current_user,
@@ -320,6 +321,7 @@ def floors_input(prefix: str, workloads: Sequence[str]) -> tuple[str, dict[str, 
                 help="A model the price sheet prices (or an option's name); fill every row to compare.",
             ),
         },
+        placeholder=MISSING,
     )  # fmt: skip
     return metric_id, portfolio_display.floors_from_table(table, metric_of_label)
 

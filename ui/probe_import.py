@@ -14,7 +14,7 @@ from evals.imports import FORMATS, ImportedResult, parse_result
 from pricing.gpus import GPU_SPECS
 from pricing.limits import MAX_RESULT_MIB, InputError
 from pricing.sizing import BYTES_PER_PARAMETER
-from ui.common import after_write, current_user, get_store
+from ui.common import MISSING, after_write, current_user, get_store
 from ui.refusals import show_refusal
 
 KEY_FILE = "probes_import_file"
@@ -106,6 +106,7 @@ def render_import_panel() -> None:
             "E2E p50 (ms)": st.column_config.NumberColumn(format="%.0f"),
             "System tokens/s": st.column_config.NumberColumn(format="%,.0f"),
         },
+        placeholder=MISSING,
     )
     for note in result.notes:
         st.caption(note)

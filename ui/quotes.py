@@ -14,7 +14,7 @@ from pricing.exports import usd_column_format
 from pricing.planning import quotes as quote_planning
 from pricing.quotes import QuoteComparison, SheetTerms
 from pricing.store import resolve_db_path
-from ui.common import XLSX_MIME, after_write, get_store
+from ui.common import MISSING, XLSX_MIME, after_write, get_store
 
 
 def load_quotes(
@@ -163,4 +163,5 @@ def quote_table(frame: pd.DataFrame, key: str) -> None:
         key=key,
         column_config={c: v for c, v in QUOTE_COLUMNS.items() if c in shown.columns}
         | {c: _price(label, shown[c]) for c, label in PRICE_LABELS.items() if c in shown.columns},
+        placeholder=MISSING,
     )

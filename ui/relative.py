@@ -10,6 +10,7 @@ from pricing.metrics import Metric
 from pricing.shrink import display as shrink_display
 from pricing.shrink import relative
 from ui import url_state
+from ui.common import MISSING
 
 KEY_RELATIVE = "explorer_relative"
 KEY_BASELINE = "explorer_baseline"
@@ -87,5 +88,6 @@ def relative_panel(link: url_state.ViewLink, candidates: pd.DataFrame, metric: M
             "95% interval, high (%)": st.column_config.NumberColumn(format="%.1f"),
             "Cost (x the baseline's)": st.column_config.NumberColumn(format="%.3gx"),
         },
+        placeholder=MISSING,
     )
     return True

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pricing.exports import readable_header
-from ui.common import current_settings, download_buttons, load_coverage, load_prices, load_table
+from ui.common import MISSING, current_settings, download_buttons, load_coverage, load_prices, load_table
 from ui.refresh import load_new_model_ids, new_model_note
 
 KEY_SEARCH = "catalogue_search"
@@ -82,6 +82,7 @@ with tab_models:
             "loose_joins": st.column_config.NumberColumn("Loose joins", format="%d"),
             "new_since_refresh": st.column_config.CheckboxColumn("New since the last refresh"),
         },
+        placeholder=MISSING,
     )
     download_buttons(shown, "models", "catalogue_models_dl")
 
@@ -120,6 +121,7 @@ with tab_spellings:
             "loose": st.column_config.CheckboxColumn("Loose rule"),
             "reason": st.column_config.TextColumn("Why", width="large"),
         },
+        placeholder=MISSING,
     )
     download_buttons(shown, "spellings", "catalogue_spellings_dl")
 
@@ -179,6 +181,7 @@ with tab_prices:
                 "usd_per_1m_batch_output",
             ]
         },
+        placeholder=MISSING,
     )
     download_buttons(shown, "prices", "catalogue_prices_dl")
 
@@ -209,6 +212,7 @@ with tab_scores:
         width="stretch",
         key="catalogue_scores",
         column_config=headers(shown) | {"source_url": st.column_config.LinkColumn("Source link")},
+        placeholder=MISSING,
     )
     download_buttons(shown, "scores", "catalogue_scores_dl")
 
@@ -226,6 +230,7 @@ with tab_gpu:
             "usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f"),
             "source_url": st.column_config.LinkColumn("Source link"),
         },
+        placeholder=MISSING,
     )
     download_buttons(shown, "gpu_prices", "catalogue_gpu_dl")
 
@@ -246,6 +251,7 @@ with tab_tp:
             "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%,.0f"),
             "source_url": st.column_config.LinkColumn("Source link"),
         },
+        placeholder=MISSING,
     )
     download_buttons(shown, "throughput", "catalogue_throughput_dl")
 
@@ -263,5 +269,6 @@ with tab_api:
             "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s", format="%,.0f"),
             "ttft_ms": st.column_config.NumberColumn("Time to first token (ms)", format="%,.0f"),
         },
+        placeholder=MISSING,
     )
     download_buttons(shown, "api_performance", "catalogue_api_dl")

@@ -32,6 +32,7 @@ from pricing.sizing import (
     unit_cost,
 )
 from ui.common import (
+    MISSING,
     after_write,
     current_settings,
     current_user,
@@ -71,6 +72,7 @@ with tab_sheets:
             "loaded_at": st.column_config.DatetimeColumn("Loaded", format="YYYY-MM-DD HH:mm"),
             "created_by": "Uploaded by",
         },
+        placeholder=MISSING,
     )
     download_buttons(
         sheets[
@@ -188,6 +190,7 @@ with tab_deploy:
             custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],
             hide_index=True,
             key="costs_deploy_table",
+            placeholder=MISSING,
         )
         download_buttons(
             custom[["model_key", "model_id", "usd_per_1m_input", "usd_per_1m_output", "effective_date"]],

@@ -21,6 +21,7 @@ from pricing.sizing import (
 from pricing.variants import priced_as_note
 from ui import url_state
 from ui.common import (
+    MISSING,
     current_settings,
     download_buttons,
     fmt_date,
@@ -179,6 +180,7 @@ if axis != "cost":
             "measured_by": "Measured by",
             "measured_date": "Measured on",
         },
+        placeholder=MISSING,
     )
     download_buttons(points, f"frontier_{metric_id}_{axis}", "explorer_perf_download", label="all offers")
     link.publish()
@@ -470,6 +472,7 @@ st.dataframe(
         ),
         "context_tokens": st.column_config.NumberColumn(TABLE_COLUMNS["context_tokens"], format="%,d"),
     },
+    placeholder=MISSING,
 )
 # The download: the same columns and headers, with the dates as dates and staleness as its own column.
 download = table.assign(

@@ -11,6 +11,7 @@ from pricing.report.charts import frontier_figure
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.registry import AA_ATTRIBUTION
 from ui.common import (
+    MISSING,
     current_settings,
     download_buttons,
     fmt_date,
@@ -129,6 +130,7 @@ st.dataframe(
         "rows": st.column_config.NumberColumn("Rows", format="%,d"),
         "as_of": st.column_config.TextColumn("Latest date"),
     },
+    placeholder=MISSING,
 )
 download_buttons(sources, "home_sources", "home_sources_dl")
 st.caption(
@@ -160,6 +162,7 @@ st.dataframe(
         "last_refreshed": st.column_config.TextColumn("Last refreshed"),
         "credit": "Credit and licence",
     },
+    placeholder=MISSING,
 )
 REFRESH_BUTTONS_PER_ROW = 5  # a source name such as "artificial-analysis" fits a fifth of the page
 chosen: tuple[str, ...] = ()
@@ -196,6 +199,7 @@ if report is not None:
                     "new_value": st.column_config.NumberColumn("After", format="%.4g"),
                     "change_pct": st.column_config.NumberColumn("Change (%)", format="%+.1f"),
                 },
+                placeholder=MISSING,
             )
         if outcome.unjoined:
             st.caption(
@@ -219,5 +223,6 @@ if not recent.empty:
             "rows_loaded": st.column_config.NumberColumn("Rows", format="%,d"),
             "content_sha256": "SHA-256 (first 12)",
         },
+        placeholder=MISSING,
     )
 st.caption(AA_ATTRIBUTION)

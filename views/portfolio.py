@@ -16,6 +16,7 @@ from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.optimiser import InfeasibleError
 from pricing.report.charts import portfolio_floor_figure, portfolio_spend_figure
 from ui.common import (
+    MISSING,
     current_settings,
     download_buttons,
     load_metrics,
@@ -154,6 +155,7 @@ st.dataframe(
         "quality": st.column_config.TextColumn("Quality", width="medium"),
         "latency": st.column_config.TextColumn("Latency", width="medium"),
     },
+    placeholder=MISSING,
 )  # fmt: skip
 download_buttons(table, "portfolio_assignment", "portfolio_assignments_dl")
 if not result.fleet.empty:
@@ -170,6 +172,7 @@ if not result.fleet.empty:
             "capacity_tokens_per_s": st.column_config.NumberColumn("Capacity tok/s", format="localized"),
             "monthly_usd": st.column_config.NumberColumn("USD/month (avg)", format="dollar"),
         },
+        placeholder=MISSING,
     )  # fmt: skip
 st.plotly_chart(
     portfolio_spend_figure(
@@ -198,6 +201,7 @@ with st.expander("Options weighed, with their prices, quality, latency and sourc
             "output_tokens_per_s": st.column_config.NumberColumn("Output tokens/s per request", format="%.0f"),
             "source": st.column_config.TextColumn("Source (with dates)", width="large"),
         },
+        placeholder=MISSING,
     )  # fmt: skip
     download_buttons(options_table, "portfolio_options", "portfolio_options_dl")
 

@@ -26,6 +26,7 @@ from evals.summary import Objectives
 from pricing.limits import MAX_SUITE_MIB, InputError
 from pricing.report.charts import latency_figure, quality_cost_figure, throughput_figure
 from ui.common import (
+    MISSING,
     after_write,
     current_settings,
     current_user,
@@ -105,6 +106,7 @@ with tab_endpoints:
             width="stretch",
             key="probes_endpoints_table",
             column_config={"usd_per_gpu_hour": st.column_config.NumberColumn("USD per GPU-hour", format="$%.2f")},
+            placeholder=MISSING,
         )
         download_buttons(
             shown[["name", "kind", "model", "api_base", "key", "model_id", "gpu", "gpu_count", "usd_per_gpu_hour"]],
@@ -371,6 +373,7 @@ with tab_results:
                 "failed": st.column_config.NumberColumn("Failed", format="%d"),
                 "estimated_cost_usd": money,
             },
+            placeholder=MISSING,
         )
         download_buttons(history.table, "probes_history", "probes_history_dl")
         default_run = st.session_state.get(KEY_SHOW_RUN)
@@ -404,6 +407,7 @@ with tab_results:
                     "Goodput (req/s)": st.column_config.NumberColumn(format="%.2f"),
                     "Cost per success (USD)": st.column_config.NumberColumn(format="$%.6f"),
                 },
+                placeholder=MISSING,
             )
             download_buttons(level_rows, "probes_levels", "probes_levels_table_dl")
             st.caption(
@@ -453,7 +457,9 @@ with tab_results:
         )
         if len(compare) >= 2:
             side_by_side = compare_table(history, compare)
-            st.dataframe(side_by_side, hide_index=True, width="stretch", key="probes_compare_table")
+            st.dataframe(
+                side_by_side, hide_index=True, width="stretch", key="probes_compare_table", placeholder=MISSING
+            )
             download_buttons(side_by_side, "probes_compare", "probes_compare_table_dl")
 
 with tab_import:

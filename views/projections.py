@@ -19,6 +19,7 @@ from pricing.report.request import ReportRequest, report_file_name
 from pricing.report.workbook import projection_workbook
 from ui import url_state
 from ui.common import (
+    MISSING,
     XLSX_MIME,
     after_write,
     current_settings,
@@ -247,6 +248,7 @@ st.dataframe(
         )
         for c, label in TCO_HEADERS.items()
     },
+    placeholder=MISSING,
 )  # fmt: skip
 download_buttons(
     evaluation.tco.rename(columns=TCO_HEADERS | {"prob_cheapest": "Share of paths cheapest"}).rename_axis("Option"),
@@ -271,6 +273,7 @@ if comparisons:
             "months_cheaper": st.column_config.NumberColumn("Months cheaper (monthly)", format="%d"),
             "months_cheaper_ranges": "Which months cheaper",
         },
+        placeholder=MISSING,
     )  # fmt: skip
     download_buttons(versus_table, "projection_break_even", "proj_break_even_download", label="break-even table")
     st.caption(f"The rule: {planning.BREAK_EVEN_RULE}; an empty break-even means none within the horizon.")
@@ -279,6 +282,7 @@ st.plotly_chart(unit_cost_figure(outcome.result.usd_per_1m_tokens), key="proj_un
 st.dataframe(
     evaluation.monthly, width="stretch", key="proj_monthly_table",
     column_config={c: st.column_config.NumberColumn(c, format="$%,.0f") for c in evaluation.monthly.columns},
+    placeholder=MISSING,
 )  # fmt: skip
 monthly_downloads = st.container(horizontal=True)
 monthly_downloads.download_button(
@@ -327,7 +331,7 @@ if not saved.empty:
     compare = l2.multiselect("Compare scenarios (2 to 4)", list(saved["name"]), max_selections=4, key=KEY_COMPARE)
     if len(compare) >= 2:
         comparison = planning.compare_scenarios(store, compare)
-        st.dataframe(comparison, width="stretch", key="proj_compare_table")
+        st.dataframe(comparison, width="stretch", key="proj_compare_table", placeholder=MISSING)
         download_buttons(comparison.rename_axis("Scenario"), "scenario_comparison", "proj_compare_download", index=True)
         st.caption("Totals are USD over each scenario's horizon.")
 st.caption(display.saved_scenarios_text(saved))

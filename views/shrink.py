@@ -7,7 +7,7 @@ import streamlit as st
 from pricing.shrink import service as shrink
 from pricing.shrink.display import payback_figure, payback_unmoved, tornado_figure
 from pricing.sizing import GPU_SPECS
-from ui.common import current_settings, load_table, load_usage_monthly, probe_runs
+from ui.common import MISSING, current_settings, load_table, load_usage_monthly, probe_runs
 from ui.shrink import load_shrink
 
 KEY_UPLOAD = "shrink_upload"
@@ -127,7 +127,7 @@ money = {c: st.column_config.NumberColumn(c, format="dollar") for c in rows.colu
 shares = {
     c: st.column_config.NumberColumn(c, format="percent") for c in ("Chance of payback", "Chance quality is reached")
 }
-st.dataframe(rows, hide_index=True, column_config={**money, **shares})
+st.dataframe(rows, hide_index=True, column_config={**money, **shares}, placeholder=MISSING)
 for outcome in result.outcomes:
     if outcome.quality_kind == "measured":
         st.success(f"{outcome.kind}: the measured score replaces the assumption: {shrink.quality_text(outcome)}")
@@ -160,6 +160,7 @@ with st.expander("Sources and sums", expanded=False):
             ],
             hide_index=True,
             column_config={"USD": st.column_config.NumberColumn("USD", format="dollar")},
+            placeholder=MISSING,
         )
         for note in outcome.notes:
             st.caption(note)
