@@ -70,9 +70,14 @@ def _require_flat(workloads: Sequence[Workload], candidates: Sequence[Candidate]
 
 
 def brute_force(
-    workloads: Sequence[Workload], candidates: Sequence[Candidate], months: int = 1, peak: float = PEAK_TO_AVERAGE
+    workloads: Sequence[Workload],
+    candidates: Sequence[Candidate],
+    months: int = 1,
+    peak: float = PEAK_TO_AVERAGE,
+    ops_usd_per_month: float = 0.0,
 ) -> float:
-    """Binary mode, flat volumes and prices: every single-candidate assignment x every replica count that fits."""
+    """Binary mode, flat volumes and prices: every single-candidate assignment x every replica count that fits, with
+    the operations staff paid every month when the assignment self-hosts anything."""
     _require_flat(workloads, candidates)
     hosts = [c for c in candidates if c.kind == "self-host"]
     ranges = replica_ranges(workloads, hosts, peak)
@@ -80,6 +85,7 @@ def brute_force(
     best = math.inf
     for pick in itertools.product(*choices):
         api = sum(api_usd(w, c, months) for w, c in zip(workloads, pick, strict=True) if c.kind == "api")
+        staff = ops_usd_per_month * months if any(c.kind == "self-host" for c in pick) else 0.0
         loads = [
             sum(peak_tokens_per_s(w, peak) for w, c in zip(workloads, pick, strict=True) if c.name == h.name)
             for h in hosts
@@ -93,7 +99,7 @@ def brute_force(
                 gpu = sum(
                     n * h.gpus_per_replica * h.usd_per_gpu_month * months for h, n in zip(hosts, counts, strict=True)
                 )
-                best = min(best, api + gpu)
+                best = min(best, api + gpu + staff)
     return best
 
 

@@ -29,6 +29,7 @@ from pricing.metrics import DEFAULT_METRIC, UnknownMetricError
 from pricing.offers import DEFAULT_OFFER_CHOICE, DEFAULT_RULE, FREE_TIER, OFFER_CHOICES
 from pricing.planning import quotes as quote_planning
 from pricing.planning import service as planning
+from pricing.planning.staff import typical_ops_text, typical_ops_usd_per_month
 from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.evidence import measured_cascade
 from pricing.quotes import QuoteComparison, SheetTerms, terms_from_mapping
@@ -319,11 +320,31 @@ def _options_for(
             raise BadInput(f"--self-host takes MODEL@GPU, e.g. llama-3.3-70b-instruct@H100 SXM (got {spec!r})")
         # Reserved GPUs take a stored reserved rate where one exists; else on-demand, and the plan says so.
         usd, _ = planning.gpu_hourly_price(store, gpu, args.mode)
-        ownership = OwnershipCosts(mode=args.mode, usd_per_gpu_hour=usd)
+        ownership = OwnershipCosts(
+            mode=args.mode, usd_per_gpu_hour=usd, ops_usd_per_month=args.ops_usd_per_month or 0.0
+        )
         options.append(planning.self_host_option(store, model_id, gpu, args.precision, ownership, ratio))
     if not args.self_host:
         notes.append(f"Self-hosted option {DEFAULT_SELF_HOST[0]} (default): the open model the API defaults match")
+    if args.ops_usd_per_month is None:
+        notes.append(OPS_NOT_GIVEN)
     return tuple(options), notes
+
+
+OPS_NOT_GIVEN = (
+    "Operations staff not given (--ops-usd-per-month): the self-hosted options count $0 for the people who run them, "
+    "so they look cheaper than they are. " + typical_ops_text()
+)
+
+
+def _ops_argument(p: argparse.ArgumentParser, when: str) -> None:
+    p.add_argument(
+        "--ops-usd-per-month",
+        type=float,
+        metavar="USD",
+        help=f"operations staff for self-hosting, USD a month, {when}; not given: $0, said in the output "
+        f"(typical about {typical_ops_usd_per_month():,.0f}: a quarter of one engineer)",
+    )
 
 
 def _uncertainty(args: argparse.Namespace, base: planning.Uncertainty) -> planning.Uncertainty:
@@ -526,6 +547,7 @@ def _portfolio_plan(args: argparse.Namespace, store: Store) -> portfolio_service
         peak_to_average=args.peak_to_average,
         time_limit_s=args.time_limit,
         shrink=shrunk,
+        ops_usd_per_month=getattr(args, "ops_usd_per_month", None),
     )
     return portfolio_service.plan_portfolio(store, request)
 
@@ -1111,6 +1133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--growth", choices=["best", "linear", "exponential", "logistic", "constant"], default="best")
     p.add_argument("--monthly-growth", type=float, default=0.0, help="with --growth constant, e.g. 0.05")
     p.add_argument("--peak-to-average", type=float, help="peak-hour / average traffic, sizes fleets (default 2)")
+    _ops_argument(p, "for every self-hosted option")
     p.add_argument(
         "--mix-months",
         type=int,
@@ -1168,6 +1191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "workload's history: best, linear, exponential, logistic",
     )
     p.add_argument("--peak-to-average", type=float, default=2.0, help="peak-hour / average traffic (sizes fleets)")
+    _ops_argument(p, "paid every month once any workload is self-hosted (one team for every fleet)")
     p.add_argument("--no-split", action="store_true", help="one option per workload (no splitting by share)")
     p.add_argument("--json", action="store_true")
     p.add_argument(

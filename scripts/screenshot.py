@@ -10,8 +10,8 @@ For the probes shot it starts a loopback OpenAI-compatible server (evals/loopbac
 every item of the intent suite correctly, adds it on the Endpoints tab, runs the intent suite at concurrency 1 and 4
 and shoots the "Results and history" tab. For the projections, portfolio, shrink and quotes shots it uploads
 tests/fixtures/usage_portfolio.csv on Spend projections (and sets the self-hosted option's operations staff, so it is
-costed) and tests/fixtures/floors_portfolio.csv on Portfolio, as a user would; for quotes it saves two vendors'
-sheets on Prices & self-hosting first.
+costed) and tests/fixtures/floors_portfolio.csv on Portfolio with the same staff cost, as a user would; for quotes
+it saves two vendors' sheets on Prices & self-hosting first.
 """
 
 from __future__ import annotations
@@ -147,6 +147,8 @@ def portfolio_screenshot(page: Any, base_url: str, target: Path) -> None:
     bs.open_page(page, base_url, "portfolio")
     bs.upload_file(page, "Or load a floors file (CSV/XLSX)", PORTFOLIO_FLOORS.name, PORTFOLIO_FLOORS.read_bytes())
     bs.metric(page, "Portfolio cost over").wait_for(state="visible")
+    label = "Operations staff for self-hosting (USD per month)"  # so the self-hosted option is weighed
+    bs.rerun_after(page, lambda: bs.set_number(page, label, OPS_USD_PER_MONTH), 120_000)
     warn_on_errors(page, "/portfolio")
     wait_for_paint(page)
     full_page_screenshot(page, target)

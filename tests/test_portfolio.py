@@ -12,10 +12,12 @@ from benchmarks.portfolio_bench import growing
 from benchmarks.portfolio_brute import brute_force, brute_force_months, brute_force_split
 from pricing.planning.projection import ApiOption, SelfHostOption
 from pricing.portfolio.optimiser import (
+    OPS_STAFF,
     Candidate,
     CascadeSpec,
     InfeasibleError,
     Workload,
+    assignment_usd,
     cascade_candidate,
     floor_curve,
     optimise,
@@ -74,6 +76,41 @@ def test_binary_mode_matches_brute_force(seed: int) -> None:
     assert set(result.assignments["share"]) <= {1.0}
     assert result.assignments.groupby("workload")["share"].sum().tolist() == [1.0] * len(workloads)
     assert result.assignments["monthly_usd"].sum() == pytest.approx(result.monthly_usd)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_operations_staff_are_paid_once_anything_is_self_hosted_as_brute_force_finds(seed: int) -> None:
+    workloads, candidates = _random_instance(seed)
+    free = optimise(workloads, candidates, months=3, allow_split=False)
+    for ops in (0.0, 2_000.0, 50_000.0):
+        result = optimise(workloads, candidates, months=3, allow_split=False, ops_usd_per_month=ops)
+        expected = brute_force(workloads, candidates, months=3, ops_usd_per_month=ops)
+        assert result.total_usd == pytest.approx(expected, rel=1e-9, abs=1e-9), ops
+        assert result.total_usd >= free.total_usd - 1e-9  # people never make a portfolio cheaper
+        self_hosted = (result.assignments["kind"] == "self-host").any()
+        staff = result.spend_by_option.get(OPS_STAFF)
+        assert (staff is not None and ops > 0) == (self_hosted and ops > 0)
+        if staff is not None:
+            assert staff.tolist() == [ops] * 3
+        assert result.assignments["monthly_usd"].sum() == pytest.approx(result.monthly_usd)
+        hosts = [c.name for c in candidates if c.kind == "self-host"]
+        single = {w.name: hosts[0] for w in workloads}
+        with_staff = assignment_usd(workloads, candidates, single, 3, ops_usd_per_month=ops)
+        assert with_staff == pytest.approx(assignment_usd(workloads, candidates, single, 3) + 3 * ops)
+
+
+def test_staff_tip_a_small_fleet_back_to_the_api() -> None:
+    w = Workload("chat", 3e9, 1e9)
+    api = Candidate("api", "api", usd_per_1m_input=0.1, usd_per_1m_output=0.4, quality=0.8)  # $700 a month
+    own = Candidate(
+        "own", "self-host", gpu="H100", replica_output_tokens_per_s=2000.0, gpus_per_replica=1,
+        usd_per_gpu_month=500.0, quality=0.8,
+    )  # fmt: skip
+    assert optimise([w], [api, own], months=12).assignments["candidate"].tolist() == ["own"]
+    staffed = optimise([w], [api, own], months=12, ops_usd_per_month=3_604.0)
+    assert staffed.assignments["candidate"].tolist() == ["api"]
+    assert staffed.total_usd == pytest.approx(12 * 700.0)
+    assert staffed.best_single_option == "api"
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -315,6 +315,16 @@ def test_optimise_cli_json_and_text(pricing_cli: CliCall, tmp_path: Path) -> Non
     assert shares == pytest.approx({"chat": 1.0, "triage": 1.0, "legacy": 1.0})
     assert payload["gpus_by_type"] and payload["total_usd"] <= payload["best_single_usd"] + 1e-6
     assert payload["saving_vs_best_single_usd"] == pytest.approx(payload["best_single_usd"] - payload["total_usd"])
+    assert any("operations staff not given, so counted as $0" in note for note in payload["notes"])
+    staffed = pricing_cli(
+        ["optimise", "--usage", str(usage), "--floors", str(floors), "--months", "12", "--json", *named,
+         "--ops-usd-per-month", "3000"]
+    )  # fmt: skip
+    assert staffed.returncode == 0, staffed.stderr
+    with_staff = json.loads(staffed.stdout)
+    # the people are paid once anything is self-hosted: the optimum rises by at most their 12 months' cost
+    assert payload["total_usd"] - 1e-6 <= with_staff["total_usd"] <= payload["total_usd"] + 12 * 3000 + 1e-6
+    assert any("operations staff $3,000 a month once any workload is self-hosted" in n for n in with_staff["notes"])
     text = pricing_cli(
         ["optimise", "--usage", str(usage), "--floors", str(floors), "--api", "gpt-4o-mini", "--api", "gpt-4.1",
          "--self-host", "llama-3.1-8b-instruct@H100 SXM", "--no-split"])  # fmt: skip

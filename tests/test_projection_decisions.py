@@ -330,6 +330,31 @@ def test_project_json_holds_bands_and_self_host_details(tmp_path: Path, capsys: 
 
 
 @pytest.mark.usefixtures("app_db")
+def test_project_counts_operations_staff_given_and_says_when_none_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The page asks for the people who run a fleet; the command line counted $0 without a word.
+    path = usage_csv(tmp_path, usage_frame())
+    args = ["project", "--usage", str(path), "--api", "gpt-4o-mini", "--self-host", "llama-3.1-8b-instruct@H100 SXM",
+            "--growth", "constant", "--json", "--paths", "200"]  # fmt: skip
+    code, out, err = run_cli(args, capsys)
+    assert code == 0, err
+    without = json.loads(out)
+    code, out, err = run_cli([*args, "--ops-usd-per-month", "3000"], capsys)
+    assert code == 0, err
+    staffed = json.loads(out)
+    (name,) = staffed["self_host"]
+    assert staffed["total_usd"][name] == pytest.approx(without["total_usd"][name] + 36 * 3000)
+    assert all(month["ops_usd"] == 3000 for month in staffed["self_host"][name]["months"])
+    assert staffed["total_usd"]["gpt-4o-mini"] == without["total_usd"]["gpt-4o-mini"]
+    code, out, err = run_cli(args[:-3], capsys)  # the printed projection says the staff were not given
+    assert code == 0, err
+    assert "Operations staff not given (--ops-usd-per-month)" in out and "a quarter of one engineer" in out
+    code, out, err = run_cli([*args[:-3], "--ops-usd-per-month", "3000"], capsys)
+    assert "Operations staff not given" not in out
+
+
+@pytest.mark.usefixtures("app_db")
 def test_project_save_then_report_scenario_without_the_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if shutil.which("pdftotext") is None:  # pragma: no cover - depends on the machine
         pytest.fail("pdftotext not found: run `apt-get install poppler-utils`", pytrace=False)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from pricing.cost import UnpricedModelError
 from pricing.planning import display as planning_display
+from pricing.planning.staff import typical_ops_text, typical_ops_usd_per_month
 from pricing.portfolio import display
 from pricing.portfolio import service as portfolio_service
 from pricing.portfolio.optimiser import InfeasibleError
@@ -45,6 +46,7 @@ KEY_GROWTH_MODEL = "portfolio_growth_model"
 KEY_GROWTH_PCT = "portfolio_growth_pct"
 KEY_DECLINE = "portfolio_decline"
 KEY_SPLIT = "portfolio_split"
+KEY_OPS = "portfolio_ops"
 KEY_CURVE = "portfolio_curve_workload"
 KEY_PREPARED = "portfolio_prepared_for"
 TIME_LIMIT_S = 20.0  # per solve; past it the page shows the best portfolio found and its proven gap
@@ -100,6 +102,19 @@ decline = decline_input(
     help="A named model's list price rarely moves, so it is held flat by default. The trends are for a constant "
     "capability across the market: the cheapest model at this quality, re-chosen each year.",
 )  # fmt: skip
+ops = st.number_input(
+    "Operations staff for self-hosting (USD per month)", 0.0, 1e7, value=None, step=500.0, key=KEY_OPS,
+    placeholder=f"required to weigh self-hosting, e.g. {typical_ops_usd_per_month():,.0f}",
+    help="Paid every month once any workload is self-hosted: one team runs every fleet. " + typical_ops_text(),
+)  # fmt: skip
+self_host_specs = display.self_host_specs(self_host, mode)
+if self_host_specs and ops is None:
+    st.warning(
+        "Self-hosted options are left out until you enter the operations staff cost above (0 if nobody's time goes "
+        f"to it): people run a fleet, and leaving them out makes self-hosting look cheaper than it is. "
+        f"{typical_ops_text()}"
+    )
+    self_host_specs = ()
 st.caption(display.history_text(history_rate, history_span))
 if defaults:
     st.caption(planning_display.default_models_text(defaults))
@@ -111,9 +126,9 @@ shrunk = shrink_candidate_input(PREFIX, api_models[0] if api_models else None)
 request = portfolio_service.PortfolioRequest(
     monthly=monthly, floors=floors, months=months,
     growth=portfolio_service.Growth(growth_model, growth_pct / 100), default_metric=metric_id,
-    sheet_name=settings.sheet_name, api_models=api_models, self_host=display.self_host_specs(self_host, mode),
+    sheet_name=settings.sheet_name, api_models=api_models, self_host=self_host_specs,
     cascades=cascades, api_decline_per_year=decline.value_per_year, allow_split=allow_split,
-    time_limit_s=TIME_LIMIT_S, shrink=shrunk,
+    time_limit_s=TIME_LIMIT_S, shrink=shrunk, ops_usd_per_month=ops,
 )  # fmt: skip
 try:
     plan = load_portfolio_plan(request)

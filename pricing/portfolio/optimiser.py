@@ -11,11 +11,14 @@ candidates by share, minimising spend over the horizon, solved as a mixed-intege
 - r[s, g] is the whole number of replicas of self-host candidate s in month group g: months whose volumes are
   the same (all months when volumes are flat, each month when they grow) share one count. Self-hosted
   workloads share the replicas. Committed fleets (reserved or bought GPUs) never shrink: r[s, g] >= r[s, g-1].
+- z in {0, 1} says whether any workload is self-hosted: x[w, s] <= z for every self-host s. The operations staff
+  who run the fleets (`ops_usd_per_month`, one team for every fleet) are paid in every month once z = 1.
 - y[m] in {0, 1} says whether candidate m, one with a making cost (a shrunk model's labelling, training and
   re-training: `Candidate.making`), is used at all: x[w, m] <= y[m]. Its making cost is paid once it serves any
   share, however small, so it is a fixed cost over the horizon, not a price per token.
 - minimise  sum x[w, c] x API token spend of w on c over the months  +  sum r[s, g] x GPUs per replica x USD per
-  GPU-month over g's months  +  sum y[m] x m's making cost over the months, with each month's volume multiplier
+  GPU-month over g's months  +  z x operations staff over the months  +  sum y[m] x m's making cost over the
+  months, with each month's volume multiplier
   (growth) and price multiplier (`pricing.planning.projection.monthly_price_multiplier`, 0 = flat prices).
 - subject to  sum_c x[w, c] = 1 for every workload, and for every self-host s and month group g
   sum_w x[w, s] x peak output tokens/s of w in g  <=  r[s, g] x replica tokens/s x target utilisation / (1 + headroom),
@@ -23,9 +26,9 @@ candidates by share, minimising spend over the horizon, solved as a mixed-intege
 
 Conventions and assumptions: volumes grow by each workload's `volume_multipliers` (flat when empty: the base
 month every month); API token maths follows `pricing.cost` (cached input is not modelled here); self-host cost is
-on the allocation basis and excludes the fleet's fixed ops cost; a fleet with no traffic holds no replicas
-(unlike `pricing.sizing`, which keeps one). A candidate with no score for a workload, or no latency figure, fails
-any floor or objective that workload sets. Latency objectives are on time to first token ("ttft") or end to end
+on the allocation basis, plus the operations staff once anything is self-hosted; a fleet with no traffic holds no
+replicas (unlike `pricing.sizing`, which keeps one). A candidate with no score for a workload, or no latency figure,
+fails any floor or objective that workload sets. Latency objectives are on time to first token ("ttft") or end to end
 ("e2e" = TTFT + (output tokens per request - 1) / per-request output speed, as GenAI-Perf defines it).
 Cascades ("small model first, escalate when a check fails") are offered as API candidates built by
 `cascade_candidate`. The boundary: no storage, no UI.
@@ -51,6 +54,7 @@ KINDS = ("api", "self-host")
 LATENCY_METRICS = ("ttft", "e2e")
 SECONDS_PER_HOUR = 3600.0
 Quality = float | Mapping[str, float]
+OPS_STAFF = "operations staff (self-hosting)"  # the staff line in a result's spend by option
 Assignment = Mapping[str, str | Mapping[str, float]]
 
 
@@ -505,8 +509,10 @@ def assignment_monthly_usd(
     months: int = 1,
     peak_to_average: float = 2.0,
     hours_per_month: float = HOURS_PER_MONTH,
+    ops_usd_per_month: float = 0.0,
 ) -> np.ndarray:
-    """Spend in months 1..N of a given assignment (workload -> candidate or {candidate: share}), fleets sized to fit."""
+    """Spend in months 1..N of a given assignment (workload -> candidate or {candidate: share}), fleets sized to fit,
+    with the operations staff in every month when any share is self-hosted."""
     by_name = {c.name: c for c in candidates}
     loads: dict[str, np.ndarray] = {}
     spend = np.zeros(months)
@@ -528,6 +534,8 @@ def assignment_monthly_usd(
         spend += fleet_replicas(load, c) * replica_monthly_usd(c, months)
     for name in sorted(used):
         spend += making_monthly_usd(by_name[name], months)
+    if any(by_name[name].kind == "self-host" for name in used):
+        spend += ops_usd_per_month
     return spend
 
 
@@ -538,10 +546,13 @@ def assignment_usd(
     months: int = 1,
     peak_to_average: float = 2.0,
     hours_per_month: float = HOURS_PER_MONTH,
+    ops_usd_per_month: float = 0.0,
 ) -> float:
     """Horizon spend of a given assignment (workload -> candidate or {candidate: share}), fleets sized to fit."""
     return float(
-        assignment_monthly_usd(workloads, candidates, assignment, months, peak_to_average, hours_per_month).sum()
+        assignment_monthly_usd(
+            workloads, candidates, assignment, months, peak_to_average, hours_per_month, ops_usd_per_month
+        ).sum()
     )
 
 
@@ -573,6 +584,7 @@ def best_single_option(
     months: int = 1,
     peak_to_average: float = 2.0,
     hours_per_month: float = HOURS_PER_MONTH,
+    ops_usd_per_month: float = 0.0,
 ) -> tuple[str, float] | None:
     """The cheapest single candidate meeting every workload's constraints, with its horizon spend; None if none."""
     best: tuple[str, float] | None = None
@@ -580,7 +592,13 @@ def best_single_option(
         if not all(eligible(w, c) for w in workloads):
             continue
         usd = assignment_usd(
-            workloads, candidates, {w.name: c.name for w in workloads}, months, peak_to_average, hours_per_month
+            workloads,
+            candidates,
+            {w.name: c.name for w in workloads},
+            months,
+            peak_to_average,
+            hours_per_month,
+            ops_usd_per_month,
         )
         if best is None or usd < best[1]:
             best = (c.name, usd)
@@ -608,6 +626,7 @@ def optimise(
     hours_per_month: float = HOURS_PER_MONTH,
     current: Assignment | None = None,
     time_limit_s: float | None = None,
+    ops_usd_per_month: float = 0.0,
 ) -> PortfolioResult:
     """Cheapest assignment of workloads to candidates over the horizon, solved exactly with scipy's milp.
 
@@ -618,6 +637,8 @@ def optimise(
     _check_inputs(workloads, candidates, months)
     if peak_to_average < 1:
         raise ValueError("peak-to-average must be at least 1")
+    if not 0 <= ops_usd_per_month < math.inf:
+        raise ValueError(f"operations staff must be 0 or more USD a month (got {ops_usd_per_month})")
     message = explain_infeasible(workloads, candidates)
     if message:
         raise InfeasibleError(message)
@@ -701,6 +722,20 @@ def optimise(
         cost = np.r_[cost, [making_months[j].sum() for j in makers]]
         integrality = np.r_[integrality, np.ones(len(makers))]
         upper_bounds = np.r_[upper_bounds, np.ones(len(makers))]
+    # The operations staff are paid once any share is self-hosted: z = 1 whenever some x[w, s] > 0.
+    staffed = [k for k, (_, j) in enumerate(pairs) if j in host_of] if ops_usd_per_month > 0 else []
+    if staffed:
+        width = rows.shape[1]
+        staff_rows = np.zeros((len(staffed), width + 1))
+        for row, k in enumerate(staffed):
+            staff_rows[row, k] = 1.0
+            staff_rows[row, width] = -1.0
+        rows = np.vstack([np.hstack([rows, np.zeros((rows.shape[0], 1))]), staff_rows])
+        lower = np.r_[lower, np.full(len(staffed), -np.inf)]
+        upper = np.r_[upper, np.zeros(len(staffed))]
+        cost = np.r_[cost, ops_usd_per_month * months]
+        integrality = np.r_[integrality, 1]
+        upper_bounds = np.r_[upper_bounds, 1]
     options: dict[str, float | bool] = {"mip_rel_gap": 0.0}
     if time_limit_s is not None:
         options["time_limit"] = time_limit_s
@@ -754,8 +789,15 @@ def optimise(
         if carried_tokens[j]:
             name = candidates[j].name
             by_option[name] = by_option.get(name, np.zeros(months)) + making_months[j]
+    self_hosted = [k for k, (_, j) in enumerate(pairs) if j in host_of and x[k] > 1e-9]
+    staff_months = np.full(months, ops_usd_per_month if self_hosted else 0.0)
+    if staff_months.any():
+        by_option[OPS_STAFF] = staff_months
     spend = sum(by_option.values(), np.zeros(months))
     spend_by_option = pd.DataFrame(by_option, index=pd.RangeIndex(1, months + 1, name="month"))
+    # the staff are split across the self-hosted shares by their tokens over the horizon
+    staff_weights = {k: x[k] * workloads[pairs[k][0]].monthly_output_tokens * float(volume[pairs[k][0]].sum())
+                     for k in self_hosted}  # fmt: skip
     records = []
     for k, (i, j) in enumerate(pairs):
         share = float(x[k])
@@ -767,6 +809,10 @@ def optimise(
         else:  # the fleet's cost is split across its workloads by their share of its tokens over the horizon
             carried = float(loads[j].sum())
             usd = float(fleet_months[j].sum()) * share * peaks[i] * float(volume[i].sum()) / carried if carried else 0.0
+        if k in staff_weights:
+            total_weight = sum(staff_weights.values())
+            weight = staff_weights[k] / total_weight if total_weight > 0 else 1 / len(staff_weights)
+            usd += float(staff_months.sum()) * weight
         if j in making_months:  # the making cost is split across its workloads by their tokens, else equally
             weights = carried_tokens[j]
             total = sum(weights.values())
@@ -817,11 +863,11 @@ def optimise(
             "monthly_usd",
         ],
     )
-    single = best_single_option(workloads, candidates, months, peak_to_average, hours_per_month)
+    single = best_single_option(workloads, candidates, months, peak_to_average, hours_per_month, ops_usd_per_month)
     current_usd = (
         None
         if current is None
-        else assignment_usd(workloads, candidates, current, months, peak_to_average, hours_per_month)
+        else assignment_usd(workloads, candidates, current, months, peak_to_average, hours_per_month, ops_usd_per_month)
     )
     return PortfolioResult(
         assignments=assignments,
@@ -850,6 +896,7 @@ def floor_curve(
     peak_to_average: float = 2.0,
     hours_per_month: float = HOURS_PER_MONTH,
     time_limit_s: float | None = None,
+    ops_usd_per_month: float = 0.0,
 ) -> pd.DataFrame:
     """Optimal spend as one workload's floor moves: columns floor, total_usd (NaN where infeasible), feasible,
     optimal (False where a time limit stopped a solve: that point is an upper bound)."""
@@ -860,7 +907,14 @@ def floor_curve(
         moved = [replace(w, quality_floor=float(floor)) if w.name == workload_name else w for w in workloads]
         try:
             result = optimise(
-                moved, candidates, months, allow_split, peak_to_average, hours_per_month, time_limit_s=time_limit_s
+                moved,
+                candidates,
+                months,
+                allow_split,
+                peak_to_average,
+                hours_per_month,
+                time_limit_s=time_limit_s,
+                ops_usd_per_month=ops_usd_per_month,
             )
             rows.append((float(floor), result.total_usd, True, result.optimal))
         except InfeasibleError:

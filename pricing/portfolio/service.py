@@ -597,6 +597,9 @@ class PortfolioRequest:
     # A shrunk model to weigh as one more candidate: one path against a baseline (the teacher); the horizon and
     # the sheet are the portfolio's.
     shrink: shrink.ShrinkRequest | None = None
+    # The people who run the self-hosted fleets, USD a month, paid once any workload is self-hosted (one team for
+    # every fleet). None: not given; callers ask for it (the page leaves self-hosting out until it is entered).
+    ops_usd_per_month: float | None = None
 
 
 @dataclass(frozen=True)
@@ -613,6 +616,23 @@ class PortfolioPlan:
     allow_split: bool = True
     peak_to_average: float = 2.0
     time_limit_s: float | None = None
+    ops_usd_per_month: float = 0.0
+
+
+def _self_hosting_note(request: PortfolioRequest) -> str:
+    staff = (
+        "operations staff not given, so counted as $0: self-hosting looks cheaper than it is"
+        if request.ops_usd_per_month is None
+        else f"operations staff ${request.ops_usd_per_month:,.0f} a month once any workload is self-hosted (one "
+        "team for every fleet)"
+    )
+    decline = (
+        f"; GPU rental prices falling {request.gpu_decline_per_year:g}x a year" if request.gpu_decline_per_year else ""
+    )
+    return (
+        "Self-hosting: allocation basis (GPUs paid busy or idle), whole replicas sized for the peak hour at "
+        f"{request.peak_to_average:g}x the average with headroom; reserved fleets never shrink; {staff}{decline}."
+    )
 
 
 def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Candidate]], sheet: str) -> list[str]:
@@ -630,13 +650,9 @@ def _notes(request: PortfolioRequest, plan_inputs: tuple[list[Workload], list[Ca
             if request.api_decline_per_year
             else "held at today's list prices (no decline)."
         ),
-        "Self-hosting: allocation basis (GPUs paid busy or idle), whole replicas sized for the peak hour at "
-        f"{request.peak_to_average:g}x the average with headroom; reserved fleets never shrink; ops staff excluded"
-        + (
-            f"; GPU rental prices falling {request.gpu_decline_per_year:g}x a year."
-            if request.gpu_decline_per_year
-            else "."
-        ),
+        _self_hosting_note(request)
+        if any(c.kind == "self-host" for c in candidates)
+        else "Self-hosting: no self-hosted option weighed.",
     ]
     if any(w.latency_objective_ms is not None for w in workloads):
         unknown = [c.name for c in candidates if c.latency_ms is None]
@@ -792,6 +808,7 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         peak_to_average=request.peak_to_average,
         current=current,
         time_limit_s=request.time_limit_s,
+        ops_usd_per_month=request.ops_usd_per_month or 0.0,
     )
     notes = _notes(request, (workloads, candidates), sheet)
     if shrunk is not None:
@@ -819,6 +836,7 @@ def plan_portfolio(store: Store, request: PortfolioRequest) -> PortfolioPlan:
         request.allow_split,
         request.peak_to_average,
         request.time_limit_s,
+        request.ops_usd_per_month or 0.0,
     )
 
 
@@ -838,6 +856,7 @@ def plan_floor_curve(plan: PortfolioPlan, workload: str) -> pd.DataFrame:
         allow_split=plan.allow_split,
         peak_to_average=plan.peak_to_average,
         time_limit_s=plan.time_limit_s,
+        ops_usd_per_month=plan.ops_usd_per_month,
     )
 
 
