@@ -104,3 +104,17 @@ def test_portfolio_page_compares_with_today_and_grows_volumes() -> None:
     at.toggle(key="portfolio_cascade").set_value(True).run()
     at.radio(key="portfolio_cascade_source").set_value("Measured from two probe runs of one eval suite").run()
     assert not at.exception and any("No eval suite has two finished probe runs" in i.value for i in at.info)
+
+
+@pytest.mark.usefixtures("app_db")
+def test_self_hosting_is_weighed_once_its_operations_staff_are_entered() -> None:
+    at = with_floors(open_portfolio())
+    left_out = "Self-hosted options are left out until you enter the operations staff cost"
+    assert any(left_out in w.value for w in at.warning)
+    assert any("no self-hosted option weighed" in str(md.value) for md in at.markdown)
+    at.number_input(key="portfolio_ops").set_value(3000.0).run()
+    assert not at.exception and not at.error
+    assert not any(left_out in w.value for w in at.warning)
+    assert any(
+        "operations staff $3,000 a month once any workload is self-hosted" in str(md.value) for md in at.markdown
+    )
