@@ -647,6 +647,16 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario_ops(scenario: planning.Scenario) -> float | None:
+    """The operations staff a scenario's self-hosted options carry (the largest), None when it has none."""
+    staff = [
+        option.plan.ownership.ops_usd_per_month
+        for option in scenario.inputs.options
+        if isinstance(option, planning.SelfHostOption)
+    ]
+    return max(staff) if staff else None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
@@ -686,6 +696,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             sheet_name=args.sheet,
             peak_to_average=scenario.inputs.peak_to_average,
             time_limit_s=120.0,
+            ops_usd_per_month=args.ops_usd_per_month if args.ops_usd_per_month is not None else _scenario_ops(scenario),
         )
         portfolio = portfolio_service.portfolio_section(store, request)
     report_request = ReportRequest(
@@ -1228,6 +1239,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a floors file (as for optimise): adds the cheapest portfolio for the scenario's usage workloads, "
         "with the scenario's horizon and growth",
     )
+    _ops_argument(p, "for the portfolio (with --floors; default: the scenario's self-hosted option's)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("quotes", help="price sheets side by side against the list, with their terms")
