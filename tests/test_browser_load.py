@@ -26,7 +26,7 @@ if not bs.chromium_available():  # pragma: no cover - depends on the machine
 
 SESSIONS = 20
 BROWSER_CONTEXTS = 4  # a few browsers' worth of tabs: some sessions fetch the frontend, the rest have it cached
-PAGE_TIMEOUT_MS = 120_000  # 20 pages rendering at once on 2 cores, the browser included
+PAGE_TIMEOUT_MS = 300_000  # 20 pages rendering at once on 2 cores, the browser and the other test worker included
 # URL path -> the heading the page shows; Home, the default page, is served at `/` and headed with the app's name.
 HEADINGS = {page.url_path: page.title if page.url_path else "Frontier" for page in PAGES}
 
