@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,21 @@ from tests.postgres_support import PostgresServer, database_name, postgres_bin_d
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, shared by one test module's tests (each opens its own context or tab)."""
+    from playwright import sync_api  # only the browser tests need it
+
+    from tests import browser_support
+
+    with sync_api.sync_playwright() as playwright:
+        launched = browser_support.launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture(scope="session")

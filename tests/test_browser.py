@@ -74,16 +74,6 @@ def _copy_db(seeded: Path, tmp_path_factory: pytest.TempPathFactory, name: str) 
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture(scope="module")
 def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port, reached by deep links as well as at `/`."""
     with bs.streamlit_server(_copy_db(seeded_db_file, tmp_path_factory, "frontier-main")) as base_url:

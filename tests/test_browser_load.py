@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from tests import browser_support as bs
 from ui.navigation import PAGES
@@ -39,16 +38,6 @@ def served(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     shutil.copyfile(seeded_db_file, db)
     with bs.serve_app(db, folder) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def inotify_watches(pid: int) -> int:

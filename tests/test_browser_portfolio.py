@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from tests import browser_support as bs
 
@@ -37,16 +36,6 @@ FLOORS_LABEL = "Or load a floors file (CSV/XLSX)"
 TOTAL = "Portfolio cost over"
 ASSIGNMENT = bs.DATAFRAME + ":has([role='columnheader']:has-text('Served by'))"
 ERROR_ALERT = '[data-testid="stAlertContentError"]'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from playwright import sync_api
 
 from pricing import service
 from pricing.planning import service as planning
@@ -41,16 +40,6 @@ SHEETS = {
 MONTH_A = 60 * 2.0 + 40 * 1.0 + 20 * 8.0  # 320 USD a month: below a 500 USD commitment
 MONTH_B = 100 * 2.25 + 20 * 9.0  # 405 USD a month, no cache price: tiers 100:10, 300:20 graduated
 MONTH_B_DISCOUNT = (300 - 100) * 0.10 + (405 - 300) * 0.20
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module")

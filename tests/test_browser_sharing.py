@@ -11,12 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from evals.loopback import LoopbackConfig, LoopbackServer
 from pricing.store import Store
@@ -29,16 +28,6 @@ if not bs.chromium_available():  # pragma: no cover - depends on the machine
 pytestmark = pytest.mark.browser
 SESSIONS = 3
 PROBE_REQUESTS = 30
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture()

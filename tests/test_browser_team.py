@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from evals.loopback import LoopbackConfig, LoopbackServer
 from pricing.store import Store
@@ -38,16 +37,6 @@ def team_db(postgres_server: PostgresServer, seeded_postgres_template: str) -> I
     yield url
     Store(url, read_only=True).close()
     postgres_server.drop_database(url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _probe(db: str, model: LoopbackServer) -> subprocess.Popen[str]:

@@ -22,7 +22,6 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from openpyxl import load_workbook
-from playwright import sync_api
 
 from tests import browser_support as bs
 
@@ -78,16 +77,6 @@ def server(seeded_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     shutil.copyfile(seeded_db_file, db_path)
     with bs.streamlit_server(db_path) as base_url:
         yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = bs.launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture()
