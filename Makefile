@@ -33,8 +33,11 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 
+# Tests marked serial measure time or load (20 browser sessions at once, injected delays): they run alone after the
+# rest, which run on every core, so that a neighbouring worker's CPU does not decide their outcome.
 test: lint
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto -m "not serial"
+	$(PY) -m pytest -m serial
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks

@@ -2,8 +2,9 @@
 
 This module imports nothing of the app (no pricing or pandas), so that a cold load timed in a
 fresh process pays for those imports inside the timed page run, as the first visitor of a new server does.
-Run as `python -m benchmarks.cold_page app|trivial TRIVIAL_PAGE` with FRONTIER_DB set; it prints
-{"seconds": ...} as its last line.
+Run as `python -m benchmarks.cold_page app|costs|costs-litellm|trivial TRIVIAL_PAGE` with FRONTIER_DB set; it
+prints {"seconds": ...} as its last line. `costs` opens Home, then "Prices & self-hosting" (which quotes a request);
+`costs-litellm` does the same after importing litellm, as quoting did before the price map was read from its file.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
 EXPLORER_PAGE = "views/explorer.py"
 EXPLORER_TITLE = "Frontier explorer"
+COSTS_PAGE = "views/costs.py"
+COSTS_TITLE = "Prices & self-hosting"
 RUN_TIMEOUT_S = 180
 
 
@@ -40,20 +43,25 @@ def quiet_streamlit() -> None:
             logger.addFilter(_DropBareModeNoise())
 
 
-def open_explorer(app_path: Path = APP_PATH) -> None:
-    """Run the app, switch to the explorer and run it; fail on any exception in the page."""
+def open_page(page: str, title: str, app_path: Path = APP_PATH) -> None:
+    """Run the app, switch to one of its pages and run it; fail on any exception or a missing title."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(app_path), default_timeout=RUN_TIMEOUT_S)
     at.run()
     if at.exception:
         raise RuntimeError(f"app.py raised: {at.exception[0].value}")
-    at.switch_page(EXPLORER_PAGE)
+    at.switch_page(page)
     at.run()
     if at.exception:
-        raise RuntimeError(f"{EXPLORER_PAGE} raised: {at.exception[0].value}")
-    if EXPLORER_TITLE not in [title.value for title in at.title]:
-        raise RuntimeError(f"{EXPLORER_PAGE} did not render its title")
+        raise RuntimeError(f"{page} raised: {at.exception[0].value}")
+    if title not in [shown.value for shown in at.title]:
+        raise RuntimeError(f"{page} did not render its title")
+
+
+def open_explorer(app_path: Path = APP_PATH) -> None:
+    """Run the app, switch to the explorer and run it; fail on any exception in the page."""
+    open_page(EXPLORER_PAGE, EXPLORER_TITLE, app_path)
 
 
 def open_trivial(page: Path) -> None:
@@ -67,7 +75,8 @@ def open_trivial(page: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Time the first load of the explorer ('app') or of the given page ('trivial') in this process."""
+    """Time the first load of the explorer ('app'), of the costs page ('costs', 'costs-litellm') or of the given
+    page ('trivial') in this process."""
     kind, trivial = argv[0], Path(argv[1])
     from streamlit.testing.v1 import AppTest  # noqa: F401  (the harness is not what we time)
 
@@ -75,6 +84,12 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     if kind == "app":
         open_explorer()
+    elif kind in ("costs", "costs-litellm"):
+        if kind == "costs-litellm":
+            from pricing.litellm_prices import litellm_module
+
+            litellm_module()
+        open_page(COSTS_PAGE, COSTS_TITLE)
     else:
         open_trivial(trivial)
     print(json.dumps({"seconds": time.perf_counter() - started}))

@@ -1,4 +1,5 @@
-"""Benchmark 3: opening the Frontier explorer page, against a one-line Streamlit page, with AppTest.
+"""Benchmark 3: opening the Frontier explorer page, against a one-line Streamlit page, with AppTest; and the
+first load of the costs page, against the same load quoting through litellm.
 
 Ours runs app.py (the navigation, the store and the sidebar on the default page), then switches to
 views/explorer.py and runs it: what a user does to reach the explorer. The baseline runs a page whose
@@ -66,6 +67,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
 
         cold_app: list[float] = []
         cold_trivial: list[float] = []
+        cold_costs: dict[str, list[float]] = {"costs": [], "costs-litellm": []}
         walls: dict[str, list[float]] = {"app": [], "trivial": []}
         for index in range(cold_repeats):
             db = folder / f"cold-{index}.duckdb"
@@ -76,6 +78,8 @@ def run(repeats: int, quick: bool) -> list[Row]:
             page_s, wall = _cold_sample("trivial", db, trivial)
             cold_trivial.append(page_s)
             walls["trivial"].append(wall)
+            for kind, samples in cold_costs.items():
+                samples.append(_cold_sample(kind, db, trivial)[0])
 
         warm_db = folder / "warm.duckdb"
         shutil.copy(template, warm_db)
@@ -113,6 +117,15 @@ def run(repeats: int, quick: bool) -> list[Row]:
             Timing(tuple(cold_trivial)),
             False,
             cold_notes,
+        ),
+        Row(
+            "costs page, cold (Home, then a request quoted)",
+            Timing(tuple(cold_costs["costs"])),
+            "the same, quoting through litellm",
+            Timing(tuple(cold_costs["costs-litellm"])),
+            True,
+            "first load in a fresh process; the baseline imports litellm first, as quoting a flat-priced model did "
+            "before the price map was read from litellm's file (4-5 s of CPU)",
         ),
         Row(
             "explorer page, warm",

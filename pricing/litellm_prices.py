@@ -1,12 +1,17 @@
 """litellm's bundled price map, in one place: turned into price records, and used to price usages.
 
-litellm is imported only when its map is read or a usage is priced (`litellm_module`): the import
-takes seconds, and pages that read prices from the store never need it. It is imported with
-LITELLM_LOCAL_MODEL_COST_MAP=True so that it reads the map shipped in the package instead of fetching
-one at import; refreshing prices from upstream is an explicit action. The sheet's name and version
-come from the installed package's metadata, without importing it. Costs for this sheet are computed
-by `litellm.cost_per_token` itself, so tiered prices (e.g. above 200k tokens) and cache-read prices
-agree with litellm exactly.
+The map is read from the JSON file the installed litellm ships (`model_cost_map`), without importing
+litellm: the import takes 4-5 s of CPU, and under load a page that waited for it held every other
+session that needed it (20 sessions at once kept the "Prices & self-hosting" page running for minutes on
+2 cores). The file is the one litellm itself loads with LITELLM_LOCAL_MODEL_COST_MAP=True, expanded as
+litellm expands it; a test checks that the result equals `litellm.model_cost` entry for entry.
+
+Costs for this sheet: an entry with flat prices is priced from the entry itself (the prices the catalogue
+shows), which is what `litellm.cost_per_token` computes for all but two entries of the pinned map (a test
+checks every entry); an entry whose prices change with the request (above a token count, tier tables,
+time of day) is priced by `litellm.cost_per_token` itself, imported then (`litellm_module`) with the
+offline settings, so tiers agree with litellm exactly. Refreshing prices from upstream is an explicit
+action. The sheet's name and version come from the installed package's metadata, without importing it.
 
 The map gives no date per price, so every bundled price is dated by the release of litellm that
 shipped it (`litellm_release`): from `data/litellm_releases.csv` (curated, with how each date was
@@ -17,6 +22,8 @@ in, and the sheet says so). A price is therefore at least as old as its date, ne
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib.machinery
 import importlib.metadata
 import json
 import math
@@ -107,16 +114,9 @@ def model_cost_map_url() -> str:
 
 def expand_aliases(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """A price map file as litellm serves it: a row whose `alias_of` names another row (e.g.
-    `azure/gpt-sol-latest`) priced as that row, as litellm does when it loads its map (its own expansion, on a copy;
-    a simple one where this litellm has none). A map read from a file without this loses those rows."""
-    import copy
-    import importlib
-
-    litellm_module()  # the offline settings first
-    loader = importlib.import_module("litellm.litellm_core_utils.get_model_cost_map")
-    expand = getattr(loader, "_expand_model_aliases", None)
-    if expand is not None:
-        return {str(k): dict(v) for k, v in expand(copy.deepcopy(raw)).items() if isinstance(v, dict)}
+    `azure/gpt-sol-latest`) priced as that row, and no `aliases` lists, as litellm does when it loads its map (a
+    test checks that the bundled file read this way equals `litellm.model_cost`). A map read from a file without
+    this loses those rows."""
     served: dict[str, dict[str, Any]] = {}
     for key, entry in raw.items():
         target = entry.get("alias_of")
@@ -129,10 +129,29 @@ def expand_aliases(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return served
 
 
+BUNDLED_MAP_FILE = "model_prices_and_context_window_backup.json"
+# Top-level keys of the file that are not models (litellm takes them out of its map).
+RESERVED_MAP_KEYS = frozenset({"fallback_generalizations"})
+
+
+def bundled_map_path() -> Path:
+    """The price map file inside the installed litellm package, found on sys.path without importing the package."""
+    spec = importlib.machinery.PathFinder.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("litellm is not installed: run `make run` or `make test`, which install it")
+    return Path(next(iter(spec.submodule_search_locations))) / BUNDLED_MAP_FILE
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_map() -> dict[str, dict[str, Any]]:
+    raw = json.loads(bundled_map_path().read_bytes())
+    return expand_aliases({str(k): v for k, v in raw.items() if isinstance(v, dict) and k not in RESERVED_MAP_KEYS})
+
+
 def model_cost_map() -> dict[str, dict[str, Any]]:
-    """litellm's price map (the bundled copy, given the settings `litellm_module` makes)."""
-    cost_map: dict[str, dict[str, Any]] = litellm_module().model_cost
-    return cost_map
+    """litellm's bundled price map, as `litellm.model_cost` holds it with LITELLM_LOCAL_MODEL_COST_MAP=True, read
+    once per process from the file without importing litellm. Shared: callers must not change it."""
+    return _bundled_map()
 
 
 def _per_1m(value: object) -> float | None:
@@ -149,6 +168,12 @@ def is_priced_chat_model(entry: dict[str, Any]) -> bool:
         and entry.get("input_cost_per_token") is not None
         and entry.get("output_cost_per_token") is not None
     )
+
+
+def has_variable_prices(entry: dict[str, Any]) -> bool:
+    """An entry whose price per token depends on the request: above a token count (`..._above_200k_tokens`), a
+    tier table, or the time of day. litellm's own calculation applies those."""
+    return any("above_" in name or "tier" in name or "off_peak" in name for name in entry)
 
 
 def bundled_sheet(as_of: dt.date, release: LitellmRelease | None = None) -> PriceSheet:
@@ -216,6 +241,15 @@ class LitellmPricer:
         # litellm bills cache reads at zero when an entry has no cache-read price; a provider without a
         # cache price bills those tokens as ordinary input, so they are passed as uncached prompt tokens.
         cached = usage.cached_input_tokens if entry.get("cache_read_input_token_cost") is not None else 0
+        if not has_variable_prices(entry):
+            # Flat prices: the entry's own, as the catalogue shows them. litellm's calculation gives the same for
+            # every such entry of the pinned map but two, where it prices another entry or bills zero (see
+            # tests/test_litellm_agreement.py); and it would need the import.
+            return (
+                (usage.input_tokens - cached) * float(entry["input_cost_per_token"])
+                + cached * float(entry.get("cache_read_input_token_cost") or 0.0)
+                + usage.output_tokens * float(entry["output_cost_per_token"])
+            )
         prompt_usd, completion_usd = litellm_module().cost_per_token(
             model=model_key,
             custom_llm_provider=entry.get("litellm_provider"),

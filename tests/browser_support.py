@@ -214,6 +214,16 @@ def wait_for_app(page: Any, timeout_ms: float = WAIT_MS) -> None:
     page.wait_for_selector(f"{TITLE}, {ERRORS}", state="visible", timeout=timeout_ms)
 
 
+def app_state(page: Any) -> str:
+    """The app's script and connection state as its frontend reports them, for a failure message."""
+    state = page.evaluate(
+        """() => { const app = document.querySelector('[data-testid="stApp"]');
+        return app ? [app.getAttribute('data-test-script-state'), app.getAttribute('data-test-connection-state')]
+                   : null }"""
+    )
+    return "no app on the page" if state is None else f"script {state[0]}, connection {state[1]}"
+
+
 def open_page(page: Any, base_url: str, path: str, timeout_ms: float = WAIT_MS) -> None:
     """Navigate to one of the app's pages (e.g. 'explorer') and wait for it to finish running."""
     page.goto(f"{base_url}/{path.lstrip('/')}", wait_until="domcontentloaded", timeout=timeout_ms)

@@ -25,6 +25,8 @@ from ui.navigation import PAGES
 if not bs.chromium_available():  # pragma: no cover - depends on the machine
     pytest.fail(f"no Chromium at {bs.CHROMIUM}: run `apt-get install chromium` (as .ci/run does)", pytrace=False)
 
+pytestmark = pytest.mark.serial  # `make test` runs this module alone, after the parallel tests
+
 SESSIONS = 20
 BROWSER_CONTEXTS = 4  # a few browsers' worth of tabs: some sessions fetch the frontend, the rest have it cached
 PAGE_TIMEOUT_MS = 180_000  # 20 pages rendering at once on 2 cores, the browser and the other test worker included
@@ -73,8 +75,12 @@ def test_twenty_sessions_at_once_render_every_page_without_errors(served: bs.Ser
                 # Overloaded, Streamlit 1.67's server can meet a browser that gave up on a slow websocket handshake
                 # (WebSocketDisconnected in its log), and that tab's frontend never reconnects: reload it once, as
                 # its user would. Any other stall fails.
-                if not dropped_websockets(served.log_path.read_text(errors="replace")):
-                    raise
+                output = served.log_path.read_text(errors="replace")
+                if not dropped_websockets(output):
+                    raise AssertionError(
+                        f"/{path} had not rendered after {PAGE_TIMEOUT_MS / 1000:.0f} s ({bs.app_state(tab)}); "
+                        f"the server's output ends:\n{output[-3000:]}"
+                    ) from None
                 reloaded.append(path)
                 tab.reload(wait_until="commit", timeout=PAGE_TIMEOUT_MS)
                 bs.wait_for_app(tab, PAGE_TIMEOUT_MS)

@@ -71,6 +71,7 @@ def test_both_paths_send_identical_requests_and_count_identical_tokens(server: L
     assert counts[LEAN][1][-1] == (counts[LEAN][1][-1][0], 6, False, None)
 
 
+@pytest.mark.serial
 @pytest.mark.parametrize("path", PATHS)
 def test_timing_matches_injected_delays_on_both_paths(server: LoopbackServer, path: str) -> None:
     server.config.ttft_ms, server.config.itl_ms, server.config.output_tokens = 150, 20, 10
@@ -80,10 +81,11 @@ def test_timing_matches_injected_delays_on_both_paths(server: LoopbackServer, pa
     )
     assert all(r.error_type is None and r.output_tokens == 10 and not r.tokens_estimated for r in measured(records))
     level = summarise_run(request_records_frame(records), Objectives())[0]
-    # the lean reader adds well under a millisecond; litellm's wrapper more, and more on a busy machine
-    slack_ms = 3 if path == LEAN else 10
-    assert 150 <= level.ttft_ms["p50"] <= 150 + 4 * slack_ms
-    assert 20 - 2 <= level.itl_ms["p50"] <= 20 + slack_ms
+    # The lean reader adds well under a millisecond; litellm's wrapper more before the first token (its request
+    # set-up and logging, tens of ms of CPU on a busy machine: 199 ms was seen beside a browser test) and per chunk.
+    ttft_slack_ms, itl_slack_ms = (12, 3) if path == LEAN else (60, 10)
+    assert 150 <= level.ttft_ms["p50"] <= 150 + ttft_slack_ms
+    assert 20 - 2 <= level.itl_ms["p50"] <= 20 + itl_slack_ms
 
 
 @pytest.mark.parametrize("path", PATHS)
