@@ -29,6 +29,7 @@ from pricing.store import (
     resolve_db_path,
 )
 from pricing.store.schema import TABLES
+from tests.run_support import start_test_run
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LATEST = MIGRATIONS[-1].version
@@ -189,16 +190,7 @@ def test_count_names_only_known_tables(store_location: str) -> None:
 
 def test_request_records_round_trip_through_the_store(store_location: str) -> None:
     store = Store(store_location)
-    store.start_run(
-        run_id="r1",
-        endpoint_name=None,
-        model="m",
-        api_base=None,
-        model_id=None,
-        suite=None,
-        settings_json="{}",
-        estimated_cost_usd=None,
-    )
+    start_test_run(store, "r1")
     records = [
         RequestRecord(seq=0, phase="warmup", concurrency=1, sent_s=0.0, ttft_ms=12.5, tokens_estimated=False),
         RequestRecord(seq=1, phase="measure", concurrency=4, error_type="timeout", attempts=1, answer=""),

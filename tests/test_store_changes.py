@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from pricing.store import RequestRecord, ScenarioConflict, Store
 from tests.conftest import FIXTURES, PROJECT_ROOT
 from tests.postgres_support import PostgresServer
+from tests.run_support import start_test_run
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -62,16 +63,7 @@ def test_a_running_probes_batches_of_requests_leave_page_caches_alone_and_its_fi
     caches as often. Cached pages read only finished runs' requests, and the finish is counted."""
     store = backend_seeded_store
     before = store.change_count()
-    store.start_run(
-        run_id="r1",
-        endpoint_name=None,
-        model="m",
-        api_base=None,
-        model_id=None,
-        suite=None,
-        settings_json="{}",
-        estimated_cost_usd=None,
-    )
+    start_test_run(store, "r1")
     assert store.change_count() == before + 1
     for seq in range(3):
         store.add_probe_requests("r1", [RequestRecord(seq=seq, phase="measure", concurrency=1, ttft_ms=5.0)])

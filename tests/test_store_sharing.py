@@ -31,6 +31,7 @@ from pricing.store import Store, StoreError
 from pricing.store.access import file_access
 from pricing.store.owners import Owner, owner_alive, this_process
 from tests.conftest import PROJECT_ROOT, CliCall
+from tests.run_support import start_test_run
 
 Hold = Callable[[Path, str], "subprocess.Popen[str]"]
 HOLD_SCRIPT = """import sys, time, duckdb
@@ -180,16 +181,7 @@ def test_the_owner_of_a_run_is_this_process_until_it_dies() -> None:
 def test_runs_of_live_owners_and_other_hosts_stay_running(db_copy: Path) -> None:
     store = Store(db_copy)
     for run_id in ("mine", "elsewhere", "dead", "old"):
-        store.start_run(
-            run_id=run_id,
-            endpoint_name="e",
-            model="m",
-            api_base=None,
-            model_id=None,
-            suite=None,
-            settings_json="{}",
-            estimated_cost_usd=None,
-        )
+        start_test_run(store, run_id, endpoint_name="e")
     store.close()
     con = duckdb.connect(str(db_copy))
     con.execute("UPDATE probe_runs SET owner_host = 'another-host' WHERE run_id = 'elsewhere'")
@@ -328,15 +320,13 @@ def _interrupted_run(
         estimated_cost_usd=None,
     )
     store = Store(path)
-    store.start_run(
-        run_id=run_id,
+    start_test_run(
+        store,
+        run_id,
         endpoint_name="loop",
         model="test-model",
         api_base="http://127.0.0.1:9/v1",
-        model_id=None,
-        suite=None,
         settings_json=setup.settings_json(),
-        estimated_cost_usd=None,
     )
     records = [
         RequestRecord(seq=i, phase="measure", concurrency=1 if i < 3 else 2, sent_s=0.1 * i, ttft_ms=20.0,
