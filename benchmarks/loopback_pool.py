@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchmarks.timing import percentile
 from evals import loopback
 from evals.loopback import LoopbackConfig, LoopbackServer, RecordedRequest
 
@@ -82,17 +83,6 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between the closest ranks; NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 @dataclass(frozen=True)
 class Served:
     """What the pool served since the last reading: p50 served TTFT and ITL, p99 lateness, CPU seconds."""
@@ -127,7 +117,7 @@ class Pool:
                 itl.append(served_itl)
                 late.append(served_late)
             cpu_s += float(answer["cpu_s"])
-        return Served(len(ttft), _percentile(ttft, 50), _percentile(itl, 50), _percentile(late, 99), cpu_s)
+        return Served(len(ttft), percentile(ttft, 50), percentile(itl, 50), percentile(late, 99), cpu_s)
 
 
 def _start(port: int, ttft_ms: float, itl_ms: float, output_tokens: int) -> tuple[subprocess.Popen[str], str]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import httpx
 
 from benchmarks.loopback_proc import serve
-from benchmarks.timing import Row, Table, Timing, fmt_seconds
+from benchmarks.timing import Row, Table, Timing, fmt_seconds, percentile
 from evals.client import Target, resolve_route
 from evals.probe import ProbeSettings, SenderScope, Work, plan_work, run_level_async
 from pricing.store import RequestRecord
@@ -237,15 +237,6 @@ def bench_overhead(repeats: int) -> tuple[Row, Table]:
     return row, table
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100) with linear interpolation between the closest ranks."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 @dataclass(frozen=True)
 class TimingError:
     """Measured minus injected TTFT (p50, p90) and ITL (p50), in ms, over one client's samples."""
@@ -261,7 +252,7 @@ class TimingError:
         itl = [s.itl_ms - INJECTED_ITL_MS for s in samples if s.itl_ms is not None]
         if not ttft or not itl:
             raise RuntimeError("probe benchmark: no timings to compare")
-        return cls(_percentile(ttft, 50), _percentile(ttft, 90), _percentile(itl, 50), len(samples))
+        return cls(percentile(ttft, 50), percentile(ttft, 90), percentile(itl, 50), len(samples))
 
 
 def bench_timing_error(quick: bool) -> tuple[list[Table], dict[int, tuple[TimingError, TimingError]]]:

@@ -9,6 +9,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between the closest ranks; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 @dataclass(frozen=True)
 class Timing:
     """Wall-clock seconds of repeated runs of one thing."""
