@@ -1,4 +1,5 @@
-"""Benchmark `caches`: an explorer rerun while a probe stores its requests, on a DuckDB file and on Postgres.
+"""Benchmark `caches`: an explorer rerun while a probe stores its requests, and after someone saves a scenario, on a
+DuckDB file and on Postgres.
 
 A probe stores what it measured every half second (evals/runner.py), in batches. The app reads the store's change
 count once per script run and drops every page cache when it moved (ui/common.py), so that writes by other
@@ -8,6 +9,9 @@ transaction's place, the count moving as it did before (a counted empty write), 
 recomputes prices, scores and the frontier. Each sample is one batch of 20 requests followed by one explorer run
 (AppTest, the store staying open as on a running server), interleaved. Postgres is a throwaway server as in `team`
 (skipped, with a note, where Debian's binaries are missing).
+
+The same for a saved scenario: ours saves it without counting a change (no page caches scenarios: the list is read
+fresh), the baseline counts it as before, so the rerun drops its caches.
 """
 
 from __future__ import annotations
@@ -54,6 +58,21 @@ def _batch_then_explorer(location: str, store: Store, counted: bool) -> Callable
     return sample
 
 
+def _scenario_then_explorer(location: str, store: Store, counted: bool) -> Callable[[], None]:
+    state = {"saves": 0}
+
+    def sample() -> None:
+        state["saves"] += 1
+        store.save_scenario(f"bench {state['saves']}", '{"months": 36}', None, created_by="bench")
+        if counted:
+            with store._transaction():  # what every save cost before: the change count moved with it
+                pass
+        with _frontier_db(location):
+            open_explorer()
+
+    return sample
+
+
 @contextmanager
 def _postgres_or_none() -> Iterator[str | None]:
     try:
@@ -76,19 +95,25 @@ def run(repeats: int, quick: bool) -> list[Row]:
         for name, location in locations:
             store = Store(location)
             seed(store)
-            ours = _batch_then_explorer(location, store, counted=False)
-            before = _batch_then_explorer(location, store, counted=True)
-            ours()  # warm-up: imports and this store's caches
-            timings = measure_pair(ours, before, repeats)
-            store.close()
-            rows.append(
-                Row(
-                    f"caches: explorer rerun while a probe stores batches, {name}",
-                    timings[0],
+            cases = (
+                (
+                    "while a probe stores batches",
+                    _batch_then_explorer,
                     "each batch counted as a change",
-                    timings[1],
-                    True,
                     f"one batch of {BATCH} requests then one explorer run (AppTest) per sample",
-                )
+                ),
+                (
+                    "after a scenario is saved",
+                    _scenario_then_explorer,
+                    "each save counted as a change",
+                    "one scenario saved then one explorer run (AppTest) per sample",
+                ),
             )
+            for what, make, baseline, note in cases:
+                ours = make(location, store, False)
+                before = make(location, store, True)
+                ours()  # warm-up: imports and this store's caches
+                timings = measure_pair(ours, before, repeats)
+                rows.append(Row(f"caches: explorer rerun {what}, {name}", timings[0], baseline, timings[1], True, note))
+            store.close()
     return rows

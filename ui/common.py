@@ -118,7 +118,12 @@ def load_prices(sheet_name: str) -> pd.DataFrame:
 
 
 def load_table(name: str) -> pd.DataFrame:
-    """One of the store's tables by name, cached per database file (uploads and scenarios differ between files)."""
+    """One of the store's tables by name, cached per database file; the lists of scenarios and usage uploads are
+    read fresh on every run (a few small rows; writes to them do not move the change count, see UNCOUNTED_TABLES)."""
+    if name == "scenarios":
+        return get_store().scenarios()
+    if name == "usage_uploads":
+        return get_store().usage_uploads()
     return _load_table(str(resolve_db_path()), name)
 
 
@@ -134,8 +139,6 @@ def _load_table(db_path: str, name: str) -> pd.DataFrame:
         "throughput": store.throughput,
         "api_performance": store.api_performance,
         "sources": store.sources,
-        "usage_uploads": store.usage_uploads,
-        "scenarios": store.scenarios,
         "endpoints": store.endpoints,
     }
     return loaders[name]()

@@ -34,7 +34,6 @@ from pricing.shrink import service as shrink_service  # loaded by pricing.portfo
 from pricing.sizing import GPU_SPECS, OwnershipCosts
 from ui.common import (
     MISSING,
-    after_write,
     current_settings,
     current_user,
     get_store,
@@ -128,8 +127,7 @@ def volumes_input(prefix: str) -> planning.Volumes:
                 if upload_id is None:
                     upload_id = st.session_state[saved_key] = planning.save_upload(
                         store, load, created_by=current_user()
-                    )
-                    after_write()
+                    )  # no cache to drop: the list of uploads is read fresh
                 st.success(display.upload_text(load))
     elif source == "kept":
         uploads = load_table("usage_uploads")

@@ -21,7 +21,6 @@ from ui import url_state
 from ui.common import (
     MISSING,
     XLSX_MIME,
-    after_write,
     current_settings,
     current_user,
     download_buttons,
@@ -310,8 +309,7 @@ if s1.button("Save scenario", key="proj_save"):
         planning.save_scenario(store, dataclasses.replace(scenario, name=name), created_by=current_user())
     except ValueError as exc:
         st.error(str(exc))
-    else:
-        after_write()
+    else:  # no cache to drop: the list of scenarios is read fresh
         st.session_state[KEY_SAVED] = True
         st.success(f"Saved '{name.strip()}' with every assumption.")
 s2.markdown("**Link to this scenario**")

@@ -57,6 +57,10 @@ SQL_INSERT_FRAME = "INSERT INTO {table} ({columns}) SELECT {columns} FROM incomi
 SQL_DELETE_ALL = "DELETE FROM {table}"
 SQL_COUNT = "SELECT count(*) FROM {table}"
 SQL_TABLE_ROWS = "SELECT * FROM {table}"
+# Scenarios and usage uploads are written without counting a change: no page caches them (pages read the list of
+# each fresh, a few small rows) and an upload's volumes never change under its id, so saving one drops nobody's caches
+# (with many users, every save would make every page of every replica recompute its prices and frontier).
+UNCOUNTED_TABLES = frozenset({"scenarios", "usage_uploads", "usage_monthly"})
 SQL_COUNT_CHANGE = "UPDATE store_changes SET version = version + 1, changed_at = ? WHERE id = 1"
 SQL_CHANGE_COUNT = "SELECT version FROM store_changes WHERE id = 1"
 SQL_DELETE_SHEET_PRICES = "DELETE FROM prices WHERE sheet_name = ?"
@@ -373,7 +377,7 @@ class Store:
     @contextmanager
     def _transaction(self, *, counted: bool = True) -> Iterator[Cursor]:
         """One write transaction; `counted` bumps the change counter in it (not counted: migrations, which may create
-        the counter, and a running probe's batches of requests, see add_probe_requests)."""
+        the counter, a running probe's batches of requests, see add_probe_requests, and UNCOUNTED_TABLES)."""
         if self.read_only:
             raise StoreError(f"{self.name} was opened read-only; nothing can be written through it")
         with self._access.cursor(write=True, lock_wait_s=self.lock_wait_s) as cur:
@@ -762,7 +766,7 @@ class Store:
         created_by: str | None = None,
     ) -> None:
         """Keep an uploaded usage file's monthly volumes, with its name, date and user, in one transaction."""
-        with self._transaction() as cur:
+        with self._transaction(counted=False) as cur:  # see UNCOUNTED_TABLES
             cur.execute(
                 SQL_INSERT_UPLOAD, [upload_id, file_name, kind, rows_read, _now(), created_by or deployment_user()]
             )
@@ -778,7 +782,7 @@ class Store:
 
     def delete_usage(self, upload_id: str) -> None:
         """Forget an upload and its volumes."""
-        with self._transaction() as cur:
+        with self._transaction(counted=False) as cur:  # see UNCOUNTED_TABLES
             cur.execute(SQL_DELETE_UPLOAD_ROWS, [upload_id])
             cur.execute(SQL_DELETE_UPLOAD, [upload_id])
 
@@ -796,7 +800,7 @@ class Store:
         `created_by` defaults to the deployment's user (FRONTIER_USER).
         """
         now, user = _now(), created_by or deployment_user()
-        with self._transaction() as cur:
+        with self._transaction(counted=False) as cur:  # see UNCOUNTED_TABLES
             saved = cur.execute(SQL_SAVE_SCENARIO, [name, inputs_json, upload_id, now, now, note, user]).fetchall()
             if not saved:
                 owner = cur.execute(SQL_SCENARIO_OWNER, [name]).fetchone()
@@ -817,7 +821,7 @@ class Store:
 
     def delete_scenario(self, name: str) -> None:
         """Forget a scenario."""
-        with self._transaction() as cur:
+        with self._transaction(counted=False) as cur:  # see UNCOUNTED_TABLES
             cur.execute(SQL_DELETE_SCENARIO, [name])
 
     def coverage(self, sheet_name: str) -> Coverage:
