@@ -57,6 +57,14 @@ def fmt_number(value: object, digits: int = 3, unit: str = "") -> str:
     return f"{text} {unit}" if unit else text
 
 
+def fmt_tokens(tokens: float) -> str:
+    """A token count for people: three significant digits with k, M, B or T (35.6B, 1.2M, 850)."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if tokens >= size:
+            return f"{tokens / size:,.3g}{suffix}"
+    return f"{tokens:,.0f}"
+
+
 def fmt_usd(value: object, digits: int = 4) -> str:
     """A USD amount for display: whole dollars with thousands separators from $100, else `digits` significant
     digits ($12.35, $1.90, $0.0001234), never scientific notation; 'n/a' when missing."""

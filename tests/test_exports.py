@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pricing.exports import neutralise, readable_header, sheet_title, to_csv_bytes, to_xlsx_bytes
+from pricing.exports import fmt_tokens, neutralise, readable_header, sheet_title, to_csv_bytes, to_xlsx_bytes
 
 DANGEROUS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "\t=tab", "\r=cr", '=HYPERLINK("http://x","y")']
 
@@ -133,3 +133,11 @@ def test_xlsx_for_people_dates_dollars_and_numbers_formatted() -> None:
     assert when.is_date and when.number_format == "yyyy-mm-dd hh:mm"
     assert share.number_format == "0.0%"
     assert tokens.number_format == "#,##0"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "text"),
+    [(200, "200"), (1_234_567, "1.23M"), (35_600_000_000, "35.6B"), (2.5e12, "2.5T"), (999.6, "1,000")],
+)
+def test_token_counts_read_with_three_digits_and_a_suffix(tokens: float, text: str) -> None:
+    assert fmt_tokens(tokens) == text

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pricing.exports import fmt_tokens
 from pricing.planning.projection import ProjectionInputs, SelfHostOption, project, scaled_volume, with_input
 
 MAX_VOLUME_FACTOR = 1000.0  # a thousand times today's volume is as far as the scan looks
@@ -65,13 +66,6 @@ def _threshold(wins: Callable[[float], int | None], grid: np.ndarray) -> tuple[f
     return None
 
 
-def _fmt_tokens(tokens: float) -> str:
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if tokens >= size:
-            return f"{tokens / size:,.3g}{suffix}"
-    return f"{tokens:,.0f}"
-
-
 def what_would_win(inputs: ProjectionInputs, option: str, versus: str) -> list[WinCondition]:
     """For a self-hosted option that does not break even against `versus`, the value of each lever at which it would.
 
@@ -99,7 +93,7 @@ def what_would_win(inputs: ProjectionInputs, option: str, versus: str) -> list[W
             volume_now * found[0] if found else None,
             "output tokens a month",
             found[1] if found else None,
-            f"at {found[0]:.2g}x today's volume ({_fmt_tokens(volume_now * found[0])} output tokens in the first "
+            f"at {found[0]:.2g}x today's volume ({fmt_tokens(volume_now * found[0])} output tokens in the first "
             f"month, growing as planned) it breaks even in month {found[1]}"
             if found
             else f"not even at {MAX_VOLUME_FACTOR:,.0f}x today's volume",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pricing.exports import fmt_number, fmt_usd
+from pricing.exports import fmt_tokens, fmt_usd
 from pricing.planning.projection import MIN_FIT_POINTS, DeclineRate, HeadToHead
 from pricing.planning.service import (
     BREAK_EVEN_RULE,
@@ -82,7 +82,7 @@ def token_volumes(usage: UsageSummary) -> pd.DataFrame:
 def usage_text(usage: UsageSummary) -> str:
     """Where a projection from this usage starts, and the mix it is priced with."""
     return (
-        f"Projections start from the latest month ({fmt_number(usage.base_output_tokens)} output tokens) priced with "
+        f"Projections start from the latest month ({fmt_tokens(usage.base_output_tokens)} output tokens) priced with "
         f"{usage.mix_text}."
     )
 
