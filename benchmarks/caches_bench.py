@@ -39,38 +39,42 @@ def _run_id(store: Store) -> str:
     return run_id
 
 
+def _then_explorer(location: str, store: Store, write: Callable[[], None], counted: bool) -> Callable[[], None]:
+    """One sample: the write, the change count moved with it as before when `counted`, then one explorer run."""
+
+    def sample() -> None:
+        write()
+        if counted:
+            with store._transaction():  # what the write cost before: the change count moved with it
+                pass
+        with _frontier_db(location):
+            open_explorer()
+
+    return sample
+
+
 def _batch_then_explorer(location: str, store: Store, counted: bool) -> Callable[[], None]:
     run_id = _run_id(store)
     records = _records()
     state = {"next": 0}
 
-    def sample() -> None:
+    def store_batch() -> None:
         first = state["next"]
         state["next"] += BATCH
         batch = [replace(records[(first + i) % len(records)], seq=first + i) for i in range(BATCH)]
         store.add_probe_requests(run_id, batch)
-        if counted:
-            with store._transaction():  # what every batch cost before: the change count moved with it
-                pass
-        with _frontier_db(location):
-            open_explorer()
 
-    return sample
+    return _then_explorer(location, store, store_batch, counted)
 
 
 def _scenario_then_explorer(location: str, store: Store, counted: bool) -> Callable[[], None]:
     state = {"saves": 0}
 
-    def sample() -> None:
+    def save() -> None:
         state["saves"] += 1
         store.save_scenario(f"bench {state['saves']}", '{"months": 36}', None, created_by="bench")
-        if counted:
-            with store._transaction():  # what every save cost before: the change count moved with it
-                pass
-        with _frontier_db(location):
-            open_explorer()
 
-    return sample
+    return _then_explorer(location, store, save, counted)
 
 
 @contextmanager
