@@ -28,7 +28,7 @@ from pricing.price_sources import credit_line, default_sheet_name
 from pricing.selfhost import SelfHostSettings
 from pricing.sources.freshness import DEFAULT_SCORE_STALE_AFTER_DAYS
 from pricing.sources.seed import seed
-from pricing.store import Store, resolve_db_path, session_user
+from pricing.store import UNCOUNTED_TABLES, Store, resolve_db_path, session_user
 from pricing.store import StoreError as StoreError  # re-exported: app.py shows it as a message
 from ui import url_state
 
@@ -120,16 +120,17 @@ def load_prices(sheet_name: str) -> pd.DataFrame:
 def load_table(name: str) -> pd.DataFrame:
     """One of the store's tables by name, cached per database file; the lists of scenarios and usage uploads are
     read fresh on every run (a few small rows; writes to them do not move the change count, see UNCOUNTED_TABLES)."""
-    if name == "scenarios":
-        return get_store().scenarios()
-    if name == "usage_uploads":
-        return get_store().usage_uploads()
+    if name in UNCOUNTED_TABLES:
+        return _read_table(get_store(), name)
     return _load_table(str(resolve_db_path()), name)
 
 
 @st.cache_data(show_spinner=False)
 def _load_table(db_path: str, name: str) -> pd.DataFrame:
-    store = _store_at(db_path)
+    return _read_table(_store_at(db_path), name)
+
+
+def _read_table(store: Store, name: str) -> pd.DataFrame:
     loaders = {
         "models": store.models,
         "aliases": store.aliases,
@@ -140,6 +141,8 @@ def _load_table(db_path: str, name: str) -> pd.DataFrame:
         "api_performance": store.api_performance,
         "sources": store.sources,
         "endpoints": store.endpoints,
+        "usage_uploads": store.usage_uploads,
+        "scenarios": store.scenarios,
     }
     return loaders[name]()
 

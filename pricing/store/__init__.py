@@ -7,6 +7,7 @@ the file, upgrades it and runs every SQL statement. Import from here: `from pric
 from pricing.config import PROJECT_ROOT, SECRETS_PATH
 from pricing.store.db import (
     DEFAULT_DB_PATH,
+    UNCOUNTED_TABLES,
     USER_ENV,
     Coverage,
     PriceSheet,
@@ -35,6 +36,7 @@ __all__ = [
     "REQUEST_RECORD_FIELDS",
     "SECRETS_PATH",
     "SEEDED_TABLES",
+    "UNCOUNTED_TABLES",
     "USER_ENV",
     "TABLE_COLUMNS",
     "Coverage",
