@@ -89,7 +89,7 @@ self_host = c2.multiselect(
     "Self-hosted options", list(display.SELF_HOST_CHOICES), default=list(display.SELF_HOST_CHOICES)[:1], key=KEY_SELF
 )
 mode = c3.radio("GPUs", ["reserved", "on-demand"], key=KEY_MODE, help="Reserved fleets never shrink.")
-d1, d2, d3, d4 = st.columns(4)
+d1, d2, d3, d4 = st.columns([2, 2, 2, 4])  # the decline's choices are a few words long: room to read them
 months = horizon_input(d1, KEY_MONTHS)
 growth_model = d2.selectbox("Volume growth", list(GROWTH_CHOICES), format_func=GROWTH_CHOICES.get, key=KEY_GROWTH_MODEL)
 history_rate, history_span = portfolio_service.history_growth(monthly)
