@@ -57,6 +57,7 @@ def quick(levels: tuple[int, ...] = (1,), requests: int = 5, **kwargs: object) -
     return ProbeSettings(**values)  # type: ignore[arg-type]
 
 
+@pytest.mark.serial  # measures time: run alone (make test)
 def test_timing_matches_injected_delays(seeded_store: Store, server: LoopbackServer) -> None:
     server.config.ttft_ms, server.config.itl_ms, server.config.output_tokens = 150, 20, 10
     report = execute_run(seeded_store, endpoint(server), quick(requests=6), SHEET, measure_overhead=False)

@@ -71,7 +71,7 @@ def test_both_paths_send_identical_requests_and_count_identical_tokens(server: L
     assert counts[LEAN][1][-1] == (counts[LEAN][1][-1][0], 6, False, None)
 
 
-@pytest.mark.serial
+@pytest.mark.serial  # measures time: run alone (make test)
 @pytest.mark.parametrize("path", PATHS)
 def test_timing_matches_injected_delays_on_both_paths(server: LoopbackServer, path: str) -> None:
     server.config.ttft_ms, server.config.itl_ms, server.config.output_tokens = 150, 20, 10
@@ -148,6 +148,7 @@ def test_routes_name_their_path_and_reason() -> None:
     assert "key" not in repr(resolve_route(Target("openai/m", "http://h/v1"), "secret-key-123"))
 
 
+@pytest.mark.serial  # measures time under 64 streams: run alone (make test)
 def test_sixty_four_streams_are_timed_within_two_ms_of_the_injected_gap(server: LoopbackServer) -> None:
     server.config.ttft_ms, server.config.itl_ms, server.config.output_tokens = 150, 10, 50
     records: list[RequestRecord] = []
